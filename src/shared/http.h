@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "time-util.h"
+
+/*
+ * HTTP client over libcurl. One attempt with http_send(); bounded retries
+ * with http_send_retry(). Requests to link-local (169.254.0.0/16, fe80::/10),
+ * loopback and the wireserver (168.63.129.16) never go through a proxy,
+ * whatever http_proxy/HTTPS_PROXY/ALL_PROXY say.
+ */
+
+#define HTTP_DEFAULT_MAX_RESPONSE (1024u * 1024u)
+
+typedef struct HttpRequest {
+	const char *method; /* "GET" when NULL */
+	const char *url;
+	/* NULL-terminated "Name: value" lines; may be NULL. */
+	const char *const *headers;
+	const void *body; /* sent with Content-Length when non-NULL */
+	size_t body_len;
+	usec_t connect_timeout; /* 0: 5 s */
+	usec_t timeout;         /* whole transfer; 0: 30 s */
+	size_t max_response;    /* cap on body bytes; 0: HTTP_DEFAULT_MAX_RESPONSE */
+} HttpRequest;
+
+typedef struct HttpResponse {
+	long status;  /* 0 if no HTTP response was received */
+	char *body;   /* NUL-terminated (NUL not counted), never NULL after success */
+	size_t body_len;
+	char *content_type;      /* NULL if absent */
+	bool has_retry_after;    /* a valid Retry-After header was present */
+	usec_t retry_after;      /* its value as a delay from now */
+	char *error;             /* on transport failure: curl's message */
+	unsigned attempts;       /* filled by http_send_retry() */
+	/* All response headers as "name: value" (name lower-cased), NULL-terminated. */
+	char **headers;
+} HttpResponse;
+
+void http_response_done(HttpResponse *r);
+/* Case-insensitive header lookup in a response; NULL if absent. */
+const char *http_response_header(const HttpResponse *r, const char *name);
+
+/*
+ * One attempt. Returns 0 when an HTTP response was received (any status;
+ * check r->status), or a negative errno for transport failures:
+ * -ETIMEDOUT (connect or transfer timeout), -ECONNREFUSED, -ECONNRESET
+ * (connection closed/reset, also a body shorter than Content-Length),
+ * -EFBIG (response exceeded max_response), -EHOSTUNREACH, -EPROTO (garbage
+ * that is not HTTP), -EINVAL (bad URL), -ENOMEM.
+ * r->error names the cause for transport failures.
+ */
+int http_send(const HttpRequest *req, HttpResponse *r);
+
+typedef enum HttpRetryDecision {
+	HTTP_DONE,  /* accept this response as final (success or not) */
+	HTTP_RETRY, /* transient: try again if the budget allows */
+} HttpRetryDecision;
+
+typedef struct HttpRetryPolicy {
+	unsigned max_attempts; /* 0: unlimited (bounded by budget) */
+	usec_t budget;         /* total wall time for all attempts and waits; 0: none */
+	usec_t base_delay;     /* first back-off; 0: 500 ms */
+	usec_t max_delay;      /* cap on one back-off; 0: 8 s */
+	usec_t max_retry_after; /* cap on a server's Retry-After; 0: 120 s */
+	/* Statuses that are retried; 0-terminated. NULL: 404,408,410,429,500,502,503,504. */
+	const long *retry_statuses;
+	/* Optional: decide on a 2xx body (e.g. malformed JSON -> retry). */
+	HttpRetryDecision (*check)(const HttpResponse *r, void *userdata);
+	void *userdata;
+	/* For tests: replaces sleep_usec(). */
+	void (*sleep)(usec_t usec, void *userdata);
+} HttpRetryPolicy;
+
+/*
+ * Send with bounded retries: transport errors and retry_statuses are retried
+ * with exponential back-off and full jitter (delay = random in
+ * [base*2^(n-1)/2, min(max, base*2^(n-1))]), or after the server's
+ * Retry-After when one was sent (capped). Never sleeps beyond the budget.
+ * Returns 0 with the last response received, or the last transport error.
+ * Malformed-body retries sleep like any other retry (no tight loop).
+ */
+int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy,
+		    HttpResponse *r);
+
+/* Back-off before attempt number `attempt` (1 = first retry), with jitter. */
+usec_t http_backoff_delay(const HttpRetryPolicy *p, unsigned attempt);
+
+/*
+ * Parse a Retry-After value: delta-seconds ("120") or an HTTP-date
+ * ("Wed, 21 Oct 2015 07:28:00 GMT", also RFC 850 and asctime forms) relative
+ * to now_realtime (seconds since epoch). A date in the past gives 0.
+ * Returns 0 and the delay, or -EINVAL.
+ */
+int http_parse_retry_after(const char *value, time_t now_realtime, usec_t *ret);
+
+/* Is this URL's host one that must bypass proxies (see above)? */
+bool http_url_is_proxy_exempt(const char *url);
+
+/* Call once per process before threads (curl_global_init). Idempotent. */
+int http_global_init(void);
