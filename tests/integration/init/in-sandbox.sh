@@ -5,7 +5,7 @@ set -u
 T=$1 INIT=$2 RUNS=$3
 [ "${LAZULI_SANDBOX:-}" = 1 ] || { echo "not in a sandbox" >&2; exit 1; }
 
-mkdir -p /etc/ssh/sshd_config.d
+mkdir -p /etc/ssh/sshd_config.d /run/sshd
 cp /etc/passwd "$T/snap/passwd.before"
 cp /etc/shadow "$T/snap/shadow.before"
 [ -f "$T/pre.sh" ] && bash "$T/pre.sh"
