@@ -19,6 +19,12 @@
 /* Oldest api-version that returns the extended block (inferred gate, spec 8.2 I1). */
 #define EXTENDED_MIN_VERSION "2021-08-01"
 
+/* Scheduled events has its own api-versions (scheduled-events.md), e.g. 2020-07-01. */
+static const char *const scheduled_events_versions[] = {
+	"2017-03-01", "2017-08-01", "2017-11-01", "2019-01-01",
+	"2019-04-01", "2019-08-01", "2020-07-01",
+};
+
 static const char *const newest_versions[] = { "2025-04-07", "2024-07-17", "2024-03-15" };
 
 /* Fields and the api-version that introduced them (spec 4.2). */
@@ -133,7 +139,13 @@ int emu_imds_validate(const EmuState *st, const EmuRequest *req, EmuResponse *re
 			}
 
 	/* 4. A known api-version (not needed for /metadata/versions) */
-	if (!streq(p, PATH_VERSIONS) && !emu_imds_api_version_known(param(req, "api-version"))) {
+	v = param(req, "api-version");
+	bool version_ok = emu_imds_api_version_known(v);
+	for (size_t i = 0; !version_ok && v && streq(p, PATH_SCHEDULED) &&
+			   i < ELEMENTSOF(scheduled_events_versions);
+	     i++)
+		version_ok = streq(v, scheduled_events_versions[i]);
+	if (!streq(p, PATH_VERSIONS) && !version_ok) {
 		json_object *o = json_object_new_object(), *a = json_object_new_array();
 		if (!o || !a) {
 			json_object_put(o);

@@ -485,6 +485,8 @@ static int parse_root(Ctx *c, json_object *root, EmuScenario *s)
 					return fail(c, -EINVAL, "vm: %s: %s", path, sub);
 				/* The fixture's own paths are relative to the scenario directory. */
 				r = emu_vm_from_json(o, c->base_dir, &s->vm, sub, sizeof(sub));
+				if (r < 0)
+					return fail(c, -EINVAL, "%s (in %s)", sub, path);
 			} else
 				r = emu_vm_from_json(val, c->base_dir, &s->vm, sub, sizeof(sub));
 			if (r < 0)

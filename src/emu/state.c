@@ -175,9 +175,60 @@ int emu_state_record_report(EmuState *st, const EmuHealthReport *r, const EmuReq
 	return 0;
 }
 
-/* A queued entry becomes the response; "default": true keeps the built-in one. */
-static int response_from_entry(const EmuEntry *e, EmuPort port, EmuResponse *resp)
+/*
+ * Scripted bodies may name the goal-state ids as {incarnation}, {container_id},
+ * {instance_id} and the wireserver base URL as {wireserver} (spec 8.3's
+ * goalstate.xml template). Only these exact tokens are replaced.
+ */
+static char *expand_placeholders(const EmuState *st, const char *body, size_t len, size_t *ret_len)
 {
+	const struct {
+		const char *token, *value;
+	} subst[] = {
+		{ "{incarnation}", st->scenario->incarnation },
+		{ "{container_id}", st->scenario->container_id },
+		{ "{instance_id}", st->scenario->instance_id },
+		{ "{wireserver}", st->wireserver_url },
+	};
+	StrBuf b = {};
+	size_t i = 0;
+
+	while (i < len) {
+		bool done = false;
+		if (body[i] == '{')
+			for (size_t k = 0; k < ELEMENTSOF(subst); k++) {
+				size_t tl = strlen(subst[k].token);
+				if (len - i >= tl && memcmp(body + i, subst[k].token, tl) == 0) {
+					if (strbuf_puts(&b, subst[k].value) < 0)
+						goto oom;
+					i += tl;
+					done = true;
+					break;
+				}
+			}
+		if (!done) {
+			const char *next = memchr(body + i + 1, '{', len - i - 1);
+			size_t n = next ? (size_t)(next - (body + i)) : len - i;
+			if (strbuf_append(&b, body + i, n) < 0)
+				goto oom;
+			i += n;
+		}
+	}
+	*ret_len = b.len;
+	if (!b.data)
+		return strdup("");
+	return strbuf_steal(&b);
+oom:
+	strbuf_free(&b);
+	return NULL;
+}
+
+/* A queued entry becomes the response; "default": true keeps the built-in one. */
+static int response_from_entry(const EmuState *st, const EmuEntry *e, EmuPort port,
+			       EmuResponse *resp)
+{
+	_cleanup_free_ char *body = NULL;
+	size_t body_len = 0;
 	int r;
 
 	for (size_t i = 0; i < e->n_headers; i++)
@@ -188,6 +239,13 @@ static int response_from_entry(const EmuEntry *e, EmuPort port, EmuResponse *res
 		ctype = e->body_is_json || port == EMU_PORT_IMDS
 				? "application/json; charset=utf-8"
 				: "text/xml; charset=utf-8";
+	if (e->has_body && memchr(e->body, '{', e->body_len)) {
+		body = expand_placeholders(st, e->body, e->body_len, &body_len);
+		if (!body)
+			return -ENOMEM;
+	}
+	if (body)
+		return emu_response_set(resp, e->status, ctype, body, body_len);
 	return emu_response_set(resp, e->status, ctype, e->has_body ? e->body : "",
 				e->has_body ? e->body_len : 0);
 }
@@ -275,7 +333,7 @@ int emu_state_handle(EmuState *st, const EmuRequest *req, usec_t now_mono, usec_
 			return -ENOMEM;
 	}
 	if (e && !e->use_default) {
-		if ((r = response_from_entry(e, req->port, resp)) < 0)
+		if ((r = response_from_entry(st, e, req->port, resp)) < 0)
 			return r;
 		if (req->port == EMU_PORT_WIRESERVER && emu_ws_is_health_post(req))
 			return record_queued_report(st, req, resp->status, now_mono);
