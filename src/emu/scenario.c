@@ -220,6 +220,15 @@ static int parse_entry(Ctx *c, const char *where, json_object *o, EmuEntry *e)
 			e->body_len = strlen(e->body);
 			e->body_is_json = true;
 			nbody++;
+		} else if (streq(key, "body_b64")) {
+			_cleanup_free_ char *s = NULL;
+			unsigned char *raw = NULL;
+			if ((r = get_string(c, w, val, &s)) < 0)
+				return r;
+			if (base64_decode(s, strlen(s), &raw, &e->body_len) < 0)
+				return fail(c, -EINVAL, "%s: not valid base64", w);
+			e->body = (char *)raw;
+			nbody++;
 		} else if (streq(key, "body_file")) {
 			_cleanup_free_ char *path = NULL;
 			char sub[512];
@@ -252,11 +261,12 @@ static int parse_entry(Ctx *c, const char *where, json_object *o, EmuEntry *e)
 		} else
 			return fail(c, -EINVAL,
 				    "%s: unknown key '%s' (allowed: status, headers, body, body_json, "
-				    "body_file, delay_ms, fault, fault_arg, default)",
+				    "body_b64, body_file, delay_ms, fault, fault_arg, default)",
 				    where, key);
 	}
 	if (nbody > 1)
-		return fail(c, -EINVAL, "%s: only one of body, body_json and body_file may be given",
+		return fail(c, -EINVAL,
+			    "%s: only one of body, body_json, body_b64 and body_file may be given",
 			    where);
 	if (nbody > 0 && e->use_default)
 		return fail(c, -EINVAL, "%s: \"default\": true cannot be combined with a body", where);

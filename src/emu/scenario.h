@@ -31,7 +31,7 @@ typedef struct EmuEntry {
 	int status;              /* default 200 */
 	EmuPair *headers;        /* in order */
 	size_t n_headers;
-	char *body;              /* body, body_json (compact) or body_file contents */
+	char *body;              /* body, body_json (compact), body_b64 or body_file contents */
 	size_t body_len;
 	bool has_body;
 	bool body_is_json;       /* from body_json: default Content-Type application/json */

@@ -115,47 +115,61 @@ static int reply_and_record(EmuState *st, const EmuRequest *req, const EmuHealth
 	return emu_state_record_report(st, rep, req, status, error, now_mono);
 }
 
+/* Header checks of strict_headers mode; returns the complaint or NULL. */
+static const char *xml_header_problem(const EmuState *st, const EmuRequest *req)
+{
+	const char *ver = header(req, "x-ms-version");
+	const char *ctype = header(req, "Content-Type");
+
+	if (!st->scenario->strict_headers)
+		return NULL;
+	if (!ver || !streq(ver, WS_VERSION))
+		return "Missing or unsupported x-ms-version header (expected " WS_VERSION ")";
+	if (!ctype || !startswith_no_case(ctype, "text/xml"))
+		return "Content-Type must be text/xml";
+	return NULL;
+}
+
+static const char *json_header_problem(const EmuState *st, const EmuRequest *req)
+{
+	const char *ctype = header(req, "Content-Type");
+
+	if (!st->scenario->strict_headers)
+		return NULL;
+	if (!ctype || !startswith_no_case(ctype, "application/json"))
+		return "Content-Type must be application/json";
+	if (isempty(header(req, "x-ms-guest-agent-name")))
+		return "Missing x-ms-guest-agent-name header";
+	return NULL;
+}
+
 static int xml_health(EmuState *st, const EmuRequest *req, usec_t now_mono, EmuResponse *resp)
 {
 	EmuHealthReport rep = { .proto = "xml" };
+	const char *problem;
 	char err[512];
-	int r;
+	int r, parsed;
 
-	if (st->scenario->strict_headers) {
-		const char *ver = header(req, "x-ms-version");
-		const char *ctype = header(req, "Content-Type");
-		if (!ver || !streq(ver, WS_VERSION))
-			r = reply_and_record(st, req, &rep, 400,
-					     "Missing or unsupported x-ms-version header "
-					     "(expected " WS_VERSION ")",
-					     now_mono, resp);
-		else if (!ctype || !startswith_no_case(ctype, "text/xml"))
-			r = reply_and_record(st, req, &rep, 400,
-					     "Content-Type must be text/xml", now_mono, resp);
-		else
-			goto validate;
-		return r;
-	}
-validate:
-	r = emu_health_xml_parse(req->body ? req->body : "", req->body_len, &rep, err, sizeof(err));
-	if (r == -ENOMEM)
+	/* Parsed first so that even a refused report is recorded with what it said. */
+	parsed = emu_health_xml_parse(req->body ? req->body : "", req->body_len, &rep, err,
+				      sizeof(err));
+	if (parsed == -ENOMEM) {
+		r = parsed;
 		goto out;
-	if (r < 0) {
+	}
+	if ((problem = xml_header_problem(st, req)))
+		r = reply_and_record(st, req, &rep, 400, problem, now_mono, resp);
+	else if (parsed < 0)
 		r = reply_and_record(st, req, &rep, 400, err, now_mono, resp);
-		goto out;
-	}
-	if (!streq(rep.incarnation, st->scenario->incarnation) ||
-	    !streq(rep.container_id, st->scenario->container_id) ||
-	    !streq(rep.instance_id, st->scenario->instance_id)) {
+	else if (!streq(rep.incarnation, st->scenario->incarnation) ||
+		 !streq(rep.container_id, st->scenario->container_id) ||
+		 !streq(rep.instance_id, st->scenario->instance_id)) {
 		if (st->scenario->stale_goalstate)
 			r = reply_and_record(st, req, &rep, 410, NULL, now_mono, resp);
 		else
 			r = reply_and_record(st, req, &rep, 400, "InvalidContainerConfiguration",
 					     now_mono, resp);
-		goto out;
-	}
-	r = emu_health_validate(&rep, EMU_HEALTH_DESCRIPTION_MAX, err, sizeof(err));
-	if (r < 0)
+	} else if (emu_health_validate(&rep, EMU_HEALTH_DESCRIPTION_MAX, err, sizeof(err)) < 0)
 		r = reply_and_record(st, req, &rep, 400, err, now_mono, resp);
 	else
 		r = reply_and_record(st, req, &rep, 200, NULL, now_mono, resp);
@@ -167,41 +181,29 @@ out:
 static int json_health(EmuState *st, const EmuRequest *req, usec_t now_mono, EmuResponse *resp)
 {
 	EmuHealthReport rep = { .proto = "json" };
+	const char *problem;
 	char err[512];
-	int r;
+	int r, parsed;
 
-	if (st->scenario->json_health == EMU_JSON_HEALTH_NOT_SUPPORTED) {
-		(void)emu_health_json_parse(req->body ? req->body : "", req->body_len, &rep, err,
-					    sizeof(err));
+	parsed = emu_health_json_parse(req->body ? req->body : "", req->body_len, &rep, err,
+				       sizeof(err));
+	if (parsed == -ENOMEM) {
+		r = parsed;
+		goto out;
+	}
+	if (parsed >= 0)
+		parsed = emu_health_validate(&rep, 0, err, sizeof(err));
+	if (st->scenario->json_health == EMU_JSON_HEALTH_NOT_SUPPORTED)
 		r = reply_and_record(st, req, &rep, 404, NULL, now_mono, resp);
-		goto out;
-	}
-	if (st->scenario->strict_headers) {
-		const char *ctype = header(req, "Content-Type");
-		const char *agent = header(req, "x-ms-guest-agent-name");
-		if (!ctype || !startswith_no_case(ctype, "application/json")) {
-			r = reply_and_record(st, req, &rep, 400, "Content-Type must be application/json",
-					     now_mono, resp);
-			goto out;
-		}
-		if (isempty(agent)) {
-			r = reply_and_record(st, req, &rep, 400,
-					     "Missing x-ms-guest-agent-name header", now_mono, resp);
-			goto out;
-		}
-	}
-	r = emu_health_json_parse(req->body ? req->body : "", req->body_len, &rep, err, sizeof(err));
-	if (r == -ENOMEM)
-		goto out;
-	if (r >= 0)
-		r = emu_health_validate(&rep, 0, err, sizeof(err));
-	if (r < 0) {
+	else if ((problem = json_header_problem(st, req)))
+		r = reply_and_record(st, req, &rep, 400, problem, now_mono, resp);
+	else if (parsed < 0)
 		r = reply_and_record(st, req, &rep, 400, err, now_mono, resp);
-		goto out;
+	else {
+		if (streq(rep.state, "Ready"))
+			st->ready_accepted = true;
+		r = reply_and_record(st, req, &rep, 201, NULL, now_mono, resp);
 	}
-	if (streq(rep.state, "Ready"))
-		st->ready_accepted = true;
-	r = reply_and_record(st, req, &rep, 201, NULL, now_mono, resp);
 out:
 	emu_health_report_done(&rep);
 	return r;

@@ -84,7 +84,8 @@ static void test_all_keys(void **unused)
 		"\"scheduled_events\":{\"Events\":[{\"EventId\":\"e\"}]},"
 		"\"imds\":{\"/metadata/instance\":[{\"status\":503,\"headers\":{\"Retry-After\":\"2\"},"
 		"\"body\":\"raw\",\"delay_ms\":10,\"fault\":\"slow_body\",\"fault_arg\":3},"
-		"{\"body_json\":{\"a\":[1,2]}},{\"body_file\":\"sub/inner.xml\"},{\"default\":true}]},"
+		"{\"body_json\":{\"a\":[1,2]}},{\"body_file\":\"sub/inner.xml\"},{\"default\":true},"
+		"{\"body_b64\":\"/wA=\"}]},"
 		"\"wireserver\":{\"/machine/?comp=goalstate\":[{\"status\":200}],"
 		"\"/provisioning/health?api-version=1\":[{\"fault\":\"hang\"}]}}";
 
@@ -115,7 +116,9 @@ static void test_all_keys(void **unused)
 	assert_int_equal(s->n_imds, 1);
 	const EmuQueue *q = &s->imds[0];
 	assert_string_equal(q->key, "/metadata/instance");
-	assert_int_equal(q->n_entries, 4);
+	assert_int_equal(q->n_entries, 5);
+	assert_int_equal(q->entries[4].body_len, 2);
+	assert_memory_equal(q->entries[4].body, "\xff\x00", 2);
 	assert_int_equal(q->entries[0].status, 503);
 	assert_string_equal(emu_pairs_get(q->entries[0].headers, q->entries[0].n_headers,
 					  "retry-after", true), "2");
@@ -202,9 +205,11 @@ static void test_bad_scenarios(void **unused)
 		     "invalid header name or value");
 	expect_error("{\"imds\":{\"/m\":[{\"body\":1}]}}", "imds./m[0].body: expected a string");
 	expect_error("{\"imds\":{\"/m\":[{\"body\":\"a\",\"body_json\":{}}]}}",
-		     "imds./m[0]: only one of body, body_json and body_file");
+		     "imds./m[0]: only one of body, body_json, body_b64 and body_file");
 	expect_error("{\"imds\":{\"/m\":[{\"default\":true,\"body\":\"a\"}]}}",
 		     "\"default\": true cannot be combined with a body");
+	expect_error("{\"imds\":{\"/m\":[{\"body_b64\":\"!!\"}]}}",
+		     "imds./m[0].body_b64: not valid base64");
 	expect_error("{\"imds\":{\"/m\":[{\"fault\":\"explode\"}]}}",
 		     "imds./m[0].fault: expected one of none, slow_headers");
 	expect_error("{\"imds\":{\"/m\":[{\"fault_arg\":-3}]}}", "imds./m[0].fault_arg: -3 is out of range");
