@@ -330,7 +330,7 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void mhd_logger(void *cls, const char *fmt, va_list ap)
+_printf_(2, 0) static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
 	if (log_get_max_level() < LOG_DEBUG)

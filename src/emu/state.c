@@ -53,12 +53,12 @@ int emu_response_set(EmuResponse *r, int status, const char *content_type, const
 
 int emu_response_json(EmuResponse *r, int status, json_object *o)
 {
-	_cleanup_jobj_ json_object *owned = o;
 	_cleanup_free_ char *s = NULL;
 
 	if (!o)
 		return -ENOMEM;
 	s = emu_json_compact(o);
+	json_object_put(o);
 	if (!s)
 		return -ENOMEM;
 	return emu_response_set(r, status, "application/json; charset=utf-8", s, strlen(s));
