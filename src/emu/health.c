@@ -87,7 +87,7 @@ int emu_health_xml_parse(const char *buf, size_t len, EmuHealthReport *r, char *
 	int k;
 
 	r->proto = "xml";
-	if (len == 0) {
+	if (!buf || len == 0) {
 		snprintf(err, errlen, "empty body");
 		return -EBADMSG;
 	}
@@ -185,6 +185,8 @@ int emu_health_json_parse(const char *buf, size_t len, EmuHealthReport *r, char 
 	int k;
 
 	r->proto = "json";
+	if (!buf)
+		buf = "", len = 0;
 	if (len > HEALTH_MAX) {
 		snprintf(err, errlen, "body too large");
 		return -EBADMSG;

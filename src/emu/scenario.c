@@ -185,6 +185,12 @@ static int parse_entry(Ctx *c, const char *where, json_object *o, EmuEntry *e)
 	e->status = 200;
 	json_object_object_foreach(o, key, val) {
 		join_key(w, sizeof(w), where, key);
+		if (nbody > 0 && (streq(key, "body") || streq(key, "body_json") ||
+				  streq(key, "body_b64") || streq(key, "body_file")))
+			return fail(c, -EINVAL,
+				    "%s: only one of body, body_json, body_b64 and body_file may be "
+				    "given",
+				    where);
 		if (streq(key, "status")) {
 			unsigned st;
 			if ((r = get_uint(c, w, val, 599, &st)) < 0)
@@ -264,10 +270,6 @@ static int parse_entry(Ctx *c, const char *where, json_object *o, EmuEntry *e)
 				    "body_b64, body_file, delay_ms, fault, fault_arg, default)",
 				    where, key);
 	}
-	if (nbody > 1)
-		return fail(c, -EINVAL,
-			    "%s: only one of body, body_json, body_b64 and body_file may be given",
-			    where);
 	if (nbody > 0 && e->use_default)
 		return fail(c, -EINVAL, "%s: \"default\": true cannot be combined with a body", where);
 	e->has_body = nbody > 0;
