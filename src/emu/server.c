@@ -558,7 +558,8 @@ static int daemon_start(Listener *l, const char *addr, int port, int *ret_port, 
 	}
 	d->listener = l;
 	d->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-					  MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
+					  MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+					  (v6 ? MHD_USE_IPv6 : 0),
 				  0, NULL, NULL, handler, d, MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_URI_LOG_CALLBACK, uri_cb, d,
 				  MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d,
