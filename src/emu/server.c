@@ -162,6 +162,20 @@ static void raw_hang(EmuServer *s, int fd)
 	}
 }
 
+/* The status the client sees: 0 for faults that never send a status line. */
+static int status_sent(const EmuResponse *r)
+{
+	switch (r->fault) {
+	case EMU_FAULT_CLOSE_BEFORE_RESPONSE:
+	case EMU_FAULT_RESET:
+	case EMU_FAULT_HANG:
+	case EMU_FAULT_GARBAGE:
+		return 0;
+	default:
+		return r->status;
+	}
+}
+
 static size_t partial_length(const EmuResponse *r)
 {
 	if (r->has_fault_arg)
@@ -366,12 +380,14 @@ static enum MHD_Result queue_plain(struct MHD_Connection *c, const EmuResponse *
 
 static void log_line(const EmuRequest *req, const EmuResponse *r)
 {
+	char extra[160] = "";
+	if (r->fault != EMU_FAULT_NONE || r->delay_ms > 0)
+		snprintf(extra, sizeof(extra), " [fault %s, delay %u ms]", emu_fault_to_string(r->fault),
+			 r->delay_ms);
 	log_info("%s %s %s%s%s -> %d%s%s%s%s", emu_port_to_string(req->port), req->method,
-		 req->path, req->query ? "?" : "", strempty(req->query), r->status,
+		 req->path, req->query ? "?" : "", strempty(req->query), status_sent(r),
 		 r->queue_key ? " [queue " : "", strempty(r->queue_key), r->queue_key ? "]" : "",
-		 r->fault != EMU_FAULT_NONE ? " [fault]" : "");
-	if (r->fault != EMU_FAULT_NONE)
-		log_info("  fault %s, delay %u ms", emu_fault_to_string(r->fault), r->delay_ms);
+		 extra);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -452,15 +468,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		r = emu_state_handle(&s->state, &req, now_mono, now_real, &conn->resp);
 	conn->has_resp = true;
 	if (r >= 0)
-		log_request(s, &req, &conn->resp,
-			    conn->resp.fault == EMU_FAULT_NONE ||
-					    conn->resp.fault == EMU_FAULT_TRUNCATE ||
-					    conn->resp.fault == EMU_FAULT_SLOW_BODY ||
-					    conn->resp.fault == EMU_FAULT_SLOW_HEADERS ||
-					    conn->resp.fault == EMU_FAULT_CLOSE_MID_BODY
-				    ? conn->resp.status
-				    : 0,
-			    now_mono, now_real);
+		log_request(s, &req, &conn->resp, status_sent(&conn->resp), now_mono, now_real);
 	bool log_it = s->log_requests;
 	pthread_mutex_unlock(&s->lock);
 	if (r < 0) {
