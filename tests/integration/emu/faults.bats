@@ -95,6 +95,9 @@ V=api-version=2023-11-15
 	run curl -sS -H 'Metadata: true' "$IMDS/metadata/reset?$V"
 	[ "$status" -eq 56 ]
 	[[ "$output" == *"Connection reset by peer"* ]]
+	# The log says what was done; no status line was sent.
+	run curl -sS "$IMDS/_emu/requests?path=/metadata/reset"
+	[ "$(jget '[d[0]["fault"], d[0]["status"], d[0]["queue"]]' <<<"$output")" = '["reset",0,"/metadata/reset"]' ]
 }
 
 @test "close_before_response: connection closed without a byte (curl 52)" {
