@@ -8,7 +8,8 @@
 
 #define IMDS_DEFAULT_URL "http://169.254.169.254"
 #define IMDS_API_VERSION "2023-11-15"
-#define IMDS_FALLBACK_API_VERSION "2019-06-01"
+/* The oldest version with osProfile.disablePasswordAuthentication (2020-10-01 added it). */
+#define IMDS_FALLBACK_API_VERSION "2021-02-01"
 
 typedef struct ImdsClient {
 	char *base_url;   /* e.g. "http://169.254.169.254" (no trailing slash) */
@@ -34,7 +35,7 @@ int imds_get_json(ImdsClient *c, const char *path_and_query, json_object **ret, 
 
 /*
  * GET /metadata/instance?api-version=2023-11-15&extended=true; on a 400
- * (old platform) retries once with IMDS_FALLBACK_API_VERSION without
+ * (old platform) retries once with IMDS_FALLBACK_API_VERSION (which still has osProfile) without
  * extended.
  */
 int imds_get_instance(ImdsClient *c, json_object **ret, char *err, size_t errlen);

@@ -106,7 +106,7 @@ assert_failed_cleanly() {
 	import json, sys
 	q = [r["query"] for r in json.load(open(sys.argv[1])) if r["path"] == "/metadata/instance"]
 	assert len(q) == 2, q
-	assert "extended=true" in q[0] and "2019-06-01" in q[1] and "extended" not in q[1], q
+	assert "extended=true" in q[0] and "2021-02-01" in q[1] and "extended" not in q[1], q
 	PY
 }
 

@@ -2,7 +2,7 @@
 
 Usage from bats:  python3 lib.py COMMAND ARGS...
 """
-import copy
+import base64
 import json
 import os
 import re
@@ -71,7 +71,7 @@ def cmd_scenario(args):
     ok = {"status": 200, "body_json": doc}
     if raw is not None:
         ok = {"status": 200, "headers": {"Content-Type": "application/json; charset=utf-8"},
-              "body": open(raw, encoding="latin-1").read()}
+              "body_b64": base64.b64encode(open(raw, "rb").read()).decode()}
     queue = imds_queue if imds_queue is not None else []
     queue = [ok if e == "OK" else e for e in queue] or [ok]
     scen["imds"]["/metadata/instance"] = queue
@@ -120,16 +120,21 @@ def cmd_min_gap(args):
     print(int(min(gaps) * scale))
 
 
+def accepted(path):
+    """Reports the emulator accepted (it also records the ones it refused)."""
+    return [r for r in load(path) if 200 <= int(r.get("status_returned") or 0) < 300]
+
+
 def cmd_reports(args):
-    """reports REPORTS.json -> one line per report: proto state substatus"""
-    for r in load(args[0]):
+    """reports REPORTS.json -> one line per accepted report: proto state substatus"""
+    for r in accepted(args[0]):
         print(r.get("proto"), r.get("state"), r.get("substatus") or "-")
 
 
 def cmd_check_failure(args):
     """check-failure REPORTS.json [SECRET...]: exactly one report, a well-formed failure
     description without any of the secrets; prints the description."""
-    reps = load(args[0])
+    reps = accepted(args[0])
     if len(reps) != 1:
         sys.exit("expected exactly one report, got %d: %r" % (len(reps), reps))
     r = reps[0]
