@@ -471,20 +471,19 @@ static void sender_request(const Sender *s, HttpRequest *req)
 static char *body_excerpt(const HttpResponse *r)
 {
 	_cleanup_free_ char *s = NULL;
+	bool cut;
+	char *t;
 
 	if (!r->body || r->body_len == 0)
 		return strdup("(empty body)");
 	s = sanitize_dup(r->body, REPORT_EXCERPT_MAX, 0);
 	if (!s)
 		return NULL;
+	cut = r->body_len > strlen(s);
 	strstrip(s);
-	if (r->body_len > strlen(s) + 1) {
-		char *t;
-		if (asprintf(&t, "%s...", s) < 0)
-			return NULL;
-		return t;
-	}
-	return TAKE_PTR(s);
+	if (asprintf(&t, "\"%s%s\"", s, cut ? "..." : "") < 0)
+		return NULL;
+	return t;
 }
 
 static void describe_failure(char *err, size_t errlen, const char *method, const char *url,
