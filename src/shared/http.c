@@ -1,2 +1,422 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: implementation in progress */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "macros.h"
+#include "random-util.h"
+#include "strutil.h"
+
+#define DEFAULT_CONNECT_TIMEOUT (5 * USEC_PER_SEC)
+#define DEFAULT_TIMEOUT (30 * USEC_PER_SEC)
+#define DEFAULT_BASE_DELAY (500 * USEC_PER_MSEC)
+#define DEFAULT_MAX_DELAY (8 * USEC_PER_SEC)
+#define DEFAULT_MAX_RETRY_AFTER (120 * USEC_PER_SEC)
+#define MAX_HEADER_LINES 200
+
+static const long default_retry_statuses[] = { 404, 408, 410, 429, 500, 502, 503, 504, 0 };
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_result;
+
+static void global_init_once(void)
+{
+	global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int http_global_init(void)
+{
+	pthread_once(&global_once, global_init_once);
+	return global_result == CURLE_OK ? 0 : -EIO;
+}
+
+void http_response_done(HttpResponse *r)
+{
+	if (!r)
+		return;
+	free(r->body);
+	free(r->content_type);
+	free(r->error);
+	strv_free(r->headers);
+	*r = (HttpResponse){ 0 };
+}
+
+const char *http_response_header(const HttpResponse *r, const char *name)
+{
+	size_t n = strlen(name);
+	for (char **h = r->headers; h && *h; h++)
+		if (strncasecmp(*h, name, n) == 0 && (*h)[n] == ':') {
+			const char *v = *h + n + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			return v;
+		}
+	return NULL;
+}
+
+bool http_url_is_proxy_exempt(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	bool exempt = false;
+
+	if (!u)
+		return false;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+
+	struct in_addr a4;
+	struct in6_addr a6;
+	char *h = host;
+	size_t n = strlen(h);
+	if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
+		h[n - 1] = '\0';
+		h++;
+	}
+	if (strcasecmp(h, "localhost") == 0)
+		exempt = true;
+	else if (inet_pton(AF_INET, h, &a4) == 1) {
+		uint32_t ip = ntohl(a4.s_addr);
+		exempt = (ip >> 24) == 127 ||           /* loopback */
+			 (ip >> 16) == 0xa9fe ||         /* 169.254.0.0/16: IMDS */
+			 ip == 0xa83f8110;               /* 168.63.129.16: wireserver */
+	} else if (inet_pton(AF_INET6, h, &a6) == 1) {
+		exempt = IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_LINKLOCAL(&a6);
+	}
+out:
+	curl_free(host);
+	curl_url_cleanup(u);
+	return exempt;
+}
+
+int http_parse_retry_after(const char *value, time_t now_realtime, usec_t *ret)
+{
+	_cleanup_free_ char *v = NULL;
+	unsigned long long secs;
+
+	if (!value)
+		return -EINVAL;
+	v = strdup(value);
+	if (!v)
+		return -ENOMEM;
+	strstrip(v);
+	if (!*v)
+		return -EINVAL;
+	if (isdigit((unsigned char)v[0])) {
+		if (safe_atou64(v, &secs) < 0)
+			return -EINVAL;
+		/* Anything beyond a day is nonsense; the caller caps it further. */
+		if (secs > 86400)
+			secs = 86400;
+		*ret = (usec_t)secs * USEC_PER_SEC;
+		return 0;
+	}
+	/* HTTP-date: IMF-fixdate, RFC 850 and asctime forms, which curl_getdate parses. */
+	if (!strchr(v, ' '))
+		return -EINVAL;
+	time_t t = curl_getdate(v, NULL);
+	if (t < 0)
+		return -EINVAL;
+	*ret = t > now_realtime ? (usec_t)(t - now_realtime) * USEC_PER_SEC : 0;
+	return 0;
+}
+
+typedef struct Transfer {
+	HttpResponse *resp;
+	StrBuf body;
+	size_t cap;
+	bool too_big;
+	char **headers;
+	size_t n_headers;
+} Transfer;
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	Transfer *t = userdata;
+	size_t n = size * nmemb;
+
+	if (t->body.len + n > t->cap) {
+		t->too_big = true;
+		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	if (strbuf_append(&t->body, data, n) < 0)
+		return 0;
+	return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	Transfer *t = userdata;
+	size_t n = size * nmemb;
+
+	/* A new status line (after 100 Continue or a redirect) starts a new header set. */
+	if (n >= 5 && strneq(data, "HTTP/", 5)) {
+		strv_free(t->headers);
+		t->headers = NULL;
+		t->n_headers = 0;
+		return n;
+	}
+	const char *colon = memchr(data, ':', n);
+	if (!colon || t->n_headers >= MAX_HEADER_LINES)
+		return n;
+	char *line = strndup(data, n);
+	if (!line)
+		return 0;
+	/* drop CR LF, lower-case the name */
+	line[strcspn(line, "\r\n")] = '\0';
+	for (char *p = line; *p && *p != ':'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (strv_push(&t->headers, line) < 0)
+		return 0;
+	t->n_headers++;
+	return n;
+}
+
+static int curl_to_errno(CURLcode c, bool too_big, long os_errno)
+{
+	switch (c) {
+	case CURLE_OK:
+		return 0;
+	case CURLE_OPERATION_TIMEDOUT:
+		return -ETIMEDOUT;
+	case CURLE_COULDNT_CONNECT:
+		return os_errno == EHOSTUNREACH || os_errno == ENETUNREACH ? -EHOSTUNREACH
+									    : -ECONNREFUSED;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return -EHOSTUNREACH;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+		return -ECONNRESET;
+	case CURLE_WRITE_ERROR:
+		return too_big ? -EFBIG : -EIO;
+	case CURLE_FILESIZE_EXCEEDED:
+		return -EFBIG;
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return -EPROTO;
+	case CURLE_URL_MALFORMAT:
+		return -EINVAL;
+	case CURLE_OUT_OF_MEMORY:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+int http_send(const HttpRequest *req, HttpResponse *r)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL;
+	Transfer t = { .resp = r };
+	CURL *c = NULL;
+	int ret;
+
+	*r = (HttpResponse){ 0 };
+	if (!req->url)
+		return -EINVAL;
+	ret = http_global_init();
+	if (ret < 0)
+		return ret;
+	t.cap = req->max_response ? req->max_response : HTTP_DEFAULT_MAX_RESPONSE;
+
+	c = curl_easy_init();
+	if (!c)
+		return -ENOMEM;
+
+	usec_t cto = req->connect_timeout ? req->connect_timeout : DEFAULT_CONNECT_TIMEOUT;
+	usec_t to = req->timeout ? req->timeout : DEFAULT_TIMEOUT;
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)MAX(cto / USEC_PER_MSEC, 1));
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)MAX(to / USEC_PER_MSEC, 1));
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t.cap);
+	if (http_url_is_proxy_exempt(req->url))
+		curl_easy_setopt(c, CURLOPT_PROXY, "");
+
+	const char *method = req->method ? req->method : "GET";
+	if (req->body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+		if (!streq(method, "POST"))
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	} else if (streq(method, "HEAD"))
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (!streq(method, "GET"))
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+
+	for (const char *const *h = req->headers; h && *h; h++) {
+		struct curl_slist *n = curl_slist_append(hdrs, *h);
+		if (!n) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		hdrs = n;
+	}
+	/* No "Expect: 100-continue" round trip for bodies; small endpoints do not answer it. */
+	struct curl_slist *n = curl_slist_append(hdrs, "Expect:");
+	if (!n) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	hdrs = n;
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+
+	CURLcode cc = curl_easy_perform(c);
+	long os_errno = 0;
+	curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+	ret = curl_to_errno(cc, t.too_big, os_errno);
+	if (ret < 0) {
+		char msg[CURL_ERROR_SIZE + 128];
+		if (ret == -EFBIG)
+			snprintf(msg, sizeof(msg), "response larger than %zu bytes", t.cap);
+		else
+			snprintf(msg, sizeof(msg), "%s", *errbuf ? errbuf : curl_easy_strerror(cc));
+		r->error = strdup(msg);
+		goto out;
+	}
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	r->body_len = t.body.len;
+	r->body = strbuf_steal(&t.body);
+	if (!r->body) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	r->headers = TAKE_PTR(t.headers);
+	if (!r->headers && !(r->headers = calloc(1, sizeof(char *)))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	const char *ct = http_response_header(r, "content-type");
+	if (ct && !(r->content_type = strdup(ct))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	const char *ra = http_response_header(r, "retry-after");
+	if (ra && http_parse_retry_after(ra, time(NULL), &r->retry_after) == 0)
+		r->has_retry_after = true;
+	ret = 0;
+out:
+	strbuf_free(&t.body);
+	strv_free(t.headers);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	if (ret < 0 && !r->error)
+		r->error = strdup(strerror(-ret));
+	return ret;
+}
+
+usec_t http_backoff_delay(const HttpRetryPolicy *p, unsigned attempt)
+{
+	usec_t base = p && p->base_delay ? p->base_delay : DEFAULT_BASE_DELAY;
+	usec_t max = p && p->max_delay ? p->max_delay : DEFAULT_MAX_DELAY;
+	usec_t d = base;
+
+	for (unsigned i = 1; i < attempt && d < max; i++)
+		d *= 2;
+	d = MIN(d, max);
+	/* Full jitter in the upper half: spreads clients out, keeps a floor. */
+	return d / 2 + random_below(d / 2 + 1);
+}
+
+static bool status_is_retried(const HttpRetryPolicy *p, long status)
+{
+	const long *l = p && p->retry_statuses ? p->retry_statuses : default_retry_statuses;
+	for (; *l; l++)
+		if (*l == status)
+			return true;
+	return false;
+}
+
+static bool errno_is_transient(int r)
+{
+	return r == -ETIMEDOUT || r == -ECONNREFUSED || r == -ECONNRESET || r == -EHOSTUNREACH ||
+	       r == -EPROTO || r == -EIO;
+}
+
+/* The URL without its query, which may carry tokens or resource names. */
+static void url_for_log(const char *url, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.*s", (int)strcspn(url, "?"), url);
+}
+
+int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy, HttpResponse *r)
+{
+	usec_t start = now_usec(CLOCK_MONOTONIC);
+	usec_t max_ra = policy && policy->max_retry_after ? policy->max_retry_after
+							   : DEFAULT_MAX_RETRY_AFTER;
+	usec_t budget = policy ? policy->budget : 0;
+	char where[512];
+	int ret;
+
+	url_for_log(req->url, where, sizeof(where));
+	*r = (HttpResponse){ 0 };
+	for (unsigned attempt = 1;; attempt++) {
+		HttpRequest one = *req;
+		usec_t elapsed = now_usec(CLOCK_MONOTONIC) - start;
+
+		/* Never let one attempt run past the budget. */
+		if (budget) {
+			usec_t left = budget > elapsed ? budget - elapsed : 1;
+			usec_t to = one.timeout ? one.timeout : DEFAULT_TIMEOUT;
+			one.timeout = MIN(to, left);
+		}
+		http_response_done(r);
+		ret = http_send(&one, r);
+		r->attempts = attempt;
+
+		bool retry;
+		char why[96];
+		if (ret < 0) {
+			retry = errno_is_transient(ret);
+			snprintf(why, sizeof(why), "%s", r->error ? r->error : strerror(-ret));
+		} else if (status_is_retried(policy, r->status)) {
+			retry = true;
+			snprintf(why, sizeof(why), "HTTP %ld", r->status);
+		} else if (r->status >= 200 && r->status < 300 && policy && policy->check) {
+			retry = policy->check(r, policy->userdata) == HTTP_RETRY;
+			snprintf(why, sizeof(why), "HTTP %ld with an unusable body", r->status);
+		} else
+			retry = false;
+		if (!retry)
+			return ret;
+		if (policy && policy->max_attempts && attempt >= policy->max_attempts)
+			return ret;
+
+		usec_t delay = ret >= 0 && r->has_retry_after ? MIN(r->retry_after, max_ra)
+							       : http_backoff_delay(policy, attempt);
+		elapsed = now_usec(CLOCK_MONOTONIC) - start;
+		if (budget && elapsed + delay >= budget) {
+			log_notice("%s: %s, not retrying: the %.0f s budget would be exceeded", where,
+				   why, (double)budget / USEC_PER_SEC);
+			return ret;
+		}
+		log_notice("%s: %s, retrying in %.1f s (attempt %u)", where, why,
+			   (double)delay / USEC_PER_SEC, attempt + 1);
+		if (policy && policy->sleep)
+			policy->sleep(delay, policy->userdata);
+		else
+			sleep_usec(delay);
+	}
+}
