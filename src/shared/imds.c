@@ -90,7 +90,6 @@ int imds_get_json(ImdsClient *c, const char *path_and_query, json_object **ret, 
 	policy.budget = c->budget ? c->budget : DEFAULT_BUDGET;
 	policy.retry_statuses = imds_retry_statuses;
 	policy.check = check_json_object;
-	policy.userdata = NULL;
 
 	r = http_send_retry(&req, &policy, &resp);
 	if (r < 0) {
