@@ -30,7 +30,8 @@ int token_cache_new(ImdsClient *imds, const char *cache_path, TokenCache **ret);
 void token_cache_free(TokenCache *c);
 
 /*
- * Returns a borrowed token valid for at least the refresh margin, fetching
+ * Returns a borrowed token (valid until token_cache_free(); a refresh updates
+ * it in place) good for at least the refresh margin, fetching
  * or refreshing as needed. If a refresh fails but the cached token is still
  * valid (not expired), that token is returned and the failure logged.
  */
