@@ -519,12 +519,6 @@ static int apply_hostname(Run *run, const Metadata *m)
 
 	if (!cfg->set_hostname)
 		return 0;
-	if (isempty(m->hostname))
-		return fail(run, "hostname", -EINVAL, "metadata has no computer name");
-	if (!hostname_is_valid(m->hostname))
-		return fail(run, "hostname", -EINVAL,
-			    "computer name is not a valid RFC 1123 host name (%zu bytes)",
-			    strlen(m->hostname));
 	r = hostname_apply(m->hostname, "/etc/hostname", err, sizeof(err));
 	if (r < 0)
 		return fail(run, "hostname", r, "setting the host name: %s", err);
@@ -544,17 +538,10 @@ static int apply_user(Run *run, const Metadata *m, const char *password, uid_t *
 	char err[ERRLEN] = "";
 	int r;
 
-	if (isempty(m->username))
-		return fail(run, "user", -EINVAL, "metadata has no admin user name");
-	r = username_validate(m->username, err, sizeof(err));
-	if (r < 0)
-		return fail(run, "user", r, "admin user name rejected: %s", err);
-
 	UserSpec spec = {
 		.name = m->username,
 		.groups = cfg->groups,
 		.password = password,
-		.sudoers_path = cfg->sudoers_file,
 	};
 	r = user_provision(&spec, uid, gid, home, err, sizeof(err));
 	if (r < 0)
@@ -583,15 +570,31 @@ static int apply_sshd(Run *run, bool password_auth)
 	return 0;
 }
 
-static int apply_keys(Run *run, const Metadata *m, bool have_password, uid_t uid, gid_t gid,
-		      const char *home)
+/*
+ * Everything the metadata asks for is checked before anything is changed, so
+ * hostile metadata ends in a failure report and an untouched system.
+ */
+static int validate_metadata(Run *run, const Metadata *m, bool have_password, char ***ret_keys)
 {
 	const InitConfig *cfg = run->cfg;
 	_cleanup_strv_free_ char **good = NULL;
-	_cleanup_free_ char *path = NULL;
 	char err[ERRLEN] = "";
 	size_t i = 0;
 	int r;
+
+	if (cfg->set_hostname) {
+		if (isempty(m->hostname))
+			return fail(run, "hostname", -EINVAL, "metadata has no computer name");
+		if (!hostname_is_valid(m->hostname))
+			return fail(run, "hostname", -EINVAL,
+				    "computer name is not a valid RFC 1123 host name (%zu bytes)",
+				    strlen(m->hostname));
+	}
+	if (isempty(m->username))
+		return fail(run, "user", -EINVAL, "metadata has no admin user name");
+	r = username_validate(m->username, err, sizeof(err));
+	if (r < 0)
+		return fail(run, "user", r, "admin user name rejected: %s", err);
 
 	for (char **k = m->keys; k && *k; k++, i++) {
 		char *clean = NULL;
@@ -605,9 +608,7 @@ static int apply_keys(Run *run, const Metadata *m, bool have_password, uid_t uid
 		if (r < 0)
 			return fail(run, "ssh-keys", r, "out of memory");
 	}
-	if (!good) {
-		if (have_password)
-			return 0;
+	if (!good && !have_password) {
 		if (i > 0)
 			return fail(run, "ssh-keys", -EINVAL,
 				    "none of the %zu public keys is valid and no password was given",
@@ -615,14 +616,41 @@ static int apply_keys(Run *run, const Metadata *m, bool have_password, uid_t uid
 		return fail(run, "ssh-keys", -EINVAL,
 			    "no public key and no password: nobody could log in");
 	}
+	*ret_keys = TAKE_PTR(good);
+	return 0;
+}
 
+static int apply_keys(Run *run, const Metadata *m, char *const *keys, uid_t uid, gid_t gid,
+		      const char *home)
+{
+	const InitConfig *cfg = run->cfg;
+	_cleanup_free_ char *path = NULL;
+	char err[ERRLEN] = "";
+	int r;
+
+	if (!keys)
+		return 0;
 	r = ssh_authorized_keys_path(cfg->sshd, m->username, home, &path, err, sizeof(err));
 	if (r < 0)
 		return fail(run, "ssh-keys", r, "authorized keys location: %s", err);
-	r = ssh_write_authorized_keys(home, path, good, uid, gid, err, sizeof(err));
+	r = ssh_write_authorized_keys(home, path, keys, uid, gid, err, sizeof(err));
 	if (r < 0)
 		return fail(run, "ssh-keys", r, "writing %s: %s", path, err);
-	log_info("Installed %zu public key(s) for %s in %s", strv_length(good), m->username, path);
+	log_info("Installed %zu public key(s) for %s in %s", strv_length(keys), m->username, path);
+	return 0;
+}
+
+static int apply_sudo(Run *run, const Metadata *m, const char *password)
+{
+	char err[ERRLEN] = "";
+	UserSpec spec = {
+		.name = m->username,
+		.password = password,
+		.sudoers_path = run->cfg->sudoers_file,
+	};
+	int r = user_grant_sudo(&spec, err, sizeof(err));
+	if (r < 0)
+		return fail(run, "sudo", r, "sudoers: %s", err);
 	return 0;
 }
 
@@ -652,6 +680,7 @@ static int provision_apply(Run *run)
 	OvfEnv ovf = { .disable_ssh_password_auth = -1 };
 	Metadata m = { .disable_password_auth = -1 };
 	_cleanup_free_ char *home = NULL, *desc = NULL;
+	_cleanup_strv_free_ char **keys = NULL;
 	bool have_ovf = false;
 	uid_t uid = 0;
 	gid_t gid = 0;
@@ -670,6 +699,10 @@ static int provision_apply(Run *run)
 	/* Password logins only when the owner gave a password and did not turn them off. */
 	bool password_auth = password && m.disable_password_auth != 1;
 
+	r = validate_metadata(run, &m, password != NULL, &keys);
+	if (r < 0)
+		goto out;
+
 	r = apply_hostname(run, &m);
 	stamp(run, "hostname");
 	if (r < 0)
@@ -682,8 +715,12 @@ static int provision_apply(Run *run)
 	stamp(run, "sshd");
 	if (r < 0)
 		goto out;
-	r = apply_keys(run, &m, password != NULL, uid, gid, home);
+	r = apply_keys(run, &m, keys, uid, gid, home);
 	stamp(run, "ssh-keys");
+	if (r < 0)
+		goto out;
+	/* Last: a provisioning that failed half way never grants root. */
+	r = apply_sudo(run, &m, password);
 	if (r < 0)
 		goto out;
 

@@ -111,6 +111,12 @@ typedef struct UserSpec {
 int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **ret_home,
 		   char *err, size_t errlen);
 
+/*
+ * Write spec->sudoers_path as described above (visudo-checked, 0440). Kept
+ * separate so provisioning can grant sudo only once everything else worked.
+ */
+int user_grant_sudo(const UserSpec *spec, char *err, size_t errlen);
+
 /* SHA-512 crypt ($6$) hash of a password with a fresh random salt. */
 int password_hash_sha512(const char *password, char **ret);
 

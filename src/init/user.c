@@ -176,7 +176,7 @@ static int run(const char *prog, const char *const *args, const char *input, cha
 	return -EIO;
 }
 
-static int write_sudoers(const UserSpec *spec, char *err, size_t errlen)
+int user_grant_sudo(const UserSpec *spec, char *err, size_t errlen)
 {
 	_cleanup_free_ char *dir = strdup(spec->sudoers_path), *tmp = NULL;
 	char content[128];
@@ -324,7 +324,7 @@ int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **
 		return r;
 
 	if (spec->sudoers_path) {
-		r = write_sudoers(spec, err, errlen);
+		r = user_grant_sudo(spec, err, errlen);
 		if (r < 0)
 			return r;
 	}

@@ -95,7 +95,7 @@ assert_failed_cleanly() {
 	scenario s --imds-queue '[{"status":200,"body_file":"huge.json"}]'
 	run_init
 	assert_failed_cleanly
-	grep -Eiq 'too large|exceed|size' <<<"$desc"
+	[[ "$desc" == *"response larger than 1048576 bytes"* ]]
 }
 
 @test "an old platform answering 400 to extended=true gets the fallback api-version" {

@@ -137,7 +137,8 @@ with_value() {
 }
 
 @test ".ssh or authorized_keys as symlinks out of the home are not followed" {
-	printf 'mkdir -p /home/azureuser\nln -s /etc/ssh /home/azureuser/.ssh\n' >"$T/pre.sh"
+	# An existing user (a re-provisioned image) whose .ssh points out of the home.
+	printf 'useradd -m azureuser\nln -s /etc/ssh /home/azureuser/.ssh\n' >"$T/pre.sh"
 	scenario s
 	run_init
 	assert_failed_cleanly
@@ -146,9 +147,10 @@ with_value() {
 
 	common_teardown
 	common_setup
-	printf 'mkdir -p /home/azureuser/.ssh\nln -s /etc/shadow /home/azureuser/.ssh/authorized_keys\n' >"$T/pre.sh"
+	printf 'useradd -m azureuser\nmkdir -p /home/azureuser/.ssh\nln -s /etc/shadow /home/azureuser/.ssh/authorized_keys\n' >"$T/pre.sh"
 	scenario s
 	run_init
 	assert_failed_cleanly
+	[[ "$desc" == *"step=ssh-keys"* ]]
 	! grep -q ssh-ed25519 "$T/snap/shadow"
 }

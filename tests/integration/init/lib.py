@@ -59,7 +59,9 @@ def cmd_scenario(args):
         elif opt == "--imds-queue":
             imds_queue = json.loads(val)
         elif opt == "--ws":
-            key, js = val.split("=", 1)
+            # the key itself may contain '=' (/machine?comp=health): split before the JSON
+            cut = min(i for i in (val.find("=["), val.find("={")) if i >= 0)
+            key, js = val[:cut], val[cut + 1:]
             scen["wireserver"][key] = json.loads(js)
         elif opt == "--global":
             key, js = val.split("=", 1)
