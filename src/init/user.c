@@ -83,7 +83,10 @@ int password_hash_sha512(const char *password, char **ret)
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		setting[3 + i] = alphabet[rnd[i] % 64];
 	setting[19] = '\0';
-	char *h = crypt_r(password, setting, cd);
+	/* crypt_rn, not crypt_r: sanitizer runtimes define crypt_r themselves, so
+	 * with --as-needed libcrypt was dropped from the link and the interceptor
+	 * called a null pointer. crypt_rn also returns NULL on failure. */
+	char *h = crypt_rn(password, setting, cd, sizeof(*cd));
 	int r = 0;
 	if (!h || h[0] != '$' || !startswith(h, "$6$"))
 		r = -EINVAL;
