@@ -9,9 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "emu-harness.h"
+#include "fileio.h"
+#include "json-util.h"
+#include "kvp.h"
 #include "report.h"
 #include "strutil.h"
 #include "xml-util.h"
@@ -417,6 +426,532 @@ static void test_health_xml_trim(void **state)
 	free(big);
 }
 
+/* ---- report_send against lazuli-emu ------------------------------------- */
+
+typedef struct Sleeps {
+	usec_t d[64];
+	unsigned n;
+} Sleeps;
+
+static void record_sleep(usec_t usec, void *userdata)
+{
+	Sleeps *s = userdata;
+	if (s->n < 64)
+		s->d[s->n++] = usec;
+}
+
+typedef struct E2E {
+	EmuHarness h;
+	char dir[64];
+	char pool[128];
+	Sleeps sleeps;
+	ReportContext ctx;
+	char err[1024];
+} E2E;
+
+static void e2e_start(E2E *e, const char *scenario)
+{
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	strcpy(e->dir, "/tmp/test-report.XXXXXX");
+	assert_non_null(mkdtemp(e->dir));
+	snprintf(e->pool, sizeof(e->pool), "%s/.kvp_pool_1", e->dir);
+	r = emu_start(&e->h, scenario);
+	if (r < 0)
+		fail_msg("lazuli-emu did not start: %s", strerror(-r));
+	e->ctx = (ReportContext){
+		.wireserver_url = e->h.wireserver,
+		.agent_name = "lazuli-init/" LAZULI_VERSION,
+		.kvp_path = e->pool,
+		.vm_id = vm_id,
+		.request_timeout = 10 * USEC_PER_SEC,
+		.budget = 60 * USEC_PER_SEC,
+		.policy_template = { .sleep = record_sleep, .userdata = &e->sleeps },
+	};
+}
+
+static void e2e_stop(E2E *e)
+{
+	char cmd[128];
+	emu_stop(&e->h);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static json_object *emu_json(E2E *e, const char *path)
+{
+	_cleanup_free_ char *text = emu_get(&e->h, path);
+	json_object *o = NULL;
+	char err[256];
+
+	if (!text)
+		fail_msg("GET %s from lazuli-emu failed", path);
+	if (json_parse_strict(text, strlen(text), &o, err, sizeof(err)) < 0)
+		fail_msg("%s: %s", path, err);
+	assert_true(json_object_is_type(o, json_type_array));
+	return o;
+}
+
+/* The wireserver requests, as "METHOD path?query" lines, for exact comparison. */
+static char *request_lines(json_object *reqs)
+{
+	StrBuf b = { 0 };
+	for (size_t i = 0; i < json_object_array_length(reqs); i++) {
+		json_object *q = json_object_array_get_idx(reqs, i);
+		const char *query = json_get_string(q, "query");
+		assert_int_equal(strbuf_printf(&b, "%s %s%s%s\n", json_get_string(q, "method"),
+					       json_get_string(q, "path"), isempty(query) ? "" : "?",
+					       strempty(query)),
+				 0);
+	}
+	return strbuf_steal(&b);
+}
+
+static const char *req_header(json_object *req, const char *name)
+{
+	json_object *h = json_get_path(req, "headers");
+	assert_non_null(h);
+	json_object_object_foreach(h, k, v)
+	{
+		if (strcasecmp(k, name) == 0)
+			return json_object_get_string(v);
+	}
+	return NULL;
+}
+
+static char *req_body(json_object *req)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	const char *b64 = json_get_string(req, "body_b64");
+	assert_non_null(b64);
+	assert_int_equal(base64_decode(b64, strlen(b64), &data, &len), 0);
+	char *s = strndup((const char *)data, len);
+	free(data);
+	return s;
+}
+
+static char *kvp_report(const char *pool)
+{
+	KvpRecord *r = NULL;
+	size_t n = 0;
+	char *v = NULL;
+	int count = 0;
+
+	assert_int_equal(kvp_read_all(pool, &r, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (streq(r[i].key, "PROVISIONING_REPORT")) {
+			free(v);
+			v = strdup(r[i].value);
+			count++;
+		}
+	kvp_records_free(r, n);
+	assert_int_equal(count, 1);
+	return v;
+}
+
+static char *failure_desc(void)
+{
+	ReportContext c = ctx();
+	const char *kv[] = { "step", "ssh-keys", "error", "no key <&> \"quoted\"", NULL };
+	char *d = report_failure_description(&c, "provisioning failed", kv);
+	assert_non_null(d);
+	return d;
+}
+
+static void test_send_json_201(void **state)
+{
+	E2E e;
+	_cleanup_free_ char *desc = failure_desc();
+
+	(void)state;
+	e2e_start(&e, "{\"strict_headers\":true}");
+	assert_int_equal(report_send(&e.ctx, false, desc, e.err, sizeof(e.err)), 0);
+
+	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
+	_cleanup_free_ char *lines = request_lines(reqs);
+	assert_string_equal(lines, "POST /provisioning/health\n");
+	json_object *q = json_object_array_get_idx(reqs, 0);
+	assert_int_equal(json_object_get_int(json_object_object_get(q, "status")), 201);
+	assert_string_equal(req_header(q, "Content-Type"), "application/json");
+	assert_string_equal(req_header(q, "x-ms-guest-agent-name"), "lazuli-init/" LAZULI_VERSION);
+	assert_string_equal(req_header(q, "User-Agent"), "lazuli-init/" LAZULI_VERSION);
+
+	/* The body the user's host sees, field by field. */
+	_cleanup_free_ char *body = req_body(q);
+	_cleanup_json_ json_object *j = NULL;
+	assert_int_equal(json_parse_strict(body, strlen(body), &j, NULL, 0), 0);
+	assert_string_equal(json_get_string(j, "state"), "NotReady");
+	assert_string_equal(json_get_string(j, "details.subStatus"), "ProvisioningFailed");
+	assert_string_equal(json_get_string(j, "details.description"), desc);
+	assert_matches(FAILURE_RE, json_get_string(j, "details.description"));
+
+	_cleanup_json_ json_object *reports = emu_json(&e, "/_emu/reports");
+	assert_int_equal(json_object_array_length(reports), 1);
+	json_object *rep = json_object_array_get_idx(reports, 0);
+	assert_string_equal(json_get_string(rep, "proto"), "json");
+	assert_string_equal(json_get_string(rep, "description"), desc);
+
+	_cleanup_free_ char *kv = kvp_report(e.pool);
+	assert_string_equal(kv, desc);
+	assert_int_equal(e.sleeps.n, 0);
+	e2e_stop(&e);
+}
+
+static void test_send_ready_json(void **state)
+{
+	E2E e;
+	ReportContext c = ctx();
+	_cleanup_free_ char *desc = report_success_description(&c, "None");
+
+	(void)state;
+	e2e_start(&e, "{}");
+	assert_int_equal(report_send(&e.ctx, true, desc, e.err, sizeof(e.err)), 0);
+	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
+	assert_int_equal(json_object_array_length(reqs), 1);
+	_cleanup_free_ char *body = req_body(json_object_array_get_idx(reqs, 0));
+	/* The description goes to KVP only; the wireserver gets the bare state. */
+	assert_string_equal(body, "{\"state\":\"Ready\"}");
+	_cleanup_free_ char *kv = kvp_report(e.pool);
+	assert_string_equal(kv, desc);
+	assert_matches(SUCCESS_RE, kv);
+	e2e_stop(&e);
+}
+
+static void test_send_503_retry_after_then_201(void **state)
+{
+	E2E e;
+	_cleanup_free_ char *desc = failure_desc();
+
+	(void)state;
+	e2e_start(&e, "{\"wireserver\":{\"/provisioning/health\":["
+		      "{\"status\":503,\"headers\":{\"Retry-After\":\"7\"},\"body\":\"GoalState is not ready\"},"
+		      "{\"status\":201}]}}");
+	assert_int_equal(report_send(&e.ctx, false, desc, e.err, sizeof(e.err)), 0);
+	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
+	_cleanup_free_ char *lines = request_lines(reqs);
+	assert_string_equal(lines, "POST /provisioning/health\nPOST /provisioning/health\n");
+	/* It waited what the server asked for, once. */
+	assert_int_equal(e.sleeps.n, 1);
+	assert_int_equal(e.sleeps.d[0], 7 * USEC_PER_SEC);
+	/* Same body both times. */
+	_cleanup_free_ char *b0 = req_body(json_object_array_get_idx(reqs, 0));
+	_cleanup_free_ char *b1 = req_body(json_object_array_get_idx(reqs, 1));
+	assert_string_equal(b0, b1);
+	e2e_stop(&e);
+}
+
+static void check_xml_report(E2E *e, json_object *req, const char *state_name,
+			     const char *desc)
+{
+	_cleanup_free_ char *body = req_body(req);
+	_cleanup_xmldoc_ xmlDocPtr doc = NULL;
+	char err[256];
+	static const char *const p_inc[] = { "GoalStateIncarnation", NULL };
+	static const char *const p_cid[] = { "Container", "ContainerId", NULL };
+	static const char *const p_iid[] = { "Container", "RoleInstanceList", "Role",
+					     "InstanceId", NULL };
+	static const char *const p_state[] = { "Container", "RoleInstanceList", "Role",
+					       "Health", "State", NULL };
+	static const char *const p_desc[] = { "Container", "RoleInstanceList", "Role",
+					      "Health", "Details", "Description", NULL };
+
+	(void)e;
+	assert_string_equal(req_header(req, "Content-Type"), "text/xml;charset=utf-8");
+	assert_string_equal(req_header(req, "x-ms-version"), "2012-11-30");
+	assert_string_equal(req_header(req, "x-ms-agent-name"), "lazuli-init/" LAZULI_VERSION);
+	assert_int_equal(xml_parse_untrusted(body, strlen(body), &doc, err, sizeof(err)), 0);
+	_cleanup_free_ char *inc = xml_field(doc, p_inc);
+	_cleanup_free_ char *cid = xml_field(doc, p_cid);
+	_cleanup_free_ char *iid = xml_field(doc, p_iid);
+	_cleanup_free_ char *st = xml_field(doc, p_state);
+	assert_string_equal(inc, "5");
+	assert_string_equal(cid, "11111111-2222-3333-4444-555555555555");
+	assert_string_equal(iid, "role.MachineRole_IN_0");
+	assert_string_equal(st, state_name);
+	_cleanup_free_ char *d = xml_field(doc, p_desc);
+	if (desc)
+		assert_string_equal(d, desc);
+	else
+		assert_null(d);
+}
+
+#define GS_IDS                                                                              \
+	"\"incarnation\":\"5\",\"container_id\":\"11111111-2222-3333-4444-555555555555\","   \
+	"\"instance_id\":\"role.MachineRole_IN_0\""
+
+static void test_send_404_falls_back_to_xml(void **state)
+{
+	E2E e;
+	_cleanup_free_ char *desc = failure_desc();
+
+	(void)state;
+	e2e_start(&e, "{\"strict_headers\":true,\"json_health\":\"not_supported\"," GS_IDS "}");
+	assert_int_equal(report_send(&e.ctx, false, desc, e.err, sizeof(e.err)), 0);
+
+	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
+	_cleanup_free_ char *lines = request_lines(reqs);
+	assert_string_equal(lines, "POST /provisioning/health\n"
+				   "GET /machine/?comp=goalstate\n"
+				   "POST /machine?comp=health\n");
+	json_object *gs = json_object_array_get_idx(reqs, 1);
+	assert_string_equal(req_header(gs, "x-ms-version"), "2012-11-30");
+	assert_string_equal(req_header(gs, "x-ms-agent-name"), "lazuli-init/" LAZULI_VERSION);
+	json_object *post = json_object_array_get_idx(reqs, 2);
+	assert_int_equal(json_object_get_int(json_object_object_get(post, "status")), 200);
+	check_xml_report(&e, post, "NotReady", desc);
+
+	/* The emulator's own validation accepted it with the same description. */
+	_cleanup_json_ json_object *reports = emu_json(&e, "/_emu/reports");
+	json_object *last = json_object_array_get_idx(reports, json_object_array_length(reports) - 1);
+	assert_string_equal(json_get_string(last, "proto"), "xml");
+	assert_string_equal(json_get_string(last, "substatus"), "ProvisioningFailed");
+	assert_string_equal(json_get_string(last, "description"), desc);
+	assert_null(json_get_string(last, "error"));
+	/* A fallback is not a retry: nothing slept. */
+	assert_int_equal(e.sleeps.n, 0);
+	e2e_stop(&e);
+}
+
+static void test_send_ready_xml(void **state)
+{
+	E2E e;
+
+	(void)state;
+	e2e_start(&e, "{\"wireserver\":{\"/provisioning/health\":[{\"status\":405}]}," GS_IDS "}");
+	assert_int_equal(report_send(&e.ctx, true, NULL, e.err, sizeof(e.err)), 0);
+	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
+	assert_int_equal(json_object_array_length(reqs), 3);
+	check_xml_report(&e, json_object_array_get_idx(reqs, 2), "Ready", NULL);
+	/* Without a description the KVP record still says success. */
+	_cleanup_free_ char *kv = kvp_report(e.pool);
+	assert_matches(SUCCESS_RE, kv);
+	e2e_stop(&e);
+}
+
+static void test_send_xml_410_refetches_goal_state(void **state)
+{
+	E2E e;
+	_cleanup_free_ char *desc = failure_desc();
+
+	(void)state;
+	e2e_start(&e, "{\"json_health\":\"not_supported\"," GS_IDS ","
+		      "\"wireserver\":{\"/machine?comp=health\":[{\"status\":410},"
+		      "{\"status\":400,\"body\":\"<Error>InvalidContainerConfiguration</Error>\"},"
+		      "{\"default\":true}]}}");
+	assert_int_equal(report_send(&e.ctx, false, desc, e.err, sizeof(e.err)), 0);
+	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
+	_cleanup_free_ char *lines = request_lines(reqs);
+	assert_string_equal(lines, "POST /provisioning/health\n"
+				   "GET /machine/?comp=goalstate\n"
+				   "POST /machine?comp=health\n"
+				   "GET /machine/?comp=goalstate\n"
+				   "POST /machine?comp=health\n"
+				   "GET /machine/?comp=goalstate\n"
+				   "POST /machine?comp=health\n");
+	check_xml_report(&e, json_object_array_get_idx(reqs, 6), "NotReady", desc);
+	e2e_stop(&e);
+}
+
+static void test_send_xml_always_stale_gives_up(void **state)
+{
+	E2E e;
+	_cleanup_free_ char *desc = failure_desc();
+
+	(void)state;
+	e2e_start(&e, "{\"json_health\":\"not_supported\","
+		      "\"wireserver\":{\"/machine?comp=health\":[{\"status\":410,\"body\":\"Gone\"}]}}");
+	assert_int_equal(report_send(&e.ctx, false, desc, e.err, sizeof(e.err)), -ESTALE);
+	assert_non_null(strstr(e.err, "/machine?comp=health: HTTP 410: \"Gone\""));
+	assert_non_null(strstr(e.err, "still stale after 3 goal state fetches"));
+	/* And what JSON said first. */
+	assert_non_null(strstr(e.err, "/provisioning/health: HTTP 404"));
+	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
+	assert_int_equal(json_object_array_length(reqs), 1 + 2 * 3);
+	e2e_stop(&e);
+}
+
+static void test_send_goal_state_missing_container_id(void **state)
+{
+	E2E e;
+	_cleanup_free_ char *desc = failure_desc();
+
+	(void)state;
+	e2e_start(&e, "{\"json_health\":\"not_supported\",\"wireserver\":{"
+		      "\"/machine/?comp=goalstate\":[{\"status\":200,\"body\":"
+		      "\"<GoalState><Incarnation>1</Incarnation><Container><RoleInstanceList>"
+		      "<RoleInstance><InstanceId>i</InstanceId></RoleInstance></RoleInstanceList>"
+		      "</Container></GoalState>\"}]}}");
+	e.ctx.policy_template.max_attempts = 2;
+	assert_int_equal(report_send(&e.ctx, false, desc, e.err, sizeof(e.err)), -EBADMSG);
+	assert_non_null(strstr(e.err, "GET "));
+	assert_non_null(strstr(e.err, "/machine/?comp=goalstate: goal state has no Container/ContainerId"));
+	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
+	_cleanup_free_ char *lines = request_lines(reqs);
+	/* Retried (bounded, with a pause), and no health report built from it. */
+	assert_string_equal(lines, "POST /provisioning/health\n"
+				   "GET /machine/?comp=goalstate\n"
+				   "GET /machine/?comp=goalstate\n");
+	assert_int_equal(e.sleeps.n, 1);
+	/* The KVP record was written regardless. */
+	_cleanup_free_ char *kv = kvp_report(e.pool);
+	assert_string_equal(kv, desc);
+	e2e_stop(&e);
+}
+
+static void test_send_json_fatal_status(void **state)
+{
+	E2E e;
+	_cleanup_free_ char *desc = failure_desc();
+
+	(void)state;
+	e2e_start(&e, "{\"wireserver\":{\"/provisioning/health\":[{\"status\":403,"
+		      "\"body\":\"Forbidden\\r\\nby policy\\u0001\"}]}}");
+	assert_int_equal(report_send(&e.ctx, false, desc, e.err, sizeof(e.err)), -EREMOTEIO);
+	assert_non_null(strstr(e.err, "POST "));
+	assert_non_null(strstr(e.err, "/provisioning/health: HTTP 403: \"Forbidden  by policy\""));
+	assert_false(has_control_chars(e.err));
+	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
+	assert_int_equal(json_object_array_length(reqs), 1);
+	e2e_stop(&e);
+}
+
+static void test_send_hostile_description_same_everywhere(void **state)
+{
+	E2E e;
+	const char *hostile = "result=error|reason=bad\n\x01|x=\xff\xfe|k=</Description>&amp;";
+
+	(void)state;
+	e2e_start(&e, "{\"json_health\":\"not_supported\"," GS_IDS "}");
+	assert_int_equal(report_send(&e.ctx, false, hostile, e.err, sizeof(e.err)), 0);
+	_cleanup_free_ char *kv = kvp_report(e.pool);
+	assert_string_equal(kv, "result=error|reason=bad  |x=??|k=</Description>&amp;");
+	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
+	_cleanup_free_ char *jbody = req_body(json_object_array_get_idx(reqs, 0));
+	_cleanup_json_ json_object *j = NULL;
+	assert_int_equal(json_parse_strict(jbody, strlen(jbody), &j, NULL, 0), 0);
+	assert_string_equal(json_get_string(j, "details.description"), kv);
+	check_xml_report(&e, json_object_array_get_idx(reqs, 2), "NotReady", kv);
+	e2e_stop(&e);
+}
+
+static void test_send_unreachable(void **state)
+{
+	E2E e;
+	_cleanup_free_ char *desc = failure_desc();
+
+	(void)state;
+	e2e_start(&e, "{}");
+	/* Nothing listens on port 1 of loopback. */
+	e.ctx.wireserver_url = "http://127.0.0.1:1/";
+	e.ctx.policy_template.max_attempts = 2;
+	int r = report_send(&e.ctx, false, desc, e.err, sizeof(e.err));
+	assert_int_equal(r, -ECONNREFUSED);
+	assert_non_null(strstr(e.err, "GET http://127.0.0.1:1/machine/?comp=goalstate: "));
+	assert_non_null(strstr(e.err, "before that: POST http://127.0.0.1:1/provisioning/health: "));
+	/* Still, the host can read the report. */
+	_cleanup_free_ char *kv = kvp_report(e.pool);
+	assert_string_equal(kv, desc);
+	e2e_stop(&e);
+}
+
+static void test_send_kvp_failure_does_not_stop_report(void **state)
+{
+	E2E e;
+	_cleanup_free_ char *desc = failure_desc();
+
+	(void)state;
+	e2e_start(&e, "{}");
+	e.ctx.kvp_path = "/dev/null/not-a-dir/.kvp_pool_1";
+	assert_int_equal(report_send(&e.ctx, false, desc, e.err, sizeof(e.err)), 0);
+	_cleanup_json_ json_object *reports = emu_json(&e, "/_emu/reports");
+	assert_int_equal(json_object_array_length(reports), 1);
+	e2e_stop(&e);
+}
+
+static void test_send_bad_context(void **state)
+{
+	ReportContext c = ctx();
+	char err[256];
+
+	(void)state;
+	c.wireserver_url = "ftp://127.0.0.1";
+	assert_int_equal(report_send(&c, true, NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "ftp://127.0.0.1"));
+	c.wireserver_url = "http://127.0.0.1:1";
+	c.agent_name = "evil\r\nX-Injected: 1";
+	assert_int_equal(report_send(&c, true, NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "control character"));
+	c.agent_name = NULL;
+	assert_int_equal(report_send(&c, true, NULL, err, sizeof(err)), -EINVAL);
+}
+
+/*
+ * KVP first: a one-shot server that, the moment the agent connects, looks
+ * at the pool. Runs in a child process; its exit status is the verdict.
+ */
+static void test_send_kvp_written_before_first_post(void **state)
+{
+	char dir[] = "/tmp/test-report-kvp.XXXXXX", pool[128], url[64];
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	_cleanup_free_ char *desc = failure_desc();
+	char err[512];
+	int fd, status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(pool, sizeof(pool), "%s/.kvp_pool_1", dir);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int c = accept(fd, NULL, NULL);
+		KvpRecord *r = NULL;
+		size_t n = 0;
+		bool seen = false;
+		char buf[8192];
+
+		if (c < 0)
+			_exit(3);
+		if (kvp_read_all(pool, &r, &n) >= 0)
+			for (size_t i = 0; i < n; i++)
+				seen = seen || (streq(r[i].key, "PROVISIONING_REPORT") &&
+						streq(r[i].value, desc));
+		/* Read the request head (and whatever body came with it), then answer. */
+		(void)!read(c, buf, sizeof(buf));
+		const char *resp = "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n"
+				   "Connection: close\r\n\r\n";
+		(void)!write(c, resp, strlen(resp));
+		close(c);
+		_exit(seen ? 0 : 1);
+	}
+	close(fd);
+
+	ReportContext c = ctx();
+	c.wireserver_url = url;
+	c.kvp_path = pool;
+	c.budget = 30 * USEC_PER_SEC;
+	c.policy_template.max_attempts = 1;
+	int r = report_send(&c, false, desc, err, sizeof(err));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(r, 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +964,20 @@ int main(void)
 		cmocka_unit_test(test_goalstate_malformed),
 		cmocka_unit_test(test_health_xml),
 		cmocka_unit_test(test_health_xml_trim),
+		cmocka_unit_test(test_send_bad_context),
+		cmocka_unit_test(test_send_kvp_written_before_first_post),
+		cmocka_unit_test(test_send_json_201),
+		cmocka_unit_test(test_send_ready_json),
+		cmocka_unit_test(test_send_503_retry_after_then_201),
+		cmocka_unit_test(test_send_404_falls_back_to_xml),
+		cmocka_unit_test(test_send_ready_xml),
+		cmocka_unit_test(test_send_xml_410_refetches_goal_state),
+		cmocka_unit_test(test_send_xml_always_stale_gives_up),
+		cmocka_unit_test(test_send_goal_state_missing_container_id),
+		cmocka_unit_test(test_send_json_fatal_status),
+		cmocka_unit_test(test_send_hostile_description_same_everywhere),
+		cmocka_unit_test(test_send_unreachable),
+		cmocka_unit_test(test_send_kvp_failure_does_not_stop_report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
