@@ -56,9 +56,14 @@ static int child_text(xmlNodePtr parent, const char *name, char **ret, char *err
 	*ret = NULL;
 	if (!c)
 		return 0;
-	char *t = xml_text(c);
-	if (!t)
-		return -ENOMEM;
+	char *t = NULL;
+	r = xml_leaf_text(c, &t);
+	if (r == -EBADMSG) {
+		snprintf(err, errlen, "ovf-env.xml: %s contains elements, expected text", name);
+		return r;
+	}
+	if (r < 0)
+		return r;
 	*ret = strstrip(t);
 	return 1;
 }
@@ -234,9 +239,14 @@ static void redact_passwords(xmlNodePtr n)
 	for (; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (xmlStrEqual(n->name, BAD_CAST "UserPassword"))
-			xmlNodeSetContent(n, BAD_CAST "REDACTED");
-		else
+		if (xmlStrEqual(n->name, BAD_CAST "UserPassword")) {
+			/* An empty element stays empty: "REDACTED" would claim a
+			 * password was given when none was. */
+			xmlChar *c = xmlNodeGetContent(n);
+			if (c && *c)
+				xmlNodeSetContent(n, BAD_CAST "REDACTED");
+			xmlFree(c);
+		} else
 			redact_passwords(n->children);
 	}
 }

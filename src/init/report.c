@@ -257,6 +257,7 @@ static int goalstate_field(xmlNodePtr root, const char *const *path, const char 
 	_cleanup_free_ char *text = NULL;
 	xmlNodePtr n = root;
 	unsigned count;
+	int r;
 
 	for (size_t i = 0; path[i]; i++) {
 		n = xml_child(n, path[i], &count);
@@ -270,9 +271,13 @@ static int goalstate_field(xmlNodePtr root, const char *const *path, const char 
 			return -EBADMSG;
 		}
 	}
-	text = xml_text(n);
-	if (!text)
-		return -ENOMEM;
+	r = xml_leaf_text(n, &text);
+	if (r == -EBADMSG) {
+		report_seterr(err, errlen, "goal state %s contains elements", name);
+		return r;
+	}
+	if (r < 0)
+		return r;
 	strstrip(text);
 	if (!*text) {
 		report_seterr(err, errlen, "goal state %s is empty", name);

@@ -98,6 +98,14 @@ int xml_parse_untrusted(const char *buf, size_t len, xmlDocPtr *ret, char *err, 
 		return -EFBIG;
 	}
 
+	/* Everything Azure sends is UTF-8. Other encodings (UTF-7, UTF-16,
+	 * EBCDIC...) only widen what a hostile document can smuggle past text
+	 * checks, and a document re-serialized in them would no longer be UTF-8. */
+	if (!utf8_is_valid_n(buf, len) || memchr(buf, '\0', len)) {
+		xml_seterr(err, errlen, "document is not valid UTF-8");
+		return -EBADMSG;
+	}
+
 	ctxt = xmlNewParserCtxt();
 	if (!ctxt) {
 		xml_seterr(err, errlen, "out of memory");
@@ -130,6 +138,16 @@ int xml_parse_untrusted(const char *buf, size_t len, xmlDocPtr *ret, char *err, 
 		}
 		if (doc)
 			xmlFreeDoc(doc);
+		xmlFreeParserCtxt(ctxt);
+		return -EBADMSG;
+	}
+
+	if (doc->encoding && xmlStrcasecmp(doc->encoding, BAD_CAST "UTF-8") != 0 &&
+	    xmlStrcasecmp(doc->encoding, BAD_CAST "UTF8") != 0 &&
+	    xmlStrcasecmp(doc->encoding, BAD_CAST "US-ASCII") != 0) {
+		xml_seterr(err, errlen, "unsupported encoding \"%.32s\" (only UTF-8)",
+			   (const char *)doc->encoding);
+		xmlFreeDoc(doc);
 		xmlFreeParserCtxt(ctxt);
 		return -EBADMSG;
 	}
@@ -182,6 +200,17 @@ char *xml_text(xmlNodePtr node)
 	s = strdup((const char *)c);
 	xmlFree(c);
 	return s;
+}
+
+int xml_leaf_text(xmlNodePtr node, char **ret)
+{
+	if (!node)
+		return -EINVAL;
+	for (xmlNodePtr c = node->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return -EBADMSG;
+	*ret = xml_text(node);
+	return *ret ? 0 : -ENOMEM;
 }
 
 char *xml_escape(const char *s)

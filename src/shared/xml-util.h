@@ -26,6 +26,11 @@ xmlNodePtr xml_child(xmlNodePtr parent, const char *local_name, unsigned *count)
 
 /* Text content of a node (caller frees with free(), not xmlFree), or NULL. */
 char *xml_text(xmlNodePtr node);
+/*
+ * Text of an element that must hold only text (and comments/CDATA): -EBADMSG
+ * when it has child elements, whose text xml_text() would splice in.
+ */
+int xml_leaf_text(xmlNodePtr node, char **ret);
 
 /* Escape &, <, >, ", ' for element text or attribute. Caller frees. */
 char *xml_escape(const char *s);

@@ -48,6 +48,34 @@ static void test_xxe_rejected(void **state)
 				"<r/>");
 }
 
+static void test_only_utf8(void **state)
+{
+	xmlDocPtr doc = NULL;
+	char err[256];
+	static const char utf16[] = "\xff\xfe<\0a\0/\0>\0";
+
+	(void)state;
+	assert_int_equal(parse("<?xml version=\"1.0\" encoding=\"utf-7\"?><a>x+AGE-</a>", &doc,
+			       err, sizeof(err)),
+			 -EBADMSG);
+	assert_null(doc);
+	assert_string_equal(err, "unsupported encoding \"utf-7\" (only UTF-8)");
+	assert_int_equal(xml_parse_untrusted(utf16, sizeof(utf16) - 1, &doc, err, sizeof(err)),
+			 -EBADMSG);
+	assert_string_equal(err, "document is not valid UTF-8");
+	assert_int_equal(parse("<a>\xc3\x28</a>", &doc, err, sizeof(err)), -EBADMSG);
+	assert_string_equal(err, "document is not valid UTF-8");
+
+	assert_int_equal(parse("<?xml version=\"1.0\" encoding=\"UTF-8\"?><a>\xc3\xa9</a>", &doc,
+			       err, sizeof(err)),
+			 0);
+	xmlFreeDoc(doc);
+	assert_int_equal(parse("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<a/>", &doc, err,
+			       sizeof(err)),
+			 0);
+	xmlFreeDoc(doc);
+}
+
 static void test_billion_laughs_rejected(void **state)
 {
 	(void)state;
@@ -239,6 +267,25 @@ static void test_children_and_text(void **state)
 	assert_null(xml_text(NULL));
 }
 
+static void test_leaf_text(void **state)
+{
+	xmlDocPtr doc = NULL;
+	char err[256], *t = (char *)0x1;
+
+	(void)state;
+	assert_int_equal(parse("<r><a> x<!--c-->y<![CDATA[<z>]]></a><b>p<s>secret</s>q</b></r>", &doc,
+			       err, sizeof(err)),
+			 0);
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	assert_int_equal(xml_leaf_text(xml_child(root, "a", NULL), &t), 0);
+	assert_string_equal(t, " xy<z>");
+	free(t);
+	t = (char *)0x1;
+	assert_int_equal(xml_leaf_text(xml_child(root, "b", NULL), &t), -EBADMSG);
+	assert_ptr_equal(t, (char *)0x1);
+	xmlFreeDoc(doc);
+}
+
 static void test_escape(void **state)
 {
 	(void)state;
@@ -279,12 +326,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_doctype_rejected),
 		cmocka_unit_test(test_xxe_rejected),
+		cmocka_unit_test(test_only_utf8),
 		cmocka_unit_test(test_billion_laughs_rejected),
 		cmocka_unit_test(test_undeclared_entity_is_an_error),
 		cmocka_unit_test(test_malformed_names_line),
 		cmocka_unit_test(test_size_cap),
 		cmocka_unit_test(test_no_stderr_noise),
 		cmocka_unit_test(test_children_and_text),
+		cmocka_unit_test(test_leaf_text),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_escape_roundtrip),
 	};
