@@ -47,7 +47,28 @@ static int one_child(xmlNodePtr parent, const char *name, xmlNodePtr *ret, char 
 	return 0;
 }
 
-static int child_text(xmlNodePtr parent, const char *name, char **ret, char *err, size_t errlen)
+/* Replace every '...' and "..." span in s by '*'. */
+static void redact_quoted(char *s)
+{
+	char *w = s;
+	for (const char *p = s; *p;) {
+		if (*p == '\'' || *p == '"') {
+			const char *end = strchr(p + 1, *p);
+			if (end && end > p + 1) { /* never grows: the span is >= 3 bytes */
+				*w++ = *p;
+				*w++ = '*';
+				*w++ = *p;
+				p = end + 1;
+				continue;
+			}
+		}
+		*w++ = *p++;
+	}
+	*w = '\0';
+}
+
+static int child_text_full(xmlNodePtr parent, const char *name, bool strip, char **ret,
+			   char *err, size_t errlen)
 {
 	xmlNodePtr c;
 	int r = one_child(parent, name, &c, err, errlen);
@@ -64,8 +85,13 @@ static int child_text(xmlNodePtr parent, const char *name, char **ret, char *err
 	}
 	if (r < 0)
 		return r;
-	*ret = strstrip(t);
+	*ret = strip ? strstrip(t) : t;
 	return 1;
+}
+
+static int child_text(xmlNodePtr parent, const char *name, char **ret, char *err, size_t errlen)
+{
+	return child_text_full(parent, name, true, ret, err, errlen);
 }
 
 static int parse_bool_text(const char *s, const char *name, int *ret, char *err, size_t errlen)
@@ -172,8 +198,12 @@ int ovf_parse(const char *xml, size_t len, OvfEnv *ret, char *err, size_t errlen
 
 	*ret = (OvfEnv){ .disable_ssh_password_auth = -1 };
 	r = xml_parse_untrusted(xml, len, &doc, err, errlen);
-	if (r < 0)
+	if (r < 0) {
+		/* libxml2 quotes names and text in its messages ("Entity 'x' not
+		 * defined"); in this document they may be a password. */
+		redact_quoted(err);
 		return r == -ENOMEM ? r : -EBADMSG;
+	}
 	root = xmlDocGetRootElement(doc);
 	if (!root || !xmlStrEqual(root->name, BAD_CAST "Environment")) {
 		snprintf(err, errlen, "ovf-env.xml: root element is not Environment");
@@ -194,7 +224,7 @@ int ovf_parse(const char *xml, size_t len, OvfEnv *ret, char *err, size_t errlen
 
 	if ((r = child_text(set, "HostName", &o.hostname, err, errlen)) < 0 ||
 	    (r = child_text(set, "UserName", &o.username, err, errlen)) < 0 ||
-	    (r = child_text(set, "UserPassword", &o.password, err, errlen)) < 0 ||
+	    (r = child_text_full(set, "UserPassword", false, &o.password, err, errlen)) < 0 ||
 	    (r = child_text(set, "DisableSshPasswordAuthentication", &dspa, err, errlen)) < 0)
 		goto fail;
 	if (isempty(o.hostname)) {

@@ -157,9 +157,17 @@ static char *sshd_authorized_keys_file(const char *sshd, const char *user)
 			const char *v = startswith_no_case(line, "authorizedkeysfile ");
 			if (!v)
 				continue;
-			v += strspn(v, " ");
-			size_t n = strcspn(v, " ");
-			return n > 0 ? strndup(v, n) : NULL;
+			/* First entry that is not "none" (which sshd skips);
+			 * "none" alone means sshd reads no key file at all. */
+			for (;;) {
+				v += strspn(v, " ");
+				size_t n = strcspn(v, " ");
+				if (n == 0)
+					return strdup("none");
+				if (!(n == 4 && strncmp(v, "none", 4) == 0))
+					return strndup(v, n);
+				v += n;
+			}
 		}
 	}
 	return NULL;
@@ -188,6 +196,11 @@ int ssh_authorized_keys_path(const char *sshd, const char *user, const char *hom
 	_cleanup_free_ char *spec = sshd_authorized_keys_file(sshd, user);
 	StrBuf b = { 0 };
 
+	if (spec && streq(spec, "none")) {
+		snprintf(err, errlen, "sshd is configured with AuthorizedKeysFile none: "
+				      "SSH keys cannot be installed");
+		return -ENOTSUP;
+	}
 	if (!spec) {
 		log_info("sshd does not say where authorized keys are; using ~/.ssh/authorized_keys");
 		spec = strdup("%h/.ssh/authorized_keys");
@@ -355,8 +368,10 @@ int sshd_set_password_auth(const char *dropin_dir, bool enabled, const char *pid
 	struct stat st;
 	int r;
 
-	if (stat(dropin_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (stat(dropin_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "sshd drop-in directory %s does not exist", dropin_dir);
 		return -ENOENT;
+	}
 	snprintf(path, sizeof(path), "%s/50-lazuli-init.conf", dropin_dir);
 	snprintf(content, sizeof(content), "# Written by lazuli-init\nPasswordAuthentication %s\n",
 		 enabled ? "yes" : "no");

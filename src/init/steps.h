@@ -75,7 +75,7 @@ int hostname_apply(const char *name, const char *etc_hostname, char *err, size_t
 /*
  * Re-announce the new name over DHCP so Azure DNS learns it: runs
  * `<networkctl> reconfigure IFACE...` for every link systemd-networkd manages
- * (from /run/systemd/netif/links), when networkd is running. Returns 0 if
+ * (from /run/systemd/netif/links), when that directory exists. Returns 0 if
  * nothing needed doing. networkctl is a path (tests pass a fake).
  */
 int hostname_publish(const char *networkctl, char *err, size_t errlen);

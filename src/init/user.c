@@ -28,7 +28,7 @@ static const char *const reserved_names[] = {
 	"actuser",       "adm",    "admin2", "aspnet",  "backup", "console",
 	"david",         "guest",  "john",   "owner",   "root",  "server",
 	"sql",           "support", "support_388945a0", "sys", "test2", "test3",
-	"user4",         "user5",
+	"user4",         "user5",  "bin",    "daemon",  "nobody",
 };
 
 int username_validate(const char *name, char *err, size_t errlen)
@@ -62,7 +62,8 @@ int username_validate(const char *name, char *err, size_t errlen)
 			return -EINVAL;
 		}
 	struct passwd *pw = getpwnam(name);
-	if (pw && pw->pw_uid < 1000) {
+	/* Debian: below 1000 system accounts, 60000-65535 reserved (nobody is 65534). */
+	if (pw && (pw->pw_uid < 1000 || pw->pw_uid >= 60000)) {
 		snprintf(err, errlen, "user name \"%s\" is a system account", name);
 		return -EINVAL;
 	}
