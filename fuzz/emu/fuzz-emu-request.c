@@ -68,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!colon)
 			continue;
 		*colon = '\0';
-		if (emu_pairs_add(&req.headers, &req.n_headers, line, colon + 1 + (colon[1] == ' ')) < 0)
+		if (emu_pairs_add(&req.headers, &req.n_headers, line,
+				  colon + 1 + (colon[1] == ' ')) < 0)
 			goto out;
 	}
 	req.body = body ? body : "";

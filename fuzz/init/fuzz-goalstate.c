@@ -31,7 +31,7 @@ static void check_roundtrip(const GoalState *g)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	GoalState g = { 0 };
+	GoalState g = {0};
 	char err[256];
 
 	if (goalstate_parse((const char *)data, size, &g, err, sizeof(err)) >= 0) {
@@ -44,13 +44,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	goalstate_done(&g);
 
 	if (size < 8192) {
-		ReportContext ctx = { .vm_id = "00000000-0000-0000-0000-000000000000" };
+		ReportContext ctx = {.vm_id = "00000000-0000-0000-0000-000000000000"};
 		_cleanup_free_ char *s = strndup((const char *)data, size);
-		const char *kv[] = { "k", s, s, "v", NULL };
+		const char *kv[] = {"k", s, s, "v", NULL};
 		_cleanup_free_ char *d = s ? report_failure_description(&ctx, s, kv) : NULL;
-		if (d && (strlen(d) > 1022 || !utf8_is_valid_n(d, strlen(d)) ||
-			  has_control_chars(d) ||
-			  !endswith(d, "|documentation_url=https://aka.ms/linuxprovisioningerror")))
+		if (d &&
+		    (strlen(d) > 1022 || !utf8_is_valid_n(d, strlen(d)) || has_control_chars(d) ||
+		     !endswith(d, "|documentation_url=https://aka.ms/linuxprovisioningerror")))
 			__builtin_trap();
 	}
 	return 0;

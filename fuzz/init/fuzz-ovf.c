@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	OvfEnv o = { 0 };
+	OvfEnv o = {0};
 	char err[256] = "";
 
 	int r = ovf_parse((const char *)data, size, &o, err, sizeof(err));
@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t redlen = 0;
 	if (ovf_redact((const char *)data, size, &red, &redlen) < 0)
 		__builtin_trap();
-	OvfEnv o2 = { 0 };
+	OvfEnv o2 = {0};
 	char err2[256];
 	if (ovf_parse(red, redlen, &o2, err2, sizeof(err2)) < 0)
 		__builtin_trap();

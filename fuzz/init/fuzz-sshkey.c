@@ -32,8 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (const char *p = out; *p; p++)
 		if (((unsigned char)*p < 0x20 && *p != '\t') || (unsigned char)*p == 0x7f)
 			__builtin_trap();
-	if (!startswith(out, "ssh-") && !startswith(out, "ecdsa-sha2-") &&
-	    !startswith(out, "sk-"))
+	if (!startswith(out, "ssh-") && !startswith(out, "ecdsa-sha2-") && !startswith(out, "sk-"))
 		__builtin_trap();
 	if (ssh_key_sanitize(out, &again, err, sizeof(err)) < 0 || strcmp(out, again) != 0)
 		__builtin_trap();

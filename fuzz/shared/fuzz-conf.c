@@ -16,12 +16,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const known[] = { "Imds.Url", "Imds.Budget", "Wireserver.Url", NULL };
+static const char *const known[] = {"Imds.Url", "Imds.Budget", "Wireserver.Url", NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64], err[512], *s;
-	Conf c = { 0 };
+	Conf c = {0};
 	usec_t t;
 	int fd, r;
 

@@ -91,7 +91,7 @@ static void fuzz_write(const uint8_t *data, size_t size)
 	}
 	if (kvp_read_all(pool, &r, &n) < 0 || n < 2)
 		__builtin_trap();
-	StrBuf joined = { 0 };
+	StrBuf joined = {0};
 	for (size_t i = 1; i < n; i++) {
 		if (!streq(r[i].key, key) || strlen(r[i].value) > KVP_SAFE_VALUE_MAX ||
 		    !utf8_is_valid_n(r[i].value, strlen(r[i].value)))

@@ -32,8 +32,8 @@ int loop_write(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int write_file_atomic_full(int dirfd, const char *name, const void *data, size_t len,
-			   mode_t mode, uid_t uid, gid_t gid)
+int write_file_atomic_full(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			   uid_t uid, gid_t gid)
 {
 	char tmp[NAME_MAX + 1];
 	uint64_t rnd;
@@ -46,7 +46,7 @@ int write_file_atomic_full(int dirfd, const char *name, const void *data, size_t
 	snprintf(tmp, sizeof(tmp), ".#%.*s.%08x", NAME_MAX - 12, name, (unsigned)rnd);
 
 	_cleanup_close_ int fd =
-		openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
 

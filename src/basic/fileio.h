@@ -12,8 +12,8 @@
  * uid/gid of (uid_t)-1 / (gid_t)-1 leave the owner alone.
  */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
-int write_file_atomic_full(int dirfd, const char *name, const void *data, size_t len,
-			   mode_t mode, uid_t uid, gid_t gid);
+int write_file_atomic_full(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			   uid_t uid, gid_t gid);
 
 /*
  * Read a whole file, refusing more than max bytes (-EFBIG). The result is

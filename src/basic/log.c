@@ -57,8 +57,8 @@ int log_internal(int level, int error, _unused_ const char *file, _unused_ int l
 		n = snprintf(out, sizeof(out), "<%d>%s%s%s\n", level, ident ? ident : "",
 			     ident ? ": " : "", msg);
 	else
-		n = snprintf(out, sizeof(out), "%s%s%s\n", ident ? ident : "",
-			     ident ? ": " : "", msg);
+		n = snprintf(out, sizeof(out), "%s%s%s\n", ident ? ident : "", ident ? ": " : "",
+			     msg);
 	if (n > (int)sizeof(out) - 1)
 		n = (int)sizeof(out) - 1;
 	if (n > 0) {
@@ -73,8 +73,8 @@ int log_internal(int level, int error, _unused_ const char *file, _unused_ int l
 
 int log_level_from_string(const char *s)
 {
-	static const char *const names[] = { "emerg", "alert", "crit", "err",
-					     "warning", "notice", "info", "debug" };
+	static const char *const names[] = {"emerg",   "alert",	 "crit", "err",
+					    "warning", "notice", "info", "debug"};
 	if (!s)
 		return -EINVAL;
 	for (size_t i = 0; i < ELEMENTSOF(names); i++)

@@ -25,13 +25,12 @@ void log_set_prefix_priority(int on);
 int log_internal(int level, int error, const char *file, int line, const char *func,
 		 const char *format, ...) _printf_(6, 7);
 
-#define log_full_errno(level, error, ...)                                       \
-	({                                                                      \
-		int _level_ = (level), _e_ = (error);                           \
-		_level_ <= log_get_max_level()                                  \
-			? log_internal(_level_, _e_, __FILE__, __LINE__, __func__, \
-				       __VA_ARGS__)                             \
-			: -((_e_) < 0 ? -(_e_) : (_e_));                        \
+#define log_full_errno(level, error, ...)                                                          \
+	({                                                                                         \
+		int _level_ = (level), _e_ = (error);                                              \
+		_level_ <= log_get_max_level()                                                     \
+		    ? log_internal(_level_, _e_, __FILE__, __LINE__, __func__, __VA_ARGS__)        \
+		    : -((_e_) < 0 ? -(_e_) : (_e_));                                               \
 	})
 
 #define log_full(level, ...) (void)log_full_errno((level), 0, __VA_ARGS__)

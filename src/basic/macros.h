@@ -19,17 +19,17 @@
 #define STRLEN(s) (sizeof("" s "") - 1)
 
 /* Hand ownership of a pointer or fd out of a cleanup-scoped variable. */
-#define TAKE_PTR(p)                                                            \
-	({                                                                     \
-		__typeof__(p) _p_ = (p);                                       \
-		(p) = NULL;                                                    \
-		_p_;                                                           \
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _p_ = (p);                                                           \
+		(p) = NULL;                                                                        \
+		_p_;                                                                               \
 	})
-#define TAKE_FD(fd)                                                            \
-	({                                                                     \
-		int _fd_ = (fd);                                               \
-		(fd) = -EBADF;                                                 \
-		_fd_;                                                          \
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _fd_ = (fd);                                                                   \
+		(fd) = -EBADF;                                                                     \
+		_fd_;                                                                              \
 	})
 
 static inline void freep(void *p)
@@ -56,11 +56,11 @@ static inline void fclosep(FILE **f)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Declares foo_freep() for a type with a foo_free() destructor. */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                \
-	static inline void func##p(type *p)                                    \
-	{                                                                      \
-		if (*p)                                                        \
-			func(*p);                                              \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
+	static inline void func##p(type *p)                                                        \
+	{                                                                                          \
+		if (*p)                                                                            \
+			func(*p);                                                                  \
 	}
 
 /* Zero a buffer in a way the compiler may not elide (for secrets). */
@@ -79,10 +79,10 @@ static inline void erase_and_freep(char **p)
 }
 #define _cleanup_erase_ _cleanup_(erase_and_freep)
 
-#define RET_NERRNO(expr)                                                       \
-	({                                                                     \
-		int _r_ = (expr);                                              \
-		_r_ < 0 ? -errno : _r_;                                        \
+#define RET_NERRNO(expr)                                                                           \
+	({                                                                                         \
+		int _r_ = (expr);                                                                  \
+		_r_ < 0 ? -errno : _r_;                                                            \
 	})
 
 /* errno is sometimes 0 after a failure that did not set it; never return 0. */

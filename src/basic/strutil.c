@@ -222,7 +222,7 @@ int strbuf_printf(StrBuf *b, const char *fmt, ...)
 void strbuf_free(StrBuf *b)
 {
 	free(b->data);
-	*b = (StrBuf){ 0 };
+	*b = (StrBuf){0};
 }
 
 char *strbuf_steal(StrBuf *b)
@@ -230,7 +230,7 @@ char *strbuf_steal(StrBuf *b)
 	char *d = b->data;
 	if (!d)
 		d = strdup("");
-	*b = (StrBuf){ 0 };
+	*b = (StrBuf){0};
 	return d;
 }
 
@@ -275,8 +275,8 @@ int safe_atou64(const char *s, unsigned long long *ret)
 
 int parse_boolean(const char *s)
 {
-	static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
-	static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+	static const char *const yes[] = {"1", "yes", "y", "true", "t", "on"};
+	static const char *const no[] = {"0", "no", "n", "false", "f", "off"};
 
 	if (!s)
 		return -EINVAL;
@@ -345,7 +345,7 @@ int base64_decode(const char *in, size_t len, unsigned char **ret, size_t *ret_l
 char *base64_encode(const void *in, size_t len)
 {
 	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *p = in;
 	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
 

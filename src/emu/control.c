@@ -71,7 +71,8 @@ static json_object *queues_json(const EmuQueue *q, size_t n, const size_t *pos)
 		json_object *e = json_object_new_object();
 		if (!e)
 			break;
-		json_object_object_add(e, "entries", json_object_new_int64((int64_t)q[i].n_entries));
+		json_object_object_add(e, "entries",
+				       json_object_new_int64((int64_t)q[i].n_entries));
 		json_object_object_add(e, "next", json_object_new_int64((int64_t)pos[i]));
 		json_object_object_add(o, q[i].key, e);
 	}
@@ -98,11 +99,11 @@ static int get_scenario(EmuServer *s, EmuResponse *resp)
 	json_object_object_add(o, "incarnation", json_object_new_string(sc->incarnation));
 	json_object_object_add(o, "container_id", json_object_new_string(sc->container_id));
 	json_object_object_add(o, "instance_id", json_object_new_string(sc->instance_id));
-	json_object_object_add(o, "json_health",
-			       json_object_new_string(sc->json_health == EMU_JSON_HEALTH_OK
-							      ? "ok"
-							      : "not_supported"));
-	json_object_object_add(o, "identity_enabled", json_object_new_boolean(sc->identity.enabled));
+	json_object_object_add(
+	    o, "json_health",
+	    json_object_new_string(sc->json_health == EMU_JSON_HEALTH_OK ? "ok" : "not_supported"));
+	json_object_object_add(o, "identity_enabled",
+			       json_object_new_boolean(sc->identity.enabled));
 	json_object_object_add(o, "reprovision_armed",
 			       json_object_new_boolean(s->state.reprovision_armed));
 	json_object_object_add(o, "imds", queues_json(sc->imds, sc->n_imds, s->state.imds_pos));

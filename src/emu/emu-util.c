@@ -14,13 +14,12 @@
 #include "strutil.h"
 
 const char *const emu_imds_api_versions[] = {
-	"2017-03-01", "2017-04-02", "2017-08-01", "2017-10-01", "2017-12-01",
-	"2018-02-01", "2018-04-02", "2018-10-01", "2019-02-01", "2019-03-11",
-	"2019-04-30", "2019-06-01", "2019-06-04", "2019-08-01", "2019-08-15",
-	"2019-11-01", "2020-06-01", "2020-07-15", "2020-09-01", "2020-10-01",
-	"2020-12-01", "2021-01-01", "2021-02-01", "2021-03-01", "2021-05-01",
-	"2021-08-01", "2021-10-01", "2021-11-01", "2021-11-15", "2021-12-13",
-	"2023-07-01", "2023-11-15", "2024-03-15", "2024-07-17", "2025-04-07",
+    "2017-03-01", "2017-04-02", "2017-08-01", "2017-10-01", "2017-12-01", "2018-02-01",
+    "2018-04-02", "2018-10-01", "2019-02-01", "2019-03-11", "2019-04-30", "2019-06-01",
+    "2019-06-04", "2019-08-01", "2019-08-15", "2019-11-01", "2020-06-01", "2020-07-15",
+    "2020-09-01", "2020-10-01", "2020-12-01", "2021-01-01", "2021-02-01", "2021-03-01",
+    "2021-05-01", "2021-08-01", "2021-10-01", "2021-11-01", "2021-11-15", "2021-12-13",
+    "2023-07-01", "2023-11-15", "2024-03-15", "2024-07-17", "2025-04-07",
 };
 const size_t emu_imds_api_versions_n = ELEMENTSOF(emu_imds_api_versions);
 
@@ -99,8 +98,7 @@ char *emu_percent_decode(const char *s, size_t len, bool plus_is_space)
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
+		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
 			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
 			i += 2;
 		} else if (s[i] == '+' && plus_is_space)
@@ -125,7 +123,7 @@ int emu_query_parse(const char *query, EmuPair **ret, size_t *ret_n)
 			size_t klen = eq ? (size_t)(eq - p) : len;
 			_cleanup_free_ char *k = emu_percent_decode(p, klen, true);
 			_cleanup_free_ char *v =
-				eq ? emu_percent_decode(eq + 1, len - klen - 1, true) : strdup("");
+			    eq ? emu_percent_decode(eq + 1, len - klen - 1, true) : strdup("");
 			if (!k || !v || emu_pairs_add(&pairs, &n, k, v) < 0) {
 				emu_pairs_free(pairs, n);
 				return -ENOMEM;
@@ -212,8 +210,8 @@ char *emu_xml_escape(const char *s)
 
 char *emu_json_compact(json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(
-		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE);
 	return s ? strdup(s) : NULL;
 }
 
@@ -224,7 +222,8 @@ int emu_json_parse(const char *buf, size_t len, json_object **ret, char *err, si
 		return -EFBIG;
 	}
 	if (memchr(buf, '\0', len)) {
-		snprintf(err, errlen, "NUL byte at offset %zu", (size_t)((const char *)memchr(buf, '\0', len) - buf));
+		snprintf(err, errlen, "NUL byte at offset %zu",
+			 (size_t)((const char *)memchr(buf, '\0', len) - buf));
 		return -EBADMSG;
 	}
 	json_tokener *tok = json_tokener_new_ex(64);

@@ -13,13 +13,13 @@
 
 typedef struct EmuOptions {
 	const char *scenario_path; /* NULL: defaults only */
-	const char *vm_path;       /* NULL: the built-in VM */
-	char **listen;             /* numeric addresses; NULL: {"127.0.0.1"} */
-	int imds_port;             /* < 0: EMU_DEFAULT_IMDS_PORT; 0: ephemeral */
-	int wireserver_port;       /* < 0: EMU_DEFAULT_WIRESERVER_PORT; 0: ephemeral */
+	const char *vm_path;	   /* NULL: the built-in VM */
+	char **listen;		   /* numeric addresses; NULL: {"127.0.0.1"} */
+	int imds_port;		   /* < 0: EMU_DEFAULT_IMDS_PORT; 0: ephemeral */
+	int wireserver_port;	   /* < 0: EMU_DEFAULT_WIRESERVER_PORT; 0: ephemeral */
 	bool allow_nonloopback;
-	const char *ready_file;    /* written atomically once both listeners are up */
-	bool log_requests;         /* one line per request to stderr */
+	const char *ready_file; /* written atomically once both listeners are up */
+	bool log_requests;	/* one line per request to stderr */
 } EmuOptions;
 
 typedef struct EmuServer EmuServer;

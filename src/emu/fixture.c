@@ -14,34 +14,59 @@
 
 /* Keep identical to tests/fixtures/emu/imds_instance_extended.json (a unit test checks). */
 static const char default_vm_json[] =
-	"{\"compute\":{\"additionalCapabilities\":{\"hibernationEnabled\":\"false\"},\"azEnvironment\":\"Azure"
-	"PublicCloud\",\"customData\":\"\",\"evictionPolicy\":\"\",\"extendedLocation\":{\"name\":\"\",\"type\":\"\"},"
-	"\"host\":{\"id\":\"\"},\"hostGroup\":{\"id\":\"\"},\"isHostCompatibilityLayerVm\":\"false\",\"licenseType\":"
-	"\"\",\"location\":\"westeurope\",\"name\":\"temp-vm\",\"offer\":\"debian-13\",\"osProfile\":{\"adminUsernam"
-	"e\":\"azureuser\",\"computerName\":\"temp-vm\",\"disablePasswordAuthentication\":\"true\"},\"osType\":\""
-	"Linux\",\"physicalZone\":\"\",\"placementGroupId\":\"\",\"plan\":{\"name\":\"\",\"product\":\"\",\"publisher\":"
-	"\"\"},\"platformFaultDomain\":\"0\",\"platformSubFaultDomain\":\"\",\"platformUpdateDomain\":\"0\",\"prio"
-	"rity\":\"\",\"provider\":\"Microsoft.Compute\",\"publicKeys\":[{\"keyData\":\"ssh-ed25519 AAAAC3NzaC1l"
-	"ZDI1NTE5AAAAIKm/MRv3ZrCWF6QXBDMIVgjJYpvNF9UfQ8pSmOrCcd+S test@emu\",\"path\":\"/home/azureuser"
-	"/.ssh/authorized_keys\"}],\"publisher\":\"debian\",\"resourceGroupName\":\"lazuli-rg\",\"resourceId\""
-	":\"/subscriptions/0b2c6d1e-5f4a-4c3b-8e7d-9a1b2c3d4e5f/resourceGroups/lazuli-rg/providers/M"
-	"icrosoft.Compute/virtualMachines/temp-vm\",\"securityProfile\":{\"encryptionAtHost\":\"false\",\"s"
-	"ecureBootEnabled\":\"false\",\"securityType\":\"\",\"virtualTpmEnabled\":\"false\"},\"sku\":\"13-gen2\",\""
-	"storageProfile\":{\"dataDisks\":[],\"imageReference\":{\"communityGalleryImageId\":\"\",\"exactVersi"
-	"on\":\"0.20260101.1\",\"id\":\"\",\"offer\":\"debian-13\",\"publisher\":\"debian\",\"sharedGalleryImageId\""
-	":\"\",\"sku\":\"13-gen2\",\"version\":\"latest\"},\"osDisk\":{\"caching\":\"ReadWrite\",\"createOption\":\"Fr"
-	"omImage\",\"diffDiskSettings\":{\"option\":\"\"},\"diskSizeGB\":\"30\",\"encryptionSettings\":{\"enabled"
-	"\":\"false\"},\"image\":{\"uri\":\"\"},\"managedDisk\":{\"id\":\"/subscriptions/0b2c6d1e-5f4a-4c3b-8e7d-"
-	"9a1b2c3d4e5f/resourceGroups/lazuli-rg/providers/Microsoft.Compute/disks/temp-vm_OsDisk_1\","
-	"\"storageAccountType\":\"Premium_LRS\"},\"name\":\"temp-vm_OsDisk_1\",\"osType\":\"Linux\",\"vhd\":{\"uri"
-	"\":\"\"},\"writeAcceleratorEnabled\":\"false\"},\"resourceDisk\":{\"size\":\"76800\"}},\"subscriptionId\""
-	":\"0b2c6d1e-5f4a-4c3b-8e7d-9a1b2c3d4e5f\",\"tags\":\"env:test;owner:lazuli\",\"tagsList\":[{\"name\""
-	":\"env\",\"value\":\"test\"},{\"name\":\"owner\",\"value\":\"lazuli\"}],\"userData\":\"\",\"version\":\"0.20260"
-	"101.1\",\"virtualMachineScaleSet\":{\"id\":\"\"},\"vmId\":\"8d1b1ad5-2f54-4d8c-9a0e-3c6f2b7e4a91\",\"v"
-	"mScaleSetName\":\"\",\"vmSize\":\"Standard_D2ds_v5\",\"zone\":\"\"},\"network\":{\"interface\":[{\"ipv4\":{"
-	"\"ipAddress\":[{\"privateIpAddress\":\"10.0.0.4\",\"publicIpAddress\":\"\"}],\"subnet\":[{\"address\":\"1"
-	"0.0.0.0\",\"prefix\":\"16\"}]},\"ipv6\":{\"ipAddress\":[]},\"macAddress\":\"000D3A123456\"}]},\"extended"
-	"\":{\"compute\":{\"hasCustomData\":false,\"ppsType\":\"None\"}}}";
+    "{\"compute\":{\"additionalCapabilities\":{\"hibernationEnabled\":\"false\"},\"azEnvironment\":"
+    "\"Azure"
+    "PublicCloud\",\"customData\":\"\",\"evictionPolicy\":\"\",\"extendedLocation\":{\"name\":\"\","
+    "\"type\":\"\"},"
+    "\"host\":{\"id\":\"\"},\"hostGroup\":{\"id\":\"\"},\"isHostCompatibilityLayerVm\":\"false\","
+    "\"licenseType\":"
+    "\"\",\"location\":\"westeurope\",\"name\":\"temp-vm\",\"offer\":\"debian-13\",\"osProfile\":{"
+    "\"adminUsernam"
+    "e\":\"azureuser\",\"computerName\":\"temp-vm\",\"disablePasswordAuthentication\":\"true\"},"
+    "\"osType\":\""
+    "Linux\",\"physicalZone\":\"\",\"placementGroupId\":\"\",\"plan\":{\"name\":\"\",\"product\":"
+    "\"\",\"publisher\":"
+    "\"\"},\"platformFaultDomain\":\"0\",\"platformSubFaultDomain\":\"\",\"platformUpdateDomain\":"
+    "\"0\",\"prio"
+    "rity\":\"\",\"provider\":\"Microsoft.Compute\",\"publicKeys\":[{\"keyData\":\"ssh-ed25519 "
+    "AAAAC3NzaC1l"
+    "ZDI1NTE5AAAAIKm/MRv3ZrCWF6QXBDMIVgjJYpvNF9UfQ8pSmOrCcd+S test@emu\",\"path\":\"/home/azureuser"
+    "/.ssh/"
+    "authorized_keys\"}],\"publisher\":\"debian\",\"resourceGroupName\":\"lazuli-rg\","
+    "\"resourceId\""
+    ":\"/subscriptions/0b2c6d1e-5f4a-4c3b-8e7d-9a1b2c3d4e5f/resourceGroups/lazuli-rg/providers/M"
+    "icrosoft.Compute/virtualMachines/"
+    "temp-vm\",\"securityProfile\":{\"encryptionAtHost\":\"false\",\"s"
+    "ecureBootEnabled\":\"false\",\"securityType\":\"\",\"virtualTpmEnabled\":\"false\"},\"sku\":"
+    "\"13-gen2\",\""
+    "storageProfile\":{\"dataDisks\":[],\"imageReference\":{\"communityGalleryImageId\":\"\","
+    "\"exactVersi"
+    "on\":\"0.20260101.1\",\"id\":\"\",\"offer\":\"debian-13\",\"publisher\":\"debian\","
+    "\"sharedGalleryImageId\""
+    ":\"\",\"sku\":\"13-gen2\",\"version\":\"latest\"},\"osDisk\":{\"caching\":\"ReadWrite\","
+    "\"createOption\":\"Fr"
+    "omImage\",\"diffDiskSettings\":{\"option\":\"\"},\"diskSizeGB\":\"30\",\"encryptionSettings\":"
+    "{\"enabled"
+    "\":\"false\"},\"image\":{\"uri\":\"\"},\"managedDisk\":{\"id\":\"/subscriptions/"
+    "0b2c6d1e-5f4a-4c3b-8e7d-"
+    "9a1b2c3d4e5f/resourceGroups/lazuli-rg/providers/Microsoft.Compute/disks/temp-vm_OsDisk_1\","
+    "\"storageAccountType\":\"Premium_LRS\"},\"name\":\"temp-vm_OsDisk_1\",\"osType\":\"Linux\","
+    "\"vhd\":{\"uri"
+    "\":\"\"},\"writeAcceleratorEnabled\":\"false\"},\"resourceDisk\":{\"size\":\"76800\"}},"
+    "\"subscriptionId\""
+    ":\"0b2c6d1e-5f4a-4c3b-8e7d-9a1b2c3d4e5f\",\"tags\":\"env:test;owner:lazuli\",\"tagsList\":[{"
+    "\"name\""
+    ":\"env\",\"value\":\"test\"},{\"name\":\"owner\",\"value\":\"lazuli\"}],\"userData\":\"\","
+    "\"version\":\"0.20260"
+    "101.1\",\"virtualMachineScaleSet\":{\"id\":\"\"},\"vmId\":\"8d1b1ad5-2f54-4d8c-9a0e-"
+    "3c6f2b7e4a91\",\"v"
+    "mScaleSetName\":\"\",\"vmSize\":\"Standard_D2ds_v5\",\"zone\":\"\"},\"network\":{"
+    "\"interface\":[{\"ipv4\":{"
+    "\"ipAddress\":[{\"privateIpAddress\":\"10.0.0.4\",\"publicIpAddress\":\"\"}],\"subnet\":[{"
+    "\"address\":\"1"
+    "0.0.0.0\",\"prefix\":\"16\"}]},\"ipv6\":{\"ipAddress\":[]},\"macAddress\":\"000D3A123456\"}]},"
+    "\"extended"
+    "\":{\"compute\":{\"hasCustomData\":false,\"ppsType\":\"None\"}}}";
 
 const char *emu_vm_default_json(void)
 {
@@ -85,7 +110,8 @@ int emu_vm_from_json(json_object *o, const char *base_dir, EmuVm **ret, char *er
 	if (!vm->instance)
 		return -ENOMEM;
 
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		if (streq(key, "compute") || streq(key, "network") || streq(key, "extended")) {
 			if (streq(key, "compute") && !json_object_is_type(val, json_type_object)) {
 				snprintf(err, errlen, "vm.compute: expected an object");
@@ -143,7 +169,8 @@ int emu_vm_load(const char *path, EmuVm **ret, char *err, size_t errlen)
 
 	r = read_full_file(path, FIXTURE_MAX, &buf, &len);
 	if (r < 0) {
-		snprintf(err, errlen, "%s: %s", path, r == -EFBIG ? "file too large" : strerror(-r));
+		snprintf(err, errlen, "%s: %s", path,
+			 r == -EFBIG ? "file too large" : strerror(-r));
 		return r;
 	}
 	r = emu_json_parse(buf, len, &o, sub, sizeof(sub));
@@ -213,21 +240,22 @@ char *emu_vm_ovf_xml(const EmuVm *vm)
 	    json_object_object_get_ex(x, "ppsType", &x) && json_object_is_type(x, json_type_string))
 		pps = json_object_get_string(x);
 
-	r |= strbuf_puts(&b,
-			 "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-			 "<Environment xmlns=\"http://schemas.dmtf.org/ovf/environment/1\" "
-			 "xmlns:oe=\"http://schemas.dmtf.org/ovf/environment/1\" "
-			 "xmlns:wa=\"http://schemas.microsoft.com/windowsazure\" "
-			 "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n"
-			 "  <wa:ProvisioningSection>\n"
-			 "    <wa:Version>1.0</wa:Version>\n"
-			 "    <LinuxProvisioningConfigurationSet "
-			 "xmlns=\"http://schemas.microsoft.com/windowsazure\" "
-			 "xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\">\n"
-			 "      <ConfigurationSetType>LinuxProvisioningConfiguration</"
-			 "ConfigurationSetType>\n");
-	r |= append_element(&b, "      ", "HostName", compute_string(vm, "osProfile", "computerName"));
-	r |= append_element(&b, "      ", "UserName", compute_string(vm, "osProfile", "adminUsername"));
+	r |= strbuf_puts(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+			     "<Environment xmlns=\"http://schemas.dmtf.org/ovf/environment/1\" "
+			     "xmlns:oe=\"http://schemas.dmtf.org/ovf/environment/1\" "
+			     "xmlns:wa=\"http://schemas.microsoft.com/windowsazure\" "
+			     "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n"
+			     "  <wa:ProvisioningSection>\n"
+			     "    <wa:Version>1.0</wa:Version>\n"
+			     "    <LinuxProvisioningConfigurationSet "
+			     "xmlns=\"http://schemas.microsoft.com/windowsazure\" "
+			     "xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\">\n"
+			     "      <ConfigurationSetType>LinuxProvisioningConfiguration</"
+			     "ConfigurationSetType>\n");
+	r |= append_element(&b, "      ", "HostName",
+			    compute_string(vm, "osProfile", "computerName"));
+	r |= append_element(&b, "      ", "UserName",
+			    compute_string(vm, "osProfile", "adminUsername"));
 	r |= append_element(&b, "      ", "UserPassword", vm->password);
 	r |= append_element(&b, "      ", "DisableSshPasswordAuthentication",
 			    vm->password ? "false" : (dpa ? dpa : "true"));
@@ -245,12 +273,12 @@ char *emu_vm_ovf_xml(const EmuVm *vm)
 			r |= append_element(&b, "            ", "Fingerprint", "");
 			r |= append_element(&b, "            ", "Path",
 					    json_object_object_get_ex(k, "path", &path)
-						    ? json_object_get_string(path)
-						    : "");
+						? json_object_get_string(path)
+						: "");
 			r |= append_element(&b, "            ", "Value",
 					    json_object_object_get_ex(k, "keyData", &data)
-						    ? json_object_get_string(data)
-						    : "");
+						? json_object_get_string(data)
+						: "");
 			r |= strbuf_puts(&b, "          </PublicKey>\n");
 		}
 	}
@@ -262,18 +290,18 @@ char *emu_vm_ovf_xml(const EmuVm *vm)
 		else
 			r |= append_element(&b, "      ", "CustomData", b64);
 	}
-	r |= strbuf_puts(&b,
-			 "    </LinuxProvisioningConfigurationSet>\n"
-			 "  </wa:ProvisioningSection>\n"
-			 "  <wa:PlatformSettingsSection>\n"
-			 "    <wa:Version>1.0</wa:Version>\n"
-			 "    <wa:PlatformSettings>\n"
-			 "      <wa:KmsServerHostname>kms.core.windows.net</wa:KmsServerHostname>\n"
-			 "      <wa:ProvisionGuestAgent>false</wa:ProvisionGuestAgent>\n"
-			 "      <wa:GuestAgentPackageName xsi:nil=\"true\"/>\n"
-			 "      <wa:RetainWindowsPEPassInUnattend>true</wa:RetainWindowsPEPassInUnattend>\n"
-			 "      <wa:RetainOfflineServicingPassInUnattend>true</"
-			 "wa:RetainOfflineServicingPassInUnattend>\n");
+	r |= strbuf_puts(
+	    &b, "    </LinuxProvisioningConfigurationSet>\n"
+		"  </wa:ProvisioningSection>\n"
+		"  <wa:PlatformSettingsSection>\n"
+		"    <wa:Version>1.0</wa:Version>\n"
+		"    <wa:PlatformSettings>\n"
+		"      <wa:KmsServerHostname>kms.core.windows.net</wa:KmsServerHostname>\n"
+		"      <wa:ProvisionGuestAgent>false</wa:ProvisionGuestAgent>\n"
+		"      <wa:GuestAgentPackageName xsi:nil=\"true\"/>\n"
+		"      <wa:RetainWindowsPEPassInUnattend>true</wa:RetainWindowsPEPassInUnattend>\n"
+		"      <wa:RetainOfflineServicingPassInUnattend>true</"
+		"wa:RetainOfflineServicingPassInUnattend>\n");
 	r |= append_element(&b, "      ", "wa:PreprovisionedVm",
 			    pps && !streq(pps, "None") ? "true" : "false");
 	r |= append_element(&b, "      ", "wa:PreprovisionedVMType", pps ? pps : "None");

@@ -12,8 +12,8 @@
  */
 typedef struct EmuVm {
 	json_object *instance; /* {"compute":{...},"network":...,"extended":...} */
-	char *ovf;             /* explicit ovf-env.xml, or NULL to generate one */
-	char *password;        /* OVF UserPassword, or NULL */
+	char *ovf;	       /* explicit ovf-env.xml, or NULL to generate one */
+	char *password;	       /* OVF UserPassword, or NULL */
 	char *custom_data;     /* OVF CustomData (plain; base64-encoded when served), or NULL */
 } EmuVm;
 

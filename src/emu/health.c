@@ -23,7 +23,7 @@ void emu_health_report_done(EmuHealthReport *r)
 	free(r->incarnation);
 	free(r->container_id);
 	free(r->instance_id);
-	*r = (EmuHealthReport){ .proto = r->proto };
+	*r = (EmuHealthReport){.proto = r->proto};
 }
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc);
@@ -67,8 +67,8 @@ static int want(xmlNodePtr parent, const char *path, const char *name, xmlNodePt
 	return r < 0 ? -EINVAL : 0;
 }
 
-static int want_text(xmlNodePtr parent, const char *path, const char *name, bool strip,
-		     char **ret, char *err, size_t errlen)
+static int want_text(xmlNodePtr parent, const char *path, const char *name, bool strip, char **ret,
+		     char *err, size_t errlen)
 {
 	xmlNodePtr n;
 	int r = want(parent, path, name, &n, err, errlen);
@@ -78,8 +78,7 @@ static int want_text(xmlNodePtr parent, const char *path, const char *name, bool
 	return *ret ? 0 : -ENOMEM;
 }
 
-int emu_health_xml_parse(const char *buf, size_t len, EmuHealthReport *r, char *err,
-			 size_t errlen)
+int emu_health_xml_parse(const char *buf, size_t len, EmuHealthReport *r, char *err, size_t errlen)
 {
 	_cleanup_(xmlFreeParserCtxtp) xmlParserCtxtPtr ctxt = NULL;
 	_cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
@@ -108,7 +107,7 @@ int emu_health_xml_parse(const char *buf, size_t len, EmuHealthReport *r, char *
 		return -ENOMEM;
 	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, "health.xml", NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-					XML_PARSE_NOCDATA);
+				    XML_PARSE_NOCDATA);
 	if (!doc || !ctxt->wellFormed) {
 		const xmlError *e = xmlCtxtGetLastError(ctxt);
 		char msg[256];
@@ -132,8 +131,10 @@ int emu_health_xml_parse(const char *buf, size_t len, EmuHealthReport *r, char *
 	    (k = want(root, "Health/", "Container", &container, err, errlen)) < 0 ||
 	    (k = want_text(container, "Health/Container/", "ContainerId", true, &r->container_id,
 			   err, errlen)) < 0 ||
-	    (k = want(container, "Health/Container/", "RoleInstanceList", &list, err, errlen)) < 0 ||
-	    (k = want(list, "Health/Container/RoleInstanceList/", "Role", &role, err, errlen)) < 0 ||
+	    (k = want(container, "Health/Container/", "RoleInstanceList", &list, err, errlen)) <
+		0 ||
+	    (k = want(list, "Health/Container/RoleInstanceList/", "Role", &role, err, errlen)) <
+		0 ||
 	    (k = want_text(role, "Role/", "InstanceId", true, &r->instance_id, err, errlen)) < 0 ||
 	    (k = want(role, "Role/", "Health", &health, err, errlen)) < 0 ||
 	    (k = want_text(health, "Role/Health/", "State", true, &r->state, err, errlen)) < 0)
@@ -147,8 +148,8 @@ int emu_health_xml_parse(const char *buf, size_t len, EmuHealthReport *r, char *
 	if (k == 0) {
 		xmlNodePtr d;
 		r->has_details = true;
-		if ((k = want_text(details, "Role/Health/Details/", "SubStatus", true, &r->substatus,
-				   err, errlen)) < 0)
+		if ((k = want_text(details, "Role/Health/Details/", "SubStatus", true,
+				   &r->substatus, err, errlen)) < 0)
 			return k;
 		k = child(details, "Description", &d);
 		if (k == -ENOTUNIQ) {
@@ -176,8 +177,7 @@ static int json_str(json_object *o, const char *key, const char *where, char **r
 	return *ret ? 0 : -ENOMEM;
 }
 
-int emu_health_json_parse(const char *buf, size_t len, EmuHealthReport *r, char *err,
-			  size_t errlen)
+int emu_health_json_parse(const char *buf, size_t len, EmuHealthReport *r, char *err, size_t errlen)
 {
 	_cleanup_jobj_ json_object *o = NULL;
 	json_object *details;
@@ -213,7 +213,7 @@ int emu_health_json_parse(const char *buf, size_t len, EmuHealthReport *r, char 
 		}
 		r->has_details = true;
 		if ((k = json_str(details, "subStatus", "details.", &r->substatus, err, errlen)) <
-			    0 ||
+			0 ||
 		    (k = json_str(details, "description", "details.", &r->description, err,
 				  errlen)) < 0)
 			return k;
@@ -221,13 +221,13 @@ int emu_health_json_parse(const char *buf, size_t len, EmuHealthReport *r, char 
 	return 0;
 }
 
-int emu_health_validate(const EmuHealthReport *r, size_t max_description, char *err,
-			size_t errlen)
+int emu_health_validate(const EmuHealthReport *r, size_t max_description, char *err, size_t errlen)
 {
 	bool json = r->proto && streq(r->proto, "json");
 
 	if (!r->state || (!streq(r->state, "Ready") && !streq(r->state, "NotReady"))) {
-		snprintf(err, errlen, "State must be Ready or NotReady, not '%s'", strempty(r->state));
+		snprintf(err, errlen, "State must be Ready or NotReady, not '%s'",
+			 strempty(r->state));
 		return -EINVAL;
 	}
 	if (json && streq(r->state, "NotReady")) {

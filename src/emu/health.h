@@ -27,8 +27,7 @@ void emu_health_report_done(EmuHealthReport *r);
  * found are stored in r even on failure. -EBADMSG: not well-formed XML;
  * -EINVAL: a required element is missing or repeated. err names it.
  */
-int emu_health_xml_parse(const char *buf, size_t len, EmuHealthReport *r, char *err,
-			 size_t errlen);
+int emu_health_xml_parse(const char *buf, size_t len, EmuHealthReport *r, char *err, size_t errlen);
 
 /*
  * Parse a JSON health report (spec 2.6): an object with string "state" and
@@ -42,5 +41,4 @@ int emu_health_json_parse(const char *buf, size_t len, EmuHealthReport *r, char 
  * NotReady): SubStatus in {ProvisioningFailed, Provisioning} and Description
  * at most max_description bytes (0: no limit). -EINVAL with err otherwise.
  */
-int emu_health_validate(const EmuHealthReport *r, size_t max_description, char *err,
-			size_t errlen);
+int emu_health_validate(const EmuHealthReport *r, size_t max_description, char *err, size_t errlen);

@@ -21,34 +21,34 @@
 
 /* Scheduled events has its own api-versions (scheduled-events.md), e.g. 2020-07-01. */
 static const char *const scheduled_events_versions[] = {
-	"2017-03-01", "2017-08-01", "2017-11-01", "2019-01-01",
-	"2019-04-01", "2019-08-01", "2020-07-01",
+    "2017-03-01", "2017-08-01", "2017-11-01", "2019-01-01",
+    "2019-04-01", "2019-08-01", "2020-07-01",
 };
 
-static const char *const newest_versions[] = { "2025-04-07", "2024-07-17", "2024-03-15" };
+static const char *const newest_versions[] = {"2025-04-07", "2024-07-17", "2024-03-15"};
 
 /* Fields and the api-version that introduced them (spec 4.2). */
 static const struct {
 	const char *path;
 	const char *since;
 } version_gates[] = {
-	{ "compute.azEnvironment", "2018-10-01" },
-	{ "compute.additionalCapabilities", "2021-11-01" },
-	{ "compute.evictionPolicy", "2020-12-01" },
-	{ "compute.extendedLocation", "2021-03-01" },
-	{ "compute.host", "2021-11-15" },
-	{ "compute.hostGroup", "2021-11-15" },
-	{ "compute.isHostCompatibilityLayerVm", "2020-06-01" },
-	{ "compute.osProfile", "2020-07-15" },
-	{ "compute.osProfile.disablePasswordAuthentication", "2020-10-01" },
-	{ "compute.physicalZone", "2023-11-15" },
-	{ "compute.platformSubFaultDomain", "2021-10-01" },
-	{ "compute.publicKeys", "2018-04-02" },
-	{ "compute.resourceId", "2019-03-11" },
-	{ "compute.securityProfile", "2020-06-01" },
-	{ "compute.securityProfile.encryptionAtHost", "2021-11-01" },
-	{ "compute.securityProfile.securityType", "2021-12-13" },
-	{ "compute.userData", "2021-01-01" },
+    {"compute.azEnvironment", "2018-10-01"},
+    {"compute.additionalCapabilities", "2021-11-01"},
+    {"compute.evictionPolicy", "2020-12-01"},
+    {"compute.extendedLocation", "2021-03-01"},
+    {"compute.host", "2021-11-15"},
+    {"compute.hostGroup", "2021-11-15"},
+    {"compute.isHostCompatibilityLayerVm", "2020-06-01"},
+    {"compute.osProfile", "2020-07-15"},
+    {"compute.osProfile.disablePasswordAuthentication", "2020-10-01"},
+    {"compute.physicalZone", "2023-11-15"},
+    {"compute.platformSubFaultDomain", "2021-10-01"},
+    {"compute.publicKeys", "2018-04-02"},
+    {"compute.resourceId", "2019-03-11"},
+    {"compute.securityProfile", "2020-06-01"},
+    {"compute.securityProfile.encryptionAtHost", "2021-11-01"},
+    {"compute.securityProfile.securityType", "2021-12-13"},
+    {"compute.userData", "2021-01-01"},
 };
 
 static char *normalized_path(const char *path)
@@ -152,11 +152,11 @@ int emu_imds_validate(const EmuState *st, const EmuRequest *req, EmuResponse *re
 			json_object_put(a);
 			return -ENOMEM;
 		}
-		json_object_object_add(o, "error",
-				       json_object_new_string(
-					       "Bad request. api-version is invalid or was not "
-					       "specified in the request. For more information refer "
-					       "to aka.ms/azureimds"));
+		json_object_object_add(
+		    o, "error",
+		    json_object_new_string("Bad request. api-version is invalid or was not "
+					   "specified in the request. For more information refer "
+					   "to aka.ms/azureimds"));
 		for (size_t i = 0; i < ELEMENTSOF(newest_versions); i++)
 			json_object_array_add(a, json_object_new_string(newest_versions[i]));
 		json_object_object_add(o, "newest-versions", a);
@@ -216,7 +216,8 @@ json_object *emu_imds_instance_document(const EmuState *st, const char *v, bool 
 
 static bool is_leaf(json_object *o)
 {
-	return !json_object_is_type(o, json_type_object) && !json_object_is_type(o, json_type_array);
+	return !json_object_is_type(o, json_type_object) &&
+	       !json_object_is_type(o, json_type_array);
 }
 
 static int text_listing(json_object *node, EmuResponse *resp)
@@ -225,15 +226,18 @@ static int text_listing(json_object *node, EmuResponse *resp)
 	int r = 0;
 
 	if (json_object_is_type(node, json_type_object)) {
-		json_object_object_foreach(node, k, v) {
-			r = strbuf_printf(&b, "%s%s%s", b.len ? "\n" : "", k, is_leaf(v) ? "" : "/");
+		json_object_object_foreach(node, k, v)
+		{
+			r = strbuf_printf(&b, "%s%s%s", b.len ? "\n" : "", k,
+					  is_leaf(v) ? "" : "/");
 			if (r < 0)
 				break;
 		}
 	} else {
 		for (size_t i = 0; r >= 0 && i < json_object_array_length(node); i++) {
 			json_object *v = json_object_array_get_idx(node, i);
-			r = strbuf_printf(&b, "%s%zu%s", b.len ? "\n" : "", i, is_leaf(v) ? "" : "/");
+			r = strbuf_printf(&b, "%s%zu%s", b.len ? "\n" : "", i,
+					  is_leaf(v) ? "" : "/");
 		}
 	}
 	if (r < 0) {
@@ -291,9 +295,8 @@ static int serve_instance(EmuState *st, const EmuRequest *req, const char *p, Em
 		if (!format || !streq(format, "text"))
 			return emu_response_error(resp, 400,
 						  "Bad request. Leaf nodes require format=text");
-		const char *s = json_object_is_type(node, json_type_null)
-					? ""
-					: json_object_get_string(node);
+		const char *s =
+		    json_object_is_type(node, json_type_null) ? "" : json_object_get_string(node);
 		return emu_response_set(resp, 200, "text/plain; charset=utf-8", s, strlen(s));
 	}
 	if (format && streq(format, "text"))
@@ -399,20 +402,21 @@ static char *fake_jwt(const EmuState *st, const char *resource, const char *clie
 	json_object_object_add(h, "alg", json_object_new_string("RS256"));
 	json_object_object_add(h, "kid", json_object_new_string("lazuli-emu"));
 	json_object_object_add(p, "aud", json_object_new_string(resource));
-	json_object_object_add(p, "iss", json_object_new_string("https://sts.windows.net/lazuli-emu/"));
+	json_object_object_add(p, "iss",
+			       json_object_new_string("https://sts.windows.net/lazuli-emu/"));
 	json_object_object_add(p, "iat", json_object_new_int64(now));
 	json_object_object_add(p, "nbf", json_object_new_int64(now - 60));
 	json_object_object_add(p, "exp", json_object_new_int64(exp));
-	json_object_object_add(p, "appid", json_object_new_string(
-						    client_id ? client_id
-							      : "00000000-0000-0000-0000-0000000e4a00"));
-	json_object_object_add(p, "oid", json_object_new_string(
-						  object_id ? object_id
-							    : "00000000-0000-0000-0000-0000000e4a01"));
+	json_object_object_add(
+	    p, "appid",
+	    json_object_new_string(client_id ? client_id : "00000000-0000-0000-0000-0000000e4a00"));
+	json_object_object_add(
+	    p, "oid",
+	    json_object_new_string(object_id ? object_id : "00000000-0000-0000-0000-0000000e4a01"));
 	json_object_object_add(p, "sub", json_object_new_string(json_object_get_string(sub)));
-	json_object_object_add(p, "xms_mirid", json_object_new_string(
-							msi_res_id ? msi_res_id
-								   : json_object_get_string(rid)));
+	json_object_object_add(
+	    p, "xms_mirid",
+	    json_object_new_string(msi_res_id ? msi_res_id : json_object_get_string(rid)));
 	hs = emu_json_compact(h);
 	ps = emu_json_compact(p);
 	if (!hs || !ps)
@@ -451,10 +455,10 @@ static int serve_identity(EmuState *st, const EmuRequest *req, usec_t now_real, 
 		return identity_error(resp, 400, "invalid_request", "Identity not found");
 
 	_cleanup_free_ char *token =
-		id->access_token ? strdup(id->access_token)
-				 : fake_jwt(st, resource, client_id ? client_id : id->client_id,
-					    object_id ? object_id : id->object_id,
-					    msi_res_id ? msi_res_id : id->msi_res_id, now, exp);
+	    id->access_token ? strdup(id->access_token)
+			     : fake_jwt(st, resource, client_id ? client_id : id->client_id,
+					object_id ? object_id : id->object_id,
+					msi_res_id ? msi_res_id : id->msi_res_id, now, exp);
 	if (!token)
 		return -ENOMEM;
 	json_object *o = json_object_new_object();
@@ -500,11 +504,13 @@ static int scheduled_events_post(EmuState *st, const EmuRequest *req, EmuRespons
 	if (json_object_object_get_ex(st->scheduled_events, "Events", &events))
 		for (size_t i = 0; i < json_object_array_length(list); i++) {
 			json_object *id;
-			json_object_object_get_ex(json_object_array_get_idx(list, i), "EventId", &id);
+			json_object_object_get_ex(json_object_array_get_idx(list, i), "EventId",
+						  &id);
 			for (size_t j = 0; j < json_object_array_length(events); j++) {
 				json_object *ev = json_object_array_get_idx(events, j), *eid;
 				if (json_object_object_get_ex(ev, "EventId", &eid) &&
-				    streq(json_object_get_string(eid), json_object_get_string(id))) {
+				    streq(json_object_get_string(eid),
+					  json_object_get_string(id))) {
 					json_object_object_add(ev, "EventStatus",
 							       json_object_new_string("Started"));
 					changed = true;

@@ -54,24 +54,34 @@ static int parse_port(const char *s, const char *opt, int *ret)
 
 int main(int argc, char **argv)
 {
-	enum { ARG_SCENARIO = 0x100, ARG_VM, ARG_IMDS_PORT, ARG_WS_PORT, ARG_LISTEN,
-	       ARG_ALLOW_NONLOOPBACK, ARG_READY_FILE, ARG_LOG_REQUESTS, ARG_VERBOSE,
-	       ARG_HELP, ARG_VERSION };
-	static const struct option options[] = {
-		{ "scenario", required_argument, NULL, ARG_SCENARIO },
-		{ "vm", required_argument, NULL, ARG_VM },
-		{ "imds-port", required_argument, NULL, ARG_IMDS_PORT },
-		{ "wireserver-port", required_argument, NULL, ARG_WS_PORT },
-		{ "listen", required_argument, NULL, ARG_LISTEN },
-		{ "allow-nonloopback", no_argument, NULL, ARG_ALLOW_NONLOOPBACK },
-		{ "ready-file", required_argument, NULL, ARG_READY_FILE },
-		{ "log-requests", no_argument, NULL, ARG_LOG_REQUESTS },
-		{ "verbose", no_argument, NULL, ARG_VERBOSE },
-		{ "help", no_argument, NULL, ARG_HELP },
-		{ "version", no_argument, NULL, ARG_VERSION },
-		{},
+	enum {
+		ARG_SCENARIO = 0x100,
+		ARG_VM,
+		ARG_IMDS_PORT,
+		ARG_WS_PORT,
+		ARG_LISTEN,
+		ARG_ALLOW_NONLOOPBACK,
+		ARG_READY_FILE,
+		ARG_LOG_REQUESTS,
+		ARG_VERBOSE,
+		ARG_HELP,
+		ARG_VERSION
 	};
-	EmuOptions o = { .imds_port = -1, .wireserver_port = -1 };
+	static const struct option options[] = {
+	    {"scenario", required_argument, NULL, ARG_SCENARIO},
+	    {"vm", required_argument, NULL, ARG_VM},
+	    {"imds-port", required_argument, NULL, ARG_IMDS_PORT},
+	    {"wireserver-port", required_argument, NULL, ARG_WS_PORT},
+	    {"listen", required_argument, NULL, ARG_LISTEN},
+	    {"allow-nonloopback", no_argument, NULL, ARG_ALLOW_NONLOOPBACK},
+	    {"ready-file", required_argument, NULL, ARG_READY_FILE},
+	    {"log-requests", no_argument, NULL, ARG_LOG_REQUESTS},
+	    {"verbose", no_argument, NULL, ARG_VERBOSE},
+	    {"help", no_argument, NULL, ARG_HELP},
+	    {"version", no_argument, NULL, ARG_VERSION},
+	    {},
+	};
+	EmuOptions o = {.imds_port = -1, .wireserver_port = -1};
 	_cleanup_strv_free_ char **listen = NULL;
 	_cleanup_(emu_server_freep) EmuServer *s = NULL;
 	_cleanup_close_ int sfd = -EBADF;

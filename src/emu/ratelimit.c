@@ -3,7 +3,7 @@
 
 void ratelimit_init(RateLimiter *rl, double rate)
 {
-	*rl = (RateLimiter){ .rate = rate };
+	*rl = (RateLimiter){.rate = rate};
 }
 
 static double capacity(const RateLimiter *rl)

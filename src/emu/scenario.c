@@ -17,15 +17,15 @@
 #define DELAY_MAX_MS (24u * 3600 * 1000)
 
 static const char *const fault_names[_EMU_FAULT_MAX] = {
-	[EMU_FAULT_NONE] = "none",
-	[EMU_FAULT_SLOW_HEADERS] = "slow_headers",
-	[EMU_FAULT_SLOW_BODY] = "slow_body",
-	[EMU_FAULT_CLOSE_BEFORE_RESPONSE] = "close_before_response",
-	[EMU_FAULT_CLOSE_MID_BODY] = "close_mid_body",
-	[EMU_FAULT_RESET] = "reset",
-	[EMU_FAULT_HANG] = "hang",
-	[EMU_FAULT_GARBAGE] = "garbage",
-	[EMU_FAULT_TRUNCATE] = "truncate",
+    [EMU_FAULT_NONE] = "none",
+    [EMU_FAULT_SLOW_HEADERS] = "slow_headers",
+    [EMU_FAULT_SLOW_BODY] = "slow_body",
+    [EMU_FAULT_CLOSE_BEFORE_RESPONSE] = "close_before_response",
+    [EMU_FAULT_CLOSE_MID_BODY] = "close_mid_body",
+    [EMU_FAULT_RESET] = "reset",
+    [EMU_FAULT_HANG] = "hang",
+    [EMU_FAULT_GARBAGE] = "garbage",
+    [EMU_FAULT_TRUNCATE] = "truncate",
 };
 
 const char *emu_fault_to_string(EmuFault f)
@@ -183,32 +183,38 @@ static int parse_entry(Ctx *c, const char *where, json_object *o, EmuEntry *e)
 	if (!json_object_is_type(o, json_type_object))
 		return fail(c, -EINVAL, "%s: expected an object", where);
 	e->status = 200;
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		join_key(w, sizeof(w), where, key);
 		if (nbody > 0 && (streq(key, "body") || streq(key, "body_json") ||
 				  streq(key, "body_b64") || streq(key, "body_file")))
-			return fail(c, -EINVAL,
-				    "%s: only one of body, body_json, body_b64 and body_file may be "
-				    "given",
-				    where);
+			return fail(
+			    c, -EINVAL,
+			    "%s: only one of body, body_json, body_b64 and body_file may be "
+			    "given",
+			    where);
 		if (streq(key, "status")) {
 			unsigned st;
 			if ((r = get_uint(c, w, val, 599, &st)) < 0)
 				return r;
 			if (st < 100)
-				return fail(c, -EINVAL, "%s: %u is not an HTTP status (100..599)", w, st);
+				return fail(c, -EINVAL, "%s: %u is not an HTTP status (100..599)",
+					    w, st);
 			e->status = (int)st;
 		} else if (streq(key, "headers")) {
 			if (!json_object_is_type(val, json_type_object))
 				return fail(c, -EINVAL, "%s: expected an object of strings", w);
-			json_object_object_foreach(val, hname, hval) {
+			json_object_object_foreach(val, hname, hval)
+			{
 				if (!json_object_is_type(hval, json_type_string))
-					return fail(c, -EINVAL, "%s.%s: expected a string", w, hname);
+					return fail(c, -EINVAL, "%s.%s: expected a string", w,
+						    hname);
 				const char *hv = json_object_get_string(hval);
 				if (isempty(hname) || strpbrk(hname, ":\r\n \t") ||
 				    has_control_chars(hname) || strpbrk(hv, "\r\n"))
 					return fail(c, -EINVAL,
-						    "%s.%s: invalid header name or value", w, hname);
+						    "%s.%s: invalid header name or value", w,
+						    hname);
 				if (emu_pairs_add(&e->headers, &e->n_headers, hname, hv) < 0)
 					return -ENOMEM;
 			}
@@ -265,13 +271,15 @@ static int parse_entry(Ctx *c, const char *where, json_object *o, EmuEntry *e)
 			if ((r = get_bool(c, w, val, &e->use_default)) < 0)
 				return r;
 		} else
-			return fail(c, -EINVAL,
-				    "%s: unknown key '%s' (allowed: status, headers, body, body_json, "
-				    "body_b64, body_file, delay_ms, fault, fault_arg, default)",
-				    where, key);
+			return fail(
+			    c, -EINVAL,
+			    "%s: unknown key '%s' (allowed: status, headers, body, body_json, "
+			    "body_b64, body_file, delay_ms, fault, fault_arg, default)",
+			    where, key);
 	}
 	if (nbody > 0 && e->use_default)
-		return fail(c, -EINVAL, "%s: \"default\": true cannot be combined with a body", where);
+		return fail(c, -EINVAL, "%s: \"default\": true cannot be combined with a body",
+			    where);
 	e->has_body = nbody > 0;
 	return 0;
 }
@@ -286,10 +294,11 @@ static int parse_queues(Ctx *c, const char *section, json_object *o, EmuQueue **
 	if (!json_object_is_type(o, json_type_object))
 		return fail(c, -EINVAL, "%s: expected an object mapping paths to response lists",
 			    section);
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		if (key[0] != '/') {
-			r = fail(c, -EINVAL, "%s: key '%s' must be a path starting with '/'", section,
-				 key);
+			r = fail(c, -EINVAL, "%s: key '%s' must be a path starting with '/'",
+				 section, key);
 			goto fail;
 		}
 		_cleanup_free_ char *canon = emu_queue_key_from_string(key);
@@ -298,13 +307,15 @@ static int parse_queues(Ctx *c, const char *section, json_object *o, EmuQueue **
 			goto fail;
 		}
 		if (emu_scenario_find_queue(q, n, canon) >= 0) {
-			r = fail(c, -EINVAL, "%s: key '%s' names the same endpoint as an earlier key",
-				 section, key);
+			r = fail(c, -EINVAL,
+				 "%s: key '%s' names the same endpoint as an earlier key", section,
+				 key);
 			goto fail;
 		}
-		if (!json_object_is_type(val, json_type_array) || json_object_array_length(val) == 0) {
-			r = fail(c, -EINVAL, "%s.%s: expected a non-empty array of responses", section,
-				 key);
+		if (!json_object_is_type(val, json_type_array) ||
+		    json_object_array_length(val) == 0) {
+			r = fail(c, -EINVAL, "%s.%s: expected a non-empty array of responses",
+				 section, key);
 			goto fail;
 		}
 		EmuQueue *nq = realloc(q, (n + 1) * sizeof(EmuQueue));
@@ -313,7 +324,7 @@ static int parse_queues(Ctx *c, const char *section, json_object *o, EmuQueue **
 			goto fail;
 		}
 		q = nq;
-		q[n] = (EmuQueue){ .key = TAKE_PTR(canon), .key_as_written = strdup(key) };
+		q[n] = (EmuQueue){.key = TAKE_PTR(canon), .key_as_written = strdup(key)};
 		n++;
 		EmuQueue *cur = &q[n - 1];
 		size_t len = json_object_array_length(val);
@@ -348,7 +359,8 @@ static int parse_identity(Ctx *c, json_object *o, EmuIdentity *id)
 
 	if (!json_object_is_type(o, json_type_object))
 		return fail(c, -EINVAL, "identity: expected an object");
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		join_key(w, sizeof(w), "identity", key);
 		if (streq(key, "enabled"))
 			r = get_bool(c, w, val, &id->enabled);
@@ -363,10 +375,11 @@ static int parse_identity(Ctx *c, json_object *o, EmuIdentity *id)
 		else if (streq(key, "expires_in"))
 			r = get_uint(c, w, val, 86400 * 365, &id->expires_in);
 		else
-			r = fail(c, -EINVAL,
-				 "identity: unknown key '%s' (allowed: enabled, client_id, object_id, "
-				 "msi_res_id, access_token, expires_in)",
-				 key);
+			r = fail(
+			    c, -EINVAL,
+			    "identity: unknown key '%s' (allowed: enabled, client_id, object_id, "
+			    "msi_res_id, access_token, expires_in)",
+			    key);
 		if (r < 0)
 			return r;
 	}
@@ -379,7 +392,8 @@ static int parse_scheduled_events(Ctx *c, json_object *o, json_object **ret)
 
 	if (!json_object_is_type(o, json_type_object))
 		return fail(c, -EINVAL, "scheduled_events: expected an object");
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		if (!streq(key, "DocumentIncarnation") && !streq(key, "Events"))
 			return fail(c, -EINVAL,
 				    "scheduled_events: unknown key '%s' (allowed: "
@@ -389,7 +403,8 @@ static int parse_scheduled_events(Ctx *c, json_object *o, json_object **ret)
 	}
 	if (json_object_object_get_ex(o, "DocumentIncarnation", &v) &&
 	    !json_object_is_type(v, json_type_int))
-		return fail(c, -EINVAL, "scheduled_events.DocumentIncarnation: expected an integer");
+		return fail(c, -EINVAL,
+			    "scheduled_events.DocumentIncarnation: expected an integer");
 	if (json_object_object_get_ex(o, "Events", &v)) {
 		if (!json_object_is_type(v, json_type_array))
 			return fail(c, -EINVAL, "scheduled_events.Events: expected an array");
@@ -398,10 +413,11 @@ static int parse_scheduled_events(Ctx *c, json_object *o, json_object **ret)
 			if (!json_object_is_type(ev, json_type_object) ||
 			    !json_object_object_get_ex(ev, "EventId", &id) ||
 			    !json_object_is_type(id, json_type_string))
-				return fail(c, -EINVAL,
-					    "scheduled_events.Events[%zu]: expected an object with a "
-					    "string EventId",
-					    i);
+				return fail(
+				    c, -EINVAL,
+				    "scheduled_events.Events[%zu]: expected an object with a "
+				    "string EventId",
+				    i);
 		}
 	}
 	json_object *copy = NULL;
@@ -439,13 +455,14 @@ static int parse_root(Ctx *c, json_object *root, EmuScenario *s)
 	if (!json_object_is_type(root, json_type_object))
 		return fail(c, -EINVAL, "scenario: expected a JSON object at the top level");
 
-	json_object_object_foreach(root, key, val) {
+	json_object_object_foreach(root, key, val)
+	{
 		if (streq(key, "name"))
 			r = get_string(c, key, val, &s->name);
 		else if (streq(key, "description"))
 			r = json_object_is_type(val, json_type_string)
-				    ? 0
-				    : fail(c, -EINVAL, "description: expected a string");
+				? 0
+				: fail(c, -EINVAL, "description: expected a string");
 		else if (streq(key, "rate_limit_rps"))
 			r = get_rate(c, key, val, &s->rate_limit_rps);
 		else if (streq(key, "identity_rps"))
@@ -468,8 +485,8 @@ static int parse_root(Ctx *c, json_object *root, EmuScenario *s)
 			r = get_string(c, key, val, &s->instance_id);
 		else if (streq(key, "json_health")) {
 			const char *v = json_object_is_type(val, json_type_string)
-						? json_object_get_string(val)
-						: NULL;
+					    ? json_object_get_string(val)
+					    : NULL;
 			if (v && streq(v, "ok"))
 				s->json_health = EMU_JSON_HEALTH_OK, r = 0;
 			else if (v && streq(v, "not_supported"))
@@ -488,14 +505,15 @@ static int parse_root(Ctx *c, json_object *root, EmuScenario *s)
 				_cleanup_jobj_ json_object *o = NULL;
 				size_t len;
 				const char *path = json_object_get_string(val);
-				r = emu_read_file_beneath(c->base_dir, path, SCENARIO_MAX, &buf, &len,
-							  sub, sizeof(sub));
+				r = emu_read_file_beneath(c->base_dir, path, SCENARIO_MAX, &buf,
+							  &len, sub, sizeof(sub));
 				if (r < 0)
 					return fail(c, -EINVAL, "vm: %s", sub);
 				r = emu_json_parse(buf, len, &o, sub, sizeof(sub));
 				if (r < 0)
 					return fail(c, -EINVAL, "vm: %s: %s", path, sub);
-				/* The fixture's own paths are relative to the scenario directory. */
+				/* The fixture's own paths are relative to the scenario directory.
+				 */
 				r = emu_vm_from_json(o, c->base_dir, &s->vm, sub, sizeof(sub));
 				if (r < 0)
 					return fail(c, -EINVAL, "%s (in %s)", sub, path);
@@ -512,13 +530,14 @@ static int parse_root(Ctx *c, json_object *root, EmuScenario *s)
 		else if (streq(key, "wireserver"))
 			r = parse_queues(c, "wireserver", val, &s->wireserver, &s->n_wireserver);
 		else
-			r = fail(c, -EINVAL,
-				 "scenario: unknown key '%s' (allowed: name, description, "
-				 "rate_limit_rps, identity_rps, identity_concurrency, strict_headers, "
-				 "strict_metadata_value, incarnation, container_id, instance_id, "
-				 "stale_goalstate, version_gating, json_health, identity, vm, "
-				 "scheduled_events, reprovision_ready, imds, wireserver)",
-				 key);
+			r = fail(
+			    c, -EINVAL,
+			    "scenario: unknown key '%s' (allowed: name, description, "
+			    "rate_limit_rps, identity_rps, identity_concurrency, strict_headers, "
+			    "strict_metadata_value, incarnation, container_id, instance_id, "
+			    "stale_goalstate, version_gating, json_health, identity, vm, "
+			    "scheduled_events, reprovision_ready, imds, wireserver)",
+			    key);
 		if (r < 0)
 			return r;
 	}
@@ -530,7 +549,7 @@ int emu_scenario_parse(const char *buf, size_t len, const char *base_dir, EmuSce
 {
 	_cleanup_(emu_scenario_freep) EmuScenario *s = NULL;
 	_cleanup_jobj_ json_object *root = NULL;
-	Ctx c = { .base_dir = isempty(base_dir) ? "." : base_dir, .err = err, .errlen = errlen };
+	Ctx c = {.base_dir = isempty(base_dir) ? "." : base_dir, .err = err, .errlen = errlen};
 	char sub[512];
 	int r;
 

@@ -28,14 +28,14 @@ int emu_fault_from_string(const char *s);
 
 /* One scripted response (spec 8.1). */
 typedef struct EmuEntry {
-	int status;              /* default 200 */
-	EmuPair *headers;        /* in order */
+	int status;	  /* default 200 */
+	EmuPair *headers; /* in order */
 	size_t n_headers;
-	char *body;              /* body, body_json (compact), body_b64 or body_file contents */
+	char *body; /* body, body_json (compact), body_b64 or body_file contents */
 	size_t body_len;
 	bool has_body;
-	bool body_is_json;       /* from body_json: default Content-Type application/json */
-	bool use_default;        /* "default": true -> the built-in response */
+	bool body_is_json; /* from body_json: default Content-Type application/json */
+	bool use_default;  /* "default": true -> the built-in response */
 	unsigned delay_ms;
 	EmuFault fault;
 	unsigned fault_arg;
@@ -55,32 +55,32 @@ typedef enum EmuJsonHealth {
 } EmuJsonHealth;
 
 typedef struct EmuIdentity {
-	bool enabled;       /* default true */
-	char *client_id;    /* identity the VM has; NULL: any client_id is accepted */
+	bool enabled;	 /* default true */
+	char *client_id; /* identity the VM has; NULL: any client_id is accepted */
 	char *object_id;
 	char *msi_res_id;
-	char *access_token; /* fixed token; NULL: a fake JWT is minted */
+	char *access_token;  /* fixed token; NULL: a fake JWT is minted */
 	unsigned expires_in; /* default 3599 */
 } EmuIdentity;
 
 typedef struct EmuScenario {
 	char *name;
-	char *base_dir; /* where body_file / vm paths were resolved */
-	double rate_limit_rps;   /* 0 disables; default 5 */
-	double identity_rps;     /* default 20 */
+	char *base_dir;		       /* where body_file / vm paths were resolved */
+	double rate_limit_rps;	       /* 0 disables; default 5 */
+	double identity_rps;	       /* default 20 */
 	unsigned identity_concurrency; /* default 5; 0 disables */
-	bool strict_headers;     /* default true */
-	bool strict_metadata_value; /* default false */
-	bool stale_goalstate;    /* default false */
-	bool version_gating;     /* default true */
+	bool strict_headers;	       /* default true */
+	bool strict_metadata_value;    /* default false */
+	bool stale_goalstate;	       /* default false */
+	bool version_gating;	       /* default true */
 	char *incarnation;
 	char *container_id;
 	char *instance_id;
 	EmuJsonHealth json_health;
 	EmuIdentity identity;
-	EmuVm *vm;                  /* NULL: the --vm fixture or the built-in VM */
+	EmuVm *vm;		       /* NULL: the --vm fixture or the built-in VM */
 	json_object *scheduled_events; /* {"DocumentIncarnation":N,"Events":[...]} */
-	bool reprovision_ready;     /* reprovisiondata served from the start */
+	bool reprovision_ready;	       /* reprovisiondata served from the start */
 	EmuQueue *imds;
 	size_t n_imds;
 	EmuQueue *wireserver;

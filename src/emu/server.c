@@ -50,7 +50,7 @@ static void conn_free(Conn *c)
 /* Sleep ms, or less if the server stops; false if it is stopping. */
 static bool sleep_unless_stopping(EmuServer *s, unsigned ms)
 {
-	struct pollfd p = { .fd = s->stop_fd, .events = POLLIN };
+	struct pollfd p = {.fd = s->stop_fd, .events = POLLIN};
 	int r;
 	do
 		r = poll(&p, 1, (int)MIN(ms, (unsigned)INT32_MAX));
@@ -69,8 +69,8 @@ static int raw_send(EmuServer *s, int fd, const void *buf, size_t len)
 	while (len > 0) {
 		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-			struct pollfd pf[2] = { { .fd = fd, .events = POLLOUT },
-						{ .fd = s->stop_fd, .events = POLLIN } };
+			struct pollfd pf[2] = {{.fd = fd, .events = POLLOUT},
+					       {.fd = s->stop_fd, .events = POLLIN}};
 			if (poll(pf, 2, 1000) < 0 && errno != EINTR)
 				return -errno;
 			if (pf[1].revents)
@@ -125,7 +125,7 @@ static char *raw_head(const EmuResponse *r, size_t content_length, size_t *ret_l
 /* Abort the connection with a TCP RST instead of a FIN. */
 static void raw_reset(int fd)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	/*
 	 * MHD owns fd and will shutdown()+close() it, which would send a FIN
@@ -144,8 +144,8 @@ static void raw_reset(int fd)
 static void raw_hang(EmuServer *s, int fd)
 {
 	for (;;) {
-		struct pollfd pf[2] = { { .fd = fd, .events = POLLIN | POLLRDHUP },
-					{ .fd = s->stop_fd, .events = POLLIN } };
+		struct pollfd pf[2] = {{.fd = fd, .events = POLLIN | POLLRDHUP},
+				       {.fd = s->stop_fd, .events = POLLIN}};
 		if (poll(pf, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -287,15 +287,15 @@ static void log_request(EmuServer *s, const EmuRequest *req, const EmuResponse *
 	json_object_object_add(o, "body_len", json_object_new_int64((int64_t)req->body_len));
 	json_object_object_add(o, "body_truncated", json_object_new_boolean(blen < req->body_len));
 	json_object_object_add(o, "status", json_object_new_int(status));
-	json_object_object_add(o, "fault", json_object_new_string(emu_fault_to_string(
-						   resp ? resp->fault : EMU_FAULT_NONE)));
+	json_object_object_add(
+	    o, "fault",
+	    json_object_new_string(emu_fault_to_string(resp ? resp->fault : EMU_FAULT_NONE)));
 	json_object_object_add(o, "delay_ms", json_object_new_int64(resp ? resp->delay_ms : 0));
-	json_object_object_add(o, "queue", resp && resp->queue_key
-						   ? json_object_new_string(resp->queue_key)
-						   : NULL);
-	json_object_object_add(o, "queue_index", resp && resp->queue_index >= 0
-							 ? json_object_new_int64(resp->queue_index)
-							 : NULL);
+	json_object_object_add(
+	    o, "queue", resp && resp->queue_key ? json_object_new_string(resp->queue_key) : NULL);
+	json_object_object_add(
+	    o, "queue_index",
+	    resp && resp->queue_index >= 0 ? json_object_new_int64(resp->queue_index) : NULL);
 
 	if (s->log_n == EMU_LOG_CAPACITY) {
 		json_object_put(s->log[s->log_start]);
@@ -362,12 +362,10 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 	return MHD_YES;
 }
 
-static enum MHD_Result queue_plain(struct MHD_Connection *c, const EmuResponse *r,
-				   size_t body_len)
+static enum MHD_Result queue_plain(struct MHD_Connection *c, const EmuResponse *r, size_t body_len)
 {
-	struct MHD_Response *mr =
-		MHD_create_response_from_buffer(body_len, r->body ? r->body : (char *)"",
-						MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *mr = MHD_create_response_from_buffer(
+	    body_len, r->body ? r->body : (char *)"", MHD_RESPMEM_MUST_COPY);
 	if (!mr)
 		return MHD_NO;
 	for (size_t i = 0; i < r->n_headers; i++)
@@ -382,8 +380,8 @@ static void log_line(const EmuRequest *req, const EmuResponse *r)
 {
 	char extra[160] = "";
 	if (r->fault != EMU_FAULT_NONE || r->delay_ms > 0)
-		snprintf(extra, sizeof(extra), " [fault %s, delay %u ms]", emu_fault_to_string(r->fault),
-			 r->delay_ms);
+		snprintf(extra, sizeof(extra), " [fault %s, delay %u ms]",
+			 emu_fault_to_string(r->fault), r->delay_ms);
 	log_info("%s %s %s%s%s -> %d%s%s%s%s", emu_port_to_string(req->port), req->method,
 		 req->path, req->query ? "?" : "", strempty(req->query), status_sent(r),
 		 r->queue_key ? " [queue " : "", strempty(r->queue_key), r->queue_key ? "]" : "",
@@ -420,7 +418,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	}
 
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	int fd = ci ? ci->connect_fd : -1;
 
 	/* A listener that was taken down: its remaining connections are cut. */
@@ -434,7 +432,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	}
 
 	q = strchr(conn->uri, '?');
-	path = emu_percent_decode(conn->uri, q ? (size_t)(q - conn->uri) : strlen(conn->uri), false);
+	path =
+	    emu_percent_decode(conn->uri, q ? (size_t)(q - conn->uri) : strlen(conn->uri), false);
 	if (!path)
 		return MHD_NO;
 	req.port = l->kind;
@@ -448,7 +447,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &req);
 
 	if (emu_control_path(path)) {
-		EmuResponse cr = { .queue_index = -1 };
+		EmuResponse cr = {.queue_index = -1};
 		if (conn->too_large)
 			r = emu_response_error(&cr, 413, "Request body too large");
 		else
@@ -462,7 +461,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	usec_t now_mono = now_usec(CLOCK_MONOTONIC), now_real = now_usec(CLOCK_REALTIME);
 	pthread_mutex_lock(&s->lock);
 	if (conn->too_large) {
-		conn->resp = (EmuResponse){ .queue_index = -1 };
+		conn->resp = (EmuResponse){.queue_index = -1};
 		r = emu_response_error(&conn->resp, 413, "Request body too large");
 	} else
 		r = emu_state_handle(&s->state, &req, now_mono, now_real, &conn->resp);
@@ -565,18 +564,17 @@ static int daemon_start(Listener *l, const char *addr, int port, int *ret_port, 
 		return -ENOMEM;
 	}
 	d->listener = l;
-	d->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-					  MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-					  (v6 ? MHD_USE_IPv6 : 0),
-				  0, NULL, NULL, handler, d, MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_URI_LOG_CALLBACK, uri_cb, d,
-				  MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
+	d->mhd = MHD_start_daemon(
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+		MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
+	    0, NULL, NULL, handler, d, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK,
+	    uri_cb, d, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d, MHD_OPTION_EXTERNAL_LOGGER,
+	    mhd_logger, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
 	if (!d->mhd) {
 		close(fd);
 		free(d);
-		snprintf(err, errlen, "cannot start HTTP server for %s", emu_port_to_string(l->kind));
+		snprintf(err, errlen, "cannot start HTTP server for %s",
+			 emu_port_to_string(l->kind));
 		return -EIO;
 	}
 	*ret_port = actual;
@@ -645,7 +643,8 @@ int emu_listener_set_up(Listener *l, bool up, char *err, size_t errlen)
 	}
 	int r = listener_up(l, err, errlen);
 	if (r >= 0)
-		log_info("%s listener is up again on port %d", emu_port_to_string(l->kind), l->port);
+		log_info("%s listener is up again on port %d", emu_port_to_string(l->kind),
+			 l->port);
 	return r;
 }
 
@@ -681,7 +680,7 @@ int emu_server_new(const EmuOptions *o, EmuServer **ret, char *err, size_t errle
 	s->stop_fd = s->wake_fd = -1;
 	s->log_requests = o->log_requests;
 
-	char *const def_addrs[] = { (char *)"127.0.0.1", NULL };
+	char *const def_addrs[] = {(char *)"127.0.0.1", NULL};
 	char *const *addrs = o->listen && o->listen[0] ? o->listen : def_addrs;
 	for (size_t i = 0; addrs[i]; i++) {
 		if (i >= EMU_MAX_ADDRS) {
@@ -707,12 +706,13 @@ int emu_server_new(const EmuOptions *o, EmuServer **ret, char *err, size_t errle
 	for (int i = 0; i < _EMU_PORT_MAX; i++) {
 		int port = i == EMU_PORT_IMDS ? o->imds_port : o->wireserver_port;
 		if (port < 0)
-			port = i == EMU_PORT_IMDS ? EMU_DEFAULT_IMDS_PORT : EMU_DEFAULT_WIRESERVER_PORT;
+			port = i == EMU_PORT_IMDS ? EMU_DEFAULT_IMDS_PORT
+						  : EMU_DEFAULT_WIRESERVER_PORT;
 		if (port > 65535) {
 			snprintf(err, errlen, "port %d out of range", port);
 			return -EINVAL;
 		}
-		s->listeners[i] = (Listener){ .server = s, .kind = (EmuPort)i, .port = port };
+		s->listeners[i] = (Listener){.server = s, .kind = (EmuPort)i, .port = port};
 	}
 
 	if (o->vm_path && (r = emu_vm_load(o->vm_path, &vm, err, errlen)) < 0)
@@ -773,8 +773,8 @@ int emu_server_start(EmuServer *s, char *err, size_t errlen)
 
 	log_info("IMDS on %s, wireserver on %s", imds, ws);
 	if (s->ready_file) {
-		if (asprintf(&json, "{\"imds\":\"%s\",\"wireserver\":\"%s\",\"pid\":%d}\n", imds, ws,
-			     (int)getpid()) < 0) {
+		if (asprintf(&json, "{\"imds\":\"%s\",\"wireserver\":\"%s\",\"pid\":%d}\n", imds,
+			     ws, (int)getpid()) < 0) {
 			json = NULL;
 			return -ENOMEM;
 		}
@@ -824,8 +824,8 @@ int emu_server_run(EmuServer *s, int signal_fd)
 		if (next != USEC_INFINITY)
 			timeout = (int)MIN((next - now + 999) / 1000, (usec_t)INT32_MAX);
 
-		struct pollfd pf[2] = { { .fd = s->wake_fd, .events = POLLIN },
-					{ .fd = signal_fd, .events = POLLIN } };
+		struct pollfd pf[2] = {{.fd = s->wake_fd, .events = POLLIN},
+				       {.fd = signal_fd, .events = POLLIN}};
 		int n = poll(pf, signal_fd >= 0 ? 2 : 1, timeout);
 		if (n < 0 && errno != EINTR)
 			return log_error_errno(errno, "poll() failed: %m");
@@ -836,7 +836,8 @@ int emu_server_run(EmuServer *s, int signal_fd)
 		if (n > 0 && signal_fd >= 0 && pf[1].revents) {
 			struct signalfd_siginfo si;
 			if (read(signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				log_info("Received %s, shutting down", strsignal((int)si.ssi_signo));
+				log_info("Received %s, shutting down",
+					 strsignal((int)si.ssi_signo));
 			return 0;
 		}
 	}

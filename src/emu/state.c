@@ -20,7 +20,7 @@ void emu_response_done(EmuResponse *r)
 	emu_pairs_free(r->headers, r->n_headers);
 	free(r->body);
 	free(r->queue_key);
-	*r = (EmuResponse){ .queue_index = -1 };
+	*r = (EmuResponse){.queue_index = -1};
 }
 
 int emu_response_header(EmuResponse *r, const char *name, const char *value)
@@ -153,7 +153,8 @@ int emu_state_record_report(EmuState *st, const EmuHealthReport *r, const EmuReq
 			    int status, const char *error, usec_t now_mono)
 {
 	json_object *o = json_object_new_object();
-	const char *agent = emu_pairs_get(req->headers, req->n_headers, "x-ms-guest-agent-name", true);
+	const char *agent =
+	    emu_pairs_get(req->headers, req->n_headers, "x-ms-guest-agent-name", true);
 	if (!agent)
 		agent = emu_pairs_get(req->headers, req->n_headers, "x-ms-agent-name", true);
 
@@ -185,10 +186,10 @@ static char *expand_placeholders(const EmuState *st, const char *body, size_t le
 	const struct {
 		const char *token, *value;
 	} subst[] = {
-		{ "{incarnation}", st->scenario->incarnation },
-		{ "{container_id}", st->scenario->container_id },
-		{ "{instance_id}", st->scenario->instance_id },
-		{ "{wireserver}", st->wireserver_url },
+	    {"{incarnation}", st->scenario->incarnation},
+	    {"{container_id}", st->scenario->container_id},
+	    {"{instance_id}", st->scenario->instance_id},
+	    {"{wireserver}", st->wireserver_url},
 	};
 	StrBuf b = {};
 	size_t i = 0;
@@ -236,9 +237,8 @@ static int response_from_entry(const EmuState *st, const EmuEntry *e, EmuPort po
 			return r;
 	const char *ctype = NULL;
 	if (e->has_body && e->body_len > 0)
-		ctype = e->body_is_json || port == EMU_PORT_IMDS
-				? "application/json; charset=utf-8"
-				: "text/xml; charset=utf-8";
+		ctype = e->body_is_json || port == EMU_PORT_IMDS ? "application/json; charset=utf-8"
+								 : "text/xml; charset=utf-8";
 	if (e->has_body && memchr(e->body, '{', e->body_len)) {
 		body = expand_placeholders(st, e->body, e->body_len, &body_len);
 		if (!body)
@@ -301,7 +301,7 @@ int emu_state_handle(EmuState *st, const EmuRequest *req, usec_t now_mono, usec_
 	long index = -1;
 	int r;
 
-	*resp = (EmuResponse){ .queue_index = -1 };
+	*resp = (EmuResponse){.queue_index = -1};
 
 	if (req->port == EMU_PORT_IMDS) {
 		r = emu_imds_validate(st, req, resp);

@@ -49,8 +49,8 @@ typedef struct EmuResponse {
 	EmuFault fault;
 	unsigned fault_arg;
 	bool has_fault_arg;
-	char *queue_key;   /* the queue that answered, or NULL for the built-in response */
-	long queue_index;  /* entry used, -1 if none */
+	char *queue_key;    /* the queue that answered, or NULL for the built-in response */
+	long queue_index;   /* entry used, -1 if none */
 	bool identity_slot; /* holds an identity concurrency slot: call emu_state_release() */
 } EmuResponse;
 
@@ -66,7 +66,7 @@ const char *emu_response_get_header(const EmuResponse *r, const char *name);
 
 typedef struct EmuState {
 	EmuScenario *scenario; /* owned */
-	EmuVm *base_vm;        /* --vm fixture or the built-in VM; owned */
+	EmuVm *base_vm;	       /* --vm fixture or the built-in VM; owned */
 	size_t *imds_pos;      /* next entry per queue */
 	size_t *ws_pos;
 	RateLimiter imds_rl;
@@ -75,8 +75,8 @@ typedef struct EmuState {
 	bool reprovision_armed;
 	bool ready_accepted;
 	json_object *scheduled_events; /* live copy */
-	char *wireserver_url;  /* base for goal-state URLs */
-	json_object *reports;  /* array of parsed health reports */
+	char *wireserver_url;	       /* base for goal-state URLs */
+	json_object *reports;	       /* array of parsed health reports */
 	uint64_t report_seq;
 } EmuState;
 

@@ -47,44 +47,45 @@ char *emu_ws_goalstate_xml(const EmuState *st)
 
 	if (!inc || !cid || !iid || !base)
 		return NULL;
-	if (asprintf(&out,
-		     "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-		     "<GoalState xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-		     "xsi:noNamespaceSchemaLocation=\"goalstate10.xsd\">\n"
-		     "  <Version>" WS_VERSION "</Version>\n"
-		     "  <Incarnation>%1$s</Incarnation>\n"
-		     "  <Machine>\n"
-		     "    <ExpectedState>Started</ExpectedState>\n"
-		     "    <StopRolesDeadlineHint>300000</StopRolesDeadlineHint>\n"
-		     "    <LBProbePorts>\n"
-		     "      <Port>16001</Port>\n"
-		     "    </LBProbePorts>\n"
-		     "    <ExpectHealthReport>FALSE</ExpectHealthReport>\n"
-		     "  </Machine>\n"
-		     "  <Container>\n"
-		     "    <ContainerId>%2$s</ContainerId>\n"
-		     "    <RoleInstanceList>\n"
-		     "      <RoleInstance>\n"
-		     "        <InstanceId>%3$s</InstanceId>\n"
-		     "        <State>Started</State>\n"
-		     "        <Configuration>\n"
-		     "          <HostingEnvironmentConfig>%4$s/machine/%2$s/%3$s?comp=config&amp;"
-		     "type=hostingEnvironmentConfig&amp;incarnation=%1$s</HostingEnvironmentConfig>\n"
-		     "          <SharedConfig>%4$s/machine/%2$s/%3$s?comp=config&amp;"
-		     "type=sharedConfig&amp;incarnation=%1$s</SharedConfig>\n"
-		     "          <ExtensionsConfig>%4$s/machine/%2$s/%3$s?comp=config&amp;"
-		     "type=extensionsConfig&amp;incarnation=%1$s</ExtensionsConfig>\n"
-		     "          <FullConfig>%4$s/machine/%2$s/%3$s?comp=config&amp;"
-		     "type=fullConfig&amp;incarnation=%1$s</FullConfig>\n"
-		     "          <Certificates>%4$s/machine/%2$s/%3$s?comp=certificates&amp;"
-		     "incarnation=%1$s</Certificates>\n"
-		     "          <ConfigName>%3$s.%1$s.xml</ConfigName>\n"
-		     "        </Configuration>\n"
-		     "      </RoleInstance>\n"
-		     "    </RoleInstanceList>\n"
-		     "  </Container>\n"
-		     "</GoalState>\n",
-		     inc, cid, iid, base) < 0)
+	if (asprintf(
+		&out,
+		"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+		"<GoalState xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+		"xsi:noNamespaceSchemaLocation=\"goalstate10.xsd\">\n"
+		"  <Version>" WS_VERSION "</Version>\n"
+		"  <Incarnation>%1$s</Incarnation>\n"
+		"  <Machine>\n"
+		"    <ExpectedState>Started</ExpectedState>\n"
+		"    <StopRolesDeadlineHint>300000</StopRolesDeadlineHint>\n"
+		"    <LBProbePorts>\n"
+		"      <Port>16001</Port>\n"
+		"    </LBProbePorts>\n"
+		"    <ExpectHealthReport>FALSE</ExpectHealthReport>\n"
+		"  </Machine>\n"
+		"  <Container>\n"
+		"    <ContainerId>%2$s</ContainerId>\n"
+		"    <RoleInstanceList>\n"
+		"      <RoleInstance>\n"
+		"        <InstanceId>%3$s</InstanceId>\n"
+		"        <State>Started</State>\n"
+		"        <Configuration>\n"
+		"          <HostingEnvironmentConfig>%4$s/machine/%2$s/%3$s?comp=config&amp;"
+		"type=hostingEnvironmentConfig&amp;incarnation=%1$s</HostingEnvironmentConfig>\n"
+		"          <SharedConfig>%4$s/machine/%2$s/%3$s?comp=config&amp;"
+		"type=sharedConfig&amp;incarnation=%1$s</SharedConfig>\n"
+		"          <ExtensionsConfig>%4$s/machine/%2$s/%3$s?comp=config&amp;"
+		"type=extensionsConfig&amp;incarnation=%1$s</ExtensionsConfig>\n"
+		"          <FullConfig>%4$s/machine/%2$s/%3$s?comp=config&amp;"
+		"type=fullConfig&amp;incarnation=%1$s</FullConfig>\n"
+		"          <Certificates>%4$s/machine/%2$s/%3$s?comp=certificates&amp;"
+		"incarnation=%1$s</Certificates>\n"
+		"          <ConfigName>%3$s.%1$s.xml</ConfigName>\n"
+		"        </Configuration>\n"
+		"      </RoleInstance>\n"
+		"    </RoleInstanceList>\n"
+		"  </Container>\n"
+		"</GoalState>\n",
+		inc, cid, iid, base) < 0)
 		return NULL;
 	return out;
 }
@@ -101,7 +102,8 @@ static int method_not_allowed(EmuResponse *resp, const char *allow)
 	int r = emu_response_header(resp, "Allow", allow);
 	if (r < 0)
 		return r;
-	return emu_response_set(resp, 405, TEXT, "Method not allowed", STRLEN("Method not allowed"));
+	return emu_response_set(resp, 405, TEXT, "Method not allowed",
+				STRLEN("Method not allowed"));
 }
 
 static int reply_and_record(EmuState *st, const EmuRequest *req, const EmuHealthReport *rep,
@@ -145,14 +147,14 @@ static const char *json_header_problem(const EmuState *st, const EmuRequest *req
 
 static int xml_health(EmuState *st, const EmuRequest *req, usec_t now_mono, EmuResponse *resp)
 {
-	EmuHealthReport rep = { .proto = "xml" };
+	EmuHealthReport rep = {.proto = "xml"};
 	const char *problem;
 	char err[512];
 	int r, parsed;
 
 	/* Parsed first so that even a refused report is recorded with what it said. */
-	parsed = emu_health_xml_parse(req->body ? req->body : "", req->body_len, &rep, err,
-				      sizeof(err));
+	parsed =
+	    emu_health_xml_parse(req->body ? req->body : "", req->body_len, &rep, err, sizeof(err));
 	if (parsed == -ENOMEM) {
 		r = parsed;
 		goto out;
@@ -180,7 +182,7 @@ out:
 
 static int json_health(EmuState *st, const EmuRequest *req, usec_t now_mono, EmuResponse *resp)
 {
-	EmuHealthReport rep = { .proto = "json" };
+	EmuHealthReport rep = {.proto = "json"};
 	const char *problem;
 	char err[512];
 	int r, parsed;

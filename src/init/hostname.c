@@ -35,7 +35,8 @@ bool hostname_is_valid(const char *name)
 			label = 0;
 			continue;
 		}
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		bool alnum =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 		if (!alnum && !(c == '-' && label > 0))
 			return false;
 		if (++label > 63)
@@ -109,7 +110,7 @@ int hostname_publish(const char *networkctl, char *err, size_t errlen)
 	if (r <= 0)
 		return r;
 	if (!strchr(networkctl, '/')) {
-		static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin" };
+		static const char *const dirs[] = {"/usr/bin", "/bin", "/usr/sbin", "/sbin"};
 		exe = NULL;
 		for (size_t i = 0; i < ELEMENTSOF(dirs) && !exe; i++) {
 			snprintf(path, sizeof(path), "%s/%s", dirs[i], networkctl);
@@ -139,9 +140,10 @@ int hostname_publish(const char *networkctl, char *err, size_t errlen)
 	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(devnull, STDOUT_FILENO) < 0)
+		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
+		    dup2(devnull, STDOUT_FILENO) < 0)
 			_exit(127);
-		char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+		char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 		execve(exe, argv, envp);
 		_exit(127);
 	}

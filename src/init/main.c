@@ -54,13 +54,13 @@ int main(int argc, char **argv)
 {
 	enum { ARG_STATUS = 0x100, ARG_CLEAN, ARG_VERSION };
 	static const struct option options[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "status", no_argument, NULL, ARG_STATUS },
-		{ "clean", no_argument, NULL, ARG_CLEAN },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, ARG_VERSION },
-		{},
+	    {"config", required_argument, NULL, 'c'},
+	    {"status", no_argument, NULL, ARG_STATUS},
+	    {"clean", no_argument, NULL, ARG_CLEAN},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, ARG_VERSION},
+	    {},
 	};
 	const char *config = getenv("LAZULI_INIT_CONFIG");
 	bool status = false, clean = false;

@@ -59,13 +59,13 @@ static bool device_has_cd_filesystem(const char *dev)
 	return false;
 }
 
-static int read_from_device(const char *dev, char **ret, size_t *ret_len, char *err,
-			    size_t errlen)
+static int read_from_device(const char *dev, char **ret, size_t *ret_len, char *err, size_t errlen)
 {
-	static const char *const types[] = { "udf", "iso9660" };
+	static const char *const types[] = {"udf", "iso9660"};
 	int r = -ENODEV;
 
-	if (mkdir_p("/run/lazuli-init", 0700) < 0 || (mkdir(MEDIA_DIR, 0700) < 0 && errno != EEXIST)) {
+	if (mkdir_p("/run/lazuli-init", 0700) < 0 ||
+	    (mkdir(MEDIA_DIR, 0700) < 0 && errno != EEXIST)) {
 		snprintf(err, errlen, "cannot create %s: %m", MEDIA_DIR);
 		return -errno;
 	}
@@ -86,8 +86,7 @@ static int read_from_device(const char *dev, char **ret, size_t *ret_len, char *
 	return r;
 }
 
-int ovf_media_read(const char *path_override, char **ret, size_t *ret_len, char *err,
-		   size_t errlen)
+int ovf_media_read(const char *path_override, char **ret, size_t *ret_len, char *err, size_t errlen)
 {
 	int r;
 

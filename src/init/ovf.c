@@ -30,12 +30,11 @@ void ovf_env_done(OvfEnv *o)
 		free(o->custom_data);
 	}
 	free(o->pps_type);
-	*o = (OvfEnv){ .disable_ssh_password_auth = -1 };
+	*o = (OvfEnv){.disable_ssh_password_auth = -1};
 }
 
 /* The single child called name, or NULL; -EBADMSG (naming it) when there are several. */
-static int one_child(xmlNodePtr parent, const char *name, xmlNodePtr *ret, char *err,
-		     size_t errlen)
+static int one_child(xmlNodePtr parent, const char *name, xmlNodePtr *ret, char *err, size_t errlen)
 {
 	unsigned n = 0;
 	xmlNodePtr c = parent ? xml_child(parent, name, &n) : NULL;
@@ -67,8 +66,8 @@ static void redact_quoted(char *s)
 	*w = '\0';
 }
 
-static int child_text_full(xmlNodePtr parent, const char *name, bool strip, char **ret,
-			   char *err, size_t errlen)
+static int child_text_full(xmlNodePtr parent, const char *name, bool strip, char **ret, char *err,
+			   size_t errlen)
 {
 	xmlNodePtr c;
 	int r = one_child(parent, name, &c, err, errlen);
@@ -122,7 +121,8 @@ static int parse_keys(xmlNodePtr set, OvfEnv *o, char *err, size_t errlen)
 		r = child_text(k, "Value", &value, err, errlen);
 		if (r < 0)
 			return r;
-		/* A key known only by fingerprint lives in the wireserver's certificates: not supported. */
+		/* A key known only by fingerprint lives in the wireserver's certificates: not
+		 * supported. */
 		if (isempty(value))
 			continue;
 		r = strv_push(&o->ssh_keys, TAKE_PTR(value));
@@ -191,12 +191,12 @@ static int parse_platform(xmlNodePtr root, OvfEnv *o, char *err, size_t errlen)
 int ovf_parse(const char *xml, size_t len, OvfEnv *ret, char *err, size_t errlen)
 {
 	_cleanup_xmldoc_ xmlDocPtr doc = NULL;
-	OvfEnv o = { .disable_ssh_password_auth = -1 };
+	OvfEnv o = {.disable_ssh_password_auth = -1};
 	xmlNodePtr root, prov, set;
 	_cleanup_free_ char *dspa = NULL;
 	int r;
 
-	*ret = (OvfEnv){ .disable_ssh_password_auth = -1 };
+	*ret = (OvfEnv){.disable_ssh_password_auth = -1};
 	r = xml_parse_untrusted(xml, len, &doc, err, errlen);
 	if (r < 0) {
 		/* libxml2 quotes names and text in its messages ("Entity 'x' not
@@ -247,9 +247,8 @@ int ovf_parse(const char *xml, size_t len, OvfEnv *ret, char *err, size_t errlen
 		r = -EBADMSG;
 		goto fail;
 	}
-	if (!isempty(dspa) &&
-	    (r = parse_bool_text(dspa, "DisableSshPasswordAuthentication",
-				 &o.disable_ssh_password_auth, err, errlen)) < 0)
+	if (!isempty(dspa) && (r = parse_bool_text(dspa, "DisableSshPasswordAuthentication",
+						   &o.disable_ssh_password_auth, err, errlen)) < 0)
 		goto fail;
 	if ((r = parse_keys(set, &o, err, errlen)) < 0 ||
 	    (r = parse_custom_data(set, &o, err, errlen)) < 0 ||

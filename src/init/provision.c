@@ -32,28 +32,28 @@
 /* ---- configuration ------------------------------------------------------ */
 
 static const char *const known_keys[] = {
-	"Imds.Url",
-	"Imds.RequestTimeout",
-	"Imds.Budget",
-	"Wireserver.Url",
-	"Wireserver.RequestTimeout",
-	"Wireserver.Budget",
-	"Provisioning.StateDirectory",
-	"Provisioning.KvpPool",
-	"Provisioning.SysRoot",
-	"Provisioning.Ovf",
-	"Provisioning.OvfPath",
-	"Provisioning.Groups",
-	"Provisioning.SudoersFile",
-	"Provisioning.LogFile",
-	"Hostname.Set",
-	"Hostname.Publish",
-	"Hostname.Networkctl",
-	"Ssh.Sshd",
-	"Ssh.DropInDirectory",
-	"Ssh.PidFile",
-	"Ssh.ConfigurePasswordAuthentication",
-	NULL,
+    "Imds.Url",
+    "Imds.RequestTimeout",
+    "Imds.Budget",
+    "Wireserver.Url",
+    "Wireserver.RequestTimeout",
+    "Wireserver.Budget",
+    "Provisioning.StateDirectory",
+    "Provisioning.KvpPool",
+    "Provisioning.SysRoot",
+    "Provisioning.Ovf",
+    "Provisioning.OvfPath",
+    "Provisioning.Groups",
+    "Provisioning.SudoersFile",
+    "Provisioning.LogFile",
+    "Hostname.Set",
+    "Hostname.Publish",
+    "Hostname.Networkctl",
+    "Ssh.Sshd",
+    "Ssh.DropInDirectory",
+    "Ssh.PidFile",
+    "Ssh.ConfigurePasswordAuthentication",
+    NULL,
 };
 
 static int set_str(char **dst, const Conf *conf, const char *section, const char *key,
@@ -83,23 +83,23 @@ void init_config_done(InitConfig *c)
 	free(c->sshd);
 	free(c->sshd_dropin_dir);
 	free(c->sshd_pidfile);
-	*c = (InitConfig){ 0 };
+	*c = (InitConfig){0};
 }
 
 int init_config_load(InitConfig *c, const char *path, char *err, size_t errlen)
 {
-	Conf conf = { 0 };
+	Conf conf = {0};
 	int r;
 
 	*c = (InitConfig){
-		.imds_timeout = 5 * USEC_PER_SEC,
-		.imds_budget = 300 * USEC_PER_SEC,
-		.report_timeout = 30 * USEC_PER_SEC,
-		.report_budget = 1200 * USEC_PER_SEC,
-		.ovf_enabled = true,
-		.set_hostname = true,
-		.publish_hostname = true,
-		.configure_password_auth = true,
+	    .imds_timeout = 5 * USEC_PER_SEC,
+	    .imds_budget = 300 * USEC_PER_SEC,
+	    .report_timeout = 30 * USEC_PER_SEC,
+	    .report_budget = 1200 * USEC_PER_SEC,
+	    .ovf_enabled = true,
+	    .set_hostname = true,
+	    .publish_hostname = true,
+	    .configure_password_auth = true,
 	};
 
 	r = conf_load(&conf, path, err, errlen);
@@ -110,8 +110,8 @@ int init_config_load(InitConfig *c, const char *path, char *err, size_t errlen)
 		goto out;
 
 	if ((r = set_str(&c->imds_url, &conf, "Imds", "Url", IMDS_DEFAULT_URL)) < 0 ||
-	    (r = set_str(&c->wireserver_url, &conf, "Wireserver", "Url",
-			 "http://168.63.129.16")) < 0 ||
+	    (r = set_str(&c->wireserver_url, &conf, "Wireserver", "Url", "http://168.63.129.16")) <
+		0 ||
 	    (r = set_str(&c->state_dir, &conf, "Provisioning", "StateDirectory",
 			 "/var/lib/lazuli-init")) < 0 ||
 	    (r = set_str(&c->kvp_pool, &conf, "Provisioning", "KvpPool", KVP_DEFAULT_POOL)) < 0 ||
@@ -141,16 +141,16 @@ int init_config_load(InitConfig *c, const char *path, char *err, size_t errlen)
 		goto out;
 
 	if ((r = conf_get_usec(&conf, "Imds", "RequestTimeout", &c->imds_timeout, err, errlen)) <
-		    0 ||
+		0 ||
 	    (r = conf_get_usec(&conf, "Imds", "Budget", &c->imds_budget, err, errlen)) < 0 ||
 	    (r = conf_get_usec(&conf, "Wireserver", "RequestTimeout", &c->report_timeout, err,
 			       errlen)) < 0 ||
 	    (r = conf_get_usec(&conf, "Wireserver", "Budget", &c->report_budget, err, errlen)) <
-		    0 ||
+		0 ||
 	    (r = conf_get_bool(&conf, "Provisioning", "Ovf", &c->ovf_enabled, err, errlen)) < 0 ||
 	    (r = conf_get_bool(&conf, "Hostname", "Set", &c->set_hostname, err, errlen)) < 0 ||
 	    (r = conf_get_bool(&conf, "Hostname", "Publish", &c->publish_hostname, err, errlen)) <
-		    0 ||
+		0 ||
 	    (r = conf_get_bool(&conf, "Ssh", "ConfigurePasswordAuthentication",
 			       &c->configure_password_auth, err, errlen)) < 0)
 		goto out;
@@ -185,7 +185,7 @@ static void stamp(Run *run, const char *name)
 	usec_t prev = run->n_stamps > 0 ? run->stamps[run->n_stamps - 1].boottime : t;
 
 	if (run->n_stamps < MAX_STEPS)
-		run->stamps[run->n_stamps++] = (Stamp){ name, t };
+		run->stamps[run->n_stamps++] = (Stamp){name, t};
 	log_info("step %s at %llu.%06llus since boot (+%.1f ms)", name,
 		 (unsigned long long)(t / USEC_PER_SEC), (unsigned long long)(t % USEC_PER_SEC),
 		 (double)(t - prev) / 1000.0);
@@ -232,9 +232,9 @@ static int write_status(Run *run, const char *state, const char *reason)
 	json_object_object_add(o, "state", json_object_new_string(state));
 	if (reason)
 		json_object_object_add(o, "reason", json_object_new_string(reason));
-	json_object_object_add(o, "updated",
-			       json_object_new_string(format_rfc3339(
-				       ts, sizeof(ts), now_usec(CLOCK_REALTIME))));
+	json_object_object_add(
+	    o, "updated",
+	    json_object_new_string(format_rfc3339(ts, sizeof(ts), now_usec(CLOCK_REALTIME))));
 	json_object_object_add(o, "agent", json_object_new_string(AGENT_NAME));
 	for (size_t i = 0; i < run->n_stamps; i++) {
 		json_object *s = json_object_new_object();
@@ -246,7 +246,7 @@ static int write_status(Run *run, const char *state, const char *reason)
 	json_object_object_add(o, "steps", steps);
 
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								     JSON_C_TO_STRING_NOSLASHESCAPE);
+								 JSON_C_TO_STRING_NOSLASHESCAPE);
 	snprintf(path, sizeof(path), "%s/status.json", run->cfg->state_dir);
 	int r = write_file_atomic(path, text, strlen(text), 0644);
 	if (r < 0)
@@ -277,7 +277,7 @@ typedef struct Metadata {
 	char *username;
 	char *hostname;
 	int disable_password_auth; /* -1 unset */
-	char **keys;               /* raw keyData, unsanitized */
+	char **keys;		   /* raw keyData, unsanitized */
 	char *pps_type;
 	unsigned char *user_data; /* secret */
 	size_t user_data_len;
@@ -294,7 +294,7 @@ static void metadata_done(Metadata *m)
 		explicit_bzero(m->user_data, m->user_data_len);
 		free(m->user_data);
 	}
-	*m = (Metadata){ 0 };
+	*m = (Metadata){0};
 }
 
 static int dup_json_string(json_object *root, const char *path, char **ret, char *err,
@@ -475,7 +475,7 @@ static int read_ovf(Run *run, OvfEnv *ovf, bool *have)
 static int fetch_metadata(Run *run, Metadata *m, const OvfEnv *ovf, bool have_ovf)
 {
 	const InitConfig *cfg = run->cfg;
-	ImdsClient imds = { 0 };
+	ImdsClient imds = {0};
 	_cleanup_json_ json_object *doc = NULL;
 	char err[ERRLEN] = "";
 	int r;
@@ -539,9 +539,9 @@ static int apply_user(Run *run, const Metadata *m, const char *password, uid_t *
 	int r;
 
 	UserSpec spec = {
-		.name = m->username,
-		.groups = cfg->groups,
-		.password = password,
+	    .name = m->username,
+	    .groups = cfg->groups,
+	    .password = password,
 	};
 	r = user_provision(&spec, uid, gid, home, err, sizeof(err));
 	if (r < 0)
@@ -566,7 +566,8 @@ static int apply_sshd(Run *run, bool password_auth)
 	if (r < 0)
 		return fail(run, "sshd", r, "configuring sshd: %s", err);
 	if (r > 0)
-		log_info("Reloaded sshd for PasswordAuthentication %s", password_auth ? "yes" : "no");
+		log_info("Reloaded sshd for PasswordAuthentication %s",
+			 password_auth ? "yes" : "no");
 	return 0;
 }
 
@@ -610,9 +611,9 @@ static int validate_metadata(Run *run, const Metadata *m, bool have_password, ch
 	}
 	if (!good && !have_password) {
 		if (i > 0)
-			return fail(run, "ssh-keys", -EINVAL,
-				    "none of the %zu public keys is valid and no password was given",
-				    i);
+			return fail(
+			    run, "ssh-keys", -EINVAL,
+			    "none of the %zu public keys is valid and no password was given", i);
 		return fail(run, "ssh-keys", -EINVAL,
 			    "no public key and no password: nobody could log in");
 	}
@@ -644,9 +645,9 @@ static int apply_sudo(Run *run, const Metadata *m, const char *password)
 {
 	char err[ERRLEN] = "";
 	UserSpec spec = {
-		.name = m->username,
-		.password = password,
-		.sudoers_path = run->cfg->sudoers_file,
+	    .name = m->username,
+	    .password = password,
+	    .sudoers_path = run->cfg->sudoers_file,
 	};
 	int r = user_grant_sudo(&spec, err, sizeof(err));
 	if (r < 0)
@@ -666,9 +667,9 @@ static int deliver(Run *run, bool ready, const char *description)
 
 static int report_failure(Run *run)
 {
-	const char *kv[] = { "step", run->failed_step, "error", run->err, NULL };
-	_cleanup_free_ char *desc = report_failure_description(&run->report,
-								"provisioning failed", kv);
+	const char *kv[] = {"step", run->failed_step, "error", run->err, NULL};
+	_cleanup_free_ char *desc =
+	    report_failure_description(&run->report, "provisioning failed", kv);
 	if (!desc)
 		return -ENOMEM;
 	stamp(run, "report");
@@ -677,8 +678,8 @@ static int report_failure(Run *run)
 
 static int provision_apply(Run *run)
 {
-	OvfEnv ovf = { .disable_ssh_password_auth = -1 };
-	Metadata m = { .disable_password_auth = -1 };
+	OvfEnv ovf = {.disable_ssh_password_auth = -1};
+	Metadata m = {.disable_password_auth = -1};
 	_cleanup_free_ char *home = NULL, *desc = NULL;
 	_cleanup_strv_free_ char **keys = NULL;
 	bool have_ovf = false;
@@ -732,8 +733,7 @@ static int provision_apply(Run *run)
 	/* Applied: a crash or an unreachable wireserver from here on only re-sends the report. */
 	r = write_marker(run, "applied", desc);
 	if (r < 0) {
-		fail(run, "state", r, "cannot write the applied marker in %s",
-		     run->cfg->state_dir);
+		fail(run, "state", r, "cannot write the applied marker in %s", run->cfg->state_dir);
 		goto out;
 	}
 	r = 0;
@@ -767,7 +767,7 @@ static int finish_report(Run *run, const char *desc, ProvisionOutcome ok, Provis
 
 int provision_run(const InitConfig *cfg, ProvisionOutcome *outcome)
 {
-	Run run = { .cfg = cfg };
+	Run run = {.cfg = cfg};
 	char path[4096], err[ERRLEN] = "";
 	int r;
 
@@ -793,13 +793,13 @@ int provision_run(const InitConfig *cfg, ProvisionOutcome *outcome)
 	}
 
 	run.report = (ReportContext){
-		.wireserver_url = cfg->wireserver_url,
-		.agent_name = AGENT_NAME,
-		.kvp_path = isempty(cfg->kvp_pool) ? NULL : cfg->kvp_pool,
-		.vm_id = run.vm_id,
-		.request_timeout = cfg->report_timeout,
-		.budget = cfg->report_budget,
-		.policy_template = cfg->policy_template,
+	    .wireserver_url = cfg->wireserver_url,
+	    .agent_name = AGENT_NAME,
+	    .kvp_path = isempty(cfg->kvp_pool) ? NULL : cfg->kvp_pool,
+	    .vm_id = run.vm_id,
+	    .request_timeout = cfg->report_timeout,
+	    .budget = cfg->report_budget,
+	    .policy_template = cfg->policy_template,
 	};
 	if (kvp_enabled(&run)) {
 		r = kvp_truncate_if_stale(cfg->kvp_pool);
@@ -839,7 +839,7 @@ int provision_format_status(const InitConfig *cfg, char **ret)
 	_cleanup_free_ char *text = NULL;
 	_cleanup_json_ json_object *o = NULL;
 	size_t len;
-	StrBuf b = { 0 };
+	StrBuf b = {0};
 	int r;
 
 	snprintf(path, sizeof(path), "%s/status.json", cfg->state_dir);
@@ -860,8 +860,8 @@ int provision_format_status(const InitConfig *cfg, char **ret)
 
 	json_object *steps = json_get_path(o, "steps");
 	size_t n = steps && json_object_is_type(steps, json_type_array)
-			   ? json_object_array_length(steps)
-			   : 0;
+		       ? json_object_array_length(steps)
+		       : 0;
 	if (n > 0)
 		strbuf_puts(&b, "\nstep        since boot    since start   duration\n");
 	int64_t t0 = 0, prev = 0;
@@ -884,8 +884,8 @@ int provision_format_status(const InitConfig *cfg, char **ret)
 
 int provision_clean(const InitConfig *cfg)
 {
-	static const char *const names[] = { "status.json", "ovf-env.xml", "custom_data",
-					     "user_data" };
+	static const char *const names[] = {"status.json", "ovf-env.xml", "custom_data",
+					    "user_data"};
 	char path[4096];
 	int r = 0;
 

@@ -26,7 +26,7 @@ typedef struct InitConfig {
 	/* [Provisioning] */
 	char *state_dir;
 	char *kvp_pool; /* "" disables KVP */
-	char *sysroot;  /* where sys/class/dmi lives; "/" */
+	char *sysroot;	/* where sys/class/dmi lives; "/" */
 	bool ovf_enabled;
 	char *ovf_path; /* NULL: probe the provisioning media */
 	char **groups;
@@ -49,10 +49,10 @@ int init_config_load(InitConfig *c, const char *path, char *err, size_t errlen);
 void init_config_done(InitConfig *c);
 
 typedef enum ProvisionOutcome {
-	PROVISION_DONE,             /* provisioned and reported ready now */
-	PROVISION_ALREADY,          /* this vm_id was provisioned before: nothing sent */
+	PROVISION_DONE,		    /* provisioned and reported ready now */
+	PROVISION_ALREADY,	    /* this vm_id was provisioned before: nothing sent */
 	PROVISION_REPORTED_PENDING, /* earlier run applied, this run delivered its report */
-	PROVISION_FAILED,           /* failure reported as NotReady/ProvisioningFailed */
+	PROVISION_FAILED,	    /* failure reported as NotReady/ProvisioningFailed */
 	PROVISION_REPORT_FAILED,    /* applied or failed, but the report was not accepted */
 } ProvisionOutcome;
 

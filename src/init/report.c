@@ -42,7 +42,7 @@
 /* ---- sanitizing --------------------------------------------------------- */
 
 enum {
-	SANITIZE_PIPE = 1 << 0,   /* '|' -> '_' (field separator) */
+	SANITIZE_PIPE = 1 << 0,	  /* '|' -> '_' (field separator) */
 	SANITIZE_EQUALS = 1 << 1, /* '=' -> '_' (key/value separator) */
 	SANITIZE_LOWER = 1 << 2,  /* ASCII lower-case */
 };
@@ -116,7 +116,7 @@ static int sanitize_append(StrBuf *b, const char *s, size_t max, unsigned flags)
 
 static char *sanitize_dup(const char *s, size_t max, unsigned flags)
 {
-	StrBuf b = { 0 };
+	StrBuf b = {0};
 
 	if (sanitize_append(&b, s, max, flags) < 0) {
 		strbuf_free(&b);
@@ -131,8 +131,8 @@ static const char *nil_vm_id = "00000000-0000-0000-0000-000000000000";
 
 static char *report_tail(const ReportContext *ctx, const char *pps_type, bool with_doc)
 {
-	_cleanup_free_ char *pps = sanitize_dup(isempty(pps_type) ? "None" : pps_type,
-						REPORT_ID_MAX, SANITIZE_PIPE);
+	_cleanup_free_ char *pps =
+	    sanitize_dup(isempty(pps_type) ? "None" : pps_type, REPORT_ID_MAX, SANITIZE_PIPE);
 	_cleanup_free_ char *vm = sanitize_dup(ctx && !isempty(ctx->vm_id) ? ctx->vm_id : nil_vm_id,
 					       REPORT_ID_MAX, SANITIZE_PIPE | SANITIZE_LOWER);
 	char ts[32];
@@ -163,7 +163,7 @@ char *report_failure_description(const ReportContext *ctx, const char *reason,
 				 const char *const *kv)
 {
 	_cleanup_free_ char *tail = report_tail(ctx, "None", true);
-	StrBuf b = { 0 };
+	StrBuf b = {0};
 	size_t avail;
 	int r;
 
@@ -179,14 +179,13 @@ char *report_failure_description(const ReportContext *ctx, const char *reason,
 	if (strbuf_puts(&b, "|agent=" REPORT_AGENT) < 0)
 		goto oom;
 
-	avail = b.len + strlen(tail) < REPORT_DESC_MAX ? REPORT_DESC_MAX - b.len - strlen(tail)
-						       : 0;
+	avail = b.len + strlen(tail) < REPORT_DESC_MAX ? REPORT_DESC_MAX - b.len - strlen(tail) : 0;
 	for (size_t i = 0; kv && kv[i]; i += 2) {
 		/* A key without its value ends the list (kv[i + 1] is its NULL). */
 		bool last = !kv[i + 1];
 		const char *value = last ? "" : kv[i + 1];
-		_cleanup_free_ char *k = sanitize_dup(kv[i], REPORT_KEY_MAX,
-						      SANITIZE_PIPE | SANITIZE_EQUALS);
+		_cleanup_free_ char *k =
+		    sanitize_dup(kv[i], REPORT_KEY_MAX, SANITIZE_PIPE | SANITIZE_EQUALS);
 		_cleanup_free_ char *v = NULL;
 		bool truncated;
 		size_t need;
@@ -247,12 +246,12 @@ void goalstate_done(GoalState *g)
 	free(g->incarnation);
 	free(g->container_id);
 	free(g->instance_id);
-	*g = (GoalState){ 0 };
+	*g = (GoalState){0};
 }
 
 /* Walks parent/a/b/c by local names; every step must exist exactly once. */
-static int goalstate_field(xmlNodePtr root, const char *const *path, const char *name,
-			   char **ret, char *err, size_t errlen)
+static int goalstate_field(xmlNodePtr root, const char *const *path, const char *name, char **ret,
+			   char *err, size_t errlen)
 {
 	_cleanup_free_ char *text = NULL;
 	xmlNodePtr n = root;
@@ -294,12 +293,12 @@ static int goalstate_field(xmlNodePtr root, const char *const *path, const char 
 
 int goalstate_parse(const char *xml, size_t len, GoalState *ret, char *err, size_t errlen)
 {
-	static const char *const p_inc[] = { "Incarnation", NULL };
-	static const char *const p_cid[] = { "Container", "ContainerId", NULL };
-	static const char *const p_iid[] = { "Container", "RoleInstanceList", "RoleInstance",
-					     "InstanceId", NULL };
+	static const char *const p_inc[] = {"Incarnation", NULL};
+	static const char *const p_cid[] = {"Container", "ContainerId", NULL};
+	static const char *const p_iid[] = {"Container", "RoleInstanceList", "RoleInstance",
+					    "InstanceId", NULL};
 	_cleanup_xmldoc_ xmlDocPtr doc = NULL;
-	GoalState g = { 0 };
+	GoalState g = {0};
 	xmlNodePtr root;
 	char xerr[256];
 	int r;
@@ -320,7 +319,8 @@ int goalstate_parse(const char *xml, size_t len, GoalState *ret, char *err, size
 	}
 	root = xmlDocGetRootElement(doc);
 	if (!root || !root->name || !streq((const char *)root->name, "GoalState")) {
-		report_seterr(err, errlen, "goal state root element is <%.64s>, expected <GoalState>",
+		report_seterr(err, errlen,
+			      "goal state root element is <%.64s>, expected <GoalState>",
 			      root && root->name ? (const char *)root->name : "");
 		return -EBADMSG;
 	}
@@ -386,12 +386,14 @@ char *health_xml_build(const GoalState *g, bool ready, const char *description)
 		     "  </Container>\n"
 		     "</Health>\n",
 		     inc, cid, iid, ready ? "Ready" : "NotReady",
-		     ready ? "" : "          <Details>\n"
-				  "            <SubStatus>ProvisioningFailed</SubStatus>\n"
-				  "            <Description>",
+		     ready ? ""
+			   : "          <Details>\n"
+			     "            <SubStatus>ProvisioningFailed</SubStatus>\n"
+			     "            <Description>",
 		     ready ? "" : desc,
-		     ready ? "" : "</Description>\n"
-				  "          </Details>\n") < 0)
+		     ready ? ""
+			   : "</Description>\n"
+			     "          </Details>\n") < 0)
 		return NULL;
 	return s;
 }
@@ -401,7 +403,7 @@ char *health_xml_build(const GoalState *g, bool ready, const char *description)
 typedef struct Sender {
 	const ReportContext *ctx;
 	usec_t deadline; /* CLOCK_MONOTONIC */
-	char *base;      /* wireserver URL without trailing '/' */
+	char *base;	 /* wireserver URL without trailing '/' */
 	char *agent_hdr_ms;
 	char *agent_hdr_guest;
 	char *user_agent_hdr;
@@ -444,8 +446,8 @@ static HttpRetryDecision hooks_check(const HttpResponse *r, void *userdata)
 	return h->check ? h->check(r, h->check_userdata) : HTTP_DONE;
 }
 
-static void sender_policy(const Sender *s, HttpRetryPolicy *p, RetryHooks *h,
-			  const long *statuses, unsigned default_attempts)
+static void sender_policy(const Sender *s, HttpRetryPolicy *p, RetryHooks *h, const long *statuses,
+			  unsigned default_attempts)
 {
 	const HttpRetryPolicy *t = &s->ctx->policy_template;
 
@@ -491,8 +493,8 @@ static char *body_excerpt(const HttpResponse *r)
 	return t;
 }
 
-static void describe_failure(char *err, size_t errlen, const char *method, const char *url,
-			     int r, const HttpResponse *resp)
+static void describe_failure(char *err, size_t errlen, const char *method, const char *url, int r,
+			     const HttpResponse *resp)
 {
 	if (r < 0) {
 		report_seterr(err, errlen, "%s %s: %s (%s)", method, url,
@@ -500,8 +502,7 @@ static void describe_failure(char *err, size_t errlen, const char *method, const
 		return;
 	}
 	_cleanup_free_ char *ex = body_excerpt(resp);
-	report_seterr(err, errlen, "%s %s: HTTP %ld: %s", method, url, resp->status,
-		      ex ? ex : "");
+	report_seterr(err, errlen, "%s %s: HTTP %ld: %s", method, url, resp->status, ex ? ex : "");
 }
 
 static bool status_is_2xx(long s)
@@ -540,7 +541,7 @@ static char *json_body(bool ready, const char *description)
 			return NULL;
 	}
 	const char *j = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE);
+							      JSON_C_TO_STRING_NOSLASHESCAPE);
 	return j ? strdup(j) : NULL;
 }
 
@@ -553,12 +554,12 @@ typedef enum JsonOutcome {
 static int send_json(const Sender *s, bool ready, const char *description, JsonOutcome *out,
 		     char *err, size_t errlen)
 {
-	static const long retry[] = { 429, 500, 502, 503, 504, 0 };
-	static const long fallback[] = { 400, 404, 405, 0 };
+	static const long retry[] = {429, 500, 502, 503, 504, 0};
+	static const long fallback[] = {400, 404, 405, 0};
 	_cleanup_free_ char *url = NULL, *body = NULL;
-	HttpResponse resp = { 0 };
+	HttpResponse resp = {0};
 	HttpRetryPolicy p;
-	RetryHooks h = { 0 };
+	RetryHooks h = {0};
 	int r;
 
 	*out = JSON_FAILED;
@@ -568,14 +569,14 @@ static int send_json(const Sender *s, bool ready, const char *description, JsonO
 	if (!body)
 		return -ENOMEM;
 
-	const char *headers[] = { "Content-Type: application/json", s->agent_hdr_guest,
-				  s->user_agent_hdr, NULL };
+	const char *headers[] = {"Content-Type: application/json", s->agent_hdr_guest,
+				 s->user_agent_hdr, NULL};
 	HttpRequest req = {
-		.method = "POST",
-		.url = url,
-		.headers = headers,
-		.body = body,
-		.body_len = strlen(body),
+	    .method = "POST",
+	    .url = url,
+	    .headers = headers,
+	    .body = body,
+	    .body_len = strlen(body),
 	};
 	sender_request(s, &req);
 	sender_policy(s, &p, &h, retry, REPORT_JSON_ATTEMPTS);
@@ -623,16 +624,16 @@ static HttpRetryDecision goalstate_check(const HttpResponse *resp, void *userdat
 static int fetch_goalstate(const Sender *s, GoalState *ret, char *err, size_t errlen)
 {
 	_cleanup_free_ char *url = NULL;
-	HttpResponse resp = { 0 };
-	GoalStateCheck c = { .r = -ENODATA };
+	HttpResponse resp = {0};
+	GoalStateCheck c = {.r = -ENODATA};
 	HttpRetryPolicy p;
-	RetryHooks h = { .check = goalstate_check, .check_userdata = &c };
+	RetryHooks h = {.check = goalstate_check, .check_userdata = &c};
 	int r;
 
 	if (asprintf(&url, "%s/machine/?comp=goalstate", s->base) < 0)
 		return -ENOMEM;
-	const char *headers[] = { "x-ms-version: " WIRESERVER_VERSION, s->agent_hdr_ms, NULL };
-	HttpRequest req = { .method = "GET", .url = url, .headers = headers };
+	const char *headers[] = {"x-ms-version: " WIRESERVER_VERSION, s->agent_hdr_ms, NULL};
+	HttpRequest req = {.method = "GET", .url = url, .headers = headers};
 	sender_request(s, &req);
 	sender_policy(s, &p, &h, NULL, REPORT_GOALSTATE_ATTEMPTS);
 
@@ -647,7 +648,7 @@ static int fetch_goalstate(const Sender *s, GoalState *ret, char *err, size_t er
 		r = c.r;
 	} else {
 		*ret = c.gs;
-		c.gs = (GoalState){ 0 };
+		c.gs = (GoalState){0};
 		r = 0;
 	}
 	goalstate_done(&c.gs);
@@ -655,10 +656,9 @@ static int fetch_goalstate(const Sender *s, GoalState *ret, char *err, size_t er
 	return r;
 }
 
-static int send_xml(const Sender *s, bool ready, const char *description, char *err,
-		    size_t errlen)
+static int send_xml(const Sender *s, bool ready, const char *description, char *err, size_t errlen)
 {
-	static const long retry[] = { 429, 500, 502, 503, 504, 0 };
+	static const long retry[] = {429, 500, 502, 503, 504, 0};
 	_cleanup_free_ char *url = NULL;
 	int r = -ETIMEDOUT;
 
@@ -667,10 +667,10 @@ static int send_xml(const Sender *s, bool ready, const char *description, char *
 
 	for (unsigned round = 0; round < REPORT_XML_ROUNDS; round++) {
 		_cleanup_free_ char *body = NULL;
-		GoalState gs = { 0 };
-		HttpResponse resp = { 0 };
+		GoalState gs = {0};
+		HttpResponse resp = {0};
 		HttpRetryPolicy p;
-		RetryHooks h = { 0 };
+		RetryHooks h = {0};
 		bool stale;
 
 		if (sender_remaining(s) == 0)
@@ -685,15 +685,15 @@ static int send_xml(const Sender *s, bool ready, const char *description, char *
 		if (!body)
 			return -ENOMEM;
 
-		const char *headers[] = { "Content-Type: text/xml;charset=utf-8",
-					  "x-ms-version: " WIRESERVER_VERSION, s->agent_hdr_ms,
-					  NULL };
+		const char *headers[] = {"Content-Type: text/xml;charset=utf-8",
+					 "x-ms-version: " WIRESERVER_VERSION, s->agent_hdr_ms,
+					 NULL};
 		HttpRequest req = {
-			.method = "POST",
-			.url = url,
-			.headers = headers,
-			.body = body,
-			.body_len = strlen(body),
+		    .method = "POST",
+		    .url = url,
+		    .headers = headers,
+		    .body = body,
+		    .body_len = strlen(body),
 		};
 		sender_request(s, &req);
 		sender_policy(s, &p, &h, retry, 0);
@@ -738,7 +738,7 @@ int report_send(const ReportContext *ctx, bool ready, const char *description, c
 		size_t errlen)
 {
 	_cleanup_free_ char *desc = NULL;
-	Sender s = { .ctx = ctx };
+	Sender s = {.ctx = ctx};
 	JsonOutcome outcome;
 	char jerr[512] = "";
 	size_t n;
@@ -787,7 +787,8 @@ int report_send(const ReportContext *ctx, bool ready, const char *description, c
 		return r;
 	}
 
-	s.deadline = now_usec(CLOCK_MONOTONIC) + (ctx->budget ? ctx->budget : REPORT_DEFAULT_BUDGET);
+	s.deadline =
+	    now_usec(CLOCK_MONOTONIC) + (ctx->budget ? ctx->budget : REPORT_DEFAULT_BUDGET);
 	s.base = strdup(ctx->wireserver_url);
 	if (!s.base) {
 		r = -ENOMEM;

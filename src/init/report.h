@@ -14,11 +14,11 @@
 
 typedef struct ReportContext {
 	const char *wireserver_url; /* "http://168.63.129.16" */
-	const char *agent_name;     /* "lazuli-init/0.1.0" */
-	const char *kvp_path;       /* NULL: no KVP */
+	const char *agent_name;	    /* "lazuli-init/0.1.0" */
+	const char *kvp_path;	    /* NULL: no KVP */
 	const char *vm_id;
-	usec_t request_timeout;     /* per attempt */
-	usec_t budget;              /* total for the whole report, all protocols */
+	usec_t request_timeout;		 /* per attempt */
+	usec_t budget;			 /* total for the whole report, all protocols */
 	HttpRetryPolicy policy_template; /* sleep hook for tests; may be zero */
 } ReportContext;
 

@@ -21,13 +21,13 @@
 #define SSHD_OUTPUT_MAX (256u * 1024)
 
 static const char *const key_types[] = {
-	"ssh-ed25519",
-	"ssh-rsa",
-	"ecdsa-sha2-nistp256",
-	"ecdsa-sha2-nistp384",
-	"ecdsa-sha2-nistp521",
-	"sk-ssh-ed25519@openssh.com",
-	"sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
 };
 
 int ssh_key_sanitize(const char *in, char **ret, char *err, size_t errlen)
@@ -74,8 +74,9 @@ int ssh_key_sanitize(const char *in, char **ret, char *err, size_t errlen)
 			type = key_types[i];
 	if (!type) {
 		/* Options ("command=...", "no-pty", ...) come first in authorized_keys syntax. */
-		snprintf(err, errlen, "key does not start with a known key type (options are not "
-				      "allowed)");
+		snprintf(err, errlen,
+			 "key does not start with a known key type (options are not "
+			 "allowed)");
 		return -EINVAL;
 	}
 	const char *b64 = k + tlen + strspn(k + tlen, " \t");
@@ -93,8 +94,8 @@ int ssh_key_sanitize(const char *in, char **ret, char *err, size_t errlen)
 		snprintf(err, errlen, "key data is too short");
 		return -EINVAL;
 	}
-	uint32_t n = (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 | (uint32_t)blob[2] << 8 |
-		     blob[3];
+	uint32_t n =
+	    (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 | (uint32_t)blob[2] << 8 | blob[3];
 	if (n != strlen(type) || bloblen < 4 + (size_t)n || memcmp(blob + 4, type, n) != 0) {
 		snprintf(err, errlen, "key data does not match its type %s", type);
 		return -EINVAL;
@@ -121,7 +122,7 @@ static int run_capture(char *const argv[], char **out)
 		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
 		    dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(devnull, STDERR_FILENO) < 0)
 			_exit(127);
-		char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+		char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 		execve(argv[0], argv, envp);
 		_exit(127);
 	}
@@ -146,10 +147,10 @@ static char *sshd_authorized_keys_file(const char *sshd, const char *user)
 	char spec[512];
 	snprintf(spec, sizeof(spec), "user=%s,host=localhost,addr=127.0.0.1", user);
 	/* -G (OpenSSH >= 9.4) just prints the configuration; older sshd only has -T. */
-	static const char *const modes[] = { "-G", "-T" };
+	static const char *const modes[] = {"-G", "-T"};
 
 	for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
-		char *const argv[] = { (char *)sshd, (char *)modes[m], "-C", spec, NULL };
+		char *const argv[] = {(char *)sshd, (char *)modes[m], "-C", spec, NULL};
 		_cleanup_free_ char *out = NULL;
 		if (run_capture(argv, &out) != 0 || !out)
 			continue;
@@ -194,15 +195,17 @@ int ssh_authorized_keys_path(const char *sshd, const char *user, const char *hom
 			     char *err, size_t errlen)
 {
 	_cleanup_free_ char *spec = sshd_authorized_keys_file(sshd, user);
-	StrBuf b = { 0 };
+	StrBuf b = {0};
 
 	if (spec && streq(spec, "none")) {
-		snprintf(err, errlen, "sshd is configured with AuthorizedKeysFile none: "
-				      "SSH keys cannot be installed");
+		snprintf(err, errlen,
+			 "sshd is configured with AuthorizedKeysFile none: "
+			 "SSH keys cannot be installed");
 		return -ENOTSUP;
 	}
 	if (!spec) {
-		log_info("sshd does not say where authorized keys are; using ~/.ssh/authorized_keys");
+		log_info(
+		    "sshd does not say where authorized keys are; using ~/.ssh/authorized_keys");
 		spec = strdup("%h/.ssh/authorized_keys");
 		if (!spec)
 			return -ENOMEM;
@@ -224,7 +227,8 @@ int ssh_authorized_keys_path(const char *sshd, const char *user, const char *hom
 		else if (*p == '%')
 			strbuf_puts(&b, "%");
 		else {
-			snprintf(err, errlen, "AuthorizedKeysFile %s uses an unsupported token", spec);
+			snprintf(err, errlen, "AuthorizedKeysFile %s uses an unsupported token",
+				 spec);
 			strbuf_free(&b);
 			return -EINVAL;
 		}
@@ -282,8 +286,9 @@ static int open_dirs_nofollow(int homefd, const char *home, const char *rel, uid
 		if (fd < 0) {
 			int r = -errno;
 			if (r == -ELOOP || r == -ENOTDIR)
-				snprintf(err, errlen, "%s/%.*s is a symbolic link or not a directory",
-					 home, (int)(p - rel + n), rel);
+				snprintf(err, errlen,
+					 "%s/%.*s is a symbolic link or not a directory", home,
+					 (int)(p - rel + n), rel);
 			else
 				snprintf(err, errlen, "cannot open %s/%.*s: %s", home,
 					 (int)(p - rel + n), rel, strerror(-r));
@@ -302,7 +307,7 @@ int ssh_write_authorized_keys(const char *home, const char *path, char *const *k
 	_cleanup_free_ char *existing = NULL;
 	_cleanup_strv_free_ char **lines = NULL;
 	const char *name = NULL;
-	StrBuf b = { 0 };
+	StrBuf b = {0};
 	int r;
 
 	const char *rel = startswith(path, home);

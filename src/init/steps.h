@@ -32,12 +32,12 @@ int vmid_swap_gen1(const char *in, char out[37]);
 typedef struct OvfEnv {
 	char *hostname;
 	char *username;
-	char *password; /* secret; NULL when absent or empty */
+	char *password;		       /* secret; NULL when absent or empty */
 	int disable_ssh_password_auth; /* -1 unset, 0, 1 */
-	char **ssh_keys;               /* PublicKey/Value, NULL-terminated; may be NULL */
+	char **ssh_keys;	       /* PublicKey/Value, NULL-terminated; may be NULL */
 	unsigned char *custom_data;    /* decoded CustomData (or UserData); secret */
 	size_t custom_data_len;
-	char *pps_type;                /* PreprovisionedVMType or NULL */
+	char *pps_type; /* PreprovisionedVMType or NULL */
 	bool preprovisioned_vm;
 	bool provision_guest_proxy_agent;
 } OvfEnv;
@@ -65,7 +65,8 @@ int ovf_media_read(const char *path_override, char **ret, size_t *ret_len, char 
 
 /* ---- hostname (hostname.c) ------------------------------------------- */
 
-/* RFC 1123: labels 1-63 of [A-Za-z0-9-], not starting/ending with '-', total <= 64 (Azure Linux limit). */
+/* RFC 1123: labels 1-63 of [A-Za-z0-9-], not starting/ending with '-', total <= 64 (Azure Linux
+ * limit). */
 bool hostname_is_valid(const char *name);
 /*
  * sethostname() and atomically rewrite /etc/hostname (sysroot-relative
@@ -92,11 +93,11 @@ int username_validate(const char *name, char *err, size_t errlen);
 
 typedef struct UserSpec {
 	const char *name;
-	char *const *groups;   /* supplementary groups (only existing ones are used) */
-	const char *password;  /* secret plaintext or NULL: locked */
-	const char *shell;     /* NULL: /bin/bash if it exists, else /bin/sh */
+	char *const *groups;	  /* supplementary groups (only existing ones are used) */
+	const char *password;	  /* secret plaintext or NULL: locked */
+	const char *shell;	  /* NULL: /bin/bash if it exists, else /bin/sh */
 	const char *sudoers_path; /* e.g. /etc/sudoers.d/90-lazuli-init */
-	const char *visudo;    /* path of visudo, NULL: "visudo" */
+	const char *visudo;	  /* path of visudo, NULL: "visudo" */
 } UserSpec;
 
 /*
@@ -108,8 +109,8 @@ typedef struct UserSpec {
  * given) atomically, 0440, after `visudo -cf` accepted the temp file.
  * Fills uid/gid/home of the user.
  */
-int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **ret_home,
-		   char *err, size_t errlen);
+int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **ret_home, char *err,
+		   size_t errlen);
 
 /*
  * Write spec->sudoers_path as described above (visudo-checked, 0440). Kept
@@ -137,8 +138,8 @@ int ssh_key_sanitize(const char *in, char **ret, char *err, size_t errlen);
  * Falls back to "%h/.ssh/authorized_keys" if sshd cannot say. The result
  * must lie inside home (-EPERM otherwise, e.g. a global key file).
  */
-int ssh_authorized_keys_path(const char *sshd, const char *user, const char *home,
-			     char **ret, char *err, size_t errlen);
+int ssh_authorized_keys_path(const char *sshd, const char *user, const char *home, char **ret,
+			     char *err, size_t errlen);
 
 /*
  * Write keys (already sanitized) to path inside home: every component
@@ -156,5 +157,5 @@ int ssh_write_authorized_keys(const char *home, const char *path, char *const *k
  * the pid in pidfile, when that process exists and is sshd).
  * Returns 1 if sshd was reloaded, 0 if not running.
  */
-int sshd_set_password_auth(const char *dropin_dir, bool enabled, const char *pidfile,
-			   char *err, size_t errlen);
+int sshd_set_password_auth(const char *dropin_dir, bool enabled, const char *pidfile, char *err,
+			   size_t errlen);

@@ -23,12 +23,41 @@
 
 /* Names Azure itself refuses for adminUsername on Linux. */
 static const char *const reserved_names[] = {
-	"administrator", "admin",  "user",   "user1",   "test",  "user2",
-	"test1",         "user3",  "admin1", "1",       "123",   "a",
-	"actuser",       "adm",    "admin2", "aspnet",  "backup", "console",
-	"david",         "guest",  "john",   "owner",   "root",  "server",
-	"sql",           "support", "support_388945a0", "sys", "test2", "test3",
-	"user4",         "user5",  "bin",    "daemon",  "nobody",
+    "administrator",
+    "admin",
+    "user",
+    "user1",
+    "test",
+    "user2",
+    "test1",
+    "user3",
+    "admin1",
+    "1",
+    "123",
+    "a",
+    "actuser",
+    "adm",
+    "admin2",
+    "aspnet",
+    "backup",
+    "console",
+    "david",
+    "guest",
+    "john",
+    "owner",
+    "root",
+    "server",
+    "sql",
+    "support",
+    "support_388945a0",
+    "sys",
+    "test2",
+    "test3",
+    "user4",
+    "user5",
+    "bin",
+    "daemon",
+    "nobody",
 };
 
 int username_validate(const char *name, char *err, size_t errlen)
@@ -50,9 +79,10 @@ int username_validate(const char *name, char *err, size_t errlen)
 	for (size_t i = 1; i < n; i++) {
 		char c = name[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
-			snprintf(err, errlen,
-				 "user name may only contain a-z, 0-9, '_' and '-' (byte %zu is not)",
-				 i);
+			snprintf(
+			    err, errlen,
+			    "user name may only contain a-z, 0-9, '_' and '-' (byte %zu is not)",
+			    i);
 			return -EINVAL;
 		}
 	}
@@ -73,7 +103,7 @@ int username_validate(const char *name, char *err, size_t errlen)
 int password_hash_sha512(const char *password, char **ret)
 {
 	static const char alphabet[] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./";
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./";
 	unsigned char rnd[16];
 	char setting[3 + 16 + 1] = "$6$";
 	struct crypt_data *cd = calloc(1, sizeof(*cd));
@@ -100,7 +130,7 @@ int password_hash_sha512(const char *password, char **ret)
 
 static const char *find_program(const char *name, char *buf, size_t len)
 {
-	static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+	static const char *const dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
 	if (strchr(name, '/'))
 		return name;
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
@@ -120,7 +150,7 @@ static int run(const char *prog, const char *const *args, const char *input, cha
 {
 	char path[256];
 	const char *exe = find_program(prog, path, sizeof(path));
-	int in[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int in[2] = {-1, -1}, errp[2] = {-1, -1};
 	char *argv[16];
 	size_t n = 0;
 
@@ -154,7 +184,7 @@ static int run(const char *prog, const char *const *args, const char *input, cha
 		if (dup2(in[0], STDIN_FILENO) < 0 || devnull < 0 ||
 		    dup2(devnull, STDOUT_FILENO) < 0 || dup2(errp[1], STDERR_FILENO) < 0)
 			_exit(127);
-		char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
+		char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 		execve(exe, argv, envp);
 		_exit(127);
 	}
@@ -214,7 +244,7 @@ int user_grant_sudo(const UserSpec *spec, char *err, size_t errlen)
 		goto fail;
 	}
 	/* visudo checks the fragment before it can reach sudo. */
-	const char *args[] = { "-cf", tmp, NULL };
+	const char *args[] = {"-cf", tmp, NULL};
 	r = run(spec->visudo ? spec->visudo : "visudo", args, NULL, err, errlen);
 	if (r < 0)
 		goto fail;
@@ -232,7 +262,7 @@ fail:
 
 static int add_groups(const UserSpec *spec, char *err, size_t errlen)
 {
-	StrBuf b = { 0 };
+	StrBuf b = {0};
 	for (char *const *g = spec->groups; g && *g; g++) {
 		if (!getgrnam(*g)) {
 			log_warning("Group %s does not exist, not adding %s to it", *g, spec->name);
@@ -244,14 +274,14 @@ static int add_groups(const UserSpec *spec, char *err, size_t errlen)
 	}
 	if (!b.len)
 		return 0;
-	const char *args[] = { "-a", "-G", b.data, spec->name, NULL };
+	const char *args[] = {"-a", "-G", b.data, spec->name, NULL};
 	int r = run("usermod", args, NULL, err, errlen);
 	strbuf_free(&b);
 	return r;
 }
 
-int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **ret_home,
-		   char *err, size_t errlen)
+int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **ret_home, char *err,
+		   size_t errlen)
 {
 	char home[256], shell_buf[16];
 	struct stat st;
@@ -274,14 +304,16 @@ int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **
 				 access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh");
 			shell = shell_buf;
 		}
-		const char *args[] = { "-m", "-d", home, "-s", shell, "-c", "Lazuli admin user",
-				       "-U", spec->name, NULL };
+		const char *args[] = {
+		    "-m", "-d",	      home, "-s", shell, "-c", "Lazuli admin user",
+		    "-U", spec->name, NULL};
 		r = run("useradd", args, NULL, err, errlen);
 		if (r < 0)
 			return r;
 		pw = getpwnam(spec->name);
 		if (!pw) {
-			snprintf(err, errlen, "useradd succeeded but %s does not exist", spec->name);
+			snprintf(err, errlen, "useradd succeeded but %s does not exist",
+				 spec->name);
 			return -ENOENT;
 		}
 	} else
@@ -318,10 +350,10 @@ int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **
 		}
 		if (asprintf(&line, "%s:%s\n", spec->name, hash) < 0)
 			return -ENOMEM;
-		const char *args[] = { "-e", NULL };
+		const char *args[] = {"-e", NULL};
 		r = run("chpasswd", args, line, err, errlen);
 	} else {
-		const char *args[] = { "-l", spec->name, NULL };
+		const char *args[] = {"-l", spec->name, NULL};
 		r = run("passwd", args, NULL, err, errlen);
 	}
 	if (r < 0)

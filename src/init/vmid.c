@@ -29,7 +29,7 @@ static bool uuid_is_valid(const char *s)
 int vmid_swap_gen1(const char *in, char out[37])
 {
 	/* Byte order of the first three fields (u32, u16, u16) is reversed on Gen1. */
-	static const int order[] = { 6, 4, 2, 0, -1, 11, 9, -1, 16, 14 };
+	static const int order[] = {6, 4, 2, 0, -1, 11, 9, -1, 16, 14};
 	if (!uuid_is_valid(in))
 		return -EINVAL;
 	memcpy(out, in, 37);

@@ -71,7 +71,7 @@ static bool conf_value_has_bad_control(const char *s)
 static int conf_add(Conf *c, const char *section, const char *key, const char *value,
 		    const char *path, unsigned line)
 {
-	ConfEntry e = { 0 };
+	ConfEntry e = {0};
 	ConfEntry *n;
 
 	n = realloc(c->entries, (c->n_entries + 1) * sizeof(ConfEntry));
@@ -132,9 +132,10 @@ static int conf_parse_line(Conf *c, char **section, char *l, const char *path, u
 		l[n - 1] = '\0';
 		name = strstrip(l + 1);
 		if (!conf_name_valid(name)) {
-			conf_seterr(err, errlen,
-				    "%s:%u: invalid section name '%.64s' (allowed: A-Z a-z 0-9 _ . -)",
-				    path, line, name);
+			conf_seterr(
+			    err, errlen,
+			    "%s:%u: invalid section name '%.64s' (allowed: A-Z a-z 0-9 _ . -)",
+			    path, line, name);
 			return -EINVAL;
 		}
 		copy = strdup(name);
@@ -147,7 +148,8 @@ static int conf_parse_line(Conf *c, char **section, char *l, const char *path, u
 
 	eq = strchr(l, '=');
 	if (!eq) {
-		conf_seterr(err, errlen, "%s:%u: expected 'Key = value' or '[Section]'", path, line);
+		conf_seterr(err, errlen, "%s:%u: expected 'Key = value' or '[Section]'", path,
+			    line);
 		return -EINVAL;
 	}
 	*eq = '\0';
@@ -155,8 +157,9 @@ static int conf_parse_line(Conf *c, char **section, char *l, const char *path, u
 	value = strstrip(eq + 1);
 
 	if (!conf_name_valid(key)) {
-		conf_seterr(err, errlen, "%s:%u: invalid key name '%.64s' (allowed: A-Z a-z 0-9 _ . -)",
-			    path, line, key);
+		conf_seterr(err, errlen,
+			    "%s:%u: invalid key name '%.64s' (allowed: A-Z a-z 0-9 _ . -)", path,
+			    line, key);
 		return -EINVAL;
 	}
 	if (!*section) {
@@ -216,7 +219,7 @@ static int conf_parse_buffer(Conf *c, char *data, size_t len, const char *path, 
 int conf_load_file(Conf *c, const char *path, char *err, size_t errlen)
 {
 	_cleanup_free_ char *data = NULL;
-	Conf tmp = { 0 };
+	Conf tmp = {0};
 	size_t len;
 	int r;
 
@@ -298,7 +301,7 @@ int conf_load(Conf *c, const char *main_path, char *err, size_t errlen)
 {
 	_cleanup_strv_free_ char **dropins = NULL;
 	_cleanup_free_ char *dir = NULL;
-	Conf tmp = { 0 };
+	Conf tmp = {0};
 	int r;
 
 	if (err && errlen > 0)
@@ -379,7 +382,8 @@ int conf_get_bool(const Conf *c, const char *section, const char *key, bool *ret
 		return 0;
 	b = parse_boolean(e->value);
 	if (b < 0) {
-		conf_seterr(err, errlen, "%s: %s.%s: '%.64s' is not a boolean (yes/no/true/false/1/0/on/off)",
+		conf_seterr(err, errlen,
+			    "%s: %s.%s: '%.64s' is not a boolean (yes/no/true/false/1/0/on/off)",
 			    e->origin, section, key, e->value);
 		return -EINVAL;
 	}
@@ -388,8 +392,8 @@ int conf_get_bool(const Conf *c, const char *section, const char *key, bool *ret
 	return 1;
 }
 
-int conf_get_uint(const Conf *c, const char *section, const char *key, unsigned *ret,
-		  char *err, size_t errlen)
+int conf_get_uint(const Conf *c, const char *section, const char *key, unsigned *ret, char *err,
+		  size_t errlen)
 {
 	const ConfEntry *e = conf_find(c, section, key);
 	unsigned long long v;
@@ -450,16 +454,16 @@ static const struct {
 	const char *suffix;
 	usec_t usec;
 } timespan_units[] = {
-	{ "us", 1 },
-	{ "usec", 1 },
-	{ "ms", USEC_PER_MSEC },
-	{ "msec", USEC_PER_MSEC },
-	{ "s", USEC_PER_SEC },
-	{ "sec", USEC_PER_SEC },
-	{ "m", 60 * USEC_PER_SEC },
-	{ "min", 60 * USEC_PER_SEC },
-	{ "h", 3600 * USEC_PER_SEC },
-	{ "hr", 3600 * USEC_PER_SEC },
+    {"us", 1},
+    {"usec", 1},
+    {"ms", USEC_PER_MSEC},
+    {"msec", USEC_PER_MSEC},
+    {"s", USEC_PER_SEC},
+    {"sec", USEC_PER_SEC},
+    {"m", 60 * USEC_PER_SEC},
+    {"min", 60 * USEC_PER_SEC},
+    {"h", 3600 * USEC_PER_SEC},
+    {"hr", 3600 * USEC_PER_SEC},
 };
 
 static bool is_digit(char c)

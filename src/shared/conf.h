@@ -41,8 +41,8 @@ const char *conf_get(const Conf *c, const char *section, const char *key);
  */
 int conf_get_bool(const Conf *c, const char *section, const char *key, bool *ret, char *err,
 		  size_t errlen);
-int conf_get_uint(const Conf *c, const char *section, const char *key, unsigned *ret,
-		  char *err, size_t errlen);
+int conf_get_uint(const Conf *c, const char *section, const char *key, unsigned *ret, char *err,
+		  size_t errlen);
 /* "30", "30s", "500ms", "2min", "1h". */
 int conf_get_usec(const Conf *c, const char *section, const char *key, usec_t *ret, char *err,
 		  size_t errlen);

@@ -23,7 +23,7 @@
 #define DEFAULT_MAX_RETRY_AFTER (120 * USEC_PER_SEC)
 #define MAX_HEADER_LINES 200
 
-static const long default_retry_statuses[] = { 404, 408, 410, 429, 500, 502, 503, 504, 0 };
+static const long default_retry_statuses[] = {404, 408, 410, 429, 500, 502, 503, 504, 0};
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_result;
@@ -47,7 +47,7 @@ void http_response_done(HttpResponse *r)
 	free(r->content_type);
 	free(r->error);
 	strv_free(r->headers);
-	*r = (HttpResponse){ 0 };
+	*r = (HttpResponse){0};
 }
 
 const char *http_response_header(const HttpResponse *r, const char *name)
@@ -87,9 +87,9 @@ bool http_url_is_proxy_exempt(const char *url)
 		exempt = true;
 	else if (inet_pton(AF_INET, h, &a4) == 1) {
 		uint32_t ip = ntohl(a4.s_addr);
-		exempt = (ip >> 24) == 127 ||           /* loopback */
-			 (ip >> 16) == 0xa9fe ||         /* 169.254.0.0/16: IMDS */
-			 ip == 0xa83f8110;               /* 168.63.129.16: wireserver */
+		exempt = (ip >> 24) == 127 ||	 /* loopback */
+			 (ip >> 16) == 0xa9fe || /* 169.254.0.0/16: IMDS */
+			 ip == 0xa83f8110;	 /* 168.63.129.16: wireserver */
 	} else if (inet_pton(AF_INET6, h, &a6) == 1) {
 		exempt = IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_LINKLOCAL(&a6);
 	}
@@ -191,7 +191,7 @@ static int curl_to_errno(CURLcode c, bool too_big, long os_errno)
 		return -ETIMEDOUT;
 	case CURLE_COULDNT_CONNECT:
 		return os_errno == EHOSTUNREACH || os_errno == ENETUNREACH ? -EHOSTUNREACH
-									    : -ECONNREFUSED;
+									   : -ECONNREFUSED;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 		return -EHOSTUNREACH;
@@ -221,11 +221,11 @@ int http_send(const HttpRequest *req, HttpResponse *r)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL;
-	Transfer t = { .resp = r };
+	Transfer t = {.resp = r};
 	CURL *c = NULL;
 	int ret;
 
-	*r = (HttpResponse){ 0 };
+	*r = (HttpResponse){0};
 	if (!req->url)
 		return -EINVAL;
 	ret = http_global_init();
@@ -364,14 +364,14 @@ static void url_for_log(const char *url, char *buf, size_t len)
 int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy, HttpResponse *r)
 {
 	usec_t start = now_usec(CLOCK_MONOTONIC);
-	usec_t max_ra = policy && policy->max_retry_after ? policy->max_retry_after
-							   : DEFAULT_MAX_RETRY_AFTER;
+	usec_t max_ra =
+	    policy && policy->max_retry_after ? policy->max_retry_after : DEFAULT_MAX_RETRY_AFTER;
 	usec_t budget = policy ? policy->budget : 0;
 	char where[512];
 	int ret;
 
 	url_for_log(req->url, where, sizeof(where));
-	*r = (HttpResponse){ 0 };
+	*r = (HttpResponse){0};
 	for (unsigned attempt = 1;; attempt++) {
 		HttpRequest one = *req;
 		usec_t elapsed = now_usec(CLOCK_MONOTONIC) - start;
@@ -405,11 +405,11 @@ int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy, HttpR
 			return ret;
 
 		usec_t delay = ret >= 0 && r->has_retry_after ? MIN(r->retry_after, max_ra)
-							       : http_backoff_delay(policy, attempt);
+							      : http_backoff_delay(policy, attempt);
 		elapsed = now_usec(CLOCK_MONOTONIC) - start;
 		if (budget && elapsed + delay >= budget) {
-			log_notice("%s: %s, not retrying: the %.0f s budget would be exceeded", where,
-				   why, (double)budget / USEC_PER_SEC);
+			log_notice("%s: %s, not retrying: the %.0f s budget would be exceeded",
+				   where, why, (double)budget / USEC_PER_SEC);
 			return ret;
 		}
 		log_notice("%s: %s, retrying in %.1f s (attempt %u)", where, why,

@@ -23,19 +23,19 @@ typedef struct HttpRequest {
 	const void *body; /* sent with Content-Length when non-NULL */
 	size_t body_len;
 	usec_t connect_timeout; /* 0: 5 s */
-	usec_t timeout;         /* whole transfer; 0: 30 s */
-	size_t max_response;    /* cap on body bytes; 0: HTTP_DEFAULT_MAX_RESPONSE */
+	usec_t timeout;		/* whole transfer; 0: 30 s */
+	size_t max_response;	/* cap on body bytes; 0: HTTP_DEFAULT_MAX_RESPONSE */
 } HttpRequest;
 
 typedef struct HttpResponse {
-	long status;  /* 0 if no HTTP response was received */
-	char *body;   /* NUL-terminated (NUL not counted), never NULL after success */
+	long status; /* 0 if no HTTP response was received */
+	char *body;  /* NUL-terminated (NUL not counted), never NULL after success */
 	size_t body_len;
-	char *content_type;      /* NULL if absent */
-	bool has_retry_after;    /* a valid Retry-After header was present */
-	usec_t retry_after;      /* its value as a delay from now */
-	char *error;             /* on transport failure: curl's message */
-	unsigned attempts;       /* filled by http_send_retry() */
+	char *content_type;   /* NULL if absent */
+	bool has_retry_after; /* a valid Retry-After header was present */
+	usec_t retry_after;   /* its value as a delay from now */
+	char *error;	      /* on transport failure: curl's message */
+	unsigned attempts;    /* filled by http_send_retry() */
 	/* All response headers as "name: value" (name lower-cased), NULL-terminated. */
 	char **headers;
 } HttpResponse;
@@ -61,10 +61,10 @@ typedef enum HttpRetryDecision {
 } HttpRetryDecision;
 
 typedef struct HttpRetryPolicy {
-	unsigned max_attempts; /* 0: unlimited (bounded by budget) */
-	usec_t budget;         /* total wall time for all attempts and waits; 0: none */
-	usec_t base_delay;     /* first back-off; 0: 500 ms */
-	usec_t max_delay;      /* cap on one back-off; 0: 8 s */
+	unsigned max_attempts;	/* 0: unlimited (bounded by budget) */
+	usec_t budget;		/* total wall time for all attempts and waits; 0: none */
+	usec_t base_delay;	/* first back-off; 0: 500 ms */
+	usec_t max_delay;	/* cap on one back-off; 0: 8 s */
 	usec_t max_retry_after; /* cap on a server's Retry-After; 0: 120 s */
 	/* Statuses that are retried; 0-terminated. NULL: 404,408,410,429,500,502,503,504. */
 	const long *retry_statuses;
@@ -83,8 +83,7 @@ typedef struct HttpRetryPolicy {
  * Returns 0 with the last response received, or the last transport error.
  * Malformed-body retries sleep like any other retry (no tight loop).
  */
-int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy,
-		    HttpResponse *r);
+int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy, HttpResponse *r);
 
 /* Back-off before attempt number `attempt` (1 = first retry), with jitter. */
 usec_t http_backoff_delay(const HttpRetryPolicy *p, unsigned attempt);

@@ -17,11 +17,11 @@
 #define DEFAULT_BUDGET (300 * USEC_PER_SEC)
 
 /* Spec section 7: 404 (not ready), 410 (updating), 429 and 5xx are transient. */
-static const long imds_retry_statuses[] = { 404, 408, 410, 429, 500, 502, 503, 504, 0 };
+static const long imds_retry_statuses[] = {404, 408, 410, 429, 500, 502, 503, 504, 0};
 
 int imds_client_init(ImdsClient *c, const char *base_url, const char *user_agent)
 {
-	*c = (ImdsClient){ 0 };
+	*c = (ImdsClient){0};
 	c->base_url = strdup(base_url ? base_url : IMDS_DEFAULT_URL);
 	c->user_agent = strdup(user_agent ? user_agent : "lazuli");
 	if (!c->base_url || !c->user_agent) {
@@ -38,7 +38,7 @@ void imds_client_done(ImdsClient *c)
 {
 	free(c->base_url);
 	free(c->user_agent);
-	*c = (ImdsClient){ 0 };
+	*c = (ImdsClient){0};
 }
 
 /* A short, printable excerpt of a body for error messages. */
@@ -66,7 +66,7 @@ int imds_get_json(ImdsClient *c, const char *path_and_query, json_object **ret, 
 {
 	_cleanup_free_ char *url = NULL, *ua = NULL;
 	char reqid[37], reqid_hdr[80], path[256], ex[256], perr[256] = "";
-	HttpResponse resp = { 0 };
+	HttpResponse resp = {0};
 	int r;
 
 	snprintf(path, sizeof(path), "%.*s", (int)strcspn(path_and_query, "?"), path_and_query);
@@ -75,16 +75,15 @@ int imds_get_json(ImdsClient *c, const char *path_and_query, json_object **ret, 
 		return -ENOMEM;
 	uuid4_string(reqid);
 	snprintf(reqid_hdr, sizeof(reqid_hdr), "x-ms-client-request-id: %s", reqid);
-	const char *headers[] = { "Metadata: true", ua, reqid_hdr, "Accept: application/json",
-				  NULL };
+	const char *headers[] = {"Metadata: true", ua, reqid_hdr, "Accept: application/json", NULL};
 
 	HttpRequest req = {
-		.url = url,
-		.headers = headers,
-		.connect_timeout = MIN(c->request_timeout ? c->request_timeout
-							  : DEFAULT_REQUEST_TIMEOUT,
-				       DEFAULT_REQUEST_TIMEOUT),
-		.timeout = c->request_timeout ? c->request_timeout : DEFAULT_REQUEST_TIMEOUT,
+	    .url = url,
+	    .headers = headers,
+	    .connect_timeout =
+		MIN(c->request_timeout ? c->request_timeout : DEFAULT_REQUEST_TIMEOUT,
+		    DEFAULT_REQUEST_TIMEOUT),
+	    .timeout = c->request_timeout ? c->request_timeout : DEFAULT_REQUEST_TIMEOUT,
 	};
 	HttpRetryPolicy policy = c->policy_template;
 	policy.budget = c->budget ? c->budget : DEFAULT_BUDGET;
@@ -108,8 +107,9 @@ int imds_get_json(ImdsClient *c, const char *path_and_query, json_object **ret, 
 	r = json_parse_strict(resp.body, resp.body_len, &o, perr, sizeof(perr));
 	if (r < 0 || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		snprintf(err, errlen, "IMDS GET %s: body is not a JSON object (%s) after %u attempts",
-			 path, r < 0 ? perr : "wrong type", resp.attempts);
+		snprintf(err, errlen,
+			 "IMDS GET %s: body is not a JSON object (%s) after %u attempts", path,
+			 r < 0 ? perr : "wrong type", resp.attempts);
 		r = -EBADMSG;
 		goto out;
 	}
@@ -123,8 +123,9 @@ out:
 
 int imds_get_instance(ImdsClient *c, json_object **ret, char *err, size_t errlen)
 {
-	int r = imds_get_json(c, "/metadata/instance?api-version=" IMDS_API_VERSION "&extended=true",
-			      ret, err, errlen);
+	int r =
+	    imds_get_json(c, "/metadata/instance?api-version=" IMDS_API_VERSION "&extended=true",
+			  ret, err, errlen);
 	if (r != -EBADR)
 		return r;
 	log_notice("%s; retrying with api-version %s", err, IMDS_FALLBACK_API_VERSION);
@@ -132,8 +133,8 @@ int imds_get_instance(ImdsClient *c, json_object **ret, char *err, size_t errlen
 			     err, errlen);
 }
 
-int imds_get_token(ImdsClient *c, const char *resource, const char *client_id,
-		   json_object **ret, char *err, size_t errlen)
+int imds_get_token(ImdsClient *c, const char *resource, const char *client_id, json_object **ret,
+		   char *err, size_t errlen)
 {
 	_cleanup_free_ char *path = NULL;
 	char *res = curl_easy_escape(NULL, resource, 0);
@@ -145,8 +146,9 @@ int imds_get_token(ImdsClient *c, const char *resource, const char *client_id,
 		curl_free(cid);
 		return -ENOMEM;
 	}
-	r = asprintf(&path, "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=%s%s%s",
-		     res, cid ? "&client_id=" : "", cid ? cid : "");
+	r = asprintf(&path,
+		     "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=%s%s%s", res,
+		     cid ? "&client_id=" : "", cid ? cid : "");
 	curl_free(res);
 	curl_free(cid);
 	if (r < 0)

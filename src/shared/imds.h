@@ -12,10 +12,10 @@
 #define IMDS_FALLBACK_API_VERSION "2021-02-01"
 
 typedef struct ImdsClient {
-	char *base_url;   /* e.g. "http://169.254.169.254" (no trailing slash) */
-	char *user_agent; /* e.g. "lazuli-init/0.1.0" */
-	usec_t request_timeout; /* per attempt; 0: 5 s */
-	usec_t budget;          /* total; 0: 300 s */
+	char *base_url;			 /* e.g. "http://169.254.169.254" (no trailing slash) */
+	char *user_agent;		 /* e.g. "lazuli-init/0.1.0" */
+	usec_t request_timeout;		 /* per attempt; 0: 5 s */
+	usec_t budget;			 /* total; 0: 300 s */
 	HttpRetryPolicy policy_template; /* sleep hook etc. for tests; may be zero */
 } ImdsClient;
 
@@ -41,5 +41,5 @@ int imds_get_json(ImdsClient *c, const char *path_and_query, json_object **ret, 
 int imds_get_instance(ImdsClient *c, json_object **ret, char *err, size_t errlen);
 
 /* GET /metadata/identity/oauth2/token with resource and optional client_id. */
-int imds_get_token(ImdsClient *c, const char *resource, const char *client_id,
-		   json_object **ret, char *err, size_t errlen);
+int imds_get_token(ImdsClient *c, const char *resource, const char *client_id, json_object **ret,
+		   char *err, size_t errlen);

@@ -32,7 +32,7 @@ static void keylist_clear(KeyList *k)
 	for (size_t i = 0; i < k->n; i++)
 		free(k->keys[i]);
 	free(k->keys);
-	*k = (KeyList){ 0 };
+	*k = (KeyList){0};
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -108,11 +108,21 @@ static int scan_string(const char *buf, size_t len, size_t *i, StrBuf *out)
 			return -EINVAL;
 		c = buf[p++];
 		switch (c) {
-		case 'b': (void)strbuf_append(out, "\b", 1); break;
-		case 'f': (void)strbuf_append(out, "\f", 1); break;
-		case 'n': (void)strbuf_append(out, "\n", 1); break;
-		case 'r': (void)strbuf_append(out, "\r", 1); break;
-		case 't': (void)strbuf_append(out, "\t", 1); break;
+		case 'b':
+			(void)strbuf_append(out, "\b", 1);
+			break;
+		case 'f':
+			(void)strbuf_append(out, "\f", 1);
+			break;
+		case 'n':
+			(void)strbuf_append(out, "\n", 1);
+			break;
+		case 'r':
+			(void)strbuf_append(out, "\r", 1);
+			break;
+		case 't':
+			(void)strbuf_append(out, "\t", 1);
+			break;
 		case 'u': {
 			uint32_t cp, lo;
 			if (hex4(buf + p, len - p, &cp) < 0)
@@ -145,11 +155,12 @@ static int find_duplicate_key(const char *buf, size_t len, char *err, size_t err
 		char c = buf[i];
 		if (c == '{' || c == '[') {
 			if (depth >= JSON_MAX_DEPTH) {
-				snprintf(err, errlen, "nesting deeper than %d levels", JSON_MAX_DEPTH);
+				snprintf(err, errlen, "nesting deeper than %d levels",
+					 JSON_MAX_DEPTH);
 				r = -EBADMSG;
 				goto out;
 			}
-			stack[depth++] = (KeyList){ .is_object = c == '{', .expect_key = c == '{' };
+			stack[depth++] = (KeyList){.is_object = c == '{', .expect_key = c == '{'};
 			i++;
 		} else if (c == '}' || c == ']') {
 			if (depth == 0)
@@ -159,7 +170,8 @@ static int find_duplicate_key(const char *buf, size_t len, char *err, size_t err
 				qsort(k->keys, k->n, sizeof(char *), cmp_str);
 				for (size_t j = 1; j < k->n; j++)
 					if (streq(k->keys[j - 1], k->keys[j])) {
-						snprintf(err, errlen, "duplicate key \"%.64s\" in an object",
+						snprintf(err, errlen,
+							 "duplicate key \"%.64s\" in an object",
 							 k->keys[j]);
 						r = -EBADMSG;
 						goto out;
@@ -173,7 +185,7 @@ static int find_duplicate_key(const char *buf, size_t len, char *err, size_t err
 				stack[depth - 1].expect_key = true;
 			i++;
 		} else if (c == '"') {
-			StrBuf s = { 0 };
+			StrBuf s = {0};
 			i++;
 			if (scan_string(buf, len, &i, &s) < 0) {
 				strbuf_free(&s);
@@ -323,7 +335,7 @@ int json_get_bool_lenient(json_object *root, const char *path)
 
 char *json_to_string_compact(json_object *o)
 {
-	const char *s =
-		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE);
 	return s ? strdup(s) : NULL;
 }

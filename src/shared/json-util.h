@@ -17,8 +17,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
  * because json-c would silently keep one of them.
  * err (optional, size errlen) receives a human-readable reason.
  */
-int json_parse_strict(const char *buf, size_t len, json_object **ret, char *err,
-		      size_t errlen);
+int json_parse_strict(const char *buf, size_t len, json_object **ret, char *err, size_t errlen);
 
 /*
  * Walk a dotted path ("compute.osProfile.adminUsername"); numeric components

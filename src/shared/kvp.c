@@ -123,8 +123,8 @@ int kvp_append(const char *path, const char *key, const char *value)
 	value = strempty(value);
 
 	if (strlen(key) > KVP_SAFE_KEY_MAX)
-		return log_debug_errno(ENAMETOOLONG, "KVP key is %zu bytes, limit %d",
-				       strlen(key), KVP_SAFE_KEY_MAX);
+		return log_debug_errno(ENAMETOOLONG, "KVP key is %zu bytes, limit %d", strlen(key),
+				       KVP_SAFE_KEY_MAX);
 	if (!utf8_is_valid_n(key, strlen(key)))
 		return log_debug_errno(EINVAL, "KVP key is not valid UTF-8");
 	if (!utf8_is_valid_n(value, strlen(value)))
@@ -156,9 +156,9 @@ int kvp_append(const char *path, const char *key, const char *value)
 		return -errno;
 	/* Appending to a torn file would shift every later record. */
 	if (st.st_size % KVP_RECORD_SIZE != 0)
-		return log_debug_errno(EBADMSG,
-				       "KVP pool %s is %lld bytes, not a multiple of %d; not appending",
-				       path, (long long)st.st_size, KVP_RECORD_SIZE);
+		return log_debug_errno(
+		    EBADMSG, "KVP pool %s is %lld bytes, not a multiple of %d; not appending", path,
+		    (long long)st.st_size, KVP_RECORD_SIZE);
 
 	r = loop_write(fd, buf, len);
 	if (r < 0) {
@@ -203,8 +203,8 @@ int kvp_truncate_if_stale(const char *path)
 	if (st.st_mtim.tv_sec < 0)
 		mtime = 0;
 	else
-		mtime = (usec_t)st.st_mtim.tv_sec * USEC_PER_SEC +
-			(usec_t)st.st_mtim.tv_nsec / 1000;
+		mtime =
+		    (usec_t)st.st_mtim.tv_sec * USEC_PER_SEC + (usec_t)st.st_mtim.tv_nsec / 1000;
 	if (mtime >= boot_time_usec())
 		return 0;
 	if (st.st_size == 0)
@@ -236,8 +236,8 @@ static int kvp_field(const char *field, size_t size, const char *path, size_t in
 		return log_debug_errno(EBADMSG, "KVP pool %s: record %zu: %s not NUL-terminated",
 				       path, index, what);
 	if (!utf8_is_valid_n(field, (size_t)(nul - field)))
-		return log_debug_errno(EBADMSG, "KVP pool %s: record %zu: %s not valid UTF-8",
-				       path, index, what);
+		return log_debug_errno(EBADMSG, "KVP pool %s: record %zu: %s not valid UTF-8", path,
+				       index, what);
 	s = strdup(field);
 	if (!s)
 		return -ENOMEM;

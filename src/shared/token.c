@@ -35,7 +35,7 @@ void token_done(Token *t)
 	free(t->resource);
 	free(t->client_id);
 	free(t->token_type);
-	*t = (Token){ 0 };
+	*t = (Token){0};
 }
 
 static time_t default_now(void *userdata)
@@ -89,7 +89,7 @@ static int token_from_json(json_object *o, Token *t, char *err, size_t errlen)
 	const char *res = json_get_string(o, "resource");
 	int r;
 
-	*t = (Token){ 0 };
+	*t = (Token){0};
 	if (!json_object_is_type(o, json_type_object)) {
 		snprintf(err, errlen, "token response is not a JSON object");
 		return -EBADMSG;
@@ -137,9 +137,8 @@ static bool same_key(const Token *t, const char *resource, const char *client_id
 
 static time_t refresh_margin(const Token *t)
 {
-	time_t lifetime = t->obtained_at && t->expires_on > t->obtained_at
-				  ? t->expires_on - t->obtained_at
-				  : 0;
+	time_t lifetime =
+	    t->obtained_at && t->expires_on > t->obtained_at ? t->expires_on - t->obtained_at : 0;
 	return MAX((time_t)MIN_REFRESH_MARGIN, lifetime / 5);
 }
 
@@ -161,7 +160,8 @@ static int cache_save(TokenCache *c)
 			return -ENOMEM;
 		json_object_object_add(o, "resource", json_object_new_string(t->resource));
 		if (t->client_id)
-			json_object_object_add(o, "client_id", json_object_new_string(t->client_id));
+			json_object_object_add(o, "client_id",
+					       json_object_new_string(t->client_id));
 		json_object_object_add(o, "access_token", json_object_new_string(t->access_token));
 		json_object_object_add(o, "token_type", json_object_new_string(t->token_type));
 		json_object_object_add(o, "expires_on", json_object_new_int64(t->expires_on));
@@ -189,7 +189,7 @@ static int cache_append(TokenCache *c, Token *t)
 		return -ENOMEM;
 	}
 	*copy = *t;
-	*t = (Token){ 0 };
+	*t = (Token){0};
 	c->tokens = nt;
 	c->tokens[c->n++] = copy;
 	return 0;
@@ -267,8 +267,8 @@ void token_cache_free(TokenCache *c)
 	free(c);
 }
 
-int token_cache_get(TokenCache *c, const char *resource, const char *client_id,
-		    const Token **ret, char *err, size_t errlen)
+int token_cache_get(TokenCache *c, const char *resource, const char *client_id, const Token **ret,
+		    char *err, size_t errlen)
 {
 	Token *cached = NULL;
 	time_t now = cache_now(c);
@@ -289,9 +289,10 @@ int token_cache_get(TokenCache *c, const char *resource, const char *client_id,
 		r = token_from_json(o, &fresh, err, errlen);
 	if (r < 0) {
 		if (cached && cached->expires_on > now) {
-			log_warning("Refreshing the token for %s failed (%s); using the cached one, "
-				    "valid for %lld more seconds",
-				    resource, err, (long long)(cached->expires_on - now));
+			log_warning(
+			    "Refreshing the token for %s failed (%s); using the cached one, "
+			    "valid for %lld more seconds",
+			    resource, err, (long long)(cached->expires_on - now));
 			*ret = cached;
 			return 0;
 		}

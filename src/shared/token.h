@@ -18,7 +18,7 @@ typedef struct Token {
 	char *resource;
 	char *client_id; /* NULL for system-assigned */
 	char *token_type;
-	time_t expires_on;  /* epoch seconds */
+	time_t expires_on; /* epoch seconds */
 	time_t not_before;
 	time_t obtained_at;
 } Token;
@@ -35,8 +35,8 @@ void token_cache_free(TokenCache *c);
  * or refreshing as needed. If a refresh fails but the cached token is still
  * valid (not expired), that token is returned and the failure logged.
  */
-int token_cache_get(TokenCache *c, const char *resource, const char *client_id,
-		    const Token **ret, char *err, size_t errlen);
+int token_cache_get(TokenCache *c, const char *resource, const char *client_id, const Token **ret,
+		    char *err, size_t errlen);
 
 /* For tests: override the clock. */
 void token_cache_set_clock(TokenCache *c, time_t (*now)(void *), void *userdata);

@@ -77,7 +77,7 @@ static void xml_on_internal_subset(void *user, const xmlChar *name _unused_,
 
 int xml_parse_untrusted(const char *buf, size_t len, xmlDocPtr *ret, char *err, size_t errlen)
 {
-	XmlParseState st = { 0 };
+	XmlParseState st = {0};
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
 
@@ -215,7 +215,7 @@ int xml_leaf_text(xmlNodePtr node, char **ret)
 
 char *xml_escape(const char *s)
 {
-	StrBuf b = { 0 };
+	StrBuf b = {0};
 
 	if (!s)
 		return NULL;

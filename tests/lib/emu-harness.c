@@ -20,7 +20,7 @@ int emu_start(EmuHarness *h, const char *scenario_json)
 	char emu[512], scen[128], ready[128];
 	int r;
 
-	*h = (EmuHarness){ .pid = -1 };
+	*h = (EmuHarness){.pid = -1};
 	if (!builddir)
 		return -ENOENT;
 	snprintf(emu, sizeof(emu), "%s/src/emu/lazuli-emu", builddir);
@@ -86,7 +86,7 @@ char *emu_get(EmuHarness *h, const char *path)
 	char url[512];
 	HttpResponse r;
 	snprintf(url, sizeof(url), "%s%s", h->imds, path);
-	HttpRequest req = { .url = url };
+	HttpRequest req = {.url = url};
 	if (http_send(&req, &r) < 0 || r.status != 200) {
 		http_response_done(&r);
 		return NULL;

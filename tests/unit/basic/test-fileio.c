@@ -111,10 +111,10 @@ static void test_mkdir_p(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_atomic_write),
-		cmocka_unit_test(test_atomic_write_failure_leaves_nothing),
-		cmocka_unit_test(test_read_cap),
-		cmocka_unit_test(test_mkdir_p),
+	    cmocka_unit_test(test_atomic_write),
+	    cmocka_unit_test(test_atomic_write_failure_leaves_nothing),
+	    cmocka_unit_test(test_read_cap),
+	    cmocka_unit_test(test_mkdir_p),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,19 +12,20 @@
 static void test_utf8_valid(void **state)
 {
 	assert_true(utf8_is_valid_n("plain", 5));
-	assert_true(utf8_is_valid_n("\xc3\xa9t\xc3\xa9", 6));           /* été */
-	assert_true(utf8_is_valid_n("\xf0\x9f\x98\x80", 4));           /* U+1F600 */
-	assert_false(utf8_is_valid_n("\xc3", 1));                      /* truncated */
-	assert_false(utf8_is_valid_n("\xc0\xaf", 2));                  /* overlong '/' */
-	assert_false(utf8_is_valid_n("\xe0\x80\xaf", 3));              /* overlong */
-	assert_false(utf8_is_valid_n("\xed\xa0\x80", 3));              /* surrogate */
-	assert_false(utf8_is_valid_n("\xf4\x90\x80\x80", 4));          /* > U+10FFFF */
+	assert_true(utf8_is_valid_n("\xc3\xa9t\xc3\xa9", 6)); /* été */
+	assert_true(utf8_is_valid_n("\xf0\x9f\x98\x80", 4));  /* U+1F600 */
+	assert_false(utf8_is_valid_n("\xc3", 1));	      /* truncated */
+	assert_false(utf8_is_valid_n("\xc0\xaf", 2));	      /* overlong '/' */
+	assert_false(utf8_is_valid_n("\xe0\x80\xaf", 3));     /* overlong */
+	assert_false(utf8_is_valid_n("\xed\xa0\x80", 3));     /* surrogate */
+	assert_false(utf8_is_valid_n("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
 	assert_false(utf8_is_valid_n("\xff", 1));
 }
 
 static void test_utf8_truncate(void **state)
 {
-	const char *s = "ab\xc3\xa9" "cd"; /* a b é c d: 6 bytes */
+	const char *s = "ab\xc3\xa9"
+			"cd"; /* a b é c d: 6 bytes */
 	assert_int_equal(utf8_truncate_len(s, 6, 10), 6);
 	assert_int_equal(utf8_truncate_len(s, 6, 4), 4);
 	/* Cutting at 3 would split é: back off to 2. */
@@ -50,7 +51,7 @@ static void test_strv(void **state)
 
 static void test_strbuf(void **state)
 {
-	StrBuf b = { 0 };
+	StrBuf b = {0};
 	for (int i = 0; i < 1000; i++)
 		assert_int_equal(strbuf_printf(&b, "%d,", i), 0);
 	assert_int_equal(strncmp(b.data, "0,1,2,", 6), 0);
@@ -112,9 +113,9 @@ static void test_base64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_utf8_valid), cmocka_unit_test(test_utf8_truncate),
-		cmocka_unit_test(test_strv),       cmocka_unit_test(test_strbuf),
-		cmocka_unit_test(test_parse),      cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_utf8_valid), cmocka_unit_test(test_utf8_truncate),
+	    cmocka_unit_test(test_strv),       cmocka_unit_test(test_strbuf),
+	    cmocka_unit_test(test_parse),      cmocka_unit_test(test_base64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

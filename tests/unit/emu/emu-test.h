@@ -62,8 +62,8 @@ static inline void test_handle(EmuState *st, EmuPort port, const char *method, c
 {
 	TestReq t;
 	test_req_init(&t, port, method, url, headers, body);
-	assert_int_equal(emu_state_handle(st, &t.req, now, now + 1700000000ULL * USEC_PER_SEC, resp),
-			 0);
+	assert_int_equal(
+	    emu_state_handle(st, &t.req, now, now + 1700000000ULL * USEC_PER_SEC, resp), 0);
 	emu_state_release(st, resp);
 	test_req_done(&t);
 }
@@ -81,4 +81,4 @@ static inline void test_state_with(EmuState *st, const char *scenario_json)
 	assert_int_equal(emu_state_init(st, sc, NULL), 0);
 }
 
-_unused_ static const char *const HDR_META[] = { "Metadata: true", NULL };
+_unused_ static const char *const HDR_META[] = {"Metadata: true", NULL};

@@ -20,8 +20,8 @@ static void test_default_matches_fixture_file(void **unused)
 	assert_true(asprintf(&path, "%s/tests/fixtures/emu/imds_instance_extended.json", src) > 0);
 	assert_int_equal(read_full_file(path, 1 << 20, &buf, &len), 0);
 	assert_int_equal(emu_json_parse(buf, len, &file, err, sizeof(err)), 0);
-	assert_int_equal(emu_json_parse(emu_vm_default_json(), strlen(emu_vm_default_json()), &builtin,
-				       err, sizeof(err)),
+	assert_int_equal(emu_json_parse(emu_vm_default_json(), strlen(emu_vm_default_json()),
+					&builtin, err, sizeof(err)),
 			 0);
 	assert_true(json_object_equal(file, builtin));
 	json_object_put(file);
@@ -37,8 +37,8 @@ static void test_default_matches_fixture_file(void **unused)
 	assert_string_equal(json_object_get_string(json_object_object_get(os, "computerName")),
 			    "temp-vm");
 	json_object *key = json_object_array_get_idx(json_object_object_get(c, "publicKeys"), 0);
-	assert_non_null(strstr(json_object_get_string(json_object_object_get(key, "keyData")),
-			       "ssh-ed25519 "));
+	assert_non_null(
+	    strstr(json_object_get_string(json_object_object_get(key, "keyData")), "ssh-ed25519 "));
 	assert_null(vm->password);
 	emu_vm_free(vm);
 }
@@ -46,12 +46,12 @@ static void test_default_matches_fixture_file(void **unused)
 static void test_ovf_generated(void **unused)
 {
 	const char *json =
-		"{\"compute\":{\"osProfile\":{\"adminUsername\":\"bob<&>\",\"computerName\":\"h1\","
-		"\"disablePasswordAuthentication\":\"true\"},\"publicKeys\":[{\"keyData\":"
-		"\"ssh-ed25519 AAAA k1\",\"path\":\"/home/bob/.ssh/authorized_keys\"},"
-		"{\"keyData\":\"ssh-rsa BBBB k2\",\"path\":\"/p\"}]},"
-		"\"extended\":{\"compute\":{\"ppsType\":\"Running\"}},"
-		"\"password\":\"pa<ss\",\"customData\":\"#!/bin/sh\\necho hi\\n\"}";
+	    "{\"compute\":{\"osProfile\":{\"adminUsername\":\"bob<&>\",\"computerName\":\"h1\","
+	    "\"disablePasswordAuthentication\":\"true\"},\"publicKeys\":[{\"keyData\":"
+	    "\"ssh-ed25519 AAAA k1\",\"path\":\"/home/bob/.ssh/authorized_keys\"},"
+	    "{\"keyData\":\"ssh-rsa BBBB k2\",\"path\":\"/p\"}]},"
+	    "\"extended\":{\"compute\":{\"ppsType\":\"Running\"}},"
+	    "\"password\":\"pa<ss\",\"customData\":\"#!/bin/sh\\necho hi\\n\"}";
 	json_object *o = NULL;
 	EmuVm *vm = NULL;
 	char err[256];
@@ -99,7 +99,8 @@ static void test_vm_file(void **unused)
 	assert_int_equal(write_file_atomic(path, escape, strlen(escape), 0644), 0);
 	assert_true(emu_vm_load(path, &vm, err, sizeof(err)) < 0);
 	assert_null(vm);
-	assert_non_null(strstr(err, "vm.ovf_file: '../../etc/passwd' escapes the scenario directory"));
+	assert_non_null(
+	    strstr(err, "vm.ovf_file: '../../etc/passwd' escapes the scenario directory"));
 	assert_non_null(strstr(err, path));
 
 	assert_int_equal(write_file_atomic(path, "{\"compute\":", 11, 0644), 0);
@@ -116,9 +117,9 @@ static void test_vm_file(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_matches_fixture_file),
-		cmocka_unit_test(test_ovf_generated),
-		cmocka_unit_test(test_vm_file),
+	    cmocka_unit_test(test_default_matches_fixture_file),
+	    cmocka_unit_test(test_ovf_generated),
+	    cmocka_unit_test(test_vm_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,9 +3,9 @@
 #include "emu-test.h"
 #include "health.h"
 
-#define XML_HEAD                                                                               \
-	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Health "                                 \
-	"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "                             \
+#define XML_HEAD                                                                                   \
+	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Health "                                     \
+	"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "                                 \
 	"xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">"
 
 static char *health_xml(const char *inc, const char *cid, const char *iid, const char *health)
@@ -42,9 +42,9 @@ static void test_xml_not_ready(void **unused)
 	EmuHealthReport r = {};
 	char err[256];
 	_cleanup_free_ char *x = health_xml(
-		"2", "c", "i",
-		"<State>NotReady</State><Details><SubStatus>ProvisioningFailed</SubStatus>"
-		"<Description>result=error|reason=a &amp; b &lt;x&gt;</Description></Details>");
+	    "2", "c", "i",
+	    "<State>NotReady</State><Details><SubStatus>ProvisioningFailed</SubStatus>"
+	    "<Description>result=error|reason=a &amp; b &lt;x&gt;</Description></Details>");
 
 	assert_int_equal(emu_health_xml_parse(x, strlen(x), &r, err, sizeof(err)), 0);
 	assert_true(r.has_details);
@@ -72,24 +72,25 @@ static void test_xml_errors(void **unused)
 	expect_xml_error("", -EBADMSG, "empty body");
 	expect_xml_error("<Health><GoalStateIncarnation>1</Health>", -EBADMSG,
 			 "XML not well-formed (line 1)");
-	expect_xml_error("<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><Health/>", -EBADMSG,
-			 "DOCTYPE/ENTITY declarations are not allowed");
+	expect_xml_error("<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><Health/>",
+			 -EBADMSG, "DOCTYPE/ENTITY declarations are not allowed");
 	expect_xml_error("<Health>&xxe;</Health>", -EBADMSG, "XML not well-formed");
 	expect_xml_error("<Status/>", -EINVAL, "root element must be Health, not Status");
 	expect_xml_error("<Health/>", -EINVAL, "missing element Health/GoalStateIncarnation");
 
-	_cleanup_free_ char *dup = health_xml("1", "c</ContainerId><ContainerId>d", "i",
-					      "<State>Ready</State>");
-	expect_xml_error(dup, -EINVAL, "element Health/Container/ContainerId appears more than once");
+	_cleanup_free_ char *dup =
+	    health_xml("1", "c</ContainerId><ContainerId>d", "i", "<State>Ready</State>");
+	expect_xml_error(dup, -EINVAL,
+			 "element Health/Container/ContainerId appears more than once");
 	_cleanup_free_ char *nostate = health_xml("1", "c", "i", "");
 	expect_xml_error(nostate, -EINVAL, "missing element Role/Health/State");
 	_cleanup_free_ char *badstate = health_xml("1", "c", "i", "<State>Started</State>");
 	expect_xml_error(badstate, -EINVAL, "State must be Ready or NotReady, not 'Started'");
-	_cleanup_free_ char *nosub = health_xml("1", "c", "i",
-						"<State>NotReady</State><Details></Details>");
+	_cleanup_free_ char *nosub =
+	    health_xml("1", "c", "i", "<State>NotReady</State><Details></Details>");
 	expect_xml_error(nosub, -EINVAL, "missing element Role/Health/Details/SubStatus");
 	_cleanup_free_ char *badsub = health_xml(
-		"1", "c", "i", "<State>NotReady</State><Details><SubStatus>Oops</SubStatus></Details>");
+	    "1", "c", "i", "<State>NotReady</State><Details><SubStatus>Oops</SubStatus></Details>");
 	expect_xml_error(badsub, -EINVAL,
 			 "SubStatus must be ProvisioningFailed or Provisioning, not 'Oops'");
 
@@ -168,7 +169,8 @@ static void test_json_errors(void **unused)
 			  -EINVAL, "NotReady requires details.description");
 	expect_json_error("{\"state\":\"NotReady\",\"details\":{\"subStatus\":\"Nope\","
 			  "\"description\":\"x\"}}",
-			  -EINVAL, "SubStatus must be ProvisioningFailed or Provisioning, not 'Nope'");
+			  -EINVAL,
+			  "SubStatus must be ProvisioningFailed or Provisioning, not 'Nope'");
 	expect_json_error("{\"state\":\"NotReady\",\"details\":{\"subStatus\":\"Provisioning\","
 			  "\"description\":7}}",
 			  -EINVAL, "details.description must be a string");
@@ -177,11 +179,9 @@ static void test_json_errors(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_xml_ready),
-		cmocka_unit_test(test_xml_not_ready),
-		cmocka_unit_test(test_xml_errors),
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_xml_ready),	cmocka_unit_test(test_xml_not_ready),
+	    cmocka_unit_test(test_xml_errors),	cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_json_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

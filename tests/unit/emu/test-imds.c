@@ -27,17 +27,16 @@ static void assert_error(const EmuResponse *r, int status, const char *message)
 
 #define MSG_HEADER "Bad request. Required metadata header not specified"
 #define MSG_XFF "Bad request. X-Forwarded-For header is not allowed"
-#define MSG_VERSION                                                                            \
-	"Bad request. api-version is invalid or was not specified in the request. For more "   \
+#define MSG_VERSION                                                                                \
+	"Bad request. api-version is invalid or was not specified in the request. For more "       \
 	"information refer to aka.ms/azureimds"
 
 static void test_validation_order(void **unused)
 {
 	EmuState st;
 	EmuResponse r;
-	static const char *const meta_xff[] = { "Metadata: true", "X-Forwarded-For: 1.2.3.4",
-						NULL };
-	static const char *const xff_only[] = { "X-Forwarded-For: 1.2.3.4", NULL };
+	static const char *const meta_xff[] = {"Metadata: true", "X-Forwarded-For: 1.2.3.4", NULL};
+	static const char *const xff_only[] = {"X-Forwarded-For: 1.2.3.4", NULL};
 
 	test_state_with(&st, "{\"rate_limit_rps\":0}");
 
@@ -53,12 +52,13 @@ static void test_validation_order(void **unused)
 
 	/* 3. Duplicate query keys (even a duplicated, valid api-version). */
 	test_handle(&st, EMU_PORT_IMDS, "POST", "/nope?" V "&" V, HDR_META, NULL, T0, &r);
-	assert_error(&r, 400, "Bad request. Query parameter 'api-version' is specified more than once");
+	assert_error(&r, 400,
+		     "Bad request. Query parameter 'api-version' is specified more than once");
 	emu_response_done(&r);
 
 	/* 4. api-version missing, then unknown, with the newest-versions list. */
-	const char *bad[] = { "/nope", "/metadata/instance?api-version=2022-01-01",
-			      "/metadata/instance?api-version=" };
+	const char *bad[] = {"/nope", "/metadata/instance?api-version=2022-01-01",
+			     "/metadata/instance?api-version="};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		test_handle(&st, EMU_PORT_IMDS, "POST", bad[i], HDR_META, NULL, T0, &r);
 		assert_error(&r, 400, MSG_VERSION);
@@ -103,8 +103,8 @@ static void test_metadata_value(void **unused)
 {
 	EmuState st;
 	EmuResponse r;
-	static const char *const wala[] = { "metadata: True", NULL };
-	static const char *const wrong[] = { "Metadata: yes", NULL };
+	static const char *const wala[] = {"metadata: True", NULL};
+	static const char *const wrong[] = {"Metadata: yes", NULL};
 
 	/* WALA's "True" (and a lower-case header name) pass unless strict_metadata_value. */
 	test_state_with(&st, "{\"rate_limit_rps\":0}");
@@ -143,8 +143,9 @@ static void test_instance_and_extended(void **unused)
 
 	test_state_with(&st, "{\"rate_limit_rps\":0}");
 
-	test_handle(&st, EMU_PORT_IMDS, "GET", "/metadata/instance?api-version=2023-11-15&extended=true",
-		    HDR_META, NULL, T0, &r);
+	test_handle(&st, EMU_PORT_IMDS, "GET",
+		    "/metadata/instance?api-version=2023-11-15&extended=true", HDR_META, NULL, T0,
+		    &r);
 	assert_int_equal(r.status, 200);
 	o = body_json(&r);
 	assert_string_equal(str_at(o, "compute", "osProfile", "adminUsername"), "azureuser");
@@ -162,8 +163,9 @@ static void test_instance_and_extended(void **unused)
 	emu_response_done(&r);
 
 	/* extended=true with an api-version older than 2021-08-01 is refused. */
-	test_handle(&st, EMU_PORT_IMDS, "GET", "/metadata/instance?api-version=2021-05-01&extended=true",
-		    HDR_META, NULL, T0, &r);
+	test_handle(&st, EMU_PORT_IMDS, "GET",
+		    "/metadata/instance?api-version=2021-05-01&extended=true", HDR_META, NULL, T0,
+		    &r);
 	assert_int_equal(r.status, 400);
 	emu_response_done(&r);
 
@@ -208,24 +210,27 @@ static void test_route_filtering(void **unused)
 	test_state_with(&st, "{\"rate_limit_rps\":0}");
 
 	/* Leaf without format=text: 400. */
-	test_handle(&st, EMU_PORT_IMDS, "GET", "/metadata/instance/compute/osProfile/adminUsername?" V,
-		    HDR_META, NULL, T0, &r);
+	test_handle(&st, EMU_PORT_IMDS, "GET",
+		    "/metadata/instance/compute/osProfile/adminUsername?" V, HDR_META, NULL, T0,
+		    &r);
 	assert_error(&r, 400, "Bad request. Leaf nodes require format=text");
 	emu_response_done(&r);
 
 	/* Leaf with format=text: the raw value, no quotes, no newline. */
 	test_handle(&st, EMU_PORT_IMDS, "GET",
-		    "/metadata/instance/compute/osProfile/adminUsername?" V "&format=text", HDR_META,
-		    NULL, T0, &r);
+		    "/metadata/instance/compute/osProfile/adminUsername?" V "&format=text",
+		    HDR_META, NULL, T0, &r);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(emu_response_get_header(&r, "Content-Type"), "text/plain; charset=utf-8");
+	assert_string_equal(emu_response_get_header(&r, "Content-Type"),
+			    "text/plain; charset=utf-8");
 	assert_int_equal(r.body_len, strlen("azureuser"));
 	assert_memory_equal(r.body, "azureuser", r.body_len);
 	emu_response_done(&r);
 
 	/* Array index, and a trailing slash, walk into publicKeys. */
-	test_handle(&st, EMU_PORT_IMDS, "GET", "/metadata/instance/compute/publicKeys/0/path/?" V
-		    "&format=text", HDR_META, NULL, T0, &r);
+	test_handle(&st, EMU_PORT_IMDS, "GET",
+		    "/metadata/instance/compute/publicKeys/0/path/?" V "&format=text", HDR_META,
+		    NULL, T0, &r);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body, "/home/azureuser/.ssh/authorized_keys");
 	emu_response_done(&r);
@@ -245,10 +250,10 @@ static void test_route_filtering(void **unused)
 	emu_response_done(&r);
 
 	/* Missing key, bad index, index past the end: 404. */
-	const char *missing[] = { "/metadata/instance/compute/nope?" V,
-				  "/metadata/instance/compute/publicKeys/x?" V,
-				  "/metadata/instance/compute/publicKeys/1?" V,
-				  "/metadata/instance/compute/vmId/deeper?" V "&format=text" };
+	const char *missing[] = {"/metadata/instance/compute/nope?" V,
+				 "/metadata/instance/compute/publicKeys/x?" V,
+				 "/metadata/instance/compute/publicKeys/1?" V,
+				 "/metadata/instance/compute/vmId/deeper?" V "&format=text"};
 	for (size_t i = 0; i < ELEMENTSOF(missing); i++) {
 		test_handle(&st, EMU_PORT_IMDS, "GET", missing[i], HDR_META, NULL, T0, &r);
 		assert_error(&r, 404, "Not found");
@@ -302,7 +307,8 @@ static void test_queue_after_validation(void **unused)
 
 	/* "default": true serves the built-in document with the entry's fault; it then repeats. */
 	for (int i = 0; i < 2; i++) {
-		test_handle(&st, EMU_PORT_IMDS, "GET", "/metadata/instance?" V, HDR_META, NULL, T0, &r);
+		test_handle(&st, EMU_PORT_IMDS, "GET", "/metadata/instance?" V, HDR_META, NULL, T0,
+			    &r);
 		assert_int_equal(r.status, 200);
 		assert_int_equal(r.queue_index, 2);
 		assert_int_equal(r.fault, EMU_FAULT_TRUNCATE);
@@ -336,7 +342,8 @@ static void test_rate_limit(void **unused)
 		assert_int_equal(r.status, 200);
 		emu_response_done(&r);
 	}
-	test_handle(&st, EMU_PORT_IMDS, "GET", "/metadata/instance?" V, HDR_META, NULL, T0 + 5000, &r);
+	test_handle(&st, EMU_PORT_IMDS, "GET", "/metadata/instance?" V, HDR_META, NULL, T0 + 5000,
+		    &r);
 	assert_error(&r, 429, "Too many requests");
 	assert_string_equal(emu_response_get_header(&r, "Retry-After"), "1");
 	emu_response_done(&r);
@@ -367,7 +374,8 @@ static void test_identity(void **unused)
 	test_state_with(&st, "{\"rate_limit_rps\":0,\"identity\":{\"client_id\":\"cid-1\"}}");
 
 	test_handle(&st, EMU_PORT_IMDS, "GET",
-		    "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net",
+		    "/metadata/identity/oauth2/"
+		    "token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net",
 		    NULL, NULL, T0, &r);
 	assert_int_equal(r.status, 400);
 	o = body_json(&r);
@@ -378,7 +386,8 @@ static void test_identity(void **unused)
 	emu_response_done(&r);
 
 	test_handle(&st, EMU_PORT_IMDS, "GET",
-		    "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net",
+		    "/metadata/identity/oauth2/"
+		    "token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net",
 		    HDR_META, NULL, T0, &r);
 	assert_int_equal(r.status, 200);
 	o = body_json(&r);
@@ -402,12 +411,13 @@ static void test_identity(void **unused)
 
 	/* Missing resource, wrong client_id, two selectors. */
 	const char *bad[][2] = {
-		{ "/metadata/identity/oauth2/token?api-version=2018-02-01",
-		  "Required query variable 'resource' is missing" },
-		{ "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=r&client_id=other",
-		  "Identity not found" },
-		{ "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=r&client_id=cid-1&object_id=o",
-		  "Only one of client_id, object_id and msi_res_id may be specified" },
+	    {"/metadata/identity/oauth2/token?api-version=2018-02-01",
+	     "Required query variable 'resource' is missing"},
+	    {"/metadata/identity/oauth2/token?api-version=2018-02-01&resource=r&client_id=other",
+	     "Identity not found"},
+	    {"/metadata/identity/oauth2/"
+	     "token?api-version=2018-02-01&resource=r&client_id=cid-1&object_id=o",
+	     "Only one of client_id, object_id and msi_res_id may be specified"},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		test_handle(&st, EMU_PORT_IMDS, "GET", bad[i][0], HDR_META, NULL, T0, &r);
@@ -418,17 +428,18 @@ static void test_identity(void **unused)
 		json_object_put(o);
 		emu_response_done(&r);
 	}
-	test_handle(&st, EMU_PORT_IMDS, "GET",
-		    "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=r&client_id=cid-1",
-		    HDR_META, NULL, T0, &r);
+	test_handle(
+	    &st, EMU_PORT_IMDS, "GET",
+	    "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=r&client_id=cid-1",
+	    HDR_META, NULL, T0, &r);
 	assert_int_equal(r.status, 200);
 	emu_response_done(&r);
 	emu_state_done(&st);
 
 	test_state_with(&st, "{\"identity\":{\"enabled\":false}}");
 	test_handle(&st, EMU_PORT_IMDS, "GET",
-		    "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=r", HDR_META, NULL,
-		    T0, &r);
+		    "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=r", HDR_META,
+		    NULL, T0, &r);
 	assert_int_equal(r.status, 400);
 	o = body_json(&r);
 	assert_string_equal(str_at(o, "error_description", NULL, NULL), "Identity not found");
@@ -488,7 +499,7 @@ static void test_attested(void **unused)
 	json_object_put(o);
 	emu_response_done(&r);
 
-	const char *bad[] = { "123", "12345678901", "123456789a" };
+	const char *bad[] = {"123", "12345678901", "123456789a"};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		char url[128];
 		snprintf(url, sizeof(url), "/metadata/attested/document?" V "&nonce=%s", bad[i]);
@@ -505,9 +516,10 @@ static void test_scheduled_events(void **unused)
 	EmuResponse r;
 	json_object *o;
 
-	test_state_with(&st, "{\"rate_limit_rps\":0,\"scheduled_events\":{\"DocumentIncarnation\":3,"
-			     "\"Events\":[{\"EventId\":\"e1\",\"EventType\":\"Reboot\","
-			     "\"EventStatus\":\"Scheduled\"}]}}");
+	test_state_with(&st,
+			"{\"rate_limit_rps\":0,\"scheduled_events\":{\"DocumentIncarnation\":3,"
+			"\"Events\":[{\"EventId\":\"e1\",\"EventType\":\"Reboot\","
+			"\"EventStatus\":\"Scheduled\"}]}}");
 	test_handle(&st, EMU_PORT_IMDS, "GET", "/metadata/scheduledevents?api-version=2020-07-01",
 		    HDR_META, NULL, T0, &r);
 	assert_int_equal(r.status, 200);
@@ -531,12 +543,12 @@ static void test_scheduled_events(void **unused)
 	json_object_put(o);
 	emu_response_done(&r);
 
-	const char *bad[] = { "", "{", "[]", "{\"StartRequests\":{}}",
-			      "{\"StartRequests\":[{\"EventId\":5}]}" };
+	const char *bad[] = {"", "{", "[]", "{\"StartRequests\":{}}",
+			     "{\"StartRequests\":[{\"EventId\":5}]}"};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		test_handle(&st, EMU_PORT_IMDS, "POST",
-			    "/metadata/scheduledevents?api-version=2020-07-01", HDR_META, bad[i], T0,
-			    &r);
+			    "/metadata/scheduledevents?api-version=2020-07-01", HDR_META, bad[i],
+			    T0, &r);
 		assert_int_equal(r.status, 400);
 		emu_response_done(&r);
 	}
@@ -571,17 +583,17 @@ static void test_reprovision(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_validation_order),
-		cmocka_unit_test(test_metadata_value),
-		cmocka_unit_test(test_instance_and_extended),
-		cmocka_unit_test(test_route_filtering),
-		cmocka_unit_test(test_queue_after_validation),
-		cmocka_unit_test(test_rate_limit),
-		cmocka_unit_test(test_identity),
-		cmocka_unit_test(test_identity_concurrency),
-		cmocka_unit_test(test_attested),
-		cmocka_unit_test(test_scheduled_events),
-		cmocka_unit_test(test_reprovision),
+	    cmocka_unit_test(test_validation_order),
+	    cmocka_unit_test(test_metadata_value),
+	    cmocka_unit_test(test_instance_and_extended),
+	    cmocka_unit_test(test_route_filtering),
+	    cmocka_unit_test(test_queue_after_validation),
+	    cmocka_unit_test(test_rate_limit),
+	    cmocka_unit_test(test_identity),
+	    cmocka_unit_test(test_identity_concurrency),
+	    cmocka_unit_test(test_attested),
+	    cmocka_unit_test(test_scheduled_events),
+	    cmocka_unit_test(test_reprovision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,9 +61,9 @@ static void test_fractional_and_disabled(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_burst_then_refill),
-		cmocka_unit_test(test_steady_rate),
-		cmocka_unit_test(test_fractional_and_disabled),
+	    cmocka_unit_test(test_burst_then_refill),
+	    cmocka_unit_test(test_steady_rate),
+	    cmocka_unit_test(test_fractional_and_disabled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

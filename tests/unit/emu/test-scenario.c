@@ -73,21 +73,21 @@ static void test_all_keys(void **unused)
 	EmuScenario *s;
 	char err[512];
 	const char *json =
-		"{\"name\":\"all\",\"description\":\"every key\",\"rate_limit_rps\":2.5,"
-		"\"identity_rps\":7,\"identity_concurrency\":1,\"strict_headers\":false,"
-		"\"strict_metadata_value\":true,\"incarnation\":3,\"container_id\":\"c\","
-		"\"instance_id\":\"i\",\"stale_goalstate\":true,\"version_gating\":false,"
-		"\"json_health\":\"not_supported\",\"reprovision_ready\":true,"
-		"\"identity\":{\"enabled\":false,\"client_id\":\"a\",\"object_id\":\"b\","
-		"\"msi_res_id\":\"m\",\"access_token\":\"t\",\"expires_in\":60},"
-		"\"vm\":{\"compute\":{\"vmId\":\"v\"},\"password\":\"pw\",\"customData\":\"cd\"},"
-		"\"scheduled_events\":{\"Events\":[{\"EventId\":\"e\"}]},"
-		"\"imds\":{\"/metadata/instance\":[{\"status\":503,\"headers\":{\"Retry-After\":\"2\"},"
-		"\"body\":\"raw\",\"delay_ms\":10,\"fault\":\"slow_body\",\"fault_arg\":3},"
-		"{\"body_json\":{\"a\":[1,2]}},{\"body_file\":\"sub/inner.xml\"},{\"default\":true},"
-		"{\"body_b64\":\"/wA=\"}]},"
-		"\"wireserver\":{\"/machine/?comp=goalstate\":[{\"status\":200}],"
-		"\"/provisioning/health?api-version=1\":[{\"fault\":\"hang\"}]}}";
+	    "{\"name\":\"all\",\"description\":\"every key\",\"rate_limit_rps\":2.5,"
+	    "\"identity_rps\":7,\"identity_concurrency\":1,\"strict_headers\":false,"
+	    "\"strict_metadata_value\":true,\"incarnation\":3,\"container_id\":\"c\","
+	    "\"instance_id\":\"i\",\"stale_goalstate\":true,\"version_gating\":false,"
+	    "\"json_health\":\"not_supported\",\"reprovision_ready\":true,"
+	    "\"identity\":{\"enabled\":false,\"client_id\":\"a\",\"object_id\":\"b\","
+	    "\"msi_res_id\":\"m\",\"access_token\":\"t\",\"expires_in\":60},"
+	    "\"vm\":{\"compute\":{\"vmId\":\"v\"},\"password\":\"pw\",\"customData\":\"cd\"},"
+	    "\"scheduled_events\":{\"Events\":[{\"EventId\":\"e\"}]},"
+	    "\"imds\":{\"/metadata/instance\":[{\"status\":503,\"headers\":{\"Retry-After\":\"2\"},"
+	    "\"body\":\"raw\",\"delay_ms\":10,\"fault\":\"slow_body\",\"fault_arg\":3},"
+	    "{\"body_json\":{\"a\":[1,2]}},{\"body_file\":\"sub/inner.xml\"},{\"default\":true},"
+	    "{\"body_b64\":\"/wA=\"}]},"
+	    "\"wireserver\":{\"/machine/?comp=goalstate\":[{\"status\":200}],"
+	    "\"/provisioning/health?api-version=1\":[{\"fault\":\"hang\"}]}}";
 
 	int r = parse(json, &s, err, sizeof(err));
 	if (r < 0)
@@ -120,8 +120,9 @@ static void test_all_keys(void **unused)
 	assert_int_equal(q->entries[4].body_len, 2);
 	assert_memory_equal(q->entries[4].body, "\xff\x00", 2);
 	assert_int_equal(q->entries[0].status, 503);
-	assert_string_equal(emu_pairs_get(q->entries[0].headers, q->entries[0].n_headers,
-					  "retry-after", true), "2");
+	assert_string_equal(
+	    emu_pairs_get(q->entries[0].headers, q->entries[0].n_headers, "retry-after", true),
+	    "2");
 	assert_string_equal(q->entries[0].body, "raw");
 	assert_int_equal(q->entries[0].delay_ms, 10);
 	assert_int_equal(q->entries[0].fault, EMU_FAULT_SLOW_BODY);
@@ -135,7 +136,8 @@ static void test_all_keys(void **unused)
 	assert_true(q->entries[3].use_default);
 	assert_false(q->entries[3].has_body);
 
-	/* "/machine/?comp=goalstate" and "/machine?comp=goalstate" are one key; only comp is kept. */
+	/* "/machine/?comp=goalstate" and "/machine?comp=goalstate" are one key; only comp is kept.
+	 */
 	assert_int_equal(s->n_wireserver, 2);
 	assert_true(emu_scenario_find_queue(s->wireserver, 2, "/machine?comp=goalstate") >= 0);
 	assert_true(emu_scenario_find_queue(s->wireserver, 2, "/provisioning/health") >= 0);
@@ -169,7 +171,8 @@ static void test_bad_scenarios(void **unused)
 	expect_error("{\"incarnation\":true}", "incarnation: expected a string");
 	expect_error("{\"incarnation\":-1}", "incarnation: must not be negative");
 	expect_error("{\"container_id\":1}", "container_id: expected a string");
-	expect_error("{\"json_health\":\"maybe\"}", "json_health: expected \"ok\" or \"not_supported\"");
+	expect_error("{\"json_health\":\"maybe\"}",
+		     "json_health: expected \"ok\" or \"not_supported\"");
 	expect_error("{\"identity\":{\"enable\":true}}", "identity: unknown key 'enable'");
 	expect_error("{\"identity\":{\"enabled\":1}}", "identity.enabled: expected true or false");
 	expect_error("{\"identity\":[]}", "identity: expected an object");
@@ -178,7 +181,8 @@ static void test_bad_scenarios(void **unused)
 	expect_error("{\"vm\":{\"compute\":[]}}", "vm.compute: expected an object");
 	expect_error("{\"vm\":{\"compute\":{},\"password\":1}}", "vm.password: expected a string");
 	expect_error("{\"vm\":\"missing.json\"}", "vm: cannot open 'missing.json'");
-	expect_error("{\"vm\":\"body.json\"}", "vm: unknown key 'x' (allowed: compute, network, "
+	expect_error("{\"vm\":\"body.json\"}",
+		     "vm: unknown key 'x' (allowed: compute, network, "
 		     "extended, ovf, ovf_file, password, customData) (in body.json)");
 	expect_error("{\"scheduled_events\":{\"Events\":[{}]}}",
 		     "scheduled_events.Events[0]: expected an object with a string EventId");
@@ -188,8 +192,9 @@ static void test_bad_scenarios(void **unused)
 		     "imds: key 'metadata/instance' must be a path starting with '/'");
 	expect_error("{\"imds\":{\"/m\":[]}}", "imds./m: expected a non-empty array");
 	expect_error("{\"imds\":{\"/m\":{}}}", "imds./m: expected a non-empty array");
-	expect_error("{\"wireserver\":{\"/machine?comp=health\":[{}],\"/machine/?comp=health\":[{}]}}",
-		     "wireserver: key '/machine/?comp=health' names the same endpoint");
+	expect_error(
+	    "{\"wireserver\":{\"/machine?comp=health\":[{}],\"/machine/?comp=health\":[{}]}}",
+	    "wireserver: key '/machine/?comp=health' names the same endpoint");
 	expect_error("{\"imds\":{\"/m\":[{},{\"status\":\"200\"}]}}",
 		     "imds./m[1].status: expected a non-negative integer");
 	expect_error("{\"imds\":{\"/m\":[{\"status\":99}]}}",
@@ -212,7 +217,8 @@ static void test_bad_scenarios(void **unused)
 		     "imds./m[0].body_b64: not valid base64");
 	expect_error("{\"imds\":{\"/m\":[{\"fault\":\"explode\"}]}}",
 		     "imds./m[0].fault: expected one of none, slow_headers");
-	expect_error("{\"imds\":{\"/m\":[{\"fault_arg\":-3}]}}", "imds./m[0].fault_arg: -3 is out of range");
+	expect_error("{\"imds\":{\"/m\":[{\"fault_arg\":-3}]}}",
+		     "imds./m[0].fault_arg: -3 is out of range");
 	expect_error("{\"imds\":{\"/m\":[{\"delay_ms\":1e3}]}}",
 		     "imds./m[0].delay_ms: expected a non-negative integer");
 	expect_error("{\"imds\":{\"/m\":[{\"body_file\":\"nope.json\"}]}}",
@@ -221,9 +227,11 @@ static void test_bad_scenarios(void **unused)
 		     "imds./m[0].body_file: '/etc/hostname' is absolute");
 	expect_error("{\"imds\":{\"/m\":[{\"body_file\":\"../test-emu-scenario-outside.txt\"}]}}",
 		     "escapes the scenario directory");
-	expect_error("{\"imds\":{\"/m\":[{\"body_file\":\"sub/../../test-emu-scenario-outside.txt\"}]}}",
+	expect_error(
+	    "{\"imds\":{\"/m\":[{\"body_file\":\"sub/../../test-emu-scenario-outside.txt\"}]}}",
+	    "escapes the scenario directory");
+	expect_error("{\"imds\":{\"/m\":[{\"body_file\":\"link\"}]}}",
 		     "escapes the scenario directory");
-	expect_error("{\"imds\":{\"/m\":[{\"body_file\":\"link\"}]}}", "escapes the scenario directory");
 	expect_error("{\"imds\":{\"/m\":[{\"body_file\":\"\"}]}}", "empty file name");
 	/* Not valid UTF-8 */
 	expect_error("{\"name\":\"\xff\"}", "scenario: invalid JSON");
@@ -232,8 +240,9 @@ static void test_bad_scenarios(void **unused)
 static void test_load_file(void **unused)
 {
 	const char *src = getenv("LAZULI_SRCDIR");
-	const char *files[] = { "imds-two-500-then-ok.json", "json-health-unsupported-fallback-xml.json",
-				"imds-429-retry-after.json" };
+	const char *files[] = {"imds-two-500-then-ok.json",
+			       "json-health-unsupported-fallback-xml.json",
+			       "imds-429-retry-after.json"};
 	char path[512], err[1024];
 
 	if (!src)
@@ -269,11 +278,9 @@ static void test_fault_names(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_all_keys),
-		cmocka_unit_test(test_bad_scenarios),
-		cmocka_unit_test(test_load_file),
-		cmocka_unit_test(test_fault_names),
+	    cmocka_unit_test(test_defaults),	  cmocka_unit_test(test_all_keys),
+	    cmocka_unit_test(test_bad_scenarios), cmocka_unit_test(test_load_file),
+	    cmocka_unit_test(test_fault_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

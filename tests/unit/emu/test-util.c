@@ -31,14 +31,14 @@ static void test_query_parse(void **unused)
 static void test_queue_keys(void **unused)
 {
 	const char *cases[][2] = {
-		{ "/machine/?comp=goalstate", "/machine?comp=goalstate" },
-		{ "/machine?comp=goalstate", "/machine?comp=goalstate" },
-		{ "/machine//?x=1&comp=health", "/machine?comp=health" },
-		{ "/?comp=versions", "/?comp=versions" },
-		{ "/metadata/instance?api-version=2021-01-01", "/metadata/instance" },
-		{ "/metadata/instance/", "/metadata/instance" },
-		{ "/provisioning/health", "/provisioning/health" },
-		{ "/", "/" },
+	    {"/machine/?comp=goalstate", "/machine?comp=goalstate"},
+	    {"/machine?comp=goalstate", "/machine?comp=goalstate"},
+	    {"/machine//?x=1&comp=health", "/machine?comp=health"},
+	    {"/?comp=versions", "/?comp=versions"},
+	    {"/metadata/instance?api-version=2021-01-01", "/metadata/instance"},
+	    {"/metadata/instance/", "/metadata/instance"},
+	    {"/provisioning/health", "/provisioning/health"},
+	    {"/", "/"},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		_cleanup_free_ char *k = emu_queue_key_from_string(cases[i][0]);
@@ -80,11 +80,9 @@ static void test_api_versions(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_query_parse),
-		cmocka_unit_test(test_queue_keys),
-		cmocka_unit_test(test_escape_and_base64url),
-		cmocka_unit_test(test_loopback),
-		cmocka_unit_test(test_api_versions),
+	    cmocka_unit_test(test_query_parse),		 cmocka_unit_test(test_queue_keys),
+	    cmocka_unit_test(test_escape_and_base64url), cmocka_unit_test(test_loopback),
+	    cmocka_unit_test(test_api_versions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

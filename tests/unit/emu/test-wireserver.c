@@ -4,10 +4,10 @@
 
 #define T0 (500 * USEC_PER_SEC)
 
-static const char *const XML_HDRS[] = { "x-ms-version: 2012-11-30", "x-ms-agent-name: test",
-					"Content-Type: text/xml;charset=utf-8", NULL };
-static const char *const JSON_HDRS[] = { "x-ms-guest-agent-name: test/1",
-					 "Content-Type: application/json", NULL };
+static const char *const XML_HDRS[] = {"x-ms-version: 2012-11-30", "x-ms-agent-name: test",
+				       "Content-Type: text/xml;charset=utf-8", NULL};
+static const char *const JSON_HDRS[] = {"x-ms-guest-agent-name: test/1",
+					"Content-Type: application/json", NULL};
 
 static char *health_xml(const EmuState *st, const char *inc, const char *health)
 {
@@ -41,9 +41,10 @@ static void test_versions_and_goalstate(void **unused)
 {
 	EmuState st;
 	EmuResponse r;
-	static const char *const v[] = { "x-ms-version: 2012-11-30", NULL };
+	static const char *const v[] = {"x-ms-version: 2012-11-30", NULL};
 
-	test_state_with(&st, "{\"incarnation\":\"7\",\"container_id\":\"c<&>\",\"instance_id\":\"i-9\"}");
+	test_state_with(
+	    &st, "{\"incarnation\":\"7\",\"container_id\":\"c<&>\",\"instance_id\":\"i-9\"}");
 
 	test_handle(&st, EMU_PORT_WIRESERVER, "GET", "/?comp=versions", NULL, NULL, T0, &r);
 	assert_int_equal(r.status, 200);
@@ -53,7 +54,7 @@ static void test_versions_and_goalstate(void **unused)
 	emu_response_done(&r);
 
 	/* Both spellings of the goal-state path; ids from the scenario, escaped. */
-	const char *paths[] = { "/machine/?comp=goalstate", "/machine?comp=goalstate" };
+	const char *paths[] = {"/machine/?comp=goalstate", "/machine?comp=goalstate"};
 	for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
 		test_handle(&st, EMU_PORT_WIRESERVER, "GET", paths[i], v, NULL, T0, &r);
 		assert_int_equal(r.status, 200);
@@ -64,7 +65,8 @@ static void test_versions_and_goalstate(void **unused)
 	}
 
 	/* strict_headers: no x-ms-version -> 400 with an empty body. */
-	test_handle(&st, EMU_PORT_WIRESERVER, "GET", "/machine/?comp=goalstate", NULL, NULL, T0, &r);
+	test_handle(&st, EMU_PORT_WIRESERVER, "GET", "/machine/?comp=goalstate", NULL, NULL, T0,
+		    &r);
 	assert_int_equal(r.status, 400);
 	assert_int_equal(r.body_len, 0);
 	emu_response_done(&r);
@@ -78,7 +80,8 @@ static void test_versions_and_goalstate(void **unused)
 	emu_state_done(&st);
 
 	test_state_with(&st, "{\"strict_headers\":false}");
-	test_handle(&st, EMU_PORT_WIRESERVER, "GET", "/machine/?comp=goalstate", NULL, NULL, T0, &r);
+	test_handle(&st, EMU_PORT_WIRESERVER, "GET", "/machine/?comp=goalstate", NULL, NULL, T0,
+		    &r);
 	assert_int_equal(r.status, 200);
 	emu_response_done(&r);
 	emu_state_done(&st);
@@ -93,11 +96,13 @@ static void test_xml_health(void **unused)
 	_cleanup_free_ char *ready = health_xml(&st, NULL, "<State>Ready</State>");
 
 	/* Both path spellings; success is 200 with an empty body, and it is recorded. */
-	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, ready, T0, &r);
+	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, ready, T0,
+		    &r);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(r.body_len, 0);
 	emu_response_done(&r);
-	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine/?comp=health", XML_HDRS, ready, T0, &r);
+	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine/?comp=health", XML_HDRS, ready, T0,
+		    &r);
 	assert_int_equal(r.status, 200);
 	emu_response_done(&r);
 	json_object *rep = report(&st, 0);
@@ -113,7 +118,8 @@ static void test_xml_health(void **unused)
 
 	/* Stale incarnation: 400 InvalidContainerConfiguration (stale_goalstate off). */
 	_cleanup_free_ char *stale = health_xml(&st, "0", "<State>Ready</State>");
-	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, stale, T0, &r);
+	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, stale, T0,
+		    &r);
 	assert_int_equal(r.status, 400);
 	assert_string_equal(r.body, "InvalidContainerConfiguration");
 	emu_response_done(&r);
@@ -121,8 +127,8 @@ static void test_xml_health(void **unused)
 	assert_string_equal(field(report(&st, 2), "incarnation"), "0");
 
 	/* Malformed XML: 400 naming the problem, still recorded. */
-	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, "<Health>", T0,
-		    &r);
+	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, "<Health>",
+		    T0, &r);
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(r.body, "XML not well-formed"));
 	emu_response_done(&r);
@@ -130,20 +136,22 @@ static void test_xml_health(void **unused)
 
 	/* Wrong State after matching ids. */
 	_cleanup_free_ char *bad = health_xml(&st, NULL, "<State>Fine</State>");
-	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, bad, T0, &r);
+	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, bad, T0,
+		    &r);
 	assert_int_equal(r.status, 400);
 	assert_string_equal(r.body, "State must be Ready or NotReady, not 'Fine'");
 	emu_response_done(&r);
 
 	/* Strict headers. */
-	static const char *const no_version[] = { "Content-Type: text/xml", NULL };
-	static const char *const no_ctype[] = { "x-ms-version: 2012-11-30", NULL };
+	static const char *const no_version[] = {"Content-Type: text/xml", NULL};
+	static const char *const no_ctype[] = {"x-ms-version: 2012-11-30", NULL};
 	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", no_version, ready, T0,
 		    &r);
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(r.body, "x-ms-version"));
 	emu_response_done(&r);
-	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", no_ctype, ready, T0, &r);
+	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", no_ctype, ready, T0,
+		    &r);
 	assert_int_equal(r.status, 400);
 	assert_string_equal(r.body, "Content-Type must be text/xml");
 	emu_response_done(&r);
@@ -153,7 +161,8 @@ static void test_xml_health(void **unused)
 	/* stale_goalstate: a mismatch is 410 instead. */
 	test_state_with(&st, "{\"stale_goalstate\":true,\"incarnation\":\"5\"}");
 	_cleanup_free_ char *old = health_xml(&st, "4", "<State>Ready</State>");
-	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, old, T0, &r);
+	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, old, T0,
+		    &r);
 	assert_int_equal(r.status, 410);
 	emu_response_done(&r);
 	emu_state_done(&st);
@@ -193,9 +202,9 @@ static void test_json_health(void **unused)
 	assert_string_equal(field(report(&st, 1), "state"), "Ready");
 
 	/* Invalid bodies and headers. */
-	static const char *const no_agent[] = { "Content-Type: application/json", NULL };
-	static const char *const xml_type[] = { "x-ms-guest-agent-name: a",
-						"Content-Type: text/xml", NULL };
+	static const char *const no_agent[] = {"Content-Type: application/json", NULL};
+	static const char *const xml_type[] = {"x-ms-guest-agent-name: a", "Content-Type: text/xml",
+					       NULL};
 	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/provisioning/health", no_agent,
 		    "{\"state\":\"Ready\"}", T0, &r);
 	assert_int_equal(r.status, 400);
@@ -213,7 +222,8 @@ static void test_json_health(void **unused)
 	emu_response_done(&r);
 	assert_string_equal(field(report(&st, 5), "error"), "NotReady requires details");
 	assert_string_equal(field(report(&st, 5), "status_returned"), "400");
-	test_handle(&st, EMU_PORT_WIRESERVER, "GET", "/provisioning/health", JSON_HDRS, NULL, T0, &r);
+	test_handle(&st, EMU_PORT_WIRESERVER, "GET", "/provisioning/health", JSON_HDRS, NULL, T0,
+		    &r);
 	assert_int_equal(r.status, 405);
 	emu_response_done(&r);
 	emu_state_done(&st);
@@ -241,14 +251,14 @@ static void test_queues(void **unused)
 {
 	EmuState st;
 	EmuResponse r;
-	static const char *const v[] = { "x-ms-version: 2012-11-30", NULL };
+	static const char *const v[] = {"x-ms-version: 2012-11-30", NULL};
 
-	test_state_with(&st,
-			"{\"incarnation\":\"3\",\"wireserver\":{"
-			"\"/machine?comp=health\":[{\"status\":503,\"headers\":{\"Retry-After\":\"2\"}},"
-			"{\"default\":true}],"
-			"\"/machine/?comp=goalstate\":[{\"body\":\"<G>{incarnation}|{container_id}|"
-			"{instance_id}|{wireserver}|{other}</G>\"}]}}");
+	test_state_with(
+	    &st, "{\"incarnation\":\"3\",\"wireserver\":{"
+		 "\"/machine?comp=health\":[{\"status\":503,\"headers\":{\"Retry-After\":\"2\"}},"
+		 "{\"default\":true}],"
+		 "\"/machine/?comp=goalstate\":[{\"body\":\"<G>{incarnation}|{container_id}|"
+		 "{instance_id}|{wireserver}|{other}</G>\"}]}}");
 	_cleanup_free_ char *ready = health_xml(&st, NULL, "<State>Ready</State>");
 
 	/* Scripted 503 is served and the report recorded with it; then the built-in check. */
@@ -257,7 +267,8 @@ static void test_queues(void **unused)
 	assert_int_equal(r.status, 503);
 	assert_string_equal(emu_response_get_header(&r, "Retry-After"), "2");
 	emu_response_done(&r);
-	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, ready, T0, &r);
+	test_handle(&st, EMU_PORT_WIRESERVER, "POST", "/machine?comp=health", XML_HDRS, ready, T0,
+		    &r);
 	assert_int_equal(r.status, 200);
 	emu_response_done(&r);
 	assert_string_equal(field(report(&st, 0), "status_returned"), "503");
@@ -278,10 +289,10 @@ static void test_queues(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_versions_and_goalstate),
-		cmocka_unit_test(test_xml_health),
-		cmocka_unit_test(test_json_health),
-		cmocka_unit_test(test_queues),
+	    cmocka_unit_test(test_versions_and_goalstate),
+	    cmocka_unit_test(test_xml_health),
+	    cmocka_unit_test(test_json_health),
+	    cmocka_unit_test(test_queues),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

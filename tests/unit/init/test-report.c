@@ -25,11 +25,11 @@
 #include "strutil.h"
 #include "xml-util.h"
 
-#define FAILURE_RE                                                                          \
-	"^result=error\\|reason=[^|]+\\|agent=[^|]+(\\|[^|=]+=[^|]*)*\\|vm_id=[0-9a-f-]{36}"  \
+#define FAILURE_RE                                                                                 \
+	"^result=error\\|reason=[^|]+\\|agent=[^|]+(\\|[^|=]+=[^|]*)*\\|vm_id=[0-9a-f-]{36}"       \
 	"\\|timestamp=[^|]+\\|documentation_url=https://aka.ms/linuxprovisioningerror$"
-#define SUCCESS_RE                                                                          \
-	"^result=success\\|agent=Lazuli-Init/[^|]+\\|pps_type=[^|]+\\|vm_id=[0-9a-f-]{36}"    \
+#define SUCCESS_RE                                                                                 \
+	"^result=success\\|agent=Lazuli-Init/[^|]+\\|pps_type=[^|]+\\|vm_id=[0-9a-f-]{36}"         \
 	"\\|timestamp=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$"
 
 static const char vm_id[] = "3f2b5c1e-8d4a-4b6f-9e0a-1c2d3e4f5a6b";
@@ -37,9 +37,9 @@ static const char vm_id[] = "3f2b5c1e-8d4a-4b6f-9e0a-1c2d3e4f5a6b";
 static ReportContext ctx(void)
 {
 	return (ReportContext){
-		.wireserver_url = "http://127.0.0.1:1",
-		.agent_name = "lazuli-init/" LAZULI_VERSION,
-		.vm_id = vm_id,
+	    .wireserver_url = "http://127.0.0.1:1",
+	    .agent_name = "lazuli-init/" LAZULI_VERSION,
+	    .vm_id = vm_id,
 	};
 }
 
@@ -104,14 +104,15 @@ static void test_success_description(void **state)
 static void test_failure_description_plain(void **state)
 {
 	ReportContext c = ctx();
-	const char *kv[] = { "step", "ssh-keys", "error", "no public key", NULL };
+	const char *kv[] = {"step", "ssh-keys", "error", "no public key", NULL};
 
 	(void)state;
 	_cleanup_free_ char *d = report_failure_description(&c, "provisioning failed", kv);
 	assert_well_formed(d);
 	assert_matches(FAILURE_RE, d);
-	assert_true(startswith(d, "result=error|reason=provisioning failed|agent=Lazuli-Init/" LAZULI_VERSION
-				  "|step=ssh-keys|error=no public key|pps_type=None|vm_id="));
+	assert_true(startswith(
+	    d, "result=error|reason=provisioning failed|agent=Lazuli-Init/" LAZULI_VERSION
+	       "|step=ssh-keys|error=no public key|pps_type=None|vm_id="));
 	assert_true(endswith(d, "|documentation_url=https://aka.ms/linuxprovisioningerror"));
 
 	_cleanup_free_ char *d2 = report_failure_description(&c, NULL, NULL);
@@ -135,15 +136,11 @@ static void test_failure_description_hostile(void **state)
 	memset(big, 'v', 5000);
 	big[5000] = '\0';
 	const char *kv[] = {
-		"a|b=c\n",  "x|y\r\nz=w",
-		"",         "empty key",
-		"bad",      "in\xff\xfevalid\xc3",
-		"big",      big,
-		"after",    "never seen",
-		NULL,
+	    "a|b=c\n", "x|y\r\nz=w", "",      "empty key",  "bad", "in\xff\xfevalid\xc3",
+	    "big",     big,	     "after", "never seen", NULL,
 	};
 	_cleanup_free_ char *d =
-		report_failure_description(&c, "reason|with=pipes\nand\tnewlines", kv);
+	    report_failure_description(&c, "reason|with=pipes\nand\tnewlines", kv);
 	free(big);
 	assert_well_formed(d);
 	assert_matches(FAILURE_RE, d);
@@ -178,7 +175,7 @@ static void test_failure_description_multibyte_cut(void **state)
 	for (size_t pad = 0; pad < 4; pad++) {
 		char key[8] = "kkkk";
 		key[pad + 1] = '\0';
-		const char *kv[] = { key, v, NULL };
+		const char *kv[] = {key, v, NULL};
 		_cleanup_free_ char *d = report_failure_description(&c, "r", kv);
 		assert_well_formed(d);
 		assert_matches(FAILURE_RE, d);
@@ -187,7 +184,7 @@ static void test_failure_description_multibyte_cut(void **state)
 	}
 
 	/* Odd list: trailing key without value. */
-	const char *odd[] = { "lonely", NULL };
+	const char *odd[] = {"lonely", NULL};
 	_cleanup_free_ char *d2 = report_failure_description(&c, "r", odd);
 	assert_matches(FAILURE_RE, d2);
 	assert_non_null(strstr(d2, "|lonely=|"));
@@ -202,23 +199,23 @@ static void test_failure_description_multibyte_cut(void **state)
 }
 
 static const char goalstate_xml[] =
-	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-	"<GoalState xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-	"xsi:noNamespaceSchemaLocation=\"goalstate10.xsd\">\n"
-	"  <Version>2012-11-30</Version>\n"
-	"  <Incarnation>%s</Incarnation>\n"
-	"  <Machine><ExpectedState>Started</ExpectedState></Machine>\n"
-	"  <Container>\n"
-	"    %s\n"
-	"    <RoleInstanceList>\n"
-	"      %s\n"
-	"    </RoleInstanceList>\n"
-	"  </Container>\n"
-	"</GoalState>\n";
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+    "<GoalState xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+    "xsi:noNamespaceSchemaLocation=\"goalstate10.xsd\">\n"
+    "  <Version>2012-11-30</Version>\n"
+    "  <Incarnation>%s</Incarnation>\n"
+    "  <Machine><ExpectedState>Started</ExpectedState></Machine>\n"
+    "  <Container>\n"
+    "    %s\n"
+    "    <RoleInstanceList>\n"
+    "      %s\n"
+    "    </RoleInstanceList>\n"
+    "  </Container>\n"
+    "</GoalState>\n";
 
 #define GOOD_CID "<ContainerId>c6d5526c-5ac2-4200-b6e2-56f2b70c5ab2</ContainerId>"
-#define GOOD_RI                                                                             \
-	"<RoleInstance><InstanceId>b61f93d0-e1ed-40b2-b067-22c243233448.MachineRole_IN_0"    \
+#define GOOD_RI                                                                                    \
+	"<RoleInstance><InstanceId>b61f93d0-e1ed-40b2-b067-22c243233448.MachineRole_IN_0"          \
 	"</InstanceId><State>Started</State></RoleInstance>"
 
 static int parse_gs(const char *inc, const char *cid, const char *ri, GoalState *g, char *err,
@@ -231,15 +228,14 @@ static int parse_gs(const char *inc, const char *cid, const char *ri, GoalState 
 
 static void test_goalstate_good(void **state)
 {
-	GoalState g = { 0 };
+	GoalState g = {0};
 	char err[256];
 
 	(void)state;
 	assert_int_equal(parse_gs(" 7 ", GOOD_CID, GOOD_RI, &g, err, sizeof(err)), 0);
 	assert_string_equal(g.incarnation, "7");
 	assert_string_equal(g.container_id, "c6d5526c-5ac2-4200-b6e2-56f2b70c5ab2");
-	assert_string_equal(g.instance_id,
-			    "b61f93d0-e1ed-40b2-b067-22c243233448.MachineRole_IN_0");
+	assert_string_equal(g.instance_id, "b61f93d0-e1ed-40b2-b067-22c243233448.MachineRole_IN_0");
 	goalstate_done(&g);
 	assert_null(g.incarnation);
 
@@ -258,7 +254,7 @@ static void test_goalstate_good(void **state)
 
 static void assert_gs_error(const char *inc, const char *cid, const char *ri, const char *what)
 {
-	GoalState g = { 0 };
+	GoalState g = {0};
 	char err[256];
 
 	assert_int_equal(parse_gs(inc, cid, ri, &g, err, sizeof(err)), -EBADMSG);
@@ -271,12 +267,13 @@ static void assert_gs_error(const char *inc, const char *cid, const char *ri, co
 
 static void test_goalstate_missing_fields(void **state)
 {
-	GoalState g = { 0 };
+	GoalState g = {0};
 	char err[256];
 
 	(void)state;
 	assert_gs_error("1", "", GOOD_RI, "goal state has no Container/ContainerId");
-	assert_gs_error("1", GOOD_CID, "", "goal state has no Container/RoleInstanceList/RoleInstance/InstanceId");
+	assert_gs_error("1", GOOD_CID, "",
+			"goal state has no Container/RoleInstanceList/RoleInstance/InstanceId");
 	assert_gs_error("1", GOOD_CID, "<RoleInstance><State>x</State></RoleInstance>",
 			"has no Container/RoleInstanceList/RoleInstance/InstanceId");
 	assert_gs_error("", GOOD_CID, GOOD_RI, "goal state Incarnation is empty");
@@ -291,14 +288,13 @@ static void test_goalstate_missing_fields(void **state)
 	assert_int_equal(goalstate_parse(noinc, strlen(noinc), &g, err, sizeof(err)), -EBADMSG);
 	assert_string_equal(err, "goal state has no Incarnation");
 	const char *nocont = "<GoalState><Incarnation>1</Incarnation></GoalState>";
-	assert_int_equal(goalstate_parse(nocont, strlen(nocont), &g, err, sizeof(err)),
-			 -EBADMSG);
+	assert_int_equal(goalstate_parse(nocont, strlen(nocont), &g, err, sizeof(err)), -EBADMSG);
 	assert_string_equal(err, "goal state has no Container/ContainerId");
 }
 
 static void test_goalstate_malformed(void **state)
 {
-	GoalState g = { 0 };
+	GoalState g = {0};
 	char err[256];
 
 	(void)state;
@@ -337,18 +333,19 @@ static char *xml_field(xmlDocPtr doc, const char *const *path)
 
 static void test_health_xml(void **state)
 {
-	GoalState g = { .incarnation = (char *)"3", .container_id = (char *)"c<&>",
-			.instance_id = (char *)"i\"'" };
-	static const char *const p_inc[] = { "GoalStateIncarnation", NULL };
-	static const char *const p_cid[] = { "Container", "ContainerId", NULL };
-	static const char *const p_iid[] = { "Container", "RoleInstanceList", "Role",
-					     "InstanceId", NULL };
-	static const char *const p_state[] = { "Container", "RoleInstanceList", "Role",
-					       "Health", "State", NULL };
-	static const char *const p_sub[] = { "Container", "RoleInstanceList", "Role",
-					     "Health", "Details", "SubStatus", NULL };
-	static const char *const p_desc[] = { "Container", "RoleInstanceList", "Role",
-					      "Health", "Details", "Description", NULL };
+	GoalState g = {.incarnation = (char *)"3",
+		       .container_id = (char *)"c<&>",
+		       .instance_id = (char *)"i\"'"};
+	static const char *const p_inc[] = {"GoalStateIncarnation", NULL};
+	static const char *const p_cid[] = {"Container", "ContainerId", NULL};
+	static const char *const p_iid[] = {"Container", "RoleInstanceList", "Role", "InstanceId",
+					    NULL};
+	static const char *const p_state[] = {
+	    "Container", "RoleInstanceList", "Role", "Health", "State", NULL};
+	static const char *const p_sub[] = {"Container", "RoleInstanceList", "Role", "Health",
+					    "Details",	 "SubStatus",	     NULL};
+	static const char *const p_desc[] = {"Container", "RoleInstanceList", "Role", "Health",
+					     "Details",	  "Description",      NULL};
 	char err[256];
 
 	(void)state;
@@ -380,16 +377,16 @@ static void test_health_xml(void **state)
 	assert_string_equal(dd, "result=error|reason=<script>&amp;</Description><x>|k=v  ");
 
 	assert_null(health_xml_build(NULL, true, NULL));
-	GoalState half = { .incarnation = (char *)"1" };
+	GoalState half = {.incarnation = (char *)"1"};
 	assert_null(health_xml_build(&half, true, NULL));
 }
 
 static void test_health_xml_trim(void **state)
 {
-	GoalState g = { .incarnation = (char *)"1", .container_id = (char *)"c",
-			.instance_id = (char *)"i" };
-	static const char *const p_desc[] = { "Container", "RoleInstanceList", "Role",
-					      "Health", "Details", "Description", NULL };
+	GoalState g = {
+	    .incarnation = (char *)"1", .container_id = (char *)"c", .instance_id = (char *)"i"};
+	static const char *const p_desc[] = {"Container", "RoleInstanceList", "Role", "Health",
+					     "Details",	  "Description",      NULL};
 	char err[256];
 	/* 1 + 3-byte characters: the 3686 cut falls inside one. */
 	char *big = malloc(6000);
@@ -461,13 +458,13 @@ static void e2e_start(E2E *e, const char *scenario)
 	if (r < 0)
 		fail_msg("lazuli-emu did not start: %s", strerror(-r));
 	e->ctx = (ReportContext){
-		.wireserver_url = e->h.wireserver,
-		.agent_name = "lazuli-init/" LAZULI_VERSION,
-		.kvp_path = e->pool,
-		.vm_id = vm_id,
-		.request_timeout = 10 * USEC_PER_SEC,
-		.budget = 60 * USEC_PER_SEC,
-		.policy_template = { .sleep = record_sleep, .userdata = &e->sleeps },
+	    .wireserver_url = e->h.wireserver,
+	    .agent_name = "lazuli-init/" LAZULI_VERSION,
+	    .kvp_path = e->pool,
+	    .vm_id = vm_id,
+	    .request_timeout = 10 * USEC_PER_SEC,
+	    .budget = 60 * USEC_PER_SEC,
+	    .policy_template = {.sleep = record_sleep, .userdata = &e->sleeps},
 	};
 }
 
@@ -496,13 +493,13 @@ static json_object *emu_json(E2E *e, const char *path)
 /* The wireserver requests, as "METHOD path?query" lines, for exact comparison. */
 static char *request_lines(json_object *reqs)
 {
-	StrBuf b = { 0 };
+	StrBuf b = {0};
 	for (size_t i = 0; i < json_object_array_length(reqs); i++) {
 		json_object *q = json_object_array_get_idx(reqs, i);
 		const char *query = json_get_string(q, "query");
 		assert_int_equal(strbuf_printf(&b, "%s %s%s%s\n", json_get_string(q, "method"),
-					       json_get_string(q, "path"), isempty(query) ? "" : "?",
-					       strempty(query)),
+					       json_get_string(q, "path"),
+					       isempty(query) ? "" : "?", strempty(query)),
 				 0);
 	}
 	return strbuf_steal(&b);
@@ -554,7 +551,7 @@ static char *kvp_report(const char *pool)
 static char *failure_desc(void)
 {
 	ReportContext c = ctx();
-	const char *kv[] = { "step", "ssh-keys", "error", "no key <&> \"quoted\"", NULL };
+	const char *kv[] = {"step", "ssh-keys", "error", "no key <&> \"quoted\"", NULL};
 	char *d = report_failure_description(&c, "provisioning failed", kv);
 	assert_non_null(d);
 	return d;
@@ -626,7 +623,8 @@ static void test_send_503_retry_after_then_201(void **state)
 
 	(void)state;
 	e2e_start(&e, "{\"wireserver\":{\"/provisioning/health\":["
-		      "{\"status\":503,\"headers\":{\"Retry-After\":\"7\"},\"body\":\"GoalState is not ready\"},"
+		      "{\"status\":503,\"headers\":{\"Retry-After\":\"7\"},\"body\":\"GoalState is "
+		      "not ready\"},"
 		      "{\"status\":201}]}}");
 	assert_int_equal(report_send(&e.ctx, false, desc, e.err, sizeof(e.err)), 0);
 	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
@@ -642,20 +640,19 @@ static void test_send_503_retry_after_then_201(void **state)
 	e2e_stop(&e);
 }
 
-static void check_xml_report(E2E *e, json_object *req, const char *state_name,
-			     const char *desc)
+static void check_xml_report(E2E *e, json_object *req, const char *state_name, const char *desc)
 {
 	_cleanup_free_ char *body = req_body(req);
 	_cleanup_xmldoc_ xmlDocPtr doc = NULL;
 	char err[256];
-	static const char *const p_inc[] = { "GoalStateIncarnation", NULL };
-	static const char *const p_cid[] = { "Container", "ContainerId", NULL };
-	static const char *const p_iid[] = { "Container", "RoleInstanceList", "Role",
-					     "InstanceId", NULL };
-	static const char *const p_state[] = { "Container", "RoleInstanceList", "Role",
-					       "Health", "State", NULL };
-	static const char *const p_desc[] = { "Container", "RoleInstanceList", "Role",
-					      "Health", "Details", "Description", NULL };
+	static const char *const p_inc[] = {"GoalStateIncarnation", NULL};
+	static const char *const p_cid[] = {"Container", "ContainerId", NULL};
+	static const char *const p_iid[] = {"Container", "RoleInstanceList", "Role", "InstanceId",
+					    NULL};
+	static const char *const p_state[] = {
+	    "Container", "RoleInstanceList", "Role", "Health", "State", NULL};
+	static const char *const p_desc[] = {"Container", "RoleInstanceList", "Role", "Health",
+					     "Details",	  "Description",      NULL};
 
 	(void)e;
 	assert_string_equal(req_header(req, "Content-Type"), "text/xml;charset=utf-8");
@@ -677,8 +674,8 @@ static void check_xml_report(E2E *e, json_object *req, const char *state_name,
 		assert_null(d);
 }
 
-#define GS_IDS                                                                              \
-	"\"incarnation\":\"5\",\"container_id\":\"11111111-2222-3333-4444-555555555555\","   \
+#define GS_IDS                                                                                     \
+	"\"incarnation\":\"5\",\"container_id\":\"11111111-2222-3333-4444-555555555555\","         \
 	"\"instance_id\":\"role.MachineRole_IN_0\""
 
 static void test_send_404_falls_back_to_xml(void **state)
@@ -704,7 +701,8 @@ static void test_send_404_falls_back_to_xml(void **state)
 
 	/* The emulator's own validation accepted it with the same description. */
 	_cleanup_json_ json_object *reports = emu_json(&e, "/_emu/reports");
-	json_object *last = json_object_array_get_idx(reports, json_object_array_length(reports) - 1);
+	json_object *last =
+	    json_object_array_get_idx(reports, json_object_array_length(reports) - 1);
 	assert_string_equal(json_get_string(last, "proto"), "xml");
 	assert_string_equal(json_get_string(last, "substatus"), "ProvisioningFailed");
 	assert_string_equal(json_get_string(last, "description"), desc);
@@ -760,8 +758,9 @@ static void test_send_xml_always_stale_gives_up(void **state)
 	_cleanup_free_ char *desc = failure_desc();
 
 	(void)state;
-	e2e_start(&e, "{\"json_health\":\"not_supported\","
-		      "\"wireserver\":{\"/machine?comp=health\":[{\"status\":410,\"body\":\"Gone\"}]}}");
+	e2e_start(
+	    &e, "{\"json_health\":\"not_supported\","
+		"\"wireserver\":{\"/machine?comp=health\":[{\"status\":410,\"body\":\"Gone\"}]}}");
 	assert_int_equal(report_send(&e.ctx, false, desc, e.err, sizeof(e.err)), -ESTALE);
 	assert_non_null(strstr(e.err, "/machine?comp=health: HTTP 410: \"Gone\""));
 	assert_non_null(strstr(e.err, "still stale after 3 goal state fetches"));
@@ -786,7 +785,8 @@ static void test_send_goal_state_missing_container_id(void **state)
 	e.ctx.policy_template.max_attempts = 2;
 	assert_int_equal(report_send(&e.ctx, false, desc, e.err, sizeof(e.err)), -EBADMSG);
 	assert_non_null(strstr(e.err, "GET "));
-	assert_non_null(strstr(e.err, "/machine/?comp=goalstate: goal state has no Container/ContainerId"));
+	assert_non_null(
+	    strstr(e.err, "/machine/?comp=goalstate: goal state has no Container/ContainerId"));
 	_cleanup_json_ json_object *reqs = emu_json(&e, "/_emu/requests?port=wireserver");
 	_cleanup_free_ char *lines = request_lines(reqs);
 	/* Retried (bounded, with a pause), and no health report built from it. */
@@ -849,7 +849,8 @@ static void test_send_unreachable(void **state)
 	int r = report_send(&e.ctx, false, desc, e.err, sizeof(e.err));
 	assert_int_equal(r, -ECONNREFUSED);
 	assert_non_null(strstr(e.err, "GET http://127.0.0.1:1/machine/?comp=goalstate: "));
-	assert_non_null(strstr(e.err, "before that: POST http://127.0.0.1:1/provisioning/health: "));
+	assert_non_null(
+	    strstr(e.err, "before that: POST http://127.0.0.1:1/provisioning/health: "));
 	/* Still, the host can read the report. */
 	_cleanup_free_ char *kv = kvp_report(e.pool);
 	assert_string_equal(kv, desc);
@@ -894,7 +895,7 @@ static void test_send_bad_context(void **state)
 static void test_send_kvp_written_before_first_post(void **state)
 {
 	char dir[] = "/tmp/test-report-kvp.XXXXXX", pool[128], url[64];
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(sa);
 	_cleanup_free_ char *desc = failure_desc();
 	char err[512];
@@ -955,29 +956,29 @@ static void test_send_kvp_written_before_first_post(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_success_description),
-		cmocka_unit_test(test_failure_description_plain),
-		cmocka_unit_test(test_failure_description_hostile),
-		cmocka_unit_test(test_failure_description_multibyte_cut),
-		cmocka_unit_test(test_goalstate_good),
-		cmocka_unit_test(test_goalstate_missing_fields),
-		cmocka_unit_test(test_goalstate_malformed),
-		cmocka_unit_test(test_health_xml),
-		cmocka_unit_test(test_health_xml_trim),
-		cmocka_unit_test(test_send_bad_context),
-		cmocka_unit_test(test_send_kvp_written_before_first_post),
-		cmocka_unit_test(test_send_json_201),
-		cmocka_unit_test(test_send_ready_json),
-		cmocka_unit_test(test_send_503_retry_after_then_201),
-		cmocka_unit_test(test_send_404_falls_back_to_xml),
-		cmocka_unit_test(test_send_ready_xml),
-		cmocka_unit_test(test_send_xml_410_refetches_goal_state),
-		cmocka_unit_test(test_send_xml_always_stale_gives_up),
-		cmocka_unit_test(test_send_goal_state_missing_container_id),
-		cmocka_unit_test(test_send_json_fatal_status),
-		cmocka_unit_test(test_send_hostile_description_same_everywhere),
-		cmocka_unit_test(test_send_unreachable),
-		cmocka_unit_test(test_send_kvp_failure_does_not_stop_report),
+	    cmocka_unit_test(test_success_description),
+	    cmocka_unit_test(test_failure_description_plain),
+	    cmocka_unit_test(test_failure_description_hostile),
+	    cmocka_unit_test(test_failure_description_multibyte_cut),
+	    cmocka_unit_test(test_goalstate_good),
+	    cmocka_unit_test(test_goalstate_missing_fields),
+	    cmocka_unit_test(test_goalstate_malformed),
+	    cmocka_unit_test(test_health_xml),
+	    cmocka_unit_test(test_health_xml_trim),
+	    cmocka_unit_test(test_send_bad_context),
+	    cmocka_unit_test(test_send_kvp_written_before_first_post),
+	    cmocka_unit_test(test_send_json_201),
+	    cmocka_unit_test(test_send_ready_json),
+	    cmocka_unit_test(test_send_503_retry_after_then_201),
+	    cmocka_unit_test(test_send_404_falls_back_to_xml),
+	    cmocka_unit_test(test_send_ready_xml),
+	    cmocka_unit_test(test_send_xml_410_refetches_goal_state),
+	    cmocka_unit_test(test_send_xml_always_stale_gives_up),
+	    cmocka_unit_test(test_send_goal_state_missing_container_id),
+	    cmocka_unit_test(test_send_json_fatal_status),
+	    cmocka_unit_test(test_send_hostile_description_same_everywhere),
+	    cmocka_unit_test(test_send_unreachable),
+	    cmocka_unit_test(test_send_kvp_failure_does_not_stop_report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

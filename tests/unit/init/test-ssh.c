@@ -426,9 +426,8 @@ static void test_keys_path_none(void **state)
 	_cleanup_free_ char *sshd = fake_sshd(dir, "-G", "authorizedkeysfile none\n");
 	char err[512] = "";
 	char *path = NULL;
-	assert_int_equal(ssh_authorized_keys_path(sshd, "bob", "/home/bob", &path, err,
-						  sizeof(err)),
-			 -ENOTSUP);
+	assert_int_equal(
+	    ssh_authorized_keys_path(sshd, "bob", "/home/bob", &path, err, sizeof(err)), -ENOTSUP);
 	assert_null(path);
 	assert_contains(err, "AuthorizedKeysFile none");
 }

@@ -54,7 +54,7 @@ static void put_dropin(const char *name, const char *content)
 
 static void test_basic_syntax(void **state)
 {
-	Conf c = { 0 };
+	Conf c = {0};
 	char err[256];
 
 	(void)state;
@@ -97,7 +97,7 @@ static void test_basic_syntax(void **state)
 
 static void test_missing_main_is_fine(void **state)
 {
-	Conf c = { 0 };
+	Conf c = {0};
 	char err[256] = "junk";
 
 	(void)state;
@@ -113,7 +113,7 @@ static void test_missing_main_is_fine(void **state)
 
 static void test_dropin_order(void **state)
 {
-	Conf c = { 0 };
+	Conf c = {0};
 	char err[256];
 
 	(void)state;
@@ -158,10 +158,9 @@ static void test_dropin_order(void **state)
 	conf_done(&c);
 }
 
-static void assert_syntax_error_n(const char *content, size_t len, unsigned line,
-				  const char *what)
+static void assert_syntax_error_n(const char *content, size_t len, unsigned line, const char *what)
 {
-	Conf c = { 0 };
+	Conf c = {0};
 	char err[512], expect[256];
 
 	assert_int_equal(write_file_atomic(main_path, content, len, 0644), 0);
@@ -201,7 +200,7 @@ static void test_syntax_errors(void **state)
 
 static void test_syntax_error_in_dropin_names_it(void **state)
 {
-	Conf c = { 0 };
+	Conf c = {0};
 	char err[512];
 
 	(void)state;
@@ -227,7 +226,7 @@ static void test_syntax_error_in_dropin_names_it(void **state)
 
 static void test_limits(void **state)
 {
-	Conf c = { 0 };
+	Conf c = {0};
 	char err[512];
 	size_t n = 2 * 1024 * 1024;
 	char *big = malloc(n + 1);
@@ -267,7 +266,7 @@ static void test_limits(void **state)
 
 static void test_typed_getters(void **state)
 {
-	Conf c = { 0 };
+	Conf c = {0};
 	char err[512];
 	bool b = false;
 	unsigned u = 7;
@@ -316,8 +315,8 @@ static void test_typed_getters(void **state)
 
 static void test_unknown_keys(void **state)
 {
-	static const char *const known[] = { "Imds.Url", "Imds.Budget", "Ssh.Sshd", NULL };
-	Conf c = { 0 };
+	static const char *const known[] = {"Imds.Url", "Imds.Budget", "Ssh.Sshd", NULL};
+	Conf c = {0};
 	char err[512];
 
 	(void)state;
@@ -401,22 +400,21 @@ static void test_timespans(void **state)
 	assert_timespan_bad("99999999999999999999", -ERANGE);
 	assert_timespan_bad("9999999999999h", -ERANGE);
 	assert_timespan_bad("18446744073709551615us 1us", -ERANGE);
-	assert_int_equal(parse_timespan(NULL, &(usec_t){ 0 }), -EINVAL);
+	assert_int_equal(parse_timespan(NULL, &(usec_t){0}), -EINVAL);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_basic_syntax, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_main_is_fine, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dropin_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syntax_error_in_dropin_names_it, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_typed_getters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_keys, setup, teardown),
-		cmocka_unit_test(test_timespans),
+	    cmocka_unit_test_setup_teardown(test_basic_syntax, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_main_is_fine, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dropin_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_syntax_error_in_dropin_names_it, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_typed_getters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_keys, setup, teardown),
+	    cmocka_unit_test(test_timespans),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,18 +49,18 @@ static int get(EmuHarness *h, HttpRetryPolicy *p, HttpResponse *resp, usec_t tim
 {
 	char url[256];
 	snprintf(url, sizeof(url), "%s/metadata/instance?api-version=2023-11-15", h->imds);
-	const char *hdrs[] = { "Metadata: true", NULL };
-	HttpRequest req = { .url = url, .headers = hdrs, .timeout = timeout };
+	const char *hdrs[] = {"Metadata: true", NULL};
+	HttpRequest req = {.url = url, .headers = hdrs, .timeout = timeout};
 	return p ? http_send_retry(&req, p, resp) : http_send(&req, resp);
 }
 
 static void test_retry_500_then_ok(void **state)
 {
 	EmuHarness h;
-	Sleeps s = { 0 };
+	Sleeps s = {0};
 	HttpResponse resp;
 	start(&h, "[{\"status\":500},{\"status\":503},{\"status\":200,\"body\":\"{}\"}]");
-	HttpRetryPolicy p = { .budget = 60 * USEC_PER_SEC, .sleep = record_sleep, .userdata = &s };
+	HttpRetryPolicy p = {.budget = 60 * USEC_PER_SEC, .sleep = record_sleep, .userdata = &s};
 	assert_int_equal(get(&h, &p, &resp, 0), 0);
 	assert_int_equal(resp.status, 200);
 	assert_int_equal(resp.attempts, 3);
@@ -75,7 +75,7 @@ static void test_retry_500_then_ok(void **state)
 static void test_retry_after_seconds_and_date(void **state)
 {
 	EmuHarness h;
-	Sleeps s = { 0 };
+	Sleeps s = {0};
 	HttpResponse resp;
 	char q[512], date[64];
 	time_t t = time(NULL) + 30;
@@ -84,10 +84,11 @@ static void test_retry_after_seconds_and_date(void **state)
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	snprintf(q, sizeof(q),
 		 "[{\"status\":429,\"headers\":{\"Retry-After\":\"7\"}},"
-		 "{\"status\":503,\"headers\":{\"Retry-After\":\"%s\"}},{\"status\":200,\"body\":\"{}\"}]",
+		 "{\"status\":503,\"headers\":{\"Retry-After\":\"%s\"}},{\"status\":200,\"body\":"
+		 "\"{}\"}]",
 		 date);
 	start(&h, q);
-	HttpRetryPolicy p = { .budget = 600 * USEC_PER_SEC, .sleep = record_sleep, .userdata = &s };
+	HttpRetryPolicy p = {.budget = 600 * USEC_PER_SEC, .sleep = record_sleep, .userdata = &s};
 	assert_int_equal(get(&h, &p, &resp, 0), 0);
 	assert_int_equal(resp.status, 200);
 	assert_int_equal(s.n, 2);
@@ -100,10 +101,10 @@ static void test_retry_after_seconds_and_date(void **state)
 static void test_retry_after_beyond_budget_stops(void **state)
 {
 	EmuHarness h;
-	Sleeps s = { 0 };
+	Sleeps s = {0};
 	HttpResponse resp;
 	start(&h, "[{\"status\":429,\"headers\":{\"Retry-After\":\"100\"}},{\"status\":200}]");
-	HttpRetryPolicy p = { .budget = 10 * USEC_PER_SEC, .sleep = record_sleep, .userdata = &s };
+	HttpRetryPolicy p = {.budget = 10 * USEC_PER_SEC, .sleep = record_sleep, .userdata = &s};
 	assert_int_equal(get(&h, &p, &resp, 0), 0);
 	assert_int_equal(resp.status, 429);
 	assert_int_equal(resp.attempts, 1);
@@ -115,10 +116,10 @@ static void test_retry_after_beyond_budget_stops(void **state)
 static void test_400_fails_fast(void **state)
 {
 	EmuHarness h;
-	Sleeps s = { 0 };
+	Sleeps s = {0};
 	HttpResponse resp;
 	start(&h, "[{\"status\":400,\"body\":\"bad\"},{\"status\":200}]");
-	HttpRetryPolicy p = { .budget = 60 * USEC_PER_SEC, .sleep = record_sleep, .userdata = &s };
+	HttpRetryPolicy p = {.budget = 60 * USEC_PER_SEC, .sleep = record_sleep, .userdata = &s};
 	assert_int_equal(get(&h, &p, &resp, 0), 0);
 	assert_int_equal(resp.status, 400);
 	assert_int_equal(resp.attempts, 1);
@@ -133,8 +134,9 @@ static void test_budget_bounds_attempts(void **state)
 	HttpResponse resp;
 	start(&h, "[{\"status\":503}]");
 	/* Real sleeps here: the budget is measured against the clock. */
-	HttpRetryPolicy p = { .budget = 2 * USEC_PER_SEC, .base_delay = 100 * USEC_PER_MSEC,
-			      .max_delay = 400 * USEC_PER_MSEC };
+	HttpRetryPolicy p = {.budget = 2 * USEC_PER_SEC,
+			     .base_delay = 100 * USEC_PER_MSEC,
+			     .max_delay = 400 * USEC_PER_MSEC};
 	usec_t t0 = now_usec(CLOCK_MONOTONIC);
 	assert_int_equal(get(&h, &p, &resp, 0), 0);
 	usec_t took = now_usec(CLOCK_MONOTONIC) - t0;
@@ -151,7 +153,7 @@ static void test_faults_are_transport_errors(void **state)
 {
 	EmuHarness h;
 	HttpResponse resp;
-	Sleeps s = { 0 };
+	Sleeps s = {0};
 
 	start(&h, "[{\"status\":200,\"fault\":\"close_mid_body\",\"body\":\"{\\\"a\\\":1}\"},"
 		  "{\"status\":200,\"fault\":\"hang\"},{\"status\":200,\"fault\":\"garbage\"},"
@@ -171,7 +173,7 @@ static void test_faults_are_transport_errors(void **state)
 	/* With retries, the same faults end in success. */
 	start(&h, "[{\"status\":200,\"fault\":\"close_mid_body\",\"body\":\"{}\"},"
 		  "{\"status\":200,\"fault\":\"hang\"},{\"status\":200,\"body\":\"{}\"}]");
-	HttpRetryPolicy p = { .budget = 60 * USEC_PER_SEC, .sleep = record_sleep, .userdata = &s };
+	HttpRetryPolicy p = {.budget = 60 * USEC_PER_SEC, .sleep = record_sleep, .userdata = &s};
 	assert_int_equal(get(&h, &p, &resp, 500 * USEC_PER_MSEC), 0);
 	assert_int_equal(resp.status, 200);
 	assert_int_equal(resp.attempts, 3);
@@ -190,16 +192,19 @@ static void test_size_cap(void **state)
 	memset(big, 'x', n);
 	big[n] = '\0';
 	char *q = NULL;
-	assert_true(asprintf(&q, "{\"rate_limit_rps\":0,\"imds\":{\"/metadata/instance\":[{\"status\":200,\"body\":\"%s\"}]}}", big) > 0);
+	assert_true(asprintf(&q,
+			     "{\"rate_limit_rps\":0,\"imds\":{\"/metadata/"
+			     "instance\":[{\"status\":200,\"body\":\"%s\"}]}}",
+			     big) > 0);
 	free(big);
 	int r = emu_start(&h, q);
 	free(q);
 	if (r < 0)
 		fail_msg("lazuli-emu did not start: %s", strerror(-r));
 	snprintf(url, sizeof(url), "%s/metadata/instance?api-version=2023-11-15", h.imds);
-	const char *hdrs[] = { "Metadata: true", NULL };
-	HttpRequest req = { .url = url, .headers = hdrs };
-	HttpRetryPolicy p = { .budget = 60 * USEC_PER_SEC };
+	const char *hdrs[] = {"Metadata: true", NULL};
+	HttpRequest req = {.url = url, .headers = hdrs};
+	HttpRetryPolicy p = {.budget = 60 * USEC_PER_SEC};
 	assert_int_equal(http_send_retry(&req, &p, &resp), -EFBIG);
 	assert_int_equal(resp.attempts, 1); /* not transient: not retried */
 	assert_non_null(strstr(resp.error, "larger than"));
@@ -261,7 +266,7 @@ static void test_retry_after_parse(void **state)
 
 static void test_backoff_bounds(void **state)
 {
-	HttpRetryPolicy p = { .base_delay = USEC_PER_SEC, .max_delay = 8 * USEC_PER_SEC };
+	HttpRetryPolicy p = {.base_delay = USEC_PER_SEC, .max_delay = 8 * USEC_PER_SEC};
 	for (int i = 0; i < 200; i++) {
 		assert_in_range(http_backoff_delay(&p, 1), USEC_PER_SEC / 2, USEC_PER_SEC);
 		assert_in_range(http_backoff_delay(&p, 3), 2 * USEC_PER_SEC, 4 * USEC_PER_SEC);
@@ -273,11 +278,12 @@ static void test_imds_client(void **state)
 {
 	EmuHarness h;
 	ImdsClient c;
-	Sleeps s = { 0 };
+	Sleeps s = {0};
 	json_object *o = NULL;
 	char err[512];
 
-	/* Malformed and duplicate-key bodies are retried with back-off, then the document is used. */
+	/* Malformed and duplicate-key bodies are retried with back-off, then the document is used.
+	 */
 	start(&h, "[{\"status\":200,\"body\":\"{\\\"compute\\\": {\"},"
 		  "{\"status\":200,\"body\":\"{\\\"a\\\":1,\\\"a\\\":2}\"},"
 		  "{\"status\":410},"
@@ -305,7 +311,8 @@ static void test_imds_client(void **state)
 		int found_md = 0, found_id = 0, found_ua = 0;
 		json_object_object_foreach(hd, k, v)
 		{
-			if (strcasecmp(k, "metadata") == 0 && streq(json_object_get_string(v), "true"))
+			if (strcasecmp(k, "metadata") == 0 &&
+			    streq(json_object_get_string(v), "true"))
 				found_md = 1;
 			if (strcasecmp(k, "x-ms-client-request-id") == 0)
 				found_id = 1;
@@ -346,17 +353,17 @@ static void test_imds_client(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_retry_after_parse),
-		cmocka_unit_test(test_backoff_bounds),
-		cmocka_unit_test(test_retry_500_then_ok),
-		cmocka_unit_test(test_retry_after_seconds_and_date),
-		cmocka_unit_test(test_retry_after_beyond_budget_stops),
-		cmocka_unit_test(test_400_fails_fast),
-		cmocka_unit_test(test_budget_bounds_attempts),
-		cmocka_unit_test(test_faults_are_transport_errors),
-		cmocka_unit_test(test_size_cap),
-		cmocka_unit_test(test_proxy_bypass),
-		cmocka_unit_test(test_imds_client),
+	    cmocka_unit_test(test_retry_after_parse),
+	    cmocka_unit_test(test_backoff_bounds),
+	    cmocka_unit_test(test_retry_500_then_ok),
+	    cmocka_unit_test(test_retry_after_seconds_and_date),
+	    cmocka_unit_test(test_retry_after_beyond_budget_stops),
+	    cmocka_unit_test(test_400_fails_fast),
+	    cmocka_unit_test(test_budget_bounds_attempts),
+	    cmocka_unit_test(test_faults_are_transport_errors),
+	    cmocka_unit_test(test_size_cap),
+	    cmocka_unit_test(test_proxy_bypass),
+	    cmocka_unit_test(test_imds_client),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,8 +64,9 @@ static void test_strict(void **state)
 static void test_paths(void **state)
 {
 	json_object *o = NULL;
-	const char *s = "{\"compute\":{\"osProfile\":{\"a\":\"true\",\"b\":false,\"c\":42,\"d\":\"x\"},"
-			"\"publicKeys\":[{\"keyData\":\"k0\"},{\"keyData\":\"k1\"}]}}";
+	const char *s =
+	    "{\"compute\":{\"osProfile\":{\"a\":\"true\",\"b\":false,\"c\":42,\"d\":\"x\"},"
+	    "\"publicKeys\":[{\"keyData\":\"k0\"},{\"keyData\":\"k1\"}]}}";
 	assert_int_equal(json_parse_strict(s, strlen(s), &o, NULL, 0), 0);
 	assert_string_equal(json_get_string(o, "compute.publicKeys.1.keyData"), "k1");
 	assert_null(json_get_string(o, "compute.publicKeys.2.keyData"));
@@ -86,8 +87,8 @@ static void test_paths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strict),
-		cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_strict),
+	    cmocka_unit_test(test_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,7 +57,7 @@ static char *repeat(char c, size_t n)
 /* Concatenate the values of all records with this key, in file order. */
 static char *joined(const KvpRecord *r, size_t n, const char *key, size_t *count)
 {
-	StrBuf b = { 0 };
+	StrBuf b = {0};
 	*count = 0;
 	for (size_t i = 0; i < n; i++)
 		if (streq(r[i].key, key)) {
@@ -215,7 +215,7 @@ static void test_invalid_utf8_untouched(void **state)
 
 static void test_stale_truncation(void **state)
 {
-	struct timespec ts[2] = { { 0, 0 }, { 0, 0 } };
+	struct timespec ts[2] = {{0, 0}, {0, 0}};
 	struct stat st;
 
 	(void)state;
@@ -393,9 +393,8 @@ static void test_concurrent_writers_keep_batches_whole(void **state)
 	for (size_t i = 0; i < n; i += 3) {
 		assert_string_equal(r[i].key, r[i + 1].key);
 		assert_string_equal(r[i].key, r[i + 2].key);
-		assert_int_equal(strlen(r[i].value) + strlen(r[i + 1].value) +
-					 strlen(r[i + 2].value),
-				 2999);
+		assert_int_equal(
+		    strlen(r[i].value) + strlen(r[i + 1].value) + strlen(r[i + 2].value), 2999);
 	}
 	kvp_records_free(r, n);
 }
@@ -403,17 +402,17 @@ static void test_concurrent_writers_keep_batches_whole(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_append_read_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chunking_exact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chunking_multibyte_straddle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_utf8_untouched, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_truncation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_non_regular_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_strict, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_writers_keep_batches_whole, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_append_read_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chunking_exact, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chunking_multibyte_straddle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_invalid_utf8_untouched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stale_truncation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_non_regular_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_strict, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_writers_keep_batches_whole, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,21 +56,21 @@ static void test_cache_refresh_and_fallback(void **state)
 	fake_now = time(NULL);
 	token_cache_set_clock(c, clock_fn, NULL);
 
-	assert_int_equal(token_cache_get(c, "https://monitoring.azure.com/", NULL, &t, err,
-					 sizeof(err)), 0);
+	assert_int_equal(
+	    token_cache_get(c, "https://monitoring.azure.com/", NULL, &t, err, sizeof(err)), 0);
 	assert_non_null(t->access_token);
 	assert_true(t->expires_on > fake_now + 3000);
 	assert_int_equal(token_requests(&h), 1);
 
 	/* Cached: no second request. */
-	assert_int_equal(token_cache_get(c, "https://monitoring.azure.com/", NULL, &t2, err,
-					 sizeof(err)), 0);
+	assert_int_equal(
+	    token_cache_get(c, "https://monitoring.azure.com/", NULL, &t2, err, sizeof(err)), 0);
 	assert_ptr_equal(t, t2);
 	assert_int_equal(token_requests(&h), 1);
 
 	/* Another resource and a user-assigned identity are separate entries. */
-	assert_int_equal(token_cache_get(c, "https://management.azure.com/", "abc", &t2, err,
-					 sizeof(err)), 0);
+	assert_int_equal(
+	    token_cache_get(c, "https://management.azure.com/", "abc", &t2, err, sizeof(err)), 0);
 	assert_int_equal(token_requests(&h), 2);
 
 	/* The cache file is private and reloads without a request. */
@@ -80,28 +80,28 @@ static void test_cache_refresh_and_fallback(void **state)
 	TokenCache *c2;
 	assert_int_equal(token_cache_new(&imds, path, &c2), 0);
 	token_cache_set_clock(c2, clock_fn, NULL);
-	assert_int_equal(token_cache_get(c2, "https://monitoring.azure.com/", NULL, &t2, err,
-					 sizeof(err)), 0);
+	assert_int_equal(
+	    token_cache_get(c2, "https://monitoring.azure.com/", NULL, &t2, err, sizeof(err)), 0);
 	assert_string_equal(t2->access_token, t->access_token);
 	assert_int_equal(token_requests(&h), 2);
 	token_cache_free(c2);
 
 	/* Near expiry (less than the margin left): refreshed. */
 	fake_now += 3400;
-	assert_int_equal(token_cache_get(c, "https://monitoring.azure.com/", NULL, &t2, err,
-					 sizeof(err)), 0);
+	assert_int_equal(
+	    token_cache_get(c, "https://monitoring.azure.com/", NULL, &t2, err, sizeof(err)), 0);
 	assert_int_equal(token_requests(&h), 3);
 
 	/* Endpoint gone, token still valid for a while: the cached one is served. */
 	fake_now = t2->expires_on - 60;
 	emu_stop(&h);
-	assert_int_equal(token_cache_get(c, "https://monitoring.azure.com/", NULL, &t, err,
-					 sizeof(err)), 0);
+	assert_int_equal(
+	    token_cache_get(c, "https://monitoring.azure.com/", NULL, &t, err, sizeof(err)), 0);
 	assert_ptr_equal(t, t2);
 	/* Expired and endpoint gone: an error that names the endpoint. */
 	fake_now = t2->expires_on + 1;
-	assert_true(token_cache_get(c, "https://monitoring.azure.com/", NULL, &t, err,
-				    sizeof(err)) < 0);
+	assert_true(
+	    token_cache_get(c, "https://monitoring.azure.com/", NULL, &t, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "/metadata/identity/oauth2/token"));
 	token_cache_free(c);
 	imds_client_done(&imds);
@@ -115,7 +115,8 @@ static void test_identity_disabled_and_corrupt_cache(void **state)
 	const Token *t;
 	char err[512], path[128];
 
-	assert_int_equal(emu_start(&h, "{\"rate_limit_rps\":0,\"identity\":{\"enabled\":false}}"), 0);
+	assert_int_equal(emu_start(&h, "{\"rate_limit_rps\":0,\"identity\":{\"enabled\":false}}"),
+			 0);
 	assert_int_equal(imds_client_init(&imds, h.imds, "t"), 0);
 	snprintf(path, sizeof(path), "%s/tokens.json", h.dir);
 	assert_int_equal(write_file_atomic(path, "{\"tokens\": [", 12, 0600), 0);
@@ -133,22 +134,23 @@ static void test_parse(void **state)
 {
 	Token t;
 	char err[256];
-	const char *ok = "{\"access_token\":\"eyJ0.x.y\",\"refresh_token\":\"\",\"expires_in\":\"3599\","
-			 "\"expires_on\":\"1506484173\",\"not_before\":\"1506480273\","
-			 "\"resource\":\"https://management.azure.com/\",\"token_type\":\"Bearer\","
-			 "\"extra\":{\"ignored\":true}}";
+	const char *ok =
+	    "{\"access_token\":\"eyJ0.x.y\",\"refresh_token\":\"\",\"expires_in\":\"3599\","
+	    "\"expires_on\":\"1506484173\",\"not_before\":\"1506480273\","
+	    "\"resource\":\"https://management.azure.com/\",\"token_type\":\"Bearer\","
+	    "\"extra\":{\"ignored\":true}}";
 	assert_int_equal(token_parse(ok, strlen(ok), &t, err, sizeof(err)), 0);
 	assert_int_equal(t.expires_on, 1506484173);
 	assert_string_equal(t.token_type, "Bearer");
 	token_done(&t);
 
 	const char *bad[][2] = {
-		{ "{\"expires_on\":\"1\"}", "access_token" },
-		{ "{\"access_token\":\"x\"}", "expires_on" },
-		{ "{\"access_token\":\"x\",\"expires_on\":\"soon\"}", "expires_on" },
-		{ "{\"access_token\":\"x\\ny\",\"expires_on\":\"1\"}", "access_token" },
-		{ "[1]", "object" },
-		{ "{\"access_token\":", "JSON" },
+	    {"{\"expires_on\":\"1\"}", "access_token"},
+	    {"{\"access_token\":\"x\"}", "expires_on"},
+	    {"{\"access_token\":\"x\",\"expires_on\":\"soon\"}", "expires_on"},
+	    {"{\"access_token\":\"x\\ny\",\"expires_on\":\"1\"}", "access_token"},
+	    {"[1]", "object"},
+	    {"{\"access_token\":", "JSON"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(token_parse(bad[i][0], strlen(bad[i][0]), &t, err, sizeof(err)),
@@ -160,9 +162,9 @@ static void test_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_cache_refresh_and_fallback),
-		cmocka_unit_test(test_identity_disabled_and_corrupt_cache),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_cache_refresh_and_fallback),
+	    cmocka_unit_test(test_identity_disabled_and_corrupt_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

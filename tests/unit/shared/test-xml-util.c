@@ -55,8 +55,8 @@ static void test_only_utf8(void **state)
 	static const char utf16[] = "\xff\xfe<\0a\0/\0>\0";
 
 	(void)state;
-	assert_int_equal(parse("<?xml version=\"1.0\" encoding=\"utf-7\"?><a>x+AGE-</a>", &doc,
-			       err, sizeof(err)),
+	assert_int_equal(parse("<?xml version=\"1.0\" encoding=\"utf-7\"?><a>x+AGE-</a>", &doc, err,
+			       sizeof(err)),
 			 -EBADMSG);
 	assert_null(doc);
 	assert_string_equal(err, "unsupported encoding \"utf-7\" (only UTF-8)");
@@ -70,9 +70,8 @@ static void test_only_utf8(void **state)
 			       err, sizeof(err)),
 			 0);
 	xmlFreeDoc(doc);
-	assert_int_equal(parse("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<a/>", &doc, err,
-			       sizeof(err)),
-			 0);
+	assert_int_equal(
+	    parse("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<a/>", &doc, err, sizeof(err)), 0);
 	xmlFreeDoc(doc);
 }
 
@@ -80,20 +79,20 @@ static void test_billion_laughs_rejected(void **state)
 {
 	(void)state;
 	assert_rejected_doctype(
-		"<?xml version=\"1.0\"?>\n"
-		"<!DOCTYPE lolz [\n"
-		" <!ENTITY lol \"lol\">\n"
-		" <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
-		" <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
-		" <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
-		" <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
-		" <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
-		" <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
-		" <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
-		" <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
-		" <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
-		"]>\n"
-		"<lolz a=\"&lol9;\">&lol9;</lolz>");
+	    "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE lolz [\n"
+	    " <!ENTITY lol \"lol\">\n"
+	    " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+	    " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+	    " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+	    " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+	    " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+	    " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+	    " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+	    " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+	    " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+	    "]>\n"
+	    "<lolz a=\"&lol9;\">&lol9;</lolz>");
 }
 
 static void test_undeclared_entity_is_an_error(void **state)
@@ -201,20 +200,20 @@ static void test_no_stderr_noise(void **state)
 }
 
 static const char goalstate[] =
-	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-	"<GoalState xmlns:ns0=\"http://schemas.microsoft.com/\" "
-	"xmlns=\"http://default/\">\n"
-	"  <Incarnation>1</Incarnation>\n"
-	"  <ns0:Container>\n"
-	"    <ns0:ContainerId> c-1 </ns0:ContainerId>\n"
-	"    <RoleInstanceList>\n"
-	"      <RoleInstance><InstanceId>i-1</InstanceId></RoleInstance>\n"
-	"      <!-- comment --><RoleInstance><InstanceId>i-2</InstanceId></RoleInstance>\n"
-	"    </RoleInstanceList>\n"
-	"  </ns0:Container>\n"
-	"  <Text>a &amp; b &lt;c&gt; <![CDATA[<raw>]]></Text>\n"
-	"  <Empty/>\n"
-	"</GoalState>\n";
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+    "<GoalState xmlns:ns0=\"http://schemas.microsoft.com/\" "
+    "xmlns=\"http://default/\">\n"
+    "  <Incarnation>1</Incarnation>\n"
+    "  <ns0:Container>\n"
+    "    <ns0:ContainerId> c-1 </ns0:ContainerId>\n"
+    "    <RoleInstanceList>\n"
+    "      <RoleInstance><InstanceId>i-1</InstanceId></RoleInstance>\n"
+    "      <!-- comment --><RoleInstance><InstanceId>i-2</InstanceId></RoleInstance>\n"
+    "    </RoleInstanceList>\n"
+    "  </ns0:Container>\n"
+    "  <Text>a &amp; b &lt;c&gt; <![CDATA[<raw>]]></Text>\n"
+    "  <Empty/>\n"
+    "</GoalState>\n";
 
 static void test_children_and_text(void **state)
 {
@@ -273,8 +272,8 @@ static void test_leaf_text(void **state)
 	char err[256], *t = (char *)0x1;
 
 	(void)state;
-	assert_int_equal(parse("<r><a> x<!--c-->y<![CDATA[<z>]]></a><b>p<s>secret</s>q</b></r>", &doc,
-			       err, sizeof(err)),
+	assert_int_equal(parse("<r><a> x<!--c-->y<![CDATA[<z>]]></a><b>p<s>secret</s>q</b></r>",
+			       &doc, err, sizeof(err)),
 			 0);
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 	assert_int_equal(xml_leaf_text(xml_child(root, "a", NULL), &t), 0);
@@ -324,18 +323,18 @@ static void test_escape_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_doctype_rejected),
-		cmocka_unit_test(test_xxe_rejected),
-		cmocka_unit_test(test_only_utf8),
-		cmocka_unit_test(test_billion_laughs_rejected),
-		cmocka_unit_test(test_undeclared_entity_is_an_error),
-		cmocka_unit_test(test_malformed_names_line),
-		cmocka_unit_test(test_size_cap),
-		cmocka_unit_test(test_no_stderr_noise),
-		cmocka_unit_test(test_children_and_text),
-		cmocka_unit_test(test_leaf_text),
-		cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_escape_roundtrip),
+	    cmocka_unit_test(test_doctype_rejected),
+	    cmocka_unit_test(test_xxe_rejected),
+	    cmocka_unit_test(test_only_utf8),
+	    cmocka_unit_test(test_billion_laughs_rejected),
+	    cmocka_unit_test(test_undeclared_entity_is_an_error),
+	    cmocka_unit_test(test_malformed_names_line),
+	    cmocka_unit_test(test_size_cap),
+	    cmocka_unit_test(test_no_stderr_noise),
+	    cmocka_unit_test(test_children_and_text),
+	    cmocka_unit_test(test_leaf_text),
+	    cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_escape_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
