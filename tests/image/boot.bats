@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# The image end to end: build it (cached trees), boot it under OVMF with
+# Secure Boot enforced against lazuli-emu, and check what a user and the
+# platform see. Needs root (mmdebstrap) and tools/install-deps image.
+# LAZULI_IMAGE_TEST_SKIP_BUILD=1 boots out/lazuli-x86_64.raw as it is.
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	if [ "${LAZULI_IMAGE_TEST_SKIP_BUILD:-0}" != 1 ]; then
+		"$ROOT/image/build" --arch x86_64 >"$BATS_FILE_TMPDIR/build.log" 2>&1 || {
+			tail -n 30 "$BATS_FILE_TMPDIR/build.log" >&3
+			return 1
+		}
+	fi
+	VM=$BATS_FILE_TMPDIR/vm
+	export VM
+	"$ROOT/image/boot" --keep --workdir "$VM" --timeout 900 >"$BATS_FILE_TMPDIR/boot.log" 2>&1 &
+	echo $! >"$BATS_FILE_TMPDIR/boot.pid"
+	# image/boot writes vm.env once the VM is provisioned and ssh works.
+	for _ in $(seq 1 960); do
+		[ -s "$VM/vm.env" ] && break
+		kill -0 "$(cat "$BATS_FILE_TMPDIR/boot.pid")" 2>/dev/null || break
+		sleep 1
+	done
+	[ -s "$VM/vm.env" ] || {
+		tail -n 40 "$BATS_FILE_TMPDIR/boot.log" >&3
+		return 1
+	}
+	# shellcheck disable=SC1091
+	. "$VM/vm.env"
+	echo "# provisioned: Ready report $READY_SECONDS s, ssh $SSH_SECONDS s after QEMU start" >&3
+}
+
+teardown_file() {
+	local pid
+	pid=$(cat "$BATS_FILE_TMPDIR/boot.pid" 2>/dev/null) || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+setup() {
+	VM=$BATS_FILE_TMPDIR/vm
+	# shellcheck disable=SC1091
+	. "$VM/vm.env"
+	SSH_OPTS=(-p "$SSH_PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+		-o LogLevel=ERROR -o ConnectTimeout=20 -o BatchMode=yes)
+}
+
+vm() { # run a command in the VM as the provisioned user
+	ssh -i "$SSH_KEY" -o IdentitiesOnly=yes "${SSH_OPTS[@]}" "$SSH_USER@127.0.0.1" "$@"
+}
+
+reports() { # the health reports the emulator received, as "proto state" lines
+	curl -sf --noproxy '*' "$IMDS/_emu/reports" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin):
+    print(r["proto"], r["state"])'
+}
+
+@test "the VM booted with UEFI Secure Boot enforced" {
+	# SecureBoot variable: 4 bytes of attributes, then 1 when enforced.
+	run vm od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = 1 ]
+	grep -aq 'EFI stub: UEFI Secure Boot is enabled' "$SERIAL_LOG"
+	run vm cat /sys/kernel/security/lockdown
+	[[ "$output" == *"[integrity]"* || "$output" == *"[confidentiality]"* ]]
+}
+
+@test "lazuli-init provisioned the host name, the user and its key" {
+	[ "$(vm hostname)" = "$VM_NAME" ]
+	run vm id -un
+	[ "$output" = "$SSH_USER" ]
+	run vm cat .ssh/authorized_keys
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$(cut -d' ' -f2 "$ROOT/tests/fixtures/emu/test_ed25519.pub")"* ]]
+	run vm sudo -n /usr/libexec/lazuli/lazuli-init --status
+	[[ "$output" == *"state:   provisioned"* ]]
+}
+
+@test "exactly one Ready report reached the emulator" {
+	run reports
+	[ "$status" -eq 0 ]
+	[ "$output" = "json Ready" ]
+}
+
+@test "ssh with the emulator's key logs in" {
+	run vm echo logged-in
+	[ "$status" -eq 0 ]
+	[ "$output" = logged-in ]
+}
+
+@test "password and keyboard-interactive login are refused" {
+	run ssh "${SSH_OPTS[@]}" -o PubkeyAuthentication=no \
+		-o PreferredAuthentications=password,keyboard-interactive "$SSH_USER@127.0.0.1" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"Permission denied (publickey)"* ]]
+	run vm sudo -n sshd -T
+	[[ "$output" == *"passwordauthentication no"* ]]
+	[[ "$output" == *"kbdinteractiveauthentication no"* ]]
+	[[ "$output" == *"permitrootlogin no"* ]]
+}
+
+@test "no unit failed and nothing but sshd listens beyond loopback" {
+	run vm systemctl is-system-running --wait
+	[ "$output" = running ]
+	run vm sudo -n ss -Htlnu
+	[ "$status" -eq 0 ]
+	local listeners
+	listeners=$(echo "$output" | awk '{print $5}' | grep -v -E '^(127\.|\[::1\]|.*%lo:)' |
+		grep -v -E ':68$' | sort -u | tr '\n' ' ')
+	[ "$listeners" = "0.0.0.0:22 [::]:22 " ]
+}
+
+@test "the root file system grew to fill the disk" {
+	# image/boot gives the VM a 4 GiB disk; the image's root is 1.9 GiB.
+	run vm df --output=size -B1M /
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | tail -n 1)" -gt 3500 ]
+}
+
+@test "a container runs with podman's default runtime, from a local root" {
+	vm 'set -e; r=$(mktemp -d); mkdir -p $r/usr/bin $r/usr/lib/x86_64-linux-gnu $r/usr/lib64
+		cp /usr/bin/dash $r/usr/bin/sh
+		cp /usr/lib/x86_64-linux-gnu/libc.so.6 $r/usr/lib/x86_64-linux-gnu/
+		cp /usr/lib64/ld-linux-x86-64.so.2 $r/usr/lib64/
+		ln -s usr/bin $r/bin; ln -s usr/lib $r/lib; ln -s usr/lib64 $r/lib64
+		echo $r >/tmp/rootfs-dir'
+	run vm 'sudo -n podman run --rm --network none --rootfs "$(cat /tmp/rootfs-dir)" /usr/bin/sh -c "echo in-container"'
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = in-container ]
+}
+
+@test "rebooting the VM sends no second report" {
+	local boot_id
+	boot_id=$(vm cat /proc/sys/kernel/random/boot_id)
+	vm sudo -n systemctl reboot || true
+	local new=
+	for _ in $(seq 1 120); do
+		sleep 5
+		new=$(vm cat /proc/sys/kernel/random/boot_id 2>/dev/null) || continue
+		[ "$new" != "$boot_id" ] && break
+	done
+	[ -n "$new" ] && [ "$new" != "$boot_id" ]
+	run vm systemctl is-active lazuli-init.service
+	[ "$output" = active ]
+	run reports
+	[ "$output" = "json Ready" ]
+	run vm sudo -n journalctl -b -u lazuli-init.service --no-pager
+	[[ "$output" == *"was provisioned already"* ]]
+}
