@@ -3,7 +3,7 @@
 #
 #   make image [ARCH=x86_64|arm64]   out/lazuli-ARCH.{raw,vhd,sha256,manifest}
 #   make debs  [ARCH=...]            out/debs/ARCH/*.deb, built in a trixie tree
-#   make vm                          build the x86_64 image and boot it until Ctrl-C
+#   make vm                          tools/vm: build the x86_64 image and boot it until Ctrl-C
 #   make boot                        boot out/lazuli-x86_64.raw against lazuli-emu until Ctrl-C
 #   make test-image                  tests/image/*.bats (builds and boots the image)
 #   make clean-image                 remove out/ (the cache in /var/tmp/lazuli-image stays)
@@ -19,8 +19,7 @@ debs:
 	image/build-debs --arch "$(ARCH)"
 
 vm:
-	image/build --arch "$(ARCH)"
-	image/boot --arch "$(ARCH)" --keep
+	tools/vm
 
 boot:
 	image/boot --arch "$(ARCH)" --keep

@@ -34,16 +34,22 @@ setup_file() {
 }
 
 teardown_file() {
-	local pid
-	pid=$(cat "$BATS_FILE_TMPDIR/boot.pid" 2>/dev/null) || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	local f pid
+	for f in boot.pid boot2.pid; do
+		pid=$(cat "$BATS_FILE_TMPDIR/$f" 2>/dev/null) || continue
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 }
 
 setup() {
 	VM=$BATS_FILE_TMPDIR/vm
 	# shellcheck disable=SC1091
 	. "$VM/vm.env"
+	setup_ssh
+}
+
+setup_ssh() { # after a vm.env was read
 	SSH_OPTS=(-p "$SSH_PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 		-o LogLevel=ERROR -o ConnectTimeout=20 -o BatchMode=yes)
 }
@@ -150,4 +156,49 @@ for r in json.load(sys.stdin):
 	[ "$output" = "json Ready" ]
 	run vm sudo -n journalctl -b -u lazuli-init.service --no-pager
 	[[ "$output" == *"was provisioned already"* ]]
+}
+
+@test "the same disk booted as a new VM (another vm_id) is provisioned again" {
+	# Power the first VM off cleanly; image/boot --keep ends with QEMU.
+	vm sudo -n systemctl poweroff || true
+	local pid
+	pid=$(cat "$BATS_FILE_TMPDIR/boot.pid")
+	for _ in $(seq 1 180); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 1
+	done
+	! kill -0 "$pid" 2>/dev/null
+	# The built-in VM with another vmId and computer name.
+	local fixture=$BATS_FILE_TMPDIR/vm2.json
+	python3 - "$ROOT/tests/fixtures/emu/imds_instance_extended.json" "$fixture" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+j["compute"]["vmId"] = "5f0c7e3a-91b2-4c6d-8e4f-a1b2c3d4e5f6"
+j["compute"]["name"] = j["compute"]["osProfile"]["computerName"] = "second-vm"
+json.dump(j, open(sys.argv[2], "w"))
+PY
+	local vm2=$BATS_FILE_TMPDIR/vm2
+	"$ROOT/image/boot" --keep --workdir "$vm2" --timeout 900 --disk "$VM/disk.qcow2" \
+		--vm "$fixture" --key "$ROOT/tests/fixtures/emu/test_ed25519" \
+		>"$BATS_FILE_TMPDIR/boot2.log" 2>&1 &
+	echo $! >"$BATS_FILE_TMPDIR/boot2.pid"
+	for _ in $(seq 1 960); do
+		[ -s "$vm2/vm.env" ] && break
+		kill -0 "$(cat "$BATS_FILE_TMPDIR/boot2.pid")" 2>/dev/null || break
+		sleep 1
+	done
+	[ -s "$vm2/vm.env" ] || {
+		tail -n 40 "$BATS_FILE_TMPDIR/boot2.log" >&3
+		false
+	}
+	# shellcheck disable=SC1091
+	. "$vm2/vm.env"
+	setup_ssh
+	[ "$VM_ID" = 5f0c7e3a-91b2-4c6d-8e4f-a1b2c3d4e5f6 ]
+	[ "$(vm hostname)" = second-vm ]
+	run reports
+	[ "$output" = "json Ready" ]
+	run vm sudo -n /usr/libexec/lazuli/lazuli-init --status
+	[[ "$output" == *"5f0c7e3a-91b2-4c6d-8e4f-a1b2c3d4e5f6"* ]]
+	[[ "$output" == *"state:   provisioned"* ]]
 }
