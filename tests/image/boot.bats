@@ -120,6 +120,43 @@ for r in json.load(sys.stdin):
 	[ "$listeners" = "0.0.0.0:22 [::]:22 " ]
 }
 
+@test "hardened by default: root locked, kernel sysctls, nftables, no compilers" {
+	run vm sudo -n passwd -S root
+	[[ "$output" == "root L "* ]]
+	run vm 'for k in kernel/kptr_restrict kernel/dmesg_restrict kernel/unprivileged_bpf_disabled \
+		kernel/kexec_load_disabled kernel/yama/ptrace_scope fs/protected_symlinks; do
+		printf "%s=%s\n" "$k" "$(cat /proc/sys/$k)"; done'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"kernel/kptr_restrict=2"* ]]
+	[[ "$output" == *"kernel/dmesg_restrict=1"* ]]
+	[[ "$output" == *"kernel/unprivileged_bpf_disabled=1"* ]]
+	[[ "$output" == *"kernel/kexec_load_disabled=1"* ]]
+	[[ "$output" == *"kernel/yama/ptrace_scope=1"* ]]
+	[[ "$output" == *"fs/protected_symlinks=1"* ]]
+	run vm sudo -n nft list chain inet filter input
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"policy drop;"* ]]
+	[[ "$output" == *"tcp dport 22 accept"* ]]
+	# No C compiler, assembler or linker, whatever it is called.
+	run vm 'for c in cc gcc c++ g++ clang tcc as ld; do command -v $c; done; ls /usr/bin | grep -E "^(gcc|g\+\+|clang)-" || true'
+	[ -z "$output" ]
+}
+
+@test "every Lazuli unit is sandboxed: OK or better in systemd-analyze security" {
+	run vm systemctl list-unit-files --no-legend 'lazuli*.service'
+	[ "$status" -eq 0 ]
+	local units
+	units=$(echo "$output" | awk '{print $1}')
+	[[ "$units" == *lazuli-init.service* ]]
+	[[ "$units" == *lazuli-ssh-keygen.service* ]]
+	local unit level
+	for unit in $units; do
+		level=$(vm sudo -n systemd-analyze security --no-pager "$unit" | grep 'Overall exposure level')
+		echo "# $level" >&3
+		[[ "$level" =~ ${unit}:\ [0-9.]+\ (PERFECT|SAFE|OK) ]]
+	done
+}
+
 @test "the root file system grew to fill the disk" {
 	# image/boot gives the VM a 4 GiB disk; the image's root is 1.9 GiB.
 	run vm df --output=size -B1M /
@@ -137,6 +174,38 @@ for r in json.load(sys.stdin):
 	run vm 'sudo -n podman run --rm --network none --rootfs "$(cat /tmp/rootfs-dir)" /usr/bin/sh -c "echo in-container"'
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = in-container ]
+}
+
+@test "the SBOM and the manifest list exactly the packages installed in the VM" {
+	# ssh hands the remote shell one string: quote the format for it.
+	vm "dpkg-query -W -f '\${Package}\t\${Version}\t\${Architecture}\n'" | sort >"$BATS_TEST_TMPDIR/vm"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/vm")" -gt 100 ]
+	grep -q '^lazuli-init	' "$BATS_TEST_TMPDIR/vm"
+	diff -u "$BATS_TEST_TMPDIR/vm" "$ROOT/out/lazuli-x86_64.manifest"
+	python3 - "$ROOT/out/lazuli-x86_64.spdx.json" "$BATS_TEST_TMPDIR/vm" "$ROOT/out/lazuli-x86_64.sha256" <<'PY'
+import json, re, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["spdxVersion"] == "SPDX-2.3" and doc["SPDXID"] == "SPDXRef-DOCUMENT"
+ids = [p["SPDXID"] for p in doc["packages"]]
+assert len(ids) == len(set(ids)), "duplicate SPDXIDs"
+assert all(re.fullmatch(r"SPDXRef-[A-Za-z0-9.-]+", i) for i in ids), "invalid SPDXID"
+for r in doc["relationships"]:
+    assert r["relatedSpdxElement"] in ids, r
+    assert r["spdxElementId"] in ids or r["spdxElementId"] == "SPDXRef-DOCUMENT", r
+image = [p for p in doc["packages"] if p["SPDXID"].startswith("SPDXRef-image-")]
+assert len(image) == 1
+raw_sum = [l.split()[0] for l in open(sys.argv[3]) if l.split()[1] == "lazuli-x86_64.raw"]
+assert image[0]["checksums"] == [{"algorithm": "SHA256", "checksumValue": raw_sum[0]}]
+debs = sorted("%s\t%s\t%s" % (p["name"], p["versionInfo"],
+              re.search(r"arch=([^&]+)", p["externalRefs"][0]["referenceLocator"]).group(1))
+              for p in doc["packages"] if p not in image)
+vm = sorted(l.rstrip("\n") for l in open(sys.argv[2]))
+assert debs == vm, set(debs) ^ set(vm)
+contains = {r["relatedSpdxElement"] for r in doc["relationships"] if r["relationshipType"] == "CONTAINS"}
+assert contains == set(ids) - {image[0]["SPDXID"]}
+lz = [p for p in doc["packages"] if p["name"] == "lazuli-init"][0]
+assert lz["supplier"] == "Organization: Lazuli developers", lz
+PY
 }
 
 @test "rebooting the VM sends no second report" {
