@@ -146,11 +146,15 @@ static char *sshd_authorized_keys_file(const char *sshd, const char *user)
 {
 	char spec[512];
 	snprintf(spec, sizeof(spec), "user=%s,host=localhost,addr=127.0.0.1", user);
-	/* -G (OpenSSH >= 9.4) just prints the configuration; older sshd only has -T. */
-	static const char *const modes[] = {"-G", "-T"};
+	/* -T -C evaluates Match blocks for this user. If that fails, -G
+	 * (OpenSSH >= 9.4) prints the configuration without them; it takes
+	 * no -C. */
+	char *const test_mode[] = {(char *)sshd, "-T", "-C", spec, NULL};
+	char *const print_mode[] = {(char *)sshd, "-G", NULL};
+	char *const *const modes[] = {test_mode, print_mode};
 
 	for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
-		char *const argv[] = {(char *)sshd, (char *)modes[m], "-C", spec, NULL};
+		char *const *argv = modes[m];
 		_cleanup_free_ char *out = NULL;
 		if (run_capture(argv, &out) != 0 || !out)
 			continue;

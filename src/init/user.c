@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <shadow.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,14 @@ static int add_groups(const UserSpec *spec, char *err, size_t errlen)
 	return r;
 }
 
+/* Is the account's password locked already? useradd creates accounts with
+ * the locked password "!", so a new user needs no passwd -l. */
+static bool password_locked(const char *name)
+{
+	const struct spwd *sp = getspnam(name);
+	return sp && sp->sp_pwdp && sp->sp_pwdp[0] == '!';
+}
+
 int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **ret_home, char *err,
 		   size_t errlen)
 {
@@ -352,7 +361,7 @@ int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **
 			return -ENOMEM;
 		const char *args[] = {"-e", NULL};
 		r = run("chpasswd", args, line, err, errlen);
-	} else {
+	} else if (!password_locked(spec->name)) {
 		const char *args[] = {"-l", spec->name, NULL};
 		r = run("passwd", args, NULL, err, errlen);
 	}

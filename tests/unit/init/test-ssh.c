@@ -359,6 +359,9 @@ static char *fake_sshd(const char *dir, const char *answer_modes, const char *ou
 		     "#!/bin/sh\n"
 		     "printf '%%s\\n' \"$@\" '' >> '%s/sshd.args'\n"
 		     "case ' %s ' in *\" $1 \"*) ;; *) echo 'sshd: bad option' >&2; exit 1;; esac\n"
+		     /* as OpenSSH's sshd: -C only in test mode (-T) */
+		     "[ \"$1\" = -G ] && [ \"$2\" = -C ] && { echo 'sshd: Config test connection "
+		     "parameter (-C) provided without test mode (-T)' >&2; exit 255; }\n"
 		     "cat <<'EOF'\n"
 		     "port 22\n"
 		     "addressfamily any\n"
@@ -380,7 +383,7 @@ static char *sshd_args(const char *dir)
 static void assert_keys_path(const char *dir, const char *config_line, const char *user,
 			     const char *home, const char *expected)
 {
-	_cleanup_free_ char *sshd = fake_sshd(dir, "-G", config_line);
+	_cleanup_free_ char *sshd = fake_sshd(dir, "-T", config_line);
 	char err[512] = "";
 	char *path = NULL;
 	int r = ssh_authorized_keys_path(sshd, user, home, &path, err, sizeof(err));
@@ -411,7 +414,7 @@ static void test_keys_path_expansion(void **state)
 
 	/* What sshd was asked. */
 	_cleanup_free_ char *args = sshd_args(dir);
-	assert_true(startswith(args, "-G\n-C\nuser=azureuser,host=localhost,addr=127.0.0.1\n\n"));
+	assert_true(startswith(args, "-T\n-C\nuser=azureuser,host=localhost,addr=127.0.0.1\n\n"));
 }
 
 static void test_keys_path_none(void **state)
@@ -484,11 +487,11 @@ static void test_keys_path_fallback(void **state)
 	free(path);
 	path = NULL;
 	_cleanup_free_ char *args = sshd_args(dir);
-	assert_string_equal(args, "-G\n-C\nuser=bob,host=localhost,addr=127.0.0.1\n\n"
-				  "-T\n-C\nuser=bob,host=localhost,addr=127.0.0.1\n\n");
+	assert_string_equal(args, "-T\n-C\nuser=bob,host=localhost,addr=127.0.0.1\n\n"
+				  "-G\n\n");
 
-	/* An older sshd without -G answers -T. */
-	_cleanup_free_ char *old = fake_sshd(dir, "-T", "authorizedkeysfile .ssh/keys_%u\n");
+	/* An sshd whose test mode fails still prints its configuration with -G. */
+	_cleanup_free_ char *old = fake_sshd(dir, "-G", "authorizedkeysfile .ssh/keys_%u\n");
 	assert_int_equal(ssh_authorized_keys_path(old, "bob", "/home/bob", &path, err, sizeof(err)),
 			 0);
 	assert_string_equal(path, "/home/bob/.ssh/keys_bob");
