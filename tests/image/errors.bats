@@ -71,3 +71,37 @@ no_image_left() { # nothing under the output names, no temporary directory
 	# What the tmpfs held at the end: the packages, no image, no temporary.
 	[ "${lines[-1]}" = "left: debs " ]
 }
+
+@test "a full host disk under a running VM stops image/boot with a message naming it" {
+	[ -f "$ROOT/out/lazuli-x86_64.raw" ] || skip "needs the image of boot.bats"
+	# The VM's overlay on a 320 MiB tmpfs: room to boot, not to write 512 MiB.
+	mkdir -p "$BATS_TEST_TMPDIR/small"
+	run unshare --mount -- bash -c '
+		mount --make-rprivate / && mount -t tmpfs -o size=320m lazuli-full "$1" || exit 9
+		"$2/image/boot" --keep --workdir "$1/vm" --timeout 900 >"$3" 2>&1 &
+		boot=$!
+		for _ in $(seq 1 900); do
+			[ -s "$1/vm/vm.env" ] && break
+			kill -0 $boot 2>/dev/null || break
+			sleep 1
+		done
+		[ -s "$1/vm/vm.env" ] || { echo "the VM did not come up"; kill $boot; exit 8; }
+		. "$1/vm/vm.env"
+		timeout 300 ssh -i "$SSH_KEY" -p "$SSH_PORT" -o StrictHostKeyChecking=no \
+			-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes "$SSH_USER@127.0.0.1" \
+			"dd if=/dev/zero of=/var/tmp/fill bs=1M count=512 oflag=direct" >/dev/null 2>&1 &
+		for _ in $(seq 1 300); do
+			kill -0 $boot 2>/dev/null || break
+			sleep 1
+		done
+		if kill -0 $boot 2>/dev/null; then echo "image/boot still runs"; kill $boot; fi
+		wait $boot; echo "boot exit $?"
+		pgrep -f "hostfwd=tcp:127.0.0.1:$SSH_PORT-" >/dev/null && echo "QEMU still runs"
+		exit 0' full "$BATS_TEST_TMPDIR/small" "$ROOT" "$BATS_TEST_TMPDIR/boot.log"
+	cat "$BATS_TEST_TMPDIR/boot.log"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "boot exit 1" ]
+	grep -q "QEMU paused the VM: writing $BATS_TEST_TMPDIR/small/vm/disk.qcow2 failed (is $BATS_TEST_TMPDIR/small/vm full?" \
+		"$BATS_TEST_TMPDIR/boot.log"
+}
