@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "config.h"
 #include "fileio.h"
+#include "http.h"
 #include "imds.h"
 #include "json-util.h"
 #include "kvp.h"
@@ -486,6 +487,17 @@ static int fetch_metadata(Run *run, Metadata *m, const OvfEnv *ovf, bool have_ov
 	imds.request_timeout = cfg->imds_timeout;
 	imds.budget = cfg->imds_budget;
 	imds.policy_template = cfg->policy_template;
+
+	/* The unit starts before the network is online, so that reading the
+	 * provisioning media overlaps DHCP; IMDS waits for a route here. */
+	usec_t waited = 0;
+	r = http_wait_for_route(cfg->imds_url, cfg->imds_budget, &waited);
+	if (r == -ENETUNREACH)
+		log_warning("No route to %s after %llu s, trying anyway", cfg->imds_url,
+			    (unsigned long long)(waited / USEC_PER_SEC));
+	else if (waited >= USEC_PER_MSEC)
+		log_info("Waited %llu ms for a route to %s", (unsigned long long)(waited / USEC_PER_MSEC),
+			 cfg->imds_url);
 
 	r = imds_get_instance(&imds, &doc, err, sizeof(err));
 	imds_client_done(&imds);

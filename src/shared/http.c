@@ -2,6 +2,9 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -97,6 +100,76 @@ out:
 	curl_free(host);
 	curl_url_cleanup(u);
 	return exempt;
+}
+
+/* 1: a route exists, 0: not yet, <0: an error that waiting does not cure. */
+static int route_exists(const struct addrinfo *ai)
+{
+	_cleanup_close_ int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return 1;
+	if (errno == ENETUNREACH || errno == EHOSTUNREACH || errno == EADDRNOTAVAIL)
+		return 0;
+	return -errno;
+}
+
+int http_wait_for_route(const char *url, usec_t timeout, usec_t *waited)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	struct addrinfo *ai = NULL;
+	int r;
+
+	if (waited)
+		*waited = 0;
+	if (!u)
+		return -ENOMEM;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		r = -EINVAL;
+		goto out;
+	}
+	char *h = host;
+	size_t n = strlen(h);
+	if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
+		h[n - 1] = '\0';
+		h++;
+	}
+	struct addrinfo hints = {
+	    .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+	    .ai_socktype = SOCK_DGRAM,
+	};
+	if (getaddrinfo(h, port, &hints, &ai) != 0) {
+		/* A name: resolving it needs the network anyway; the request's retries wait. */
+		r = 0;
+		goto out;
+	}
+	usec_t start = now_usec(CLOCK_MONOTONIC);
+	for (;;) {
+		r = route_exists(ai);
+		usec_t spent = now_usec(CLOCK_MONOTONIC) - start;
+		if (waited)
+			*waited = spent;
+		if (r != 0)
+			break;
+		if (spent >= timeout) {
+			r = -ENETUNREACH;
+			break;
+		}
+		sleep_usec(MIN(50 * USEC_PER_MSEC, timeout - spent));
+	}
+	if (r > 0)
+		r = 0;
+out:
+	if (ai)
+		freeaddrinfo(ai);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return r;
 }
 
 int http_parse_retry_after(const char *value, time_t now_realtime, usec_t *ret)

@@ -99,5 +99,16 @@ int http_parse_retry_after(const char *value, time_t now_realtime, usec_t *ret);
 /* Is this URL's host one that must bypass proxies (see above)? */
 bool http_url_is_proxy_exempt(const char *url);
 
+/*
+ * Wait until the kernel has a route to the URL's host (a numeric address;
+ * a name returns 0 at once), polling every 50 ms for at most `timeout`.
+ * Sends nothing: the route is looked up by connect() on a UDP socket.
+ * Early boot uses it to wait for the DHCP lease without waiting for the
+ * whole system to be "online". Returns 0 with the time waited in
+ * *waited (may be NULL), -ENETUNREACH when no route came in time, -EINVAL
+ * for a bad URL.
+ */
+int http_wait_for_route(const char *url, usec_t timeout, usec_t *waited);
+
 /* Call once per process before threads (curl_global_init). Idempotent. */
 int http_global_init(void);

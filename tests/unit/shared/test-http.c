@@ -21,6 +21,13 @@
 #include "json-util.h"
 #include "strutil.h"
 #include <strings.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 typedef struct Sleeps {
 	usec_t d[64];
@@ -350,6 +357,64 @@ static void test_imds_client(void **state)
 	emu_stop(&h);
 }
 
+static void test_wait_for_route_at_hand(void **state)
+{
+	usec_t w = 1;
+	/* Loopback has a route; a name is not waited for; garbage is refused. */
+	assert_int_equal(http_wait_for_route("http://127.0.0.1:9/x", USEC_PER_SEC, &w), 0);
+	assert_true(w < USEC_PER_SEC);
+	assert_int_equal(http_wait_for_route("http://[::1]:9/", USEC_PER_SEC, NULL), 0);
+	assert_int_equal(http_wait_for_route("http://imds.invalid/", USEC_PER_SEC, &w), 0);
+	assert_int_equal(http_wait_for_route("not a url", USEC_PER_SEC, NULL), -EINVAL);
+}
+
+static void *bring_lo_up_later(void *arg)
+{
+	sleep_usec(200 * USEC_PER_MSEC);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {0};
+	strcpy(ifr.ifr_name, "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		_exit(3);
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		_exit(3);
+	close(fd);
+	return arg;
+}
+
+/* In a network namespace of its own, where loopback is down: no route. */
+static int in_netns_without_routes(bool lo_comes_up)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(77);
+		pthread_t t;
+		if (lo_comes_up && pthread_create(&t, NULL, bring_lo_up_later, NULL) != 0)
+			_exit(3);
+		usec_t w = 0;
+		int r = http_wait_for_route("http://127.0.0.1:80/", lo_comes_up ? 10 * USEC_PER_SEC : 300 * USEC_PER_MSEC, &w);
+		if (lo_comes_up)
+			_exit(r == 0 && w >= 150 * USEC_PER_MSEC ? 0 : 1);
+		_exit(r == -ENETUNREACH && w >= 300 * USEC_PER_MSEC ? 0 : 1);
+	}
+	int status;
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void test_wait_for_route_waits(void **state)
+{
+	int r = in_netns_without_routes(true);
+	if (r == 77)
+		skip(); /* no CAP_SYS_ADMIN for a network namespace */
+	assert_int_equal(r, 0);
+	assert_int_equal(in_netns_without_routes(false), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +429,8 @@ int main(void)
 	    cmocka_unit_test(test_size_cap),
 	    cmocka_unit_test(test_proxy_bypass),
 	    cmocka_unit_test(test_imds_client),
+	    cmocka_unit_test(test_wait_for_route_at_hand),
+	    cmocka_unit_test(test_wait_for_route_waits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
