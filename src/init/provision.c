@@ -44,6 +44,7 @@ static const char *const known_keys[] = {
     "Provisioning.SysRoot",
     "Provisioning.Ovf",
     "Provisioning.OvfPath",
+    "Provisioning.MediaWait",
     "Provisioning.Groups",
     "Provisioning.SudoersFile",
     "Provisioning.LogFile",
@@ -149,6 +150,8 @@ int init_config_load(InitConfig *c, const char *path, char *err, size_t errlen)
 	    (r = conf_get_usec(&conf, "Wireserver", "Budget", &c->report_budget, err, errlen)) <
 		0 ||
 	    (r = conf_get_bool(&conf, "Provisioning", "Ovf", &c->ovf_enabled, err, errlen)) < 0 ||
+	    (r = conf_get_usec(&conf, "Provisioning", "MediaWait", &c->media_wait, err, errlen)) <
+		0 ||
 	    (r = conf_get_bool(&conf, "Hostname", "Set", &c->set_hostname, err, errlen)) < 0 ||
 	    (r = conf_get_bool(&conf, "Hostname", "Publish", &c->publish_hostname, err, errlen)) <
 		0 ||
@@ -436,7 +439,18 @@ static int read_ovf(Run *run, OvfEnv *ovf, bool *have)
 	*have = false;
 	if (!cfg->ovf_enabled)
 		return 0;
-	r = ovf_media_read(cfg->ovf_path, &xml, &len, err, sizeof(err));
+	/* lazuli-init starts early in boot: the CD-ROM's driver may still be
+	 * probing it. Azure attaches the media to every new VM, so wait a while. */
+	usec_t deadline = now_usec(CLOCK_MONOTONIC) + cfg->media_wait;
+	bool waited = false;
+	while ((r = ovf_media_read(cfg->ovf_path, &xml, &len, err, sizeof(err))) == -ENOENT &&
+	       !cfg->ovf_path && now_usec(CLOCK_MONOTONIC) < deadline) {
+		if (!waited)
+			log_info("No provisioning media yet, waiting up to %llu s for it",
+				 (unsigned long long)(cfg->media_wait / USEC_PER_SEC));
+		waited = true;
+		sleep_usec(100 * USEC_PER_MSEC);
+	}
 	if (r == -ENOENT) {
 		log_info("No provisioning media with ovf-env.xml found");
 		return 0;

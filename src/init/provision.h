@@ -28,6 +28,7 @@ typedef struct InitConfig {
 	char *kvp_pool; /* "" disables KVP */
 	char *sysroot;	/* where sys/class/dmi lives; "/" */
 	bool ovf_enabled;
+	usec_t media_wait; /* how long to wait for the provisioning media to appear */
 	char *ovf_path; /* NULL: probe the provisioning media */
 	char **groups;
 	char *sudoers_file;

@@ -105,6 +105,9 @@ for r in json.load(sys.stdin):
 	[[ "$output" == *"$(cut -d' ' -f2 "$ROOT/tests/fixtures/emu/test_ed25519.pub")"* ]]
 	run vm sudo -n /usr/libexec/lazuli/lazuli-init --status
 	[[ "$output" == *"state:   provisioned"* ]]
+	# It read ovf-env.xml from the provisioning CD-ROM and kept a copy.
+	run vm "sudo -n grep -c '<UserName>' /var/lib/lazuli-init/ovf-env.xml"
+	[ "$output" = 1 ]
 }
 
 @test "exactly one Ready report reached the emulator" {
