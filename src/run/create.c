@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* create: set the container up; its process waits for start. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "container.h"
+#include "strutil.h"
+#include "verbs.h"
+
+const char *single_id(const char *verb, int argc, char **argv)
+{
+	if (optind >= argc) {
+		report_error("%s: a container id is required", verb);
+		return NULL;
+	}
+	if (optind + 1 < argc) {
+		report_error("%s: unexpected argument \"%s\"", verb, argv[optind + 1]);
+		return NULL;
+	}
+	return argv[optind];
+}
+
+int parse_create_args(const char *verb, int argc, char **argv, bool is_run, CreateArgs *ret)
+{
+	enum {
+		ARG_PID_FILE = 0x100,
+		ARG_CONSOLE,
+		ARG_NO_PIVOT,
+		ARG_NO_KEYRING,
+		ARG_PRESERVE,
+		ARG_KEEP
+	};
+	static const struct option options[] = {
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"pid-file", required_argument, NULL, ARG_PID_FILE},
+	    {"console-socket", required_argument, NULL, ARG_CONSOLE},
+	    {"no-pivot", no_argument, NULL, ARG_NO_PIVOT},
+	    {"no-new-keyring", no_argument, NULL, ARG_NO_KEYRING},
+	    {"preserve-fds", required_argument, NULL, ARG_PRESERVE},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"keep", no_argument, NULL, ARG_KEEP},
+	    {},
+	};
+	int c;
+
+	*ret = (CreateArgs){};
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+b:d", options, NULL)) >= 0) {
+		switch (c) {
+		case 'b':
+			ret->bundle = optarg;
+			break;
+		case ARG_PID_FILE:
+			ret->pid_file = optarg;
+			break;
+		case ARG_CONSOLE:
+			report_error("%s: --console-socket is not supported yet", verb);
+			return -1;
+		case ARG_NO_PIVOT:
+			report_error("%s: --no-pivot is not supported yet", verb);
+			return -1;
+		case ARG_NO_KEYRING:
+			/* The container gets a new session keyring; without one it would share
+			 * ours. */
+			report_error("%s: --no-new-keyring is not supported yet", verb);
+			return -1;
+		case ARG_PRESERVE: {
+			unsigned long long n;
+			if (safe_atou64(optarg, &n) < 0 || n > 0) {
+				report_error("%s: --preserve-fds is not supported yet", verb);
+				return -1;
+			}
+			break;
+		}
+		case 'd':
+			if (!is_run)
+				goto bad;
+			ret->detach = true;
+			break;
+		case ARG_KEEP:
+			if (!is_run)
+				goto bad;
+			ret->keep = true;
+			break;
+		default:
+		bad:
+			report_error("%s: unknown option (see --help)", verb);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+int verb_create(const GlobalOptions *g, int argc, char **argv)
+{
+	CreateArgs a;
+	RunError e = {};
+	pid_t pid;
+
+	if (parse_create_args("create", argc, argv, false, &a) < 0)
+		return EXIT_USAGE_ERROR;
+	const char *id = single_id("create", argc, argv);
+	if (!id)
+		return EXIT_USAGE_ERROR;
+	CreateOptions o = {.bundle = a.bundle, .pid_file = a.pid_file};
+	int r = container_create(g->root, id, &o, &pid, &e);
+	if (r < 0) {
+		report_run_error(r, &e);
+		return EXIT_FAILURE_RUNTIME;
+	}
+	return 0;
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "strutil.h"
+#include "time-util.h"
+
+bool cgroup_is_v2(const char *dir)
+{
+	struct statfs sfs;
+	return statfs(dir, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+bool cgroup_resources_requested(const RunResources *res)
+{
+	return res->has_memory_limit || res->has_pids_limit || res->has_cpu_quota ||
+	       res->has_cpu_period;
+}
+
+/* Normalise cgroupsPath (absolute or relative, both below the mount) to "a/b/c". */
+static int cgroup_relative(const char *cgroups_path, const char *id, char **ret)
+{
+	const char *p = isempty(cgroups_path) ? id : cgroups_path;
+	while (*p == '/')
+		p++;
+	if (*p == '\0')
+		return -EINVAL;
+	_cleanup_free_ char *s = strdup(p);
+	if (!s)
+		return -ENOMEM;
+	size_t n = strlen(s);
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+static bool controller_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* Enable one controller in every ancestor between the mount and path. */
+static int enable_controller(const char *mount, const char *rel, const char *controller,
+			     const char *field, RunError *e)
+{
+	char buf[4096], dir[4096], val[64];
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/cgroup.controllers", mount);
+	r = read_small_file(dir, buf, sizeof(buf));
+	if (r < 0)
+		return run_error(e, r, "%s: cannot read %s: %m", field, dir);
+	if (!controller_listed(buf, controller))
+		return run_error(e, -EOPNOTSUPP,
+				 "%s: the %s controller is not available in the cgroup v2 "
+				 "hierarchy at %s (it may be bound to a cgroup v1 hierarchy)",
+				 field, controller, mount);
+
+	snprintf(val, sizeof(val), "+%s", controller);
+	snprintf(dir, sizeof(dir), "%s", mount);
+	const char *p = rel;
+	for (;;) {
+		char sc[4200];
+		snprintf(sc, sizeof(sc), "%s/cgroup.subtree_control", dir);
+		if (read_small_file(sc, buf, sizeof(buf)) >= 0 &&
+		    !controller_listed(buf, controller)) {
+			r = write_file_at(AT_FDCWD, sc, val);
+			if (r < 0)
+				return run_error(e, r,
+						 "%s: cannot enable the %s controller in %s: %m",
+						 field, controller, sc);
+		}
+		const char *slash = strchr(p, '/');
+		if (!slash)
+			break;
+		size_t dl = strlen(dir);
+		snprintf(dir + dl, sizeof(dir) - dl, "/%.*s", (int)(slash - p), p);
+		p = slash + 1;
+	}
+	return 0;
+}
+
+int cgroup_apply(const char *mount, const char *path, const RunResources *res, RunError *e)
+{
+	const char *rel = path + strlen(mount) + 1;
+	char val[64];
+	int r;
+
+	if (res->has_memory_limit) {
+		r = enable_controller(mount, rel, "memory", "linux.resources.memory.limit", e);
+		if (r < 0)
+			return r;
+		if (res->memory_limit < 0)
+			snprintf(val, sizeof(val), "max");
+		else
+			snprintf(val, sizeof(val), "%lld", (long long)res->memory_limit);
+		char f[4200];
+		snprintf(f, sizeof(f), "%s/memory.max", path);
+		r = write_file_at(AT_FDCWD, f, val);
+		if (r < 0)
+			return run_error(e, r, "linux.resources.memory.limit: cannot write %s: %m",
+					 f);
+	}
+	if (res->has_pids_limit) {
+		r = enable_controller(mount, rel, "pids", "linux.resources.pids.limit", e);
+		if (r < 0)
+			return r;
+		if (res->pids_limit <= 0)
+			snprintf(val, sizeof(val), "max");
+		else
+			snprintf(val, sizeof(val), "%lld", (long long)res->pids_limit);
+		char f[4200];
+		snprintf(f, sizeof(f), "%s/pids.max", path);
+		r = write_file_at(AT_FDCWD, f, val);
+		if (r < 0)
+			return run_error(e, r, "linux.resources.pids.limit: cannot write %s: %m",
+					 f);
+	}
+	if (res->has_cpu_quota || res->has_cpu_period) {
+		r = enable_controller(mount, rel, "cpu", "linux.resources.cpu", e);
+		if (r < 0)
+			return r;
+		unsigned long long period = res->has_cpu_period ? res->cpu_period : 100000;
+		if (!res->has_cpu_quota || res->cpu_quota < 0)
+			snprintf(val, sizeof(val), "max %llu", period);
+		else
+			snprintf(val, sizeof(val), "%lld %llu", (long long)res->cpu_quota, period);
+		char f[4200];
+		snprintf(f, sizeof(f), "%s/cpu.max", path);
+		r = write_file_at(AT_FDCWD, f, val);
+		if (r < 0)
+			return run_error(e, r, "linux.resources.cpu: cannot write %s: %m", f);
+	}
+	return 0;
+}
+
+int cgroup_create(const char *mount, const char *cgroups_path, const char *id,
+		  const RunResources *res, char **ret_path, bool *ret_created, RunError *e)
+{
+	_cleanup_free_ char *rel = NULL, *full = NULL;
+	char *made[64];
+	size_t n_made = 0;
+	int r;
+
+	r = cgroup_relative(cgroups_path, id, &rel);
+	if (r < 0)
+		return run_error(e, r, "linux.cgroupsPath: invalid path \"%s\"",
+				 strempty(cgroups_path));
+	if (asprintf(&full, "%s/%s", mount, rel) < 0)
+		return -ENOMEM;
+
+	/* mkdir -p, remembering what we made so that a failure removes it again. */
+	for (char *p = full + strlen(mount) + 1;; p++) {
+		p = strchr(p, '/');
+		if (p)
+			*p = '\0';
+		if (mkdir(full, 0755) == 0) {
+			if (n_made < ELEMENTSOF(made))
+				made[n_made++] = strdup(full);
+		} else if (errno != EEXIST) {
+			r = run_error(e, errno, "linux.cgroupsPath: cannot create %s: %m", full);
+			if (p)
+				*p = '/';
+			goto fail;
+		}
+		if (!p)
+			break;
+		*p = '/';
+	}
+	bool created = n_made > 0 && made[n_made - 1] && streq(made[n_made - 1], full);
+
+	r = cgroup_apply(mount, full, res, e);
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; i < n_made; i++)
+		free(made[i]);
+	*ret_created = created;
+	*ret_path = TAKE_PTR(full);
+	return 0;
+fail:
+	while (n_made > 0) {
+		n_made--;
+		if (made[n_made])
+			(void)rmdir(made[n_made]);
+		free(made[n_made]);
+	}
+	return r;
+}
+
+int cgroup_enter(const char *path, pid_t pid, RunError *e)
+{
+	char f[4200], val[32];
+	snprintf(f, sizeof(f), "%s/cgroup.procs", path);
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	int r = write_file_at(AT_FDCWD, f, val);
+	if (r < 0)
+		return run_error(e, r, "linux.cgroupsPath: cannot move the container into %s: %m",
+				 path);
+	return 0;
+}
+
+int cgroup_kill_all(const char *path, int sig)
+{
+	char f[4200];
+	int n = 0;
+
+	if (sig == SIGKILL) {
+		snprintf(f, sizeof(f), "%s/cgroup.kill", path);
+		if (write_file_at(AT_FDCWD, f, "1") == 0)
+			return 1;
+	}
+	snprintf(f, sizeof(f), "%s/cgroup.procs", path);
+	_cleanup_fclose_ FILE *fp = fopen(f, "re");
+	if (!fp)
+		return negative_errno();
+	int pid;
+	while (fscanf(fp, "%d", &pid) == 1)
+		if (kill(pid, sig) == 0)
+			n++;
+	return n;
+}
+
+bool cgroup_is_populated(const char *path)
+{
+	char f[4200], buf[256];
+	snprintf(f, sizeof(f), "%s/cgroup.events", path);
+	if (read_small_file(f, buf, sizeof(buf)) < 0)
+		return false;
+	return strstr(buf, "populated 1") != NULL;
+}
+
+int cgroup_destroy(const char *path, int timeout_ms)
+{
+	usec_t deadline = now_usec(CLOCK_MONOTONIC) + (usec_t)timeout_ms * USEC_PER_MSEC;
+	for (;;) {
+		if (rmdir(path) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || now_usec(CLOCK_MONOTONIC) > deadline)
+			return negative_errno();
+		sleep_usec(5 * USEC_PER_MSEC);
+	}
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * cgroup v2 (unified hierarchy) only, at a mount point given by the caller
+ * (/sys/fs/cgroup). A container gets the directory named by
+ * linux.cgroupsPath (default: its id) below the mount point; resources are
+ * written to memory.max, pids.max and cpu.max after the controllers were
+ * enabled in the parents' cgroup.subtree_control.
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci-config.h"
+#include "util.h"
+
+#define CGROUP_MOUNT "/sys/fs/cgroup"
+
+/* Is dir the root of a cgroup2 mount (statfs magic)? */
+bool cgroup_is_v2(const char *dir);
+/* Does the config ask for any limit we would have to write? */
+bool cgroup_resources_requested(const RunResources *res);
+
+/*
+ * Create the cgroup (and missing parents) for a container. *ret_path is the
+ * absolute directory; *ret_created says whether the leaf was made by us (a
+ * cgroup that existed before is used but never removed). On failure
+ * nothing created here is left behind.
+ */
+int cgroup_create(const char *mount, const char *cgroups_path, const char *id,
+		  const RunResources *res, char **ret_path, bool *ret_created, RunError *e);
+/* Write the limits of res into the cgroup directory. */
+int cgroup_apply(const char *mount, const char *path, const RunResources *res, RunError *e);
+int cgroup_enter(const char *path, pid_t pid, RunError *e);
+/* Signal every process in the cgroup; returns how many were signalled. */
+int cgroup_kill_all(const char *path, int sig);
+/* Is any process left in the cgroup? */
+bool cgroup_is_populated(const char *path);
+/* Remove the cgroup, waiting up to timeout_ms for its processes to leave. */
+int cgroup_destroy(const char *path, int timeout_ms);

@@ -1,0 +1,715 @@
+/* SPDX-License-Identifier: MIT */
+#include "container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/nsfs.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "oci-config.h"
+#include "fileio.h"
+#include "init.h"
+#include "json-util.h"
+#include "log.h"
+#include "seccomp-filter.h"
+#include "strutil.h"
+
+/* Everything create made so far, undone in reverse on failure. */
+typedef struct Creation {
+	const char *root;
+	const char *id;
+	int dirfd;
+	bool dir_created;
+	char *cgroup_path;
+	bool cgroup_created;
+	pid_t helper, init;
+} Creation;
+
+static void remove_state_dir(const char *root, const char *id, int dirfd)
+{
+	if (dirfd >= 0) {
+		(void)unlinkat(dirfd, EXEC_FIFO, 0);
+		(void)unlinkat(dirfd, STATE_FILE, 0);
+		/* Leftovers of an interrupted atomic write. */
+		_cleanup_close_ int d = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *dir = d >= 0 ? fdopendir(TAKE_FD(d)) : NULL;
+		if (dir) {
+			struct dirent *de;
+			while ((de = readdir(dir)))
+				if (de->d_name[0] != '.' ||
+				    (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
+					(void)unlinkat(dirfd, de->d_name, 0);
+			closedir(dir);
+		}
+	}
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/%s", root, id) >= 0)
+		(void)rmdir(path);
+}
+
+static void wait_gone(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	(void)poll(&p, 1, 10000);
+	close(fd);
+}
+
+static void creation_undo(Creation *c)
+{
+	if (c->init > 0) {
+		kill(c->init, SIGKILL);
+		(void)waitpid(c->init, NULL, 0);
+	}
+	if (c->helper > 0) {
+		kill(c->helper, SIGKILL);
+		(void)waitpid(c->helper, NULL, 0);
+	}
+	if (c->cgroup_path) {
+		cgroup_kill_all(c->cgroup_path, SIGKILL);
+		if (c->cgroup_created)
+			(void)cgroup_destroy(c->cgroup_path, 2000);
+	}
+	if (c->dir_created)
+		remove_state_dir(c->root, c->id, c->dirfd);
+	free(c->cgroup_path);
+	if (c->dirfd >= 0)
+		close(c->dirfd);
+}
+
+static int read_config(const char *bundle, RunConfig **ret, RunError *e)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	char err[1024];
+	size_t len;
+
+	if (asprintf(&path, "%s/config.json", bundle) < 0)
+		return -ENOMEM;
+	int r = read_full_file(path, CONFIG_MAX_SIZE, &buf, &len);
+	if (r < 0)
+		return run_error(e, r, "%s: %m", path);
+	r = run_config_parse(buf, len, ret, err, sizeof(err));
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return run_error(e, r, "config.json: %s", err);
+	return 0;
+}
+
+static int resolve_rootfs(const char *bundle, const RunConfig *cfg, char **ret, RunError *e)
+{
+	_cleanup_free_ char *joined = NULL;
+	const char *p = cfg->root_path;
+	if (p[0] != '/') {
+		if (asprintf(&joined, "%s/%s", bundle, p) < 0)
+			return -ENOMEM;
+		p = joined;
+	}
+	char *real = realpath(p, NULL);
+	if (!real)
+		return run_error(e, errno, "root.path: %s: %m", p);
+	struct stat st;
+	if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		free(real);
+		return run_error(e, -ENOTDIR, "root.path: %s: %m", p);
+	}
+	*ret = real;
+	return 0;
+}
+
+/* Namespaces to join: opened (and their type checked) before anything is created. */
+static int open_namespaces(const RunConfig *cfg, int *fds, RunError *e)
+{
+	for (size_t i = 0; i < cfg->n_namespaces; i++) {
+		fds[i] = -EBADF;
+		const RunNamespace *ns = &cfg->namespaces[i];
+		if (!ns->path)
+			continue;
+		fds[i] = open(ns->path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			return run_error(e, errno, "linux.namespaces[%zu].path: %s: %m", i,
+					 ns->path);
+		int t = ioctl(fds[i], NS_GET_NSTYPE);
+		if (t != ns->type)
+			return run_error(e, -EINVAL,
+					 "linux.namespaces[%zu].path: %s is not a %s namespace", i,
+					 ns->path, namespace_to_name(ns->type));
+	}
+	return 0;
+}
+
+static int write_id_map(pid_t pid, const char *file, const RunIdMap *m, size_t n, const char *field,
+			RunError *e)
+{
+	StrBuf b = {};
+	char path[64];
+	for (size_t i = 0; i < n; i++)
+		if (strbuf_printf(&b, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size) <
+		    0) {
+			strbuf_free(&b);
+			return -ENOMEM;
+		}
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	int r = write_file_at(AT_FDCWD, path, b.data ? b.data : "");
+	strbuf_free(&b);
+	if (r < 0)
+		return run_error(e, r, "%s: cannot write %s: %m", field, path);
+	return 0;
+}
+
+static pid_t raw_clone(unsigned long flags)
+{
+	/* With no stack, clone(2) returns twice like fork(2). */
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+static int read_cap_last_cap(void)
+{
+	char buf[32];
+	if (read_small_file("/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) < 0)
+		return capability_max();
+	return MIN(atoi(buf), 63);
+}
+
+/*
+ * Start the init. Without namespaces to join, it is cloned directly;
+ * otherwise a helper joins them first and clones the init as our child
+ * (CLONE_PARENT), reporting its pid over the socket.
+ */
+static int spawn_init(const RunConfig *cfg, int *nsfds, InitContext *ictx, int parent_sock,
+		      Creation *c, RunError *e)
+{
+	unsigned long flags = 0;
+	bool join = false;
+
+	for (size_t i = 0; i < cfg->n_namespaces; i++) {
+		if (cfg->namespaces[i].path)
+			join = true;
+		else if (cfg->namespaces[i].type != CLONE_NEWCGROUP)
+			flags |= (unsigned long)cfg->namespaces[i].type;
+	}
+
+	if (!join) {
+		pid_t pid = raw_clone(flags);
+		if (pid < 0)
+			return run_error(e, errno,
+					 "linux.namespaces: cannot create the namespaces: %m");
+		if (pid == 0) {
+			close(parent_sock);
+			container_init(ictx);
+		}
+		c->init = pid;
+		return 0;
+	}
+
+	pid_t helper = fork();
+	if (helper < 0)
+		return run_error(e, errno, "fork: %m");
+	if (helper == 0) {
+		/* The user namespace first: the others may be owned by it. */
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t i = 0; i < cfg->n_namespaces; i++) {
+				const RunNamespace *ns = &cfg->namespaces[i];
+				if (!ns->path || (pass == 0) != (ns->type == CLONE_NEWUSER))
+					continue;
+				if (setns(nsfds[i], ns->type) < 0) {
+					RunError he;
+					run_error(&he, errno,
+						  "linux.namespaces[%zu].path: cannot join %s: %m",
+						  i, ns->path);
+					char msg[sizeof(he.msg) + 1] = {SYNC_ERROR};
+					size_t n = strlen(he.msg);
+					memcpy(msg + 1, he.msg, n);
+					(void)!send(ictx->sync_fd, msg, n + 1, MSG_NOSIGNAL);
+					_exit(1);
+				}
+			}
+		pid_t pid = raw_clone(flags | CLONE_PARENT);
+		if (pid < 0)
+			_exit(2);
+		if (pid == 0) {
+			close(parent_sock);
+			container_init(ictx);
+		}
+		(void)!send(ictx->sync_fd, &pid, sizeof(pid), MSG_NOSIGNAL);
+		_exit(0);
+	}
+	c->helper = helper;
+
+	char buf[sizeof(RunError) + 1];
+	ssize_t n = recv(parent_sock, buf, sizeof(buf) - 1, 0);
+	int status;
+	(void)waitpid(helper, &status, 0);
+	c->helper = 0;
+	if (n == (ssize_t)sizeof(pid_t)) {
+		memcpy(&c->init, buf, sizeof(pid_t));
+		return 0;
+	}
+	if (n > 1 && buf[0] == SYNC_ERROR) {
+		buf[n] = '\0';
+		return run_error(e, -EINVAL, "%s", buf + 1);
+	}
+	return run_error(e, -ECHILD, "linux.namespaces: cannot create the container process");
+}
+
+static int create_in(Creation *c, const CreateOptions *o, RunError *e)
+{
+	_cleanup_config_ RunConfig *cfg = NULL;
+	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *dir = NULL;
+	_cleanup_close_ int fifo = -EBADF;
+	SeccompProgram prog = {};
+	int nsfds[16];
+	int socks[2] = {-EBADF, -EBADF};
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(nsfds); i++)
+		nsfds[i] = -EBADF;
+
+	bundle = realpath(o->bundle ? o->bundle : ".", NULL);
+	if (!bundle)
+		return run_error(e, errno, "bundle %s: %m", o->bundle ? o->bundle : ".");
+	r = read_config(bundle, &cfg, e);
+	if (r < 0)
+		return r;
+	if (cfg->terminal)
+		return run_error(
+		    e, -EOPNOTSUPP,
+		    "config.json: process.terminal: a terminal needs --console-socket, "
+		    "which is not supported yet");
+	r = resolve_rootfs(bundle, cfg, &rootfs, e);
+	if (r < 0)
+		return r;
+	if (cfg->n_namespaces > ELEMENTSOF(nsfds))
+		return run_error(e, -E2BIG, "linux.namespaces: too many");
+	const char *cgmount = o->cgroup_mount ? o->cgroup_mount : CGROUP_MOUNT;
+	bool v2 = cgroup_is_v2(cgmount);
+	if (!v2 && cgroup_resources_requested(&cfg->resources))
+		return run_error(e, -EOPNOTSUPP,
+				 "linux.resources: limits need cgroup v2, and %s is not a cgroup2 "
+				 "mount (cgroup v1 is not supported yet)",
+				 cgmount);
+	if (cfg->cgroups_path && strchr(cfg->cgroups_path, ':'))
+		return run_error(
+		    e, -EOPNOTSUPP,
+		    "linux.cgroupsPath: \"%s\" is a systemd slice:prefix:name path; the "
+		    "systemd cgroup driver is not supported yet",
+		    cfg->cgroups_path);
+	if (cfg->seccomp) {
+		r = seccomp_compile(cfg->seccomp, &prog, e);
+		if (r < 0)
+			goto out;
+	}
+	r = open_namespaces(cfg, nsfds, e);
+	if (r < 0)
+		goto out;
+
+	/* From here on, the state directory exists and failure must remove it. */
+	if (mkdir_p(c->root, 0700) < 0) {
+		r = run_error(e, errno, "state directory %s: %m", c->root);
+		goto out;
+	}
+	if (asprintf(&dir, "%s/%s", c->root, c->id) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (mkdir(dir, 0711) < 0) {
+		r = errno == EEXIST ? run_error(e, -EEXIST, "container with id exists: %s", c->id)
+				    : run_error(e, errno, "state directory %s: %m", dir);
+		goto out;
+	}
+	c->dir_created = true;
+	c->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->dirfd < 0) {
+		r = run_error(e, errno, "%s: %m", dir);
+		goto out;
+	}
+
+	char created[48];
+	ContainerState st = {
+	    .id = (char *)c->id,
+	    .oci_version = cfg->oci_version,
+	    .bundle = bundle,
+	    .rootfs = rootfs,
+	    .created = format_rfc3339_nano(created, sizeof(created)),
+	    .owner = getuid(),
+	    .annotations_json = cfg->annotations_json,
+	};
+	if (v2) {
+		r = cgroup_create(cgmount, cfg->cgroups_path, c->id, &cfg->resources,
+				  &c->cgroup_path, &c->cgroup_created, e);
+		if (r < 0)
+			goto out;
+		st.cgroup_path = c->cgroup_path;
+		st.cgroup_created = c->cgroup_created;
+	} else
+		log_debug("%s is not a cgroup2 mount: the container gets no cgroup of its own",
+			  cgmount);
+	/* Saved before the init exists, so that delete --force finds the cgroup. */
+	r = state_save(c->dirfd, &st);
+	if (r < 0) {
+		r = run_error(e, r, "%s/%s: %m", dir, STATE_FILE);
+		goto out;
+	}
+
+	if (mkfifoat(c->dirfd, EXEC_FIFO, 0600) < 0) {
+		r = run_error(e, errno, "%s/%s: %m", dir, EXEC_FIFO);
+		goto out;
+	}
+	/* O_RDWR never blocks; the init reads from it, start writes into it. */
+	fifo = openat(c->dirfd, EXEC_FIFO, O_RDWR | O_CLOEXEC);
+	if (fifo < 0) {
+		r = run_error(e, errno, "%s/%s: %m", dir, EXEC_FIFO);
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
+		r = run_error(e, errno, "socketpair: %m");
+		goto out;
+	}
+
+	const RunNamespace *userns = run_config_namespace(cfg, CLONE_NEWUSER);
+	const RunNamespace *cgns = run_config_namespace(cfg, CLONE_NEWCGROUP);
+	InitContext ictx = {
+	    .cfg = cfg,
+	    .bundle = bundle,
+	    .rootfs = rootfs,
+	    .sync_fd = socks[1],
+	    .fifo_fd = fifo,
+	    .seccomp = cfg->seccomp ? &prog : NULL,
+	    .cap_last_cap = read_cap_last_cap(),
+	    .new_userns = userns && !userns->path,
+	    .new_cgroupns = cgns && !cgns->path,
+	};
+	r = spawn_init(cfg, nsfds, &ictx, socks[0], c, e);
+	close(socks[1]);
+	socks[1] = -EBADF;
+	if (r < 0)
+		goto out;
+
+	st.pid = c->init;
+	st.start_time = process_start_time(c->init);
+	r = state_save(c->dirfd, &st);
+	if (r < 0) {
+		r = run_error(e, r, "%s/%s: %m", dir, STATE_FILE);
+		goto out;
+	}
+
+	if (ictx.new_userns) {
+		r = write_id_map(c->init, "uid_map", cfg->uid_mappings, cfg->n_uid_mappings,
+				 "linux.uidMappings", e);
+		if (r < 0)
+			goto out;
+		r = write_id_map(c->init, "gid_map", cfg->gid_mappings, cfg->n_gid_mappings,
+				 "linux.gidMappings", e);
+		if (r < 0)
+			goto out;
+	}
+	if (c->cgroup_path) {
+		r = cgroup_enter(c->cgroup_path, c->init, e);
+		if (r < 0)
+			goto out;
+	}
+	if (cfg->has_oom_score_adj) {
+		char path[64], val[16];
+		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)c->init);
+		snprintf(val, sizeof(val), "%d", cfg->oom_score_adj);
+		r = write_file_at(AT_FDCWD, path, val);
+		if (r < 0) {
+			r = run_error(e, r, "process.oomScoreAdj: %m");
+			goto out;
+		}
+	}
+
+	char go = SYNC_GO, buf[sizeof(RunError) + 1];
+	if (send(socks[0], &go, 1, MSG_NOSIGNAL) != 1) {
+		r = run_error(e, errno, "the container process went away: %m");
+		goto out;
+	}
+	ssize_t n = recv(socks[0], buf, sizeof(buf) - 1, 0);
+	if (n == 1 && buf[0] == SYNC_READY)
+		r = 0;
+	else if (n > 1 && buf[0] == SYNC_ERROR) {
+		buf[n] = '\0';
+		r = run_error(e, -EINVAL, "%s", buf + 1);
+	} else
+		r = run_error(e, -ECHILD, "the container process exited during setup");
+	if (r < 0)
+		goto out;
+
+	if (o->pid_file) {
+		char val[32];
+		int k = snprintf(val, sizeof(val), "%d", (int)c->init);
+		r = write_file_atomic(o->pid_file, val, (size_t)k, 0644);
+		if (r < 0) {
+			r = run_error(e, r, "--pid-file %s: %m", o->pid_file);
+			goto out;
+		}
+	}
+out:
+	if (socks[0] >= 0)
+		close(socks[0]);
+	if (socks[1] >= 0)
+		close(socks[1]);
+	for (size_t i = 0; i < ELEMENTSOF(nsfds); i++)
+		if (nsfds[i] >= 0)
+			close(nsfds[i]);
+	seccomp_program_done(&prog);
+	return r;
+}
+
+int container_create(const char *root, const char *id, const CreateOptions *o, pid_t *ret_pid,
+		     RunError *e)
+{
+	Creation c = {.root = root, .id = id, .dirfd = -EBADF};
+
+	if (!container_id_is_valid(id))
+		return run_error(e, -EINVAL, "invalid container id \"%s\"", id);
+	int r = create_in(&c, o, e);
+	if (r < 0) {
+		creation_undo(&c);
+		return r;
+	}
+	*ret_pid = c.init;
+	free(c.cgroup_path);
+	close(c.dirfd);
+	return 0;
+}
+
+static int lock_container(const char *root, const char *id, RunError *e)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/%s", root, id) < 0)
+		return -ENOMEM;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return run_error(e, errno == ENOENT ? -ENOENT : errno,
+				 "container \"%s\" does not exist", id);
+	if (flock(fd, LOCK_EX) < 0) {
+		int r = run_error(e, errno, "cannot lock %s: %m", dir);
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int container_start(const char *root, const char *id, RunError *e)
+{
+	_cleanup_state_ ContainerState *s = NULL;
+	int r;
+
+	if (!container_id_is_valid(id))
+		return run_error(e, -EINVAL, "invalid container id \"%s\"", id);
+	_cleanup_close_ int lock = lock_container(root, id, e);
+	if (lock < 0)
+		return lock;
+	r = state_load(root, id, &s, e);
+	if (r < 0)
+		return r;
+	switch (state_status(root, s)) {
+	case STATUS_CREATED:
+		break;
+	case STATUS_STOPPED:
+		return run_error(e, -EINVAL, "cannot start a container that has stopped");
+	case STATUS_RUNNING:
+		return run_error(e, -EINVAL, "cannot start an already running container");
+	default:
+		return run_error(e, -EINVAL, "cannot start a container in the creating state");
+	}
+	/* Non-blocking: if the init is no longer waiting there is no reader (ENXIO). */
+	_cleanup_close_ int fd = openat(lock, EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return run_error(e, errno, "cannot start container \"%s\": exec.fifo: %m", id);
+	if (unlinkat(lock, EXEC_FIFO, 0) < 0)
+		return run_error(e, errno, "cannot start container \"%s\": exec.fifo: %m", id);
+	if (write(fd, "0", 1) != 1)
+		return run_error(e, errno, "cannot start container \"%s\": exec.fifo: %m", id);
+	return 0;
+}
+
+static int signal_pid(const ContainerState *s, int sig)
+{
+	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+	if (fd < 0)
+		return negative_errno();
+	/* The pid may have been reused between reading the state and opening it. */
+	if (process_start_time(s->pid) != s->start_time)
+		return -ESRCH;
+	if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int container_kill(const char *root, const char *id, int sig, bool all, RunError *e)
+{
+	_cleanup_state_ ContainerState *s = NULL;
+	int r = state_load(root, id, &s, e);
+	if (r < 0)
+		return r;
+	ContainerStatus st = state_status(root, s);
+	if (st != STATUS_CREATED && st != STATUS_RUNNING)
+		return run_error(e, -ESRCH, "container not running");
+	if (all && s->cgroup_path) {
+		r = cgroup_kill_all(s->cgroup_path, sig);
+		if (r < 0)
+			return run_error(e, r, "cannot signal the processes of %s: %m",
+					 s->cgroup_path);
+		return 0;
+	}
+	r = signal_pid(s, sig);
+	if (r < 0)
+		return run_error(e, r, "cannot signal container \"%s\": %m", id);
+	return 0;
+}
+
+int container_delete(const char *root, const char *id, bool force, RunError *e)
+{
+	_cleanup_state_ ContainerState *s = NULL;
+	int r;
+
+	if (!container_id_is_valid(id))
+		return run_error(e, -EINVAL, "invalid container id \"%s\"", id);
+	_cleanup_close_ int lock = lock_container(root, id, e);
+	if (lock < 0)
+		return force && lock == -ENOENT ? 0 : lock;
+	r = state_load(root, id, &s, e);
+	if (r == -ENOENT) {
+		/* create was interrupted before it saved any state: nothing else to undo. */
+		remove_state_dir(root, id, lock);
+		return force ? 0 : r;
+	}
+	if (r < 0)
+		return r;
+	ContainerStatus st = state_status(root, s);
+	if (st != STATUS_STOPPED) {
+		if (!force && st != STATUS_CREATING)
+			return run_error(e, -EBUSY,
+					 "cannot delete container %s that is not stopped: %s", id,
+					 status_to_string(st));
+		if (s->cgroup_path)
+			cgroup_kill_all(s->cgroup_path, SIGKILL);
+		if (s->pid > 0 && signal_pid(s, SIGKILL) == 0)
+			wait_gone(s->pid);
+	}
+	if (s->cgroup_path) {
+		if (cgroup_is_populated(s->cgroup_path))
+			cgroup_kill_all(s->cgroup_path, SIGKILL);
+		if (s->cgroup_created) {
+			r = cgroup_destroy(s->cgroup_path, 5000);
+			if (r < 0)
+				return run_error(e, r, "cannot remove cgroup %s: %m",
+						 s->cgroup_path);
+		}
+	}
+	remove_state_dir(root, id, lock);
+	return 0;
+}
+
+int container_wait(pid_t pid)
+{
+	int status;
+	pid_t r;
+	do
+		r = waitpid(pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return 255;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int container_list_ids(const char *root, char ***ret, RunError *e)
+{
+	_cleanup_strv_free_ char **ids = NULL;
+	DIR *d = opendir(root);
+	if (!d) {
+		if (errno == ENOENT) {
+			*ret = calloc(1, sizeof(char *));
+			return *ret ? 0 : -ENOMEM;
+		}
+		return run_error(e, errno, "%s: %m", root);
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!container_id_is_valid(de->d_name) || de->d_type != DT_DIR)
+			continue;
+		if (strv_extend(&ids, de->d_name) < 0) {
+			closedir(d);
+			return -ENOMEM;
+		}
+	}
+	closedir(d);
+	if (!ids)
+		ids = calloc(1, sizeof(char *));
+	if (!ids)
+		return -ENOMEM;
+	qsort(ids, strv_length(ids), sizeof(char *), cmp_str);
+	*ret = TAKE_PTR(ids);
+	return 0;
+}
+
+int signal_from_string(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} table[] = {
+	    {"HUP", SIGHUP},	   {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+	    {"TRAP", SIGTRAP},	   {"ABRT", SIGABRT}, {"IOT", SIGIOT},	     {"BUS", SIGBUS},
+	    {"FPE", SIGFPE},	   {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+	    {"USR2", SIGUSR2},	   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+	    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+	    {"TSTP", SIGTSTP},	   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+	    {"XCPU", SIGXCPU},	   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+	    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
+	    {"SYS", SIGSYS},
+	};
+	unsigned long long n;
+
+	if (isempty(s))
+		return -EINVAL;
+	if (safe_atou64(s, &n) == 0)
+		return n >= 1 && n <= (unsigned long long)SIGRTMAX ? (int)n : -EINVAL;
+	const char *name = startswith_no_case(s, "SIG") ? s + 3 : s;
+	for (size_t i = 0; i < ELEMENTSOF(table); i++)
+		if (strcasecmp(name, table[i].name) == 0)
+			return table[i].sig;
+	const char *rt = startswith_no_case(name, "RTMIN");
+	if (rt) {
+		if (*rt == '\0')
+			return SIGRTMIN;
+		if (*rt == '+' && safe_atou64(rt + 1, &n) == 0 && SIGRTMIN + (int)n <= SIGRTMAX)
+			return SIGRTMIN + (int)n;
+	}
+	rt = startswith_no_case(name, "RTMAX");
+	if (rt) {
+		if (*rt == '\0')
+			return SIGRTMAX;
+		if (*rt == '-' && safe_atou64(rt + 1, &n) == 0 && SIGRTMAX - (int)n >= SIGRTMIN)
+			return SIGRTMAX - (int)n;
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,629 @@
+/* SPDX-License-Identifier: MIT */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "strutil.h"
+#include "util.h"
+
+#define FD_PATH(buf, fd) (snprintf((buf), sizeof(buf), "/proc/self/fd/%d", (fd)), (buf))
+
+_noreturn_ static void init_fail(const InitContext *ctx, const RunError *e)
+{
+	char msg[sizeof(e->msg) + 1];
+	msg[0] = SYNC_ERROR;
+	size_t n = strlen(e->msg);
+	memcpy(msg + 1, e->msg, n);
+	(void)!send(ctx->sync_fd, msg, n + 1, MSG_NOSIGNAL);
+	_exit(1);
+}
+
+/* Close every fd but stdio and the two we need: nothing of the host reaches the container. */
+static int close_other_fds(int a, int b)
+{
+	int lo = MIN(a, b), hi = MAX(a, b);
+	if (lo > 3 && syscall(SYS_close_range, 3, lo - 1, 0) < 0)
+		return negative_errno();
+	if (hi > lo + 1 && syscall(SYS_close_range, lo + 1, hi - 1, 0) < 0)
+		return negative_errno();
+	if (syscall(SYS_close_range, hi + 1, ~0U, 0) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* Flags a bind remount must keep (the kernel refuses to drop locked ones in a user namespace). */
+static unsigned long locked_flags(int fd)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_RDONLY)
+		f |= MS_RDONLY;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+static int check_fs(int fd, long magic)
+{
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) < 0)
+		return negative_errno();
+	return sfs.f_type == magic ? 0 : -EXDEV;
+}
+
+static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size_t i, RunError *e)
+{
+	const char *type = m->type;
+	bool as_file = false;
+	char p[64];
+	int r;
+
+	if (m->bind) {
+		struct stat st;
+		if (stat(m->source, &st) < 0)
+			return run_error(e, errno, "mounts[%zu].source: %s: %m", i, m->source);
+		as_file = !S_ISDIR(st.st_mode);
+	}
+	_cleanup_close_ int fd = mkdir_p_in_root(rootfd, m->destination, as_file);
+	if (fd < 0)
+		return run_error(e, fd,
+				 "mounts[%zu].destination: cannot create %s in the rootfs: %m", i,
+				 m->destination);
+
+	if (m->bind) {
+		if (mount(m->source, FD_PATH(p, fd), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+			return run_error(e, errno, "mounts[%zu]: cannot bind %s on %s: %m", i,
+					 m->source, m->destination);
+		unsigned long extra = m->flags & ~(MS_BIND | MS_REC);
+		if (extra) {
+			/* The fd still names the directory under the new mount: look it up again.
+			 */
+			_cleanup_close_ int top = open_in_root(rootfd, m->destination, O_PATH);
+			if (top < 0)
+				return run_error(e, top, "mounts[%zu].destination: %s: %m", i,
+						 m->destination);
+			unsigned long keep = locked_flags(top) & ~MS_RDONLY;
+			if (mount(NULL, FD_PATH(p, top), NULL, MS_BIND | MS_REMOUNT | extra | keep,
+				  NULL) < 0)
+				return run_error(e, errno, "mounts[%zu]: cannot remount %s: %m", i,
+						 m->destination);
+		}
+	} else {
+		if (streq(type, "cgroup"))
+			type = "cgroup2";
+		const char *src = isempty(m->source) ? type : m->source;
+		r = mount(src, FD_PATH(p, fd), type, m->flags, m->data);
+		if (r < 0 && errno == EPERM && streq(type, "sysfs") && ctx->new_userns) {
+			/* A user namespace without its own network namespace may not mount sysfs.
+			 */
+			r = mount("/sys", p, NULL, MS_BIND | MS_REC, NULL);
+			if (r == 0) {
+				_cleanup_close_ int top =
+				    open_in_root(rootfd, m->destination, O_PATH);
+				if (top >= 0)
+					r = mount(NULL, FD_PATH(p, top), NULL,
+						  MS_BIND | MS_REMOUNT | m->flags |
+						      locked_flags(top),
+						  NULL);
+			}
+		}
+		if (r < 0)
+			return run_error(e, errno, "mounts[%zu]: cannot mount %s (%s) on %s: %m", i,
+					 src, type, m->destination);
+	}
+
+	_cleanup_close_ int top = open_in_root(rootfd, m->destination, O_PATH);
+	if (top < 0)
+		return run_error(e, top, "mounts[%zu].destination: %s: %m", i, m->destination);
+	if (type && (streq(type, "proc") || streq(type, "sysfs"))) {
+		r = check_fs(top, streq(type, "proc") ? PROC_SUPER_MAGIC : SYSFS_MAGIC);
+		if (r < 0)
+			return run_error(e, r, "mounts[%zu]: %s is not a %s mount after mounting",
+					 i, m->destination, type);
+	}
+	if (m->propagation && mount(NULL, FD_PATH(p, top), NULL, m->propagation, NULL) < 0)
+		return run_error(e, errno, "mounts[%zu].options: cannot set propagation of %s: %m",
+				 i, m->destination);
+	return 0;
+}
+
+static const RunDevice default_devices[] = {
+    {.path = (char *)"/dev/null", .type = 'c', .major = 1, .minor = 3, .mode = 0666},
+    {.path = (char *)"/dev/zero", .type = 'c', .major = 1, .minor = 5, .mode = 0666},
+    {.path = (char *)"/dev/full", .type = 'c', .major = 1, .minor = 7, .mode = 0666},
+    {.path = (char *)"/dev/random", .type = 'c', .major = 1, .minor = 8, .mode = 0666},
+    {.path = (char *)"/dev/urandom", .type = 'c', .major = 1, .minor = 9, .mode = 0666},
+    {.path = (char *)"/dev/tty", .type = 'c', .major = 5, .minor = 0, .mode = 0666},
+};
+
+static int create_device(const InitContext *ctx, int rootfd, const RunDevice *d, const char *field,
+			 RunError *e)
+{
+	_cleanup_free_ char *dir = strdup(d->path), *base = strdup(d->path);
+	char p[64];
+	if (!dir || !base)
+		return -ENOMEM;
+	_cleanup_close_ int parent = mkdir_p_in_root(rootfd, dirname(dir), false);
+	if (parent < 0)
+		return run_error(e, parent, "%s: cannot create the directory of %s: %m", field,
+				 d->path);
+	const char *name = basename(base);
+	if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+		return run_error(e, errno, "%s: cannot replace %s: %m", field, d->path);
+
+	if (ctx->new_userns) {
+		/* mknod is not allowed in a user namespace: bind the host's node instead. */
+		_cleanup_close_ int f = openat(
+		    parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
+		if (f < 0)
+			return run_error(e, errno, "%s: cannot create %s: %m", field, d->path);
+		if (mount(d->path, FD_PATH(p, f), NULL, MS_BIND, NULL) < 0)
+			return run_error(e, errno, "%s: cannot bind the host's %s: %m", field,
+					 d->path);
+		return 0;
+	}
+	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+	dev_t dev = d->type == 'p' ? 0 : makedev((unsigned)d->major, (unsigned)d->minor);
+	if (mknodat(parent, name, type | (d->mode & 07777), dev) < 0)
+		return run_error(e, errno, "%s: cannot create %s: %m", field, d->path);
+	if (fchownat(parent, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return run_error(e, errno, "%s: cannot chown %s: %m", field, d->path);
+	return 0;
+}
+
+static bool dev_is_bind_mounted(const RunConfig *cfg)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (streq(cfg->mounts[i].destination, "/dev") && cfg->mounts[i].bind)
+			return true;
+	return false;
+}
+
+static int setup_devices(const InitContext *ctx, int rootfd, RunError *e)
+{
+	const RunConfig *cfg = ctx->cfg;
+	char field[64];
+	int r;
+
+	if (dev_is_bind_mounted(cfg))
+		return 0;
+	for (size_t i = 0; i < ELEMENTSOF(default_devices); i++) {
+		bool overridden = false;
+		for (size_t k = 0; k < cfg->n_devices; k++)
+			if (streq(cfg->devices[k].path, default_devices[i].path))
+				overridden = true;
+		if (overridden)
+			continue;
+		r = create_device(ctx, rootfd, &default_devices[i], "default devices", e);
+		if (r < 0)
+			return r;
+	}
+	for (size_t k = 0; k < cfg->n_devices; k++) {
+		snprintf(field, sizeof(field), "linux.devices[%zu]", k);
+		r = create_device(ctx, rootfd, &cfg->devices[k], field, e);
+		if (r < 0)
+			return r;
+	}
+
+	static const char *const links[][2] = {
+	    {"/proc/self/fd", "fd"},	   {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+	    {"pts/ptmx", "ptmx"},
+	};
+	_cleanup_close_ int dev = open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY);
+	if (dev < 0)
+		return run_error(e, dev, "default devices: /dev: %m");
+	for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+		if (streq(links[i][1], "ptmx")) {
+			/* Only when devpts is there to point to. */
+			struct stat st;
+			if (fstatat(dev, "pts/ptmx", &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			(void)unlinkat(dev, "ptmx", 0);
+		}
+		if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST)
+			return run_error(e, errno, "default devices: cannot link /dev/%s: %m",
+					 links[i][1]);
+	}
+	return 0;
+}
+
+static int pivot_into(int rootfd, RunError *e)
+{
+	if (fchdir(rootfd) < 0)
+		return run_error(e, errno, "root.path: cannot enter the rootfs: %m");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return run_error(e, errno, "root.path: pivot_root: %m");
+	/* The old root now sits on top of "."; detach it without telling the host. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return run_error(e, errno, "root.path: cannot make the old root a slave: %m");
+	if (umount2(".", MNT_DETACH) < 0)
+		return run_error(e, errno, "root.path: cannot detach the old root: %m");
+	if (chdir("/") < 0)
+		return run_error(e, errno, "root.path: chdir /: %m");
+	return 0;
+}
+
+static int open_dev_null(int rootfd, RunError *e)
+{
+	int fd = open_in_root(rootfd, "/dev/null", O_PATH);
+	struct stat st;
+	if (fd < 0)
+		return run_error(e, fd, "linux.maskedPaths: /dev/null: %m");
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+		close(fd);
+		return run_error(e, -EPERM, "linux.maskedPaths: /dev/null is not the null device");
+	}
+	return fd;
+}
+
+static int mask_paths(const RunConfig *cfg, int rootfd, RunError *e)
+{
+	_cleanup_close_ int null = -EBADF;
+	char p[64], s[64];
+
+	for (size_t i = 0; cfg->masked_paths && cfg->masked_paths[i]; i++) {
+		_cleanup_close_ int fd = open_in_root(rootfd, cfg->masked_paths[i], O_PATH);
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0)
+			return run_error(e, fd, "linux.maskedPaths[%zu]: %s: %m", i,
+					 cfg->masked_paths[i]);
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			return run_error(e, errno, "linux.maskedPaths[%zu]: %m", i);
+		int r;
+		if (S_ISDIR(st.st_mode))
+			r = mount("tmpfs", FD_PATH(p, fd), "tmpfs", MS_RDONLY, "size=0");
+		else {
+			if (null < 0) {
+				null = open_dev_null(rootfd, e);
+				if (null < 0)
+					return null;
+			}
+			r = mount(FD_PATH(s, null), FD_PATH(p, fd), NULL, MS_BIND, NULL);
+		}
+		if (r < 0)
+			return run_error(e, errno, "linux.maskedPaths[%zu]: cannot mask %s: %m", i,
+					 cfg->masked_paths[i]);
+	}
+	return 0;
+}
+
+static int readonly_paths(const RunConfig *cfg, int rootfd, RunError *e)
+{
+	char p[64];
+	for (size_t i = 0; cfg->readonly_paths && cfg->readonly_paths[i]; i++) {
+		const char *path = cfg->readonly_paths[i];
+		_cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH);
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0)
+			return run_error(e, fd, "linux.readonlyPaths[%zu]: %s: %m", i, path);
+		if (mount(FD_PATH(p, fd), p, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return run_error(e, errno, "linux.readonlyPaths[%zu]: cannot bind %s: %m",
+					 i, path);
+		_cleanup_close_ int top = open_in_root(rootfd, path, O_PATH);
+		if (top < 0)
+			return run_error(e, top, "linux.readonlyPaths[%zu]: %s: %m", i, path);
+		if (mount(NULL, FD_PATH(p, top), NULL,
+			  MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(top), NULL) < 0)
+			return run_error(
+			    e, errno, "linux.readonlyPaths[%zu]: cannot remount %s: %m", i, path);
+	}
+	return 0;
+}
+
+static int apply_sysctl(const RunConfig *cfg, RunError *e)
+{
+	if (!cfg->sysctl)
+		return 0;
+	_cleanup_close_ int sys = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (sys < 0)
+		return run_error(e, errno, "linux.sysctl: /proc/sys: %m");
+	if (check_fs(sys, PROC_SUPER_MAGIC) < 0)
+		return run_error(e, -EXDEV, "linux.sysctl: /proc/sys is not on procfs");
+	for (size_t i = 0; cfg->sysctl[i]; i += 2) {
+		_cleanup_free_ char *rel = strdup(cfg->sysctl[i]);
+		if (!rel)
+			return -ENOMEM;
+		for (char *c = rel; *c; c++)
+			if (*c == '.')
+				*c = '/';
+		struct open_how {
+			uint64_t flags, mode, resolve;
+		} how = {.flags = O_WRONLY | O_CLOEXEC, .resolve = 0x01 | 0x04 | 0x08 | 0x02};
+		/* RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS
+		 */
+		_cleanup_close_ int fd = (int)syscall(SYS_openat2, sys, rel, &how, sizeof(how));
+		if (fd < 0)
+			return run_error(e, errno, "linux.sysctl.%s: %m", cfg->sysctl[i]);
+		const char *v = cfg->sysctl[i + 1];
+		if (write(fd, v, strlen(v)) != (ssize_t)strlen(v))
+			return run_error(e, errno, "linux.sysctl.%s: cannot write \"%s\": %m",
+					 cfg->sysctl[i], v);
+	}
+	return 0;
+}
+
+static int setup_rootfs(const InitContext *ctx, RunError *e)
+{
+	const RunConfig *cfg = ctx->cfg;
+	unsigned long prop = cfg->rootfs_propagation & MS_PRIVATE ? MS_PRIVATE : MS_SLAVE;
+	int r;
+
+	/* Nothing mounted from here on may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
+		return run_error(e, errno, "linux.rootfsPropagation: cannot change /: %m");
+	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return run_error(e, errno, "root.path: cannot bind %s: %m", ctx->rootfs);
+	_cleanup_close_ int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return run_error(e, errno, "root.path: %s: %m", ctx->rootfs);
+
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		r = mount_one(ctx, rootfd, &cfg->mounts[i], i, e);
+		if (r < 0)
+			return r;
+	}
+	r = setup_devices(ctx, rootfd, e);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int cwd = mkdir_p_in_root(rootfd, cfg->cwd, false);
+	if (cwd < 0)
+		return run_error(e, cwd, "process.cwd: cannot create %s in the rootfs: %m",
+				 cfg->cwd);
+
+	r = pivot_into(rootfd, e);
+	if (r < 0)
+		return r;
+	if (cfg->rootfs_propagation && mount(NULL, "/", NULL, cfg->rootfs_propagation, NULL) < 0)
+		return run_error(e, errno, "linux.rootfsPropagation: %m");
+
+	_cleanup_close_ int newroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (newroot < 0)
+		return run_error(e, errno, "root.path: /: %m");
+	r = apply_sysctl(cfg, e);
+	if (r < 0)
+		return r;
+	r = mask_paths(cfg, newroot, e);
+	if (r < 0)
+		return r;
+	r = readonly_paths(cfg, newroot, e);
+	if (r < 0)
+		return r;
+	if (cfg->root_readonly &&
+	    mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(newroot), NULL) <
+		0)
+		return run_error(e, errno, "root.readonly: cannot remount / read-only: %m");
+	return 0;
+}
+
+static int capset_raw(uint64_t eff, uint64_t perm, uint64_t inh)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {
+	    {(uint32_t)eff, (uint32_t)perm, (uint32_t)inh},
+	    {(uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32)},
+	};
+	return syscall(SYS_capset, &h, d) < 0 ? negative_errno() : 0;
+}
+
+static int setup_user_and_caps(const InitContext *ctx, RunError *e)
+{
+	const RunConfig *cfg = ctx->cfg;
+	uint64_t known =
+	    ctx->cap_last_cap >= 63 ? UINT64_MAX : (UINT64_C(1) << (ctx->cap_last_cap + 1)) - 1;
+	const uint64_t *caps = cfg->caps;
+
+	for (int c = 0; c <= ctx->cap_last_cap; c++)
+		if (!(caps[CAP_SET_BOUNDING] & (UINT64_C(1) << c)) &&
+		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+			return run_error(e, errno,
+					 "process.capabilities.bounding: cannot drop %s: %m",
+					 strempty(capability_to_name(c)));
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return run_error(e, errno, "prctl(PR_SET_KEEPCAPS): %m");
+	if (setgroups(cfg->n_additional_gids, cfg->additional_gids) < 0)
+		return run_error(e, errno, "process.user.additionalGids: setgroups: %m");
+	if (setresgid(cfg->gid, cfg->gid, cfg->gid) < 0)
+		return run_error(e, errno, "process.user.gid: cannot switch to gid %u: %m",
+				 (unsigned)cfg->gid);
+	if (setresuid(cfg->uid, cfg->uid, cfg->uid) < 0)
+		return run_error(e, errno, "process.user.uid: cannot switch to uid %u: %m",
+				 (unsigned)cfg->uid);
+	int r = capset_raw(caps[CAP_SET_EFFECTIVE] & known, caps[CAP_SET_PERMITTED] & known,
+			   caps[CAP_SET_INHERITABLE] & known);
+	if (r < 0)
+		return run_error(e, r,
+				 "process.capabilities: cannot set the effective, permitted and "
+				 "inheritable sets (effective must be within permitted): %m");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return run_error(e, errno, "process.capabilities.ambient: %m");
+	for (int c = 0; c <= ctx->cap_last_cap; c++)
+		if ((caps[CAP_SET_AMBIENT] & (UINT64_C(1) << c)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			return run_error(e, errno,
+					 "process.capabilities.ambient: cannot raise %s (it must "
+					 "also be permitted and inheritable): %m",
+					 strempty(capability_to_name(c)));
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return run_error(e, errno, "prctl(PR_SET_KEEPCAPS): %m");
+	return 0;
+}
+
+static const char *env_get(char **env, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; env && env[i]; i++)
+		if (strneq(env[i], key, n) && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+static int find_executable(const RunConfig *cfg, char *buf, size_t len, RunError *e)
+{
+	const char *name = cfg->args[0];
+	struct stat st;
+
+	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0 || !S_ISREG(st.st_mode) || access(name, X_OK) < 0)
+			return run_error(e, errno ? errno : EACCES,
+					 "process.args[0]: \"%s\" is not an executable file: %m",
+					 name);
+		snprintf(buf, len, "%s", name);
+		return 0;
+	}
+	const char *path = env_get(cfg->env, "PATH");
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (const char *p = path; *p;) {
+		const char *end = strchrnul(p, ':');
+		int n = (int)(end - p);
+		snprintf(buf, len, "%.*s%s%s", n, p, n ? "/" : "", name);
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
+			return 0;
+		p = *end ? end + 1 : end;
+	}
+	return run_error(e, -ENOENT, "process.args[0]: \"%s\": executable file not found in $PATH",
+			 name);
+}
+
+static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
+{
+	const RunConfig *cfg = ctx->cfg;
+	char c;
+	int r;
+
+	r = close_other_fds(ctx->sync_fd, ctx->fifo_fd);
+	if (r < 0)
+		return run_error(e, r, "cannot close inherited file descriptors: %m");
+	/* Other processes may not open /proc/PID/exe (the runtime's binary) or ptrace us. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return run_error(e, errno, "prctl(PR_SET_DUMPABLE): %m");
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	umask(0);
+
+	ssize_t n = recv(ctx->sync_fd, &c, 1, 0);
+	if (n != 1 || c != SYNC_GO)
+		_exit(1); /* the runtime went away */
+
+	if (ctx->new_userns) {
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			return run_error(e, errno,
+					 "linux.uidMappings: cannot become root in the user "
+					 "namespace (is 0 mapped?): %m");
+	}
+	if (ctx->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return run_error(e, errno,
+				 "linux.namespaces: cannot create the cgroup namespace: %m");
+	if (chdir(ctx->bundle) < 0)
+		return run_error(e, errno, "bundle %s: %m", ctx->bundle);
+	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+		return run_error(e, errno, "hostname: %m");
+	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+		return run_error(e, errno, "domainname: %m");
+
+	r = setup_rootfs(ctx, e);
+	if (r < 0)
+		return r;
+
+	for (size_t i = 0; i < cfg->n_rlimits; i++) {
+		struct rlimit rl = {.rlim_cur = cfg->rlimits[i].soft,
+				    .rlim_max = cfg->rlimits[i].hard};
+		if (setrlimit(cfg->rlimits[i].resource, &rl) < 0)
+			return run_error(e, errno, "process.rlimits[%zu]: %m", i);
+	}
+	/* A fresh session keyring, so the container cannot read the host's keys. */
+	(void)syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
+
+	if (chdir(cfg->cwd) < 0)
+		return run_error(e, errno, "process.cwd: %s: %m", cfg->cwd);
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return run_error(e, -EPERM, "process.cwd: %s is not inside the container's root",
+				 cfg->cwd);
+
+	/* Without no_new_privs, only a privileged process may load a filter: do it now. */
+	if (ctx->seccomp && !cfg->no_new_privileges) {
+		r = seccomp_program_load(ctx->seccomp);
+		if (r < 0)
+			return run_error(e, r, "linux.seccomp: cannot load the filter: %m");
+	}
+	r = setup_user_and_caps(ctx, e);
+	if (r < 0)
+		return r;
+	if (cfg->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return run_error(e, errno, "process.noNewPrivileges: %m");
+	umask(cfg->has_umask ? cfg->umask : 0022);
+	return find_executable(cfg, exe, exe_len, e);
+}
+
+void container_init(const InitContext *ctx)
+{
+	RunError e = {};
+	char exe[4096], c;
+
+	if (setup(ctx, exe, sizeof(exe), &e) < 0)
+		init_fail(ctx, &e);
+	c = SYNC_READY;
+	if (send(ctx->sync_fd, &c, 1, MSG_NOSIGNAL) != 1)
+		_exit(1);
+	close(ctx->sync_fd);
+
+	/* Blocks until `start` writes into exec.fifo. */
+	ssize_t n;
+	do
+		n = read(ctx->fifo_fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(1);
+	close(ctx->fifo_fd);
+
+	if (ctx->seccomp && ctx->cfg->no_new_privileges) {
+		int r = seccomp_program_load(ctx->seccomp);
+		if (r < 0) {
+			dprintf(STDERR_FILENO,
+				"lazuli-run: linux.seccomp: cannot load the filter: %s\n",
+				strerror(-r));
+			_exit(127);
+		}
+	}
+	execve(exe, ctx->cfg->args, ctx->cfg->env ? ctx->cfg->env : (char *[]){NULL});
+	dprintf(STDERR_FILENO, "lazuli-run: exec %s: %s\n", exe, strerror(errno));
+	_exit(127);
+}

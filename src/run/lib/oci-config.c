@@ -1,0 +1,1350 @@
+/* SPDX-License-Identifier: MIT */
+#include "oci-config.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+
+#include "json-util.h"
+#include "strutil.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+#define ID_MAX ((int64_t)UINT32_MAX)
+
+typedef struct Ctx {
+	char *err;
+	size_t errlen;
+} Ctx;
+
+static int fail(Ctx *c, const char *field, const char *fmt, ...) _printf_(3, 4);
+static int fail(Ctx *c, const char *field, const char *fmt, ...)
+{
+	if (c->err && c->errlen > 0) {
+		char msg[512];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		snprintf(c->err, c->errlen, "%s: %s", field, msg);
+	}
+	return -EINVAL;
+}
+
+/* Field names with indices: "mounts[3].options". */
+#define FIELD(buf, ...) (snprintf((buf), sizeof(buf), __VA_ARGS__), (buf))
+
+/* Returns 1 and the member if present (and not null), 0 if absent. */
+static int member(json_object *o, const char *key, json_object **ret)
+{
+	json_object *v = NULL;
+	if (!o || !json_object_object_get_ex(o, key, &v) || !v) {
+		*ret = NULL;
+		return 0;
+	}
+	*ret = v;
+	return 1;
+}
+
+static int get_object(Ctx *c, json_object *o, const char *key, const char *field, json_object **ret)
+{
+	if (!member(o, key, ret))
+		return 0;
+	if (!json_object_is_type(*ret, json_type_object))
+		return fail(c, field, "must be an object");
+	return 1;
+}
+
+static int get_array(Ctx *c, json_object *o, const char *key, const char *field, json_object **ret)
+{
+	if (!member(o, key, ret))
+		return 0;
+	if (!json_object_is_type(*ret, json_type_array))
+		return fail(c, field, "must be an array");
+	return 1;
+}
+
+static int get_string(Ctx *c, json_object *o, const char *key, const char *field, char **ret)
+{
+	json_object *v;
+	if (!member(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return fail(c, field, "must be a string");
+	const char *s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v))
+		return fail(c, field, "must not contain NUL bytes");
+	free(*ret);
+	*ret = strdup(s);
+	return *ret ? 1 : -ENOMEM;
+}
+
+static int get_bool(Ctx *c, json_object *o, const char *key, const char *field, bool *ret)
+{
+	json_object *v;
+	if (!member(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return fail(c, field, "must be true or false");
+	*ret = json_object_get_boolean(v);
+	return 1;
+}
+
+static int get_int(Ctx *c, json_object *o, const char *key, const char *field, int64_t min,
+		   int64_t max, int64_t *ret)
+{
+	json_object *v;
+	if (!member(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return fail(c, field, "must be an integer");
+	errno = 0;
+	int64_t n = json_object_get_int64(v);
+	if (n == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
+		return fail(c, field, "must be between %lld and %lld", (long long)min,
+			    (long long)max);
+	if (n < min || n > max)
+		return fail(c, field, "must be between %lld and %lld", (long long)min,
+			    (long long)max);
+	*ret = n;
+	return 1;
+}
+
+static int get_uint64(Ctx *c, json_object *o, const char *key, const char *field, uint64_t *ret)
+{
+	json_object *v;
+	if (!member(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+		return fail(c, field, "must be a non-negative integer");
+	*ret = json_object_get_uint64(v);
+	return 1;
+}
+
+static int get_u32(Ctx *c, json_object *o, const char *key, const char *field, uint32_t *ret)
+{
+	int64_t n;
+	int r = get_int(c, o, key, field, 0, ID_MAX, &n);
+	if (r > 0)
+		*ret = (uint32_t)n;
+	return r;
+}
+
+/* An array of strings; each checked by check (may be NULL). */
+static int get_strv(Ctx *c, json_object *o, const char *key, const char *field, bool nonempty,
+		    bool absolute, char ***ret)
+{
+	json_object *a;
+	int r = get_array(c, o, key, field, &a);
+	if (r <= 0)
+		return r;
+	size_t n = json_object_array_length(a);
+	if (nonempty && n == 0)
+		return fail(c, field, "must be a non-empty array of strings");
+	_cleanup_strv_free_ char **l = calloc(n + 1, sizeof(char *));
+	if (!l)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(e, json_type_string) ||
+		    strlen(json_object_get_string(e)) != (size_t)json_object_get_string_len(e))
+			return fail(c, field, "must be %sarray of strings",
+				    nonempty ? "a non-empty " : "an ");
+		const char *s = json_object_get_string(e);
+		if (absolute && s[0] != '/') {
+			char f[128];
+			return fail(c, FIELD(f, "%s[%zu]", field, i),
+				    "must be an absolute path, not \"%s\"", s);
+		}
+		l[i] = strdup(s);
+		if (!l[i])
+			return -ENOMEM;
+	}
+	strv_free(*ret);
+	*ret = TAKE_PTR(l);
+	return 1;
+}
+
+/* ---- name tables ---- */
+
+static const char *const cap_names[] = {
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+};
+
+int capability_from_name(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(cap_names); i++)
+		if (streq(name, cap_names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *capability_to_name(int cap)
+{
+	if (cap < 0 || (size_t)cap >= ELEMENTSOF(cap_names))
+		return NULL;
+	return cap_names[cap];
+}
+
+int capability_max(void)
+{
+	return (int)ELEMENTSOF(cap_names) - 1;
+}
+
+static const struct {
+	const char *name, *proc;
+	int type;
+} ns_table[] = {
+    {"pid", "pid", CLONE_NEWPID},	   {"network", "net", CLONE_NEWNET},
+    {"mount", "mnt", CLONE_NEWNS},	   {"ipc", "ipc", CLONE_NEWIPC},
+    {"uts", "uts", CLONE_NEWUTS},	   {"user", "user", CLONE_NEWUSER},
+    {"cgroup", "cgroup", CLONE_NEWCGROUP}, {"time", "time", CLONE_NEWTIME},
+};
+
+int namespace_from_name(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(ns_table); i++)
+		if (streq(name, ns_table[i].name))
+			return ns_table[i].type;
+	return -EINVAL;
+}
+
+const char *namespace_to_name(int type)
+{
+	for (size_t i = 0; i < ELEMENTSOF(ns_table); i++)
+		if (ns_table[i].type == type)
+			return ns_table[i].name;
+	return NULL;
+}
+
+const char *namespace_proc_name(int type)
+{
+	for (size_t i = 0; i < ELEMENTSOF(ns_table); i++)
+		if (ns_table[i].type == type)
+			return ns_table[i].proc;
+	return NULL;
+}
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_table[] = {
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
+};
+
+int rlimit_from_name(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(rlimit_table); i++)
+		if (streq(name, rlimit_table[i].name))
+			return rlimit_table[i].resource;
+	return -EINVAL;
+}
+
+/* Mount options: flags set or cleared, propagation, or bind. */
+enum { OPT_SET, OPT_CLEAR, OPT_PROPAGATION, OPT_BIND, OPT_NOOP };
+static const struct {
+	const char *name;
+	int kind;
+	unsigned long flag;
+} mount_opts[] = {
+    {"ro", OPT_SET, MS_RDONLY},
+    {"rw", OPT_CLEAR, MS_RDONLY},
+    {"nosuid", OPT_SET, MS_NOSUID},
+    {"suid", OPT_CLEAR, MS_NOSUID},
+    {"nodev", OPT_SET, MS_NODEV},
+    {"dev", OPT_CLEAR, MS_NODEV},
+    {"noexec", OPT_SET, MS_NOEXEC},
+    {"exec", OPT_CLEAR, MS_NOEXEC},
+    {"sync", OPT_SET, MS_SYNCHRONOUS},
+    {"async", OPT_CLEAR, MS_SYNCHRONOUS},
+    {"dirsync", OPT_SET, MS_DIRSYNC},
+    {"mand", OPT_SET, MS_MANDLOCK},
+    {"nomand", OPT_CLEAR, MS_MANDLOCK},
+    {"noatime", OPT_SET, MS_NOATIME},
+    {"atime", OPT_CLEAR, MS_NOATIME},
+    {"nodiratime", OPT_SET, MS_NODIRATIME},
+    {"diratime", OPT_CLEAR, MS_NODIRATIME},
+    {"relatime", OPT_SET, MS_RELATIME},
+    {"norelatime", OPT_CLEAR, MS_RELATIME},
+    {"strictatime", OPT_SET, MS_STRICTATIME},
+    {"nostrictatime", OPT_CLEAR, MS_STRICTATIME},
+    {"lazytime", OPT_SET, MS_LAZYTIME},
+    {"nolazytime", OPT_CLEAR, MS_LAZYTIME},
+    {"defaults", OPT_NOOP, 0},
+    {"bind", OPT_BIND, MS_BIND},
+    {"rbind", OPT_BIND, MS_BIND | MS_REC},
+    {"private", OPT_PROPAGATION, MS_PRIVATE},
+    {"rprivate", OPT_PROPAGATION, MS_PRIVATE | MS_REC},
+    {"shared", OPT_PROPAGATION, MS_SHARED},
+    {"rshared", OPT_PROPAGATION, MS_SHARED | MS_REC},
+    {"slave", OPT_PROPAGATION, MS_SLAVE},
+    {"rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC},
+    {"unbindable", OPT_PROPAGATION, MS_UNBINDABLE},
+    {"runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC},
+};
+
+/* Options the spec lists that we recognise but do not implement yet. */
+static const char *const mount_opts_unsupported[] = {
+    "idmap",	      "ridmap",	       "rro",	    "rrw",	   "rnosuid",
+    "rsuid",	      "rnodev",	       "rdev",	    "rnoexec",	   "rexec",
+    "rnoatime",	      "ratime",	       "rrelatime", "rnorelatime", "rstrictatime",
+    "rnostrictatime", "rnodiratime",   "rdiratime", "tmpcopyup",   "remount",
+    "nosymfollow",    "rnosymfollow",  "symfollow", "rsymfollow",  "copy-symlink",
+    "src-nofollow",   "dest-nofollow",
+};
+
+const char *config_mount_option_name(size_t i)
+{
+	return i < ELEMENTSOF(mount_opts) ? mount_opts[i].name : NULL;
+}
+
+static const struct {
+	const char *name;
+	uint32_t action;
+} seccomp_actions[] = {
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0)},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0)},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG},
+};
+
+const char *config_seccomp_action_name(size_t i)
+{
+	return i < ELEMENTSOF(seccomp_actions) ? seccomp_actions[i].name : NULL;
+}
+
+static const struct {
+	const char *name;
+	int op;
+} seccomp_ops[] = {
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+};
+
+const char *config_seccomp_operator_name(size_t i)
+{
+	return i < ELEMENTSOF(seccomp_ops) ? seccomp_ops[i].name : NULL;
+}
+
+static const struct {
+	const char *name;
+	uint32_t arch;
+} seccomp_archs[] = {
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+};
+
+const char *config_seccomp_arch_name(size_t i)
+{
+	return i < ELEMENTSOF(seccomp_archs) ? seccomp_archs[i].name : NULL;
+}
+
+/* Bits of RunSeccomp.flags, in this order. */
+static const char *const seccomp_flags[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC",
+    "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+};
+
+const char *config_seccomp_flag_name(size_t i)
+{
+	return i < ELEMENTSOF(seccomp_flags) ? seccomp_flags[i] : NULL;
+}
+
+/* ---- sections ---- */
+
+static int parse_capabilities(Ctx *c, json_object *caps, RunConfig *cfg)
+{
+	static const char *const sets[_CAP_SET_MAX] = {
+	    [CAP_SET_BOUNDING] = "bounding",	   [CAP_SET_EFFECTIVE] = "effective",
+	    [CAP_SET_INHERITABLE] = "inheritable", [CAP_SET_PERMITTED] = "permitted",
+	    [CAP_SET_AMBIENT] = "ambient",
+	};
+	char f[128];
+
+	cfg->has_capabilities = true;
+	for (int s = 0; s < _CAP_SET_MAX; s++) {
+		_cleanup_strv_free_ char **names = NULL;
+		int r = get_strv(c, caps, sets[s], FIELD(f, "process.capabilities.%s", sets[s]),
+				 false, false, &names);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; names && names[i]; i++) {
+			int cap = capability_from_name(names[i]);
+			if (cap < 0)
+				return fail(c, FIELD(f, "process.capabilities.%s[%zu]", sets[s], i),
+					    "unknown capability \"%s\"", names[i]);
+			cfg->caps[s] |= UINT64_C(1) << cap;
+		}
+	}
+	return 0;
+}
+
+static int parse_rlimits(Ctx *c, json_object *a, RunConfig *cfg)
+{
+	size_t n = json_object_array_length(a);
+	char f[128];
+
+	cfg->rlimits = calloc(n ? n : 1, sizeof(RunRlimit));
+	if (!cfg->rlimits)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		_cleanup_free_ char *type = NULL;
+		RunRlimit *rl = &cfg->rlimits[i];
+		int r;
+
+		if (!json_object_is_type(e, json_type_object))
+			return fail(c, FIELD(f, "process.rlimits[%zu]", i), "must be an object");
+		r = get_string(c, e, "type", FIELD(f, "process.rlimits[%zu].type", i), &type);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return fail(c, f, "is required");
+		rl->resource = rlimit_from_name(type);
+		if (rl->resource < 0)
+			return fail(c, f, "unknown resource \"%s\"", type);
+		for (size_t j = 0; j < i; j++)
+			if (cfg->rlimits[j].resource == rl->resource)
+				return fail(c, f, "\"%s\" is given twice", type);
+		r = get_uint64(c, e, "soft", FIELD(f, "process.rlimits[%zu].soft", i), &rl->soft);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		r = get_uint64(c, e, "hard", FIELD(f, "process.rlimits[%zu].hard", i), &rl->hard);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		if (rl->soft > rl->hard)
+			return fail(c, FIELD(f, "process.rlimits[%zu]", i),
+				    "soft limit is above the hard limit");
+		cfg->n_rlimits++;
+	}
+	return 0;
+}
+
+static int parse_process(Ctx *c, json_object *p, RunConfig *cfg)
+{
+	json_object *o;
+	int64_t n;
+	int r;
+
+	r = get_bool(c, p, "terminal", "process.terminal", &cfg->terminal);
+	if (r < 0)
+		return r;
+
+	r = get_object(c, p, "user", "process.user", &o);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		uint32_t v;
+		r = get_u32(c, o, "uid", "process.user.uid", &v);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			cfg->uid = v;
+		r = get_u32(c, o, "gid", "process.user.gid", &v);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			cfg->gid = v;
+		r = get_int(c, o, "umask", "process.user.umask", 0, 0777, &n);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			cfg->has_umask = true;
+			cfg->umask = (mode_t)n;
+		}
+		json_object *g;
+		r = get_array(c, o, "additionalGids", "process.user.additionalGids", &g);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			size_t k = json_object_array_length(g);
+			cfg->additional_gids = calloc(k ? k : 1, sizeof(gid_t));
+			if (!cfg->additional_gids)
+				return -ENOMEM;
+			for (size_t i = 0; i < k; i++) {
+				json_object *e = json_object_array_get_idx(g, i);
+				if (!json_object_is_type(e, json_type_int) ||
+				    json_object_get_int64(e) < 0 ||
+				    json_object_get_int64(e) > ID_MAX)
+					return fail(c, "process.user.additionalGids",
+						    "must be an array of group ids");
+				cfg->additional_gids[cfg->n_additional_gids++] =
+				    (gid_t)json_object_get_int64(e);
+			}
+		}
+	}
+
+	r = get_strv(c, p, "args", "process.args", true, false, &cfg->args);
+	if (r < 0)
+		return r;
+	if (r == 0 || !cfg->args[0] || isempty(cfg->args[0]))
+		return fail(c, "process.args", "must be a non-empty array of strings");
+
+	r = get_strv(c, p, "env", "process.env", false, false, &cfg->env);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; cfg->env && cfg->env[i]; i++)
+		if (!strchr(cfg->env[i], '=') || cfg->env[i][0] == '=') {
+			char f[64];
+			return fail(c, FIELD(f, "process.env[%zu]", i),
+				    "must have the form KEY=value");
+		}
+
+	r = get_string(c, p, "cwd", "process.cwd", &cfg->cwd);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return fail(c, "process.cwd", "is required");
+	if (cfg->cwd[0] != '/')
+		return fail(c, "process.cwd", "must be an absolute path, not \"%s\"", cfg->cwd);
+
+	r = get_object(c, p, "capabilities", "process.capabilities", &o);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		r = parse_capabilities(c, o, cfg);
+		if (r < 0)
+			return r;
+	}
+
+	r = get_array(c, p, "rlimits", "process.rlimits", &o);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		r = parse_rlimits(c, o, cfg);
+		if (r < 0)
+			return r;
+	}
+
+	r = get_bool(c, p, "noNewPrivileges", "process.noNewPrivileges", &cfg->no_new_privileges);
+	if (r < 0)
+		return r;
+
+	r = get_int(c, p, "oomScoreAdj", "process.oomScoreAdj", -1000, 1000, &n);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		cfg->has_oom_score_adj = true;
+		cfg->oom_score_adj = (int)n;
+	}
+	return 0;
+}
+
+static int parse_mount_options(Ctx *c, json_object *m, const char *field, RunMount *mnt)
+{
+	_cleanup_strv_free_ char **opts = NULL;
+	StrBuf data = {0};
+	int r;
+
+	r = get_strv(c, m, "options", field, false, false, &opts);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; opts && opts[i]; i++) {
+		bool known = false;
+		for (size_t k = 0; k < ELEMENTSOF(mount_opts); k++) {
+			if (!streq(opts[i], mount_opts[k].name))
+				continue;
+			known = true;
+			switch (mount_opts[k].kind) {
+			case OPT_SET:
+				mnt->flags |= mount_opts[k].flag;
+				break;
+			case OPT_CLEAR:
+				mnt->flags &= ~mount_opts[k].flag;
+				break;
+			case OPT_PROPAGATION:
+				mnt->propagation = mount_opts[k].flag;
+				break;
+			case OPT_BIND:
+				mnt->bind = true;
+				mnt->flags |= mount_opts[k].flag;
+				break;
+			default:
+				break;
+			}
+		}
+		if (known)
+			continue;
+		for (size_t k = 0; k < ELEMENTSOF(mount_opts_unsupported); k++)
+			if (streq(opts[i], mount_opts_unsupported[k])) {
+				strbuf_free(&data);
+				return fail(c, field, "\"%s\" is not supported yet", opts[i]);
+			}
+		if (isempty(opts[i]) || strchr(opts[i], ',')) {
+			strbuf_free(&data);
+			return fail(c, field, "invalid option \"%s\"", opts[i]);
+		}
+		/* Anything else is for the filesystem (mode=755, size=64k, gid=5, ...). */
+		if ((data.len > 0 && strbuf_puts(&data, ",") < 0) ||
+		    strbuf_puts(&data, opts[i]) < 0) {
+			strbuf_free(&data);
+			return -ENOMEM;
+		}
+	}
+	if (data.len > 0)
+		mnt->data = strbuf_steal(&data);
+	return 0;
+}
+
+static int parse_mounts(Ctx *c, json_object *a, RunConfig *cfg)
+{
+	size_t n = json_object_array_length(a);
+	char f[128];
+
+	cfg->mounts = calloc(n ? n : 1, sizeof(RunMount));
+	if (!cfg->mounts)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		RunMount *m = &cfg->mounts[cfg->n_mounts++];
+		int r;
+
+		if (!json_object_is_type(e, json_type_object))
+			return fail(c, FIELD(f, "mounts[%zu]", i), "must be an object");
+		r = get_string(c, e, "destination", FIELD(f, "mounts[%zu].destination", i),
+			       &m->destination);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return fail(c, f, "is required");
+		if (m->destination[0] != '/')
+			return fail(c, f, "must be an absolute path, not \"%s\"", m->destination);
+		r = get_string(c, e, "type", FIELD(f, "mounts[%zu].type", i), &m->type);
+		if (r < 0)
+			return r;
+		r = get_string(c, e, "source", FIELD(f, "mounts[%zu].source", i), &m->source);
+		if (r < 0)
+			return r;
+		r = parse_mount_options(c, e, FIELD(f, "mounts[%zu].options", i), m);
+		if (r < 0)
+			return r;
+		if (m->type && streq(m->type, "bind") && !m->bind) {
+			m->bind = true;
+			m->flags |= MS_BIND;
+		}
+		if (m->bind && isempty(m->source))
+			return fail(c, FIELD(f, "mounts[%zu].source", i),
+				    "is required for a bind mount");
+		if (!m->bind && isempty(m->type))
+			return fail(c, FIELD(f, "mounts[%zu].type", i),
+				    "is required unless the mount is a bind mount");
+	}
+	return 0;
+}
+
+static int parse_namespaces(Ctx *c, json_object *a, RunConfig *cfg)
+{
+	size_t n = json_object_array_length(a);
+	char f[128];
+
+	cfg->namespaces = calloc(n ? n : 1, sizeof(RunNamespace));
+	if (!cfg->namespaces)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		_cleanup_free_ char *type = NULL;
+		RunNamespace *ns = &cfg->namespaces[cfg->n_namespaces];
+		int r;
+
+		if (!json_object_is_type(e, json_type_object))
+			return fail(c, FIELD(f, "linux.namespaces[%zu]", i), "must be an object");
+		r = get_string(c, e, "type", FIELD(f, "linux.namespaces[%zu].type", i), &type);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return fail(c, f, "is required");
+		int t = namespace_from_name(type);
+		if (t < 0)
+			return fail(c, f, "unknown namespace type \"%s\"", type);
+		if (t == CLONE_NEWTIME)
+			return fail(c, f, "\"time\" is not supported yet");
+		if (run_config_namespace(cfg, t))
+			return fail(c, f, "\"%s\" is given twice", type);
+		ns->type = t;
+		cfg->n_namespaces++;
+		r = get_string(c, e, "path", FIELD(f, "linux.namespaces[%zu].path", i), &ns->path);
+		if (r < 0)
+			return r;
+		if (ns->path && ns->path[0] != '/')
+			return fail(c, f, "must be an absolute path, not \"%s\"", ns->path);
+	}
+	return 0;
+}
+
+static int parse_idmaps(Ctx *c, json_object *a, const char *name, RunIdMap **ret, size_t *ret_n)
+{
+	size_t n = json_object_array_length(a);
+	char f[128];
+
+	if (n > 340)
+		return fail(c, name, "has more than 340 entries");
+	*ret = calloc(n ? n : 1, sizeof(RunIdMap));
+	if (!*ret)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		RunIdMap *m = &(*ret)[i];
+		int r;
+
+		if (!json_object_is_type(e, json_type_object))
+			return fail(c, FIELD(f, "%s[%zu]", name, i), "must be an object");
+		r = get_u32(c, e, "containerID", FIELD(f, "%s[%zu].containerID", name, i),
+			    &m->container_id);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		r = get_u32(c, e, "hostID", FIELD(f, "%s[%zu].hostID", name, i), &m->host_id);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		r = get_u32(c, e, "size", FIELD(f, "%s[%zu].size", name, i), &m->size);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		if (m->size == 0)
+			return fail(c, f, "must be at least 1");
+		if ((uint64_t)m->container_id + m->size > UINT32_MAX + 1ULL ||
+		    (uint64_t)m->host_id + m->size > UINT32_MAX + 1ULL)
+			return fail(c, FIELD(f, "%s[%zu]", name, i),
+				    "containerID/hostID + size must stay within 32 bits");
+		(*ret_n)++;
+	}
+	return 0;
+}
+
+static int parse_devices(Ctx *c, json_object *a, RunConfig *cfg)
+{
+	size_t n = json_object_array_length(a);
+	char f[128];
+
+	cfg->devices = calloc(n ? n : 1, sizeof(RunDevice));
+	if (!cfg->devices)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		RunDevice *d = &cfg->devices[cfg->n_devices++];
+		_cleanup_free_ char *type = NULL;
+		int64_t v;
+		uint32_t id;
+		int r;
+
+		if (!json_object_is_type(e, json_type_object))
+			return fail(c, FIELD(f, "linux.devices[%zu]", i), "must be an object");
+		r = get_string(c, e, "path", FIELD(f, "linux.devices[%zu].path", i), &d->path);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		if (!startswith(d->path, "/dev/") || strstr(d->path, "/../") ||
+		    endswith(d->path, "/.."))
+			return fail(c, f, "must be a path under /dev, not \"%s\"", d->path);
+		r = get_string(c, e, "type", FIELD(f, "linux.devices[%zu].type", i), &type);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		if (strlen(type) != 1 || !strchr("cbup", type[0]))
+			return fail(c, f, "must be one of c, b, u, p, not \"%s\"", type);
+		d->type = type[0];
+		if (d->type != 'p') {
+			r = get_int(c, e, "major", FIELD(f, "linux.devices[%zu].major", i), 0,
+				    0xfff, &d->major);
+			if (r <= 0)
+				return r < 0 ? r : fail(c, f, "is required");
+			r = get_int(c, e, "minor", FIELD(f, "linux.devices[%zu].minor", i), 0,
+				    0xfffff, &d->minor);
+			if (r <= 0)
+				return r < 0 ? r : fail(c, f, "is required");
+		}
+		d->mode = 0666;
+		r = get_int(c, e, "fileMode", FIELD(f, "linux.devices[%zu].fileMode", i), 0, 07777,
+			    &v);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			d->mode = (mode_t)v;
+		r = get_u32(c, e, "uid", FIELD(f, "linux.devices[%zu].uid", i), &id);
+		if (r < 0)
+			return r;
+		d->uid = r > 0 ? id : 0;
+		r = get_u32(c, e, "gid", FIELD(f, "linux.devices[%zu].gid", i), &id);
+		if (r < 0)
+			return r;
+		d->gid = r > 0 ? id : 0;
+	}
+	return 0;
+}
+
+static int parse_seccomp_rule(Ctx *c, json_object *e, size_t i, RunSeccompRule *rule)
+{
+	_cleanup_free_ char *action = NULL;
+	json_object *args;
+	char f[128];
+	int64_t v;
+	int r;
+
+	if (!json_object_is_type(e, json_type_object))
+		return fail(c, FIELD(f, "linux.seccomp.syscalls[%zu]", i), "must be an object");
+	r = get_strv(c, e, "names", FIELD(f, "linux.seccomp.syscalls[%zu].names", i), true, false,
+		     &rule->names);
+	if (r <= 0)
+		return r < 0 ? r : fail(c, f, "must be a non-empty array of strings");
+	r = get_string(c, e, "action", FIELD(f, "linux.seccomp.syscalls[%zu].action", i), &action);
+	if (r <= 0)
+		return r < 0 ? r : fail(c, f, "is required");
+	size_t k;
+	for (k = 0; k < ELEMENTSOF(seccomp_actions); k++)
+		if (streq(action, seccomp_actions[k].name))
+			break;
+	if (k == ELEMENTSOF(seccomp_actions))
+		return fail(c, f, "%s \"%s\"",
+			    streq(action, "SCMP_ACT_NOTIFY") ? "is not supported yet:"
+							     : "unknown action",
+			    action);
+	rule->action = seccomp_actions[k].action;
+	r = get_int(c, e, "errnoRet", FIELD(f, "linux.seccomp.syscalls[%zu].errnoRet", i), 0, 4095,
+		    &v);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		if (rule->action != SCMP_ACT_ERRNO(0) && rule->action != SCMP_ACT_TRACE(0))
+			return fail(c, f, "is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
+		rule->has_errno_ret = true;
+		rule->errno_ret = (uint32_t)v;
+	}
+	r = get_array(c, e, "args", FIELD(f, "linux.seccomp.syscalls[%zu].args", i), &args);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 0;
+	size_t n = json_object_array_length(args);
+	if (n > 6)
+		return fail(c, f, "has more than 6 entries");
+	rule->args = calloc(n ? n : 1, sizeof(RunSeccompArg));
+	if (!rule->args)
+		return -ENOMEM;
+	for (size_t j = 0; j < n; j++) {
+		json_object *a = json_object_array_get_idx(args, j);
+		RunSeccompArg *arg = &rule->args[rule->n_args++];
+		_cleanup_free_ char *op = NULL;
+
+		if (!json_object_is_type(a, json_type_object))
+			return fail(c, FIELD(f, "linux.seccomp.syscalls[%zu].args[%zu]", i, j),
+				    "must be an object");
+		r = get_int(c, a, "index",
+			    FIELD(f, "linux.seccomp.syscalls[%zu].args[%zu].index", i, j), 0, 5,
+			    &v);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		arg->index = (unsigned)v;
+		r = get_uint64(c, a, "value",
+			       FIELD(f, "linux.seccomp.syscalls[%zu].args[%zu].value", i, j),
+			       &arg->value);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		r = get_uint64(c, a, "valueTwo",
+			       FIELD(f, "linux.seccomp.syscalls[%zu].args[%zu].valueTwo", i, j),
+			       &arg->value_two);
+		if (r < 0)
+			return r;
+		r = get_string(c, a, "op",
+			       FIELD(f, "linux.seccomp.syscalls[%zu].args[%zu].op", i, j), &op);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		for (k = 0; k < ELEMENTSOF(seccomp_ops); k++)
+			if (streq(op, seccomp_ops[k].name))
+				break;
+		if (k == ELEMENTSOF(seccomp_ops))
+			return fail(c, f, "unknown operator \"%s\"", op);
+		arg->op = seccomp_ops[k].op;
+	}
+	return 0;
+}
+
+static int parse_seccomp(Ctx *c, json_object *s, RunConfig *cfg)
+{
+	_cleanup_free_ char *action = NULL;
+	_cleanup_strv_free_ char **archs = NULL, **flags = NULL;
+	json_object *a;
+	char f[128];
+	int64_t v;
+	int r;
+
+	cfg->seccomp = calloc(1, sizeof(RunSeccomp));
+	if (!cfg->seccomp)
+		return -ENOMEM;
+	RunSeccomp *sc = cfg->seccomp;
+
+	r = get_string(c, s, "defaultAction", "linux.seccomp.defaultAction", &action);
+	if (r <= 0)
+		return r < 0 ? r : fail(c, "linux.seccomp.defaultAction", "is required");
+	size_t k;
+	for (k = 0; k < ELEMENTSOF(seccomp_actions); k++)
+		if (streq(action, seccomp_actions[k].name))
+			break;
+	if (k == ELEMENTSOF(seccomp_actions))
+		return fail(c, "linux.seccomp.defaultAction", "unknown action \"%s\"", action);
+	sc->default_action = seccomp_actions[k].action;
+	r = get_int(c, s, "defaultErrnoRet", "linux.seccomp.defaultErrnoRet", 0, 4095, &v);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		sc->has_default_errno_ret = true;
+		sc->default_errno_ret = (uint32_t)v;
+	}
+
+	r = get_strv(c, s, "architectures", "linux.seccomp.architectures", false, false, &archs);
+	if (r < 0)
+		return r;
+	sc->archs = calloc(strv_length(archs) + 1, sizeof(uint32_t));
+	if (!sc->archs)
+		return -ENOMEM;
+	for (size_t i = 0; archs && archs[i]; i++) {
+		for (k = 0; k < ELEMENTSOF(seccomp_archs); k++)
+			if (streq(archs[i], seccomp_archs[k].name))
+				break;
+		if (k == ELEMENTSOF(seccomp_archs))
+			return fail(c, FIELD(f, "linux.seccomp.architectures[%zu]", i),
+				    "unknown architecture \"%s\"", archs[i]);
+		sc->archs[sc->n_archs++] = seccomp_archs[k].arch;
+	}
+
+	r = get_strv(c, s, "flags", "linux.seccomp.flags", false, false, &flags);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; flags && flags[i]; i++) {
+		for (k = 0; k < ELEMENTSOF(seccomp_flags); k++)
+			if (streq(flags[i], seccomp_flags[k]))
+				break;
+		if (k == ELEMENTSOF(seccomp_flags))
+			return fail(c, FIELD(f, "linux.seccomp.flags[%zu]", i),
+				    "unknown or unsupported flag \"%s\"", flags[i]);
+		sc->flags |= 1u << k;
+	}
+
+	r = member(s, "listenerPath", &a);
+	if (r > 0)
+		return fail(c, "linux.seccomp.listenerPath", "is not supported yet");
+
+	r = get_array(c, s, "syscalls", "linux.seccomp.syscalls", &a);
+	if (r <= 0)
+		return r;
+	size_t n = json_object_array_length(a);
+	sc->rules = calloc(n ? n : 1, sizeof(RunSeccompRule));
+	if (!sc->rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		r = parse_seccomp_rule(c, json_object_array_get_idx(a, i), i, &sc->rules[i]);
+		sc->n_rules++;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_resources(Ctx *c, json_object *res, RunConfig *cfg)
+{
+	RunResources *rr = &cfg->resources;
+	json_object *o;
+	int r;
+
+	r = get_object(c, res, "memory", "linux.resources.memory", &o);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		r = get_int(c, o, "limit", "linux.resources.memory.limit", -1, INT64_MAX,
+			    &rr->memory_limit);
+		if (r < 0)
+			return r;
+		rr->has_memory_limit = r > 0;
+	}
+	r = get_object(c, res, "pids", "linux.resources.pids", &o);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		r = get_int(c, o, "limit", "linux.resources.pids.limit", INT64_MIN, INT64_MAX,
+			    &rr->pids_limit);
+		if (r < 0)
+			return r;
+		rr->has_pids_limit = r > 0;
+	}
+	r = get_object(c, res, "cpu", "linux.resources.cpu", &o);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		r = get_int(c, o, "quota", "linux.resources.cpu.quota", -1, INT64_MAX,
+			    &rr->cpu_quota);
+		if (r < 0)
+			return r;
+		rr->has_cpu_quota = r > 0;
+		r = get_uint64(c, o, "period", "linux.resources.cpu.period", &rr->cpu_period);
+		if (r < 0)
+			return r;
+		rr->has_cpu_period = r > 0;
+		if (rr->has_cpu_period && (rr->cpu_period < 1000 || rr->cpu_period > 1000000))
+			return fail(c, "linux.resources.cpu.period",
+				    "must be between 1000 and 1000000 microseconds");
+		if (rr->has_cpu_quota && rr->cpu_quota >= 0 && rr->cpu_quota < 1000)
+			return fail(c, "linux.resources.cpu.quota",
+				    "must be -1 or at least 1000 microseconds");
+	}
+	return 0;
+}
+
+static int parse_sysctl(Ctx *c, json_object *o, RunConfig *cfg)
+{
+	char f[256];
+	json_object_object_foreach(o, key, val)
+	{
+		if (!json_object_is_type(val, json_type_string))
+			return fail(c, FIELD(f, "linux.sysctl.%.200s", key), "must be a string");
+		if (isempty(key) || strstr(key, "..") || key[0] == '.' || key[0] == '/' ||
+		    strchr(key, '\0') != key + strlen(key))
+			return fail(c, FIELD(f, "linux.sysctl.%.200s", key), "invalid name");
+		if (strv_extend(&cfg->sysctl, key) < 0 ||
+		    strv_extend(&cfg->sysctl, json_object_get_string(val)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int parse_propagation(Ctx *c, json_object *lx, RunConfig *cfg)
+{
+	_cleanup_free_ char *s = NULL;
+	int r = get_string(c, lx, "rootfsPropagation", "linux.rootfsPropagation", &s);
+	if (r <= 0)
+		return r;
+	for (size_t k = 0; k < ELEMENTSOF(mount_opts); k++)
+		if (mount_opts[k].kind == OPT_PROPAGATION && streq(s, mount_opts[k].name)) {
+			cfg->rootfs_propagation = mount_opts[k].flag | MS_REC;
+			return 0;
+		}
+	return fail(c, "linux.rootfsPropagation", "unknown propagation \"%s\"", s);
+}
+
+static int parse_linux(Ctx *c, json_object *lx, RunConfig *cfg)
+{
+	json_object *o;
+	int r;
+
+	r = get_array(c, lx, "namespaces", "linux.namespaces", &o);
+	if (r < 0 || (r > 0 && (r = parse_namespaces(c, o, cfg)) < 0))
+		return r;
+	r = get_array(c, lx, "uidMappings", "linux.uidMappings", &o);
+	if (r < 0 || (r > 0 && (r = parse_idmaps(c, o, "linux.uidMappings", &cfg->uid_mappings,
+						 &cfg->n_uid_mappings)) < 0))
+		return r;
+	r = get_array(c, lx, "gidMappings", "linux.gidMappings", &o);
+	if (r < 0 || (r > 0 && (r = parse_idmaps(c, o, "linux.gidMappings", &cfg->gid_mappings,
+						 &cfg->n_gid_mappings)) < 0))
+		return r;
+	r = get_array(c, lx, "devices", "linux.devices", &o);
+	if (r < 0 || (r > 0 && (r = parse_devices(c, o, cfg)) < 0))
+		return r;
+	r = get_strv(c, lx, "maskedPaths", "linux.maskedPaths", false, true, &cfg->masked_paths);
+	if (r < 0)
+		return r;
+	r = get_strv(c, lx, "readonlyPaths", "linux.readonlyPaths", false, true,
+		     &cfg->readonly_paths);
+	if (r < 0)
+		return r;
+	r = parse_propagation(c, lx, cfg);
+	if (r < 0)
+		return r;
+	r = get_string(c, lx, "cgroupsPath", "linux.cgroupsPath", &cfg->cgroups_path);
+	if (r < 0)
+		return r;
+	if (cfg->cgroups_path) {
+		const char *p = cfg->cgroups_path;
+		if (strstr(p, "/../") || startswith(p, "../") || endswith(p, "/..") ||
+		    streq(p, ".."))
+			return fail(c, "linux.cgroupsPath", "must not contain \"..\"");
+	}
+	r = get_object(c, lx, "resources", "linux.resources", &o);
+	if (r < 0 || (r > 0 && (r = parse_resources(c, o, cfg)) < 0))
+		return r;
+	r = get_object(c, lx, "sysctl", "linux.sysctl", &o);
+	if (r < 0 || (r > 0 && (r = parse_sysctl(c, o, cfg)) < 0))
+		return r;
+	r = get_object(c, lx, "seccomp", "linux.seccomp", &o);
+	if (r < 0 || (r > 0 && (r = parse_seccomp(c, o, cfg)) < 0))
+		return r;
+	return 0;
+}
+
+static int check_hooks(Ctx *c, json_object *root)
+{
+	json_object *h;
+	int r = get_object(c, root, "hooks", "hooks", &h);
+	if (r <= 0)
+		return r;
+	json_object_object_foreach(h, key, val)
+	{
+		if (json_object_is_type(val, json_type_array) && json_object_array_length(val) == 0)
+			continue;
+		char f[128];
+		return fail(c, FIELD(f, "hooks.%.100s", key), "hooks are not supported yet");
+	}
+	return 0;
+}
+
+static int check_user_namespace(Ctx *c, RunConfig *cfg)
+{
+	const RunNamespace *user = run_config_namespace(cfg, CLONE_NEWUSER);
+	bool maps = cfg->n_uid_mappings > 0 || cfg->n_gid_mappings > 0;
+
+	if (maps && !user)
+		return fail(c, "linux.uidMappings", "needs a user namespace in linux.namespaces");
+	if (user && !user->path && (cfg->n_uid_mappings == 0 || cfg->n_gid_mappings == 0))
+		return fail(c, cfg->n_uid_mappings == 0 ? "linux.uidMappings" : "linux.gidMappings",
+			    "is required with a new user namespace");
+	if (user && user->path && maps)
+		return fail(c, "linux.uidMappings",
+			    "must be empty when joining an existing user namespace");
+	return 0;
+}
+
+int run_config_parse(const char *buf, size_t len, RunConfig **ret, char *err, size_t errlen)
+{
+	Ctx c = {.err = err, .errlen = errlen};
+	_cleanup_json_ json_object *root = NULL;
+	_cleanup_config_ RunConfig *cfg = NULL;
+	json_object *o;
+	char jerr[256] = "";
+	int r;
+
+	if (err && errlen > 0)
+		err[0] = '\0';
+	if (len > CONFIG_MAX_SIZE)
+		return fail(&c, "config.json", "larger than %u bytes", CONFIG_MAX_SIZE);
+	r = json_parse_strict(buf, len, &root, jerr, sizeof(jerr));
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return fail(&c, "config.json", "not valid JSON: %s", jerr);
+	if (!json_object_is_type(root, json_type_object))
+		return fail(&c, "config.json", "must be a JSON object");
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return -ENOMEM;
+
+	r = get_string(&c, root, "ociVersion", "ociVersion", &cfg->oci_version);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return fail(&c, "ociVersion", "is required");
+	if (!startswith(cfg->oci_version, "1."))
+		return fail(&c, "ociVersion", "version \"%s\" is not supported (need 1.x)",
+			    cfg->oci_version);
+
+	r = get_object(&c, root, "root", "root", &o);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return fail(&c, "root", "is required");
+	r = get_string(&c, o, "path", "root.path", &cfg->root_path);
+	if (r < 0)
+		return r;
+	if (r == 0 || isempty(cfg->root_path))
+		return fail(&c, "root.path", "is required");
+	r = get_bool(&c, o, "readonly", "root.readonly", &cfg->root_readonly);
+	if (r < 0)
+		return r;
+
+	r = get_string(&c, root, "hostname", "hostname", &cfg->hostname);
+	if (r < 0)
+		return r;
+	if (cfg->hostname && strlen(cfg->hostname) > 64)
+		return fail(&c, "hostname", "longer than 64 characters");
+	r = get_string(&c, root, "domainname", "domainname", &cfg->domainname);
+	if (r < 0)
+		return r;
+	if (cfg->domainname && strlen(cfg->domainname) > 64)
+		return fail(&c, "domainname", "longer than 64 characters");
+
+	r = get_object(&c, root, "process", "process", &o);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return fail(&c, "process", "is required");
+	r = parse_process(&c, o, cfg);
+	if (r < 0)
+		return r;
+
+	r = get_array(&c, root, "mounts", "mounts", &o);
+	if (r < 0 || (r > 0 && (r = parse_mounts(&c, o, cfg)) < 0))
+		return r;
+
+	r = get_object(&c, root, "linux", "linux", &o);
+	if (r < 0 || (r > 0 && (r = parse_linux(&c, o, cfg)) < 0))
+		return r;
+
+	r = get_object(&c, root, "annotations", "annotations", &o);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		json_object_object_foreach(o, key, val)
+		{
+			if (!json_object_is_type(val, json_type_string)) {
+				char f[256];
+				return fail(&c, FIELD(f, "annotations.%.200s", key),
+					    "must be a string");
+			}
+		}
+		cfg->annotations_json = json_to_string_compact(o);
+		if (!cfg->annotations_json)
+			return -ENOMEM;
+	}
+
+	r = check_hooks(&c, root);
+	if (r < 0)
+		return r;
+	r = check_user_namespace(&c, cfg);
+	if (r < 0)
+		return r;
+	const RunNamespace *mnt = run_config_namespace(cfg, CLONE_NEWNS);
+	if (!mnt || mnt->path)
+		return fail(&c, "linux.namespaces", "a new mount namespace is required");
+	if (cfg->hostname && !isempty(cfg->hostname) && !run_config_namespace(cfg, CLONE_NEWUTS))
+		return fail(&c, "hostname", "needs a uts namespace in linux.namespaces");
+
+	*ret = TAKE_PTR(cfg);
+	return 0;
+}
+
+const RunNamespace *run_config_namespace(const RunConfig *c, int type)
+{
+	for (size_t i = 0; i < c->n_namespaces; i++)
+		if (c->namespaces[i].type == type)
+			return &c->namespaces[i];
+	return NULL;
+}
+
+RunConfig *run_config_free(RunConfig *c)
+{
+	if (!c)
+		return NULL;
+	free(c->oci_version);
+	free(c->root_path);
+	free(c->hostname);
+	free(c->domainname);
+	free(c->additional_gids);
+	strv_free(c->args);
+	strv_free(c->env);
+	free(c->cwd);
+	free(c->rlimits);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		free(c->mounts[i].destination);
+		free(c->mounts[i].source);
+		free(c->mounts[i].type);
+		free(c->mounts[i].data);
+	}
+	free(c->mounts);
+	for (size_t i = 0; i < c->n_namespaces; i++)
+		free(c->namespaces[i].path);
+	free(c->namespaces);
+	free(c->uid_mappings);
+	free(c->gid_mappings);
+	for (size_t i = 0; i < c->n_devices; i++)
+		free(c->devices[i].path);
+	free(c->devices);
+	strv_free(c->masked_paths);
+	strv_free(c->readonly_paths);
+	free(c->cgroups_path);
+	strv_free(c->sysctl);
+	free(c->annotations_json);
+	if (c->seccomp) {
+		for (size_t i = 0; i < c->seccomp->n_rules; i++) {
+			strv_free(c->seccomp->rules[i].names);
+			free(c->seccomp->rules[i].args);
+		}
+		free(c->seccomp->rules);
+		free(c->seccomp->archs);
+		free(c->seccomp);
+	}
+	free(c);
+	return NULL;
+}

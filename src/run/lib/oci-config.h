@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * config.json of an OCI bundle (runtime-spec 1.x), parsed into plain C
+ * structures. The parser checks types and values of every field it knows
+ * and names the field in its error ("process.args: must be a non-empty
+ * array of strings"); unknown fields are ignored as the spec asks. Nothing
+ * here touches the system: it can run on untrusted bytes (and is fuzzed).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CONFIG_MAX_SIZE (4u * 1024 * 1024)
+
+enum {
+	CAP_SET_BOUNDING,
+	CAP_SET_EFFECTIVE,
+	CAP_SET_INHERITABLE,
+	CAP_SET_PERMITTED,
+	CAP_SET_AMBIENT,
+	_CAP_SET_MAX,
+};
+
+typedef struct RunRlimit {
+	int resource;
+	uint64_t soft, hard;
+} RunRlimit;
+
+typedef struct RunMount {
+	char *destination;
+	char *source;		   /* may be NULL (tmpfs, proc, ...) */
+	char *type;		   /* may be NULL for bind mounts */
+	unsigned long flags;	   /* MS_* to set */
+	unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [| MS_REC] or 0 */
+	bool bind;		   /* bind or rbind (MS_BIND, MS_REC for rbind) */
+	char *data;		   /* filesystem options joined by ',' (may be NULL) */
+} RunMount;
+
+typedef struct RunNamespace {
+	int type;   /* CLONE_NEW* */
+	char *path; /* join this namespace instead of creating one */
+} RunNamespace;
+
+typedef struct RunIdMap {
+	uint32_t container_id, host_id, size;
+} RunIdMap;
+
+typedef struct RunDevice {
+	char *path;
+	char type; /* 'c', 'b', 'u', 'p' */
+	int64_t major, minor;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+} RunDevice;
+
+typedef struct RunSeccompArg {
+	unsigned index;
+	uint64_t value, value_two;
+	int op; /* enum scmp_compare */
+} RunSeccompArg;
+
+typedef struct RunSeccompRule {
+	char **names;
+	uint32_t action; /* SCMP_ACT_* without errno */
+	bool has_errno_ret;
+	uint32_t errno_ret;
+	RunSeccompArg *args;
+	size_t n_args;
+} RunSeccompRule;
+
+typedef struct RunSeccomp {
+	uint32_t default_action;
+	bool has_default_errno_ret;
+	uint32_t default_errno_ret;
+	uint32_t *archs; /* SCMP_ARCH_* tokens */
+	size_t n_archs;
+	unsigned flags; /* SECCOMP_FILTER_FLAG_* */
+	RunSeccompRule *rules;
+	size_t n_rules;
+} RunSeccomp;
+
+typedef struct RunResources {
+	bool has_memory_limit;
+	int64_t memory_limit; /* bytes; -1 is "max" */
+	bool has_pids_limit;
+	int64_t pids_limit; /* <= 0 is "max" */
+	bool has_cpu_quota;
+	int64_t cpu_quota; /* usec; -1 is "max" */
+	bool has_cpu_period;
+	uint64_t cpu_period; /* usec */
+} RunResources;
+
+typedef struct RunConfig {
+	char *oci_version;
+
+	char *root_path;
+	bool root_readonly;
+
+	char *hostname;
+	char *domainname;
+
+	/* process */
+	bool terminal;
+	uid_t uid;
+	gid_t gid;
+	bool has_umask;
+	mode_t umask;
+	gid_t *additional_gids;
+	size_t n_additional_gids;
+	char **args;
+	char **env;
+	char *cwd;
+	bool has_capabilities;
+	uint64_t caps[_CAP_SET_MAX]; /* bit n = capability n */
+	bool no_new_privileges;
+	RunRlimit *rlimits;
+	size_t n_rlimits;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+
+	RunMount *mounts;
+	size_t n_mounts;
+
+	/* linux */
+	RunNamespace *namespaces;
+	size_t n_namespaces;
+	RunIdMap *uid_mappings;
+	size_t n_uid_mappings;
+	RunIdMap *gid_mappings;
+	size_t n_gid_mappings;
+	RunDevice *devices;
+	size_t n_devices;
+	char **masked_paths;
+	char **readonly_paths;
+	unsigned long rootfs_propagation; /* 0: default (MS_REC|MS_PRIVATE) */
+	char *cgroups_path;
+	RunResources resources;
+	char **sysctl; /* key, value, key, value, ... */
+	RunSeccomp *seccomp;
+
+	char *annotations_json; /* compact JSON object of strings, or NULL */
+} RunConfig;
+
+/*
+ * Parse config.json bytes. On failure returns -EINVAL (or -ENOMEM) and, if
+ * err is given, a message naming the field.
+ */
+int run_config_parse(const char *buf, size_t len, RunConfig **ret, char *err, size_t errlen);
+RunConfig *run_config_free(RunConfig *c);
+static inline void run_config_freep(RunConfig **c)
+{
+	if (*c)
+		run_config_free(*c);
+}
+#define _cleanup_config_ __attribute__((cleanup(run_config_freep)))
+
+/* The namespace entry of this CLONE_NEW* type, or NULL. */
+const RunNamespace *run_config_namespace(const RunConfig *c, int type);
+
+/* Name <-> number tables, shared with the features and spec verbs. */
+int capability_from_name(const char *name); /* "CAP_KILL" -> 5, -EINVAL */
+const char *capability_to_name(int cap);    /* NULL if unknown */
+int capability_max(void);		    /* highest capability we know */
+int namespace_from_name(const char *name);  /* "pid" -> CLONE_NEWPID, -EINVAL */
+const char *namespace_to_name(int type);    /* CLONE_NEWPID -> "pid" */
+const char *namespace_proc_name(int type);  /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
+int rlimit_from_name(const char *name);	    /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
+/* Iterate the known names: returns NULL past the end. */
+const char *config_seccomp_action_name(size_t i);
+const char *config_seccomp_operator_name(size_t i);
+const char *config_seccomp_arch_name(size_t i);
+const char *config_seccomp_flag_name(size_t i);
+const char *config_mount_option_name(size_t i);

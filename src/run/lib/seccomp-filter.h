@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * linux.seccomp compiled with libseccomp into a classic BPF program before
+ * the container process starts (so errors reach the caller), and loaded
+ * with seccomp(2) at the last moment before execve.
+ */
+
+#include <linux/filter.h>
+
+#include "oci-config.h"
+#include "util.h"
+
+typedef struct SeccompProgram {
+	struct sock_fprog prog;
+	unsigned flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+} SeccompProgram;
+
+int seccomp_compile(const RunSeccomp *s, SeccompProgram *ret, RunError *e);
+/* Load it into the calling thread (no allocation; safe after fork). */
+int seccomp_program_load(const SeccompProgram *p);
+void seccomp_program_done(SeccompProgram *p);

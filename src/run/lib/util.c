@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "strutil.h"
+
+int run_error(RunError *e, int r, const char *fmt, ...)
+{
+	if (r > 0)
+		r = -r;
+	if (e) {
+		va_list ap;
+		int saved = errno;
+		errno = -r;
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+		errno = saved;
+	}
+	return r;
+}
+
+int open_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+	    .flags = (uint64_t)flags | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	while (*path == '/')
+		path++;
+	if (*path == '\0')
+		path = ".";
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	return fd < 0 ? negative_errno() : fd;
+}
+
+int mkdir_p_in_root(int rootfd, const char *path, bool as_file)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	size_t len = strlen(copy);
+	while (len > 1 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+
+	/* Walk prefixes: "/a", "/a/b", ... each resolved from the root again. */
+	for (char *p = copy;;) {
+		while (*p == '/')
+			p++;
+		char *slash = strchr(p, '/');
+		bool last = !slash;
+		if (slash)
+			*slash = '\0';
+		if (*p == '\0')
+			return open_in_root(rootfd, "/", O_PATH);
+
+		int fd = open_in_root(rootfd, copy, O_PATH);
+		if (fd == -ENOENT) {
+			/* Create the component in its parent, resolved inside the root. */
+			char *name = strrchr(copy, '/');
+			_cleanup_close_ int parent = -EBADF;
+			if (name && name != copy) {
+				*name = '\0';
+				parent = open_in_root(rootfd, copy, O_PATH | O_DIRECTORY);
+				*name = '/';
+				name++;
+			} else {
+				parent = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
+				name = name ? name + 1 : copy;
+			}
+			if (parent < 0)
+				return parent;
+			int r;
+			if (last && as_file) {
+				int ffd = openat(
+				    parent, name,
+				    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+				r = ffd < 0 ? negative_errno() : 0;
+				if (ffd >= 0)
+					close(ffd);
+			} else
+				r = mkdirat(parent, name, 0755) < 0 ? negative_errno() : 0;
+			if (r < 0 && r != -EEXIST)
+				return r;
+			fd = open_in_root(rootfd, copy, O_PATH);
+		}
+		if (fd < 0)
+			return fd;
+		if (last)
+			return fd;
+		struct stat st;
+		if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			close(fd);
+			return -ENOTDIR;
+		}
+		close(fd);
+		*slash = '/';
+		p = slash + 1;
+	}
+}
+
+uint64_t process_start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || read_small_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	/* comm may contain spaces and parentheses: fields start after the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return 0;
+	p += 2;
+	if (*p == 'Z' || *p == 'X')
+		return 0;
+	/* p is field 3 (state); start time is field 22. */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	unsigned long long v;
+	if (sscanf(p, "%llu", &v) != 1)
+		return 0;
+	return v;
+}
+
+char *format_rfc3339_nano(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
+	return buf;
+}
+
+int write_file_at(int dirfd, const char *path, const char *s)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	size_t n = strlen(s);
+	ssize_t w = write(fd, s, n);
+	if (w < 0)
+		return negative_errno();
+	return (size_t)w == n ? 0 : -EIO;
+}
+
+int read_small_file(const char *path, char *buf, size_t len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	ssize_t n = read(fd, buf, len - 1);
+	if (n < 0)
+		return negative_errno();
+	buf[n] = '\0';
+	return (int)n;
+}
+
+bool container_id_is_valid(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 1024 || streq(id, ".") || streq(id, ".."))
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("_+-.", *p)))
+			return false;
+	return true;
+}

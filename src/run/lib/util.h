@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "macros.h"
+
+/*
+ * The library never prints: a failing call fills a RunError with one line
+ * that says what failed and where, and returns a negative errno. The front
+ * end prints it once.
+ */
+typedef struct RunError {
+	char msg[2048];
+} RunError;
+
+/* Sets e->msg (errno is set to r while formatting so "%m" works); returns -|r|. */
+int run_error(RunError *e, int r, const char *fmt, ...) _printf_(3, 4);
+
+/*
+ * Open path inside the directory tree rooted at rootfd, resolving ".." and
+ * symlinks as if rootfd were "/" (openat2 RESOLVE_IN_ROOT), never following
+ * a magic link. Returns an fd or -errno.
+ */
+int open_in_root(int rootfd, const char *path, int flags);
+
+/*
+ * Make sure path exists inside the root (every component resolved inside
+ * it); missing directories are created with mode 0755 and, if the last
+ * component is missing, it is created as a directory (as_file false) or an
+ * empty regular file (as_file true). Returns an O_PATH fd to it or -errno.
+ */
+int mkdir_p_in_root(int rootfd, const char *path, bool as_file);
+
+/* The start time of a process (field 22 of /proc/PID/stat), 0 if it is gone or a zombie. */
+uint64_t process_start_time(pid_t pid);
+
+/* "2026-12-01T04:25:58.123456789Z" (buf >= 40). */
+char *format_rfc3339_nano(char *buf, size_t len);
+
+/* Write a string to an existing file (no O_CREAT), as a single write. */
+int write_file_at(int dirfd, const char *path, const char *s);
+
+/* Read a small file into buf (NUL-terminated). */
+int read_small_file(const char *path, char *buf, size_t len);
+
+/* Valid container id: [A-Za-z0-9_+.-]+, not "." or "..", at most 1024 bytes. */
+bool container_id_is_valid(const char *id);

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* lazuli-run: global options, then one verb (create.c, start.c, ...). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "config.h"
+#include "container.h"
+#include "log.h"
+#include "strutil.h"
+#include "verbs.h"
+
+static void help(void)
+{
+	printf("Usage: lazuli-run [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n"
+	       "\n"
+	       "A hardened OCI container runtime (runtime-spec 1.2), a drop-in for runc.\n"
+	       "\n"
+	       "Commands:\n"
+	       "  create [-b BUNDLE] [--pid-file F] ID   set up a container, waiting for start\n"
+	       "  start ID                                run the process of a created container\n"
+	       "  run [-b BUNDLE] [-d] [--pid-file F] ID  create and start; wait unless -d\n"
+	       "  state ID                                print the container's state as JSON\n"
+	       "  kill [-a] ID [SIGNAL]                   signal the container (default TERM)\n"
+	       "  delete [-f] ID                          remove a stopped container (-f: any)\n"
+	       "  list [-f table|json] [-q]               list containers\n"
+	       "  features                                print the OCI features document\n"
+	       "  spec [-b BUNDLE] [--rootless]           write a hardened default config.json\n"
+	       "\n"
+	       "Global options:\n"
+	       "  --root DIR            state directory (default %s)\n"
+	       "  --log FILE            also write errors to FILE\n"
+	       "  --log-format FORMAT   text or json (for --log)\n"
+	       "  --debug               print debug messages\n"
+	       "  -h, --help            show this help\n"
+	       "  -v, --version         show the version\n"
+	       "\n"
+	       "Exit status: 0 on success, 1 on any error; run exits with the container's\n"
+	       "status (128+N if it was killed by signal N).\n",
+	       DEFAULT_STATE_ROOT);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(const GlobalOptions *g, int argc, char **argv);
+} verbs[] = {
+    {"create", verb_create}, {"start", verb_start},	  {"run", verb_run},
+    {"state", verb_state},   {"kill", verb_kill},	  {"delete", verb_delete},
+    {"list", verb_list},     {"features", verb_features}, {"spec", verb_spec},
+};
+
+int main(int argc, char **argv)
+{
+	enum { ARG_ROOT = 0x100, ARG_LOG, ARG_LOG_FORMAT, ARG_DEBUG, ARG_SYSTEMD_CGROUP };
+	static const struct option options[] = {
+	    {"root", required_argument, NULL, ARG_ROOT},
+	    {"log", required_argument, NULL, ARG_LOG},
+	    {"log-format", required_argument, NULL, ARG_LOG_FORMAT},
+	    {"debug", no_argument, NULL, ARG_DEBUG},
+	    {"systemd-cgroup", no_argument, NULL, ARG_SYSTEMD_CGROUP},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {},
+	};
+	GlobalOptions g = {.root = DEFAULT_STATE_ROOT};
+	const char *log_path = NULL, *log_format = NULL;
+	int c;
+
+	log_set_ident("lazuli-run");
+	log_set_max_level(LOG_WARNING);
+	while ((c = getopt_long(argc, argv, "+hv", options, NULL)) >= 0) {
+		switch (c) {
+		case ARG_ROOT:
+			g.root = optarg;
+			break;
+		case ARG_LOG:
+			log_path = optarg;
+			break;
+		case ARG_LOG_FORMAT:
+			log_format = optarg;
+			break;
+		case ARG_DEBUG:
+			g.debug = true;
+			log_set_max_level(LOG_DEBUG);
+			break;
+		case ARG_SYSTEMD_CGROUP:
+			report_error(
+			    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
+			return EXIT_USAGE_ERROR;
+		case 'h':
+			help();
+			return 0;
+		case 'v':
+			printf("lazuli-run version %s\nspec: 1.2.0\n", LAZULI_VERSION);
+			return 0;
+		default:
+			return EXIT_USAGE_ERROR;
+		}
+	}
+	int r = report_setup(log_path, log_format);
+	if (r < 0) {
+		report_error("--log %s / --log-format %s: %s", strempty(log_path),
+			     strempty(log_format), strerror(-r));
+		return EXIT_USAGE_ERROR;
+	}
+	if (isempty(g.root) || g.root[0] != '/') {
+		report_error("--root must be an absolute path");
+		return EXIT_USAGE_ERROR;
+	}
+	if (optind >= argc) {
+		help();
+		return EXIT_USAGE_ERROR;
+	}
+	const char *verb = argv[optind];
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (streq(verb, verbs[i].name)) {
+			optind++;
+			/* Each verb parses its own options from argv[0] = verb. */
+			return verbs[i].fn(&g, argc - optind + 1, argv + optind - 1);
+		}
+	report_error("unknown command \"%s\" (see --help)", verb);
+	return EXIT_USAGE_ERROR;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* lazuli-run's command-line front end: one file per verb over lib/. */
+
+#include <stdbool.h>
+
+#include "util.h"
+
+typedef struct GlobalOptions {
+	const char *root;
+	bool debug;
+} GlobalOptions;
+
+/* Print an error the way the caller asked for (stderr, and --log as text or JSON). */
+void report_error(const char *fmt, ...) _printf_(1, 2);
+void report_run_error(int r, const RunError *e);
+/* --log FILE, --log-format text|json. Returns -errno. */
+int report_setup(const char *log_path, const char *format);
+
+enum {
+	EXIT_FAILURE_RUNTIME = 1,
+	EXIT_USAGE_ERROR = 1, /* runc exits 1 for usage errors as well */
+};
+
+int verb_create(const GlobalOptions *g, int argc, char **argv);
+int verb_start(const GlobalOptions *g, int argc, char **argv);
+int verb_run(const GlobalOptions *g, int argc, char **argv);
+int verb_state(const GlobalOptions *g, int argc, char **argv);
+int verb_kill(const GlobalOptions *g, int argc, char **argv);
+int verb_delete(const GlobalOptions *g, int argc, char **argv);
+int verb_list(const GlobalOptions *g, int argc, char **argv);
+int verb_features(const GlobalOptions *g, int argc, char **argv);
+int verb_spec(const GlobalOptions *g, int argc, char **argv);
+
+/* Options shared by create and run. Returns optind or -1 after reporting. */
+typedef struct CreateArgs {
+	const char *bundle;
+	const char *pid_file;
+	bool detach;
+	bool keep;
+} CreateArgs;
+int parse_create_args(const char *verb, int argc, char **argv, bool is_run, CreateArgs *ret);
+/* Exactly one container id argument after the options. */
+const char *single_id(const char *verb, int argc, char **argv);

@@ -1,0 +1,211 @@
+#!/usr/bin/env bats
+# create / start / state / kill / delete / run / list, as containerd drives them.
+
+load helpers
+
+setup_file() { common_setup_file; }
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "create leaves the process waiting; start runs it; delete removes everything" {
+	with_out
+	args 'echo ran >/out/ran; sleep 30'
+	run lrd create --bundle "$B" --pid-file "$OUT/pid" "$ID"
+	[ "$status" -eq 0 ]
+	[ "$(state_of "$ID")" = created ]
+	pid=$(pid_of "$ID")
+	[ "$(cat "$OUT/pid")" = "$pid" ]
+	kill -0 "$pid"
+	sleep 0.3
+	[ ! -e "$OUT/ran" ]
+	# Until start, the init is still the runtime: it has not exec'd the container's program.
+	[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$RUNTIME")" ]
+	[ -p "$STATE/$ID/exec.fifo" ]
+
+	lr start "$ID"
+	wait_status "$ID" running
+	for _ in $(seq 50); do [ -e "$OUT/ran" ] && break; sleep 0.05; done
+	[ "$(cat "$OUT/ran")" = ran ]
+	[ ! -e "$STATE/$ID/exec.fifo" ]
+
+	lr state "$ID" >"$OUT/state.json"
+	json_get 'sorted(d.keys())' <"$OUT/state.json" >"$OUT/keys"
+	[ "$(cat "$OUT/keys")" = '["bundle", "created", "id", "ociVersion", "owner", "pid", "rootfs", "status"]' ]
+	[ "$(json_get 'd["bundle"]' <"$OUT/state.json")" = "$(readlink -f "$B")" ]
+	[ "$(json_get 'd["rootfs"]' <"$OUT/state.json")" = "$ROOTFS" ]
+	[ "$(json_get 'd["id"]' <"$OUT/state.json")" = "$ID" ]
+	json_get 'd["created"]' <"$OUT/state.json" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}Z$'
+
+	lr kill "$ID" KILL
+	wait_status "$ID" stopped
+	[ "$(pid_of "$ID")" = 0 ]
+	lr delete "$ID"
+	assert_nothing_left "$ID" "$pid"
+}
+
+@test "run waits and exits with the container's status, then cleans up" {
+	args 'exit 3'
+	run lr run -b "$B" "$ID"
+	[ "$status" -eq 3 ]
+	assert_nothing_left "$ID"
+
+	# Not as pid 1 of a pid namespace, which SIGKILL from inside cannot kill.
+	cfg "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'pid']"
+	args 'kill -9 $$'
+	run lr run -b "$B" "$ID"
+	[ "$status" -eq 137 ]
+	assert_nothing_left "$ID"
+
+	args 'echo "out:$LZR_TEST"; echo err >&2'
+	run lr run -b "$B" "$ID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "out:$ID" ]
+	[ "${lines[1]}" = err ]
+}
+
+@test "run --detach returns at once and leaves the container running" {
+	args 'sleep 30'
+	lrd run -d -b "$B" "$ID"
+	[ "$(state_of "$ID")" = running ]
+	lr delete -f "$ID"
+	assert_nothing_left "$ID"
+}
+
+@test "kill takes signal names and numbers; a stopped container cannot be signalled" {
+	with_out
+	args 'trap "echo usr1 >>/out/sig" USR1; trap "echo hup >>/out/sig" HUP; trap "echo term >>/out/sig; exit 0" TERM; while :; do sleep 0.05; done'
+	lrd run -d -b "$B" "$ID"
+	sleep 0.2
+	lr kill "$ID" USR1
+	sleep 0.2
+	lr kill "$ID" SIGHUP
+	sleep 0.2
+	lr kill "$ID" 15
+	wait_status "$ID" stopped
+	[ "$(cat "$OUT/sig")" = "$(printf 'usr1\nhup\nterm')" ]
+
+	run lr kill "$ID" KILL
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container not running"* ]]
+	run lr kill "$ID" NOSUCHSIG
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'unknown signal "NOSUCHSIG"'* ]]
+}
+
+@test "kill --all reaches every process of the container's cgroup" {
+	with_out
+	# No pid namespace: killing the init alone would leave the sleeps running.
+	cfg "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'pid']"
+	args 'sleep 100 & sleep 100 & echo started >/out/ok; wait'
+	lrd run -d -b "$B" "$ID"
+	for _ in $(seq 50); do [ -e "$OUT/ok" ] && break; sleep 0.05; done
+	[ "$(wc -l <"$CGROOT/$ID/cgroup.procs")" -eq 3 ]
+	lr kill --all "$ID" KILL
+	for _ in $(seq 100); do [ -s "$CGROOT/$ID/cgroup.procs" ] || break; sleep 0.05; done
+	[ ! -s "$CGROOT/$ID/cgroup.procs" ]
+	lr delete "$ID"
+	assert_nothing_left "$ID"
+}
+
+@test "delete refuses a running container without --force and keeps it intact" {
+	args 'sleep 30'
+	lrd run -d -b "$B" "$ID"
+	pid=$(pid_of "$ID")
+	run lr delete "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot delete container $ID that is not stopped: running"* ]]
+	[ "$(state_of "$ID")" = running ]
+	[ -d "$CGROOT/$ID" ]
+	lr delete --force "$ID"
+	assert_nothing_left "$ID" "$pid"
+}
+
+@test "delete --force of a created container kills its waiting process" {
+	args 'sleep 30'
+	lrd create -b "$B" "$ID"
+	pid=$(pid_of "$ID")
+	lr delete -f "$ID"
+	assert_nothing_left "$ID" "$pid"
+}
+
+@test "start refuses a running or stopped container" {
+	args 'sleep 30'
+	lrd run -d -b "$B" "$ID"
+	run lr start "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot start an already running container"* ]]
+	lr kill "$ID" KILL
+	wait_status "$ID" stopped
+	run lr start "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot start a container that has stopped"* ]]
+}
+
+@test "unknown and duplicate ids" {
+	for verb in state start kill delete; do
+		run lr "$verb" nosuch
+		[ "$status" -eq 1 ]
+		[[ "$output" == *'container "nosuch" does not exist'* ]]
+	done
+	# delete --force is idempotent, as runc's.
+	lr delete --force nosuch
+
+	args 'sleep 30'
+	lrd create -b "$B" "$ID"
+	pid=$(pid_of "$ID")
+	run lrd create -b "$B" "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container with id exists: $ID"* ]]
+	# The first one is untouched.
+	[ "$(state_of "$ID")" = created ]
+	[ "$(pid_of "$ID")" = "$pid" ]
+
+	run lrd create -b "$B" "../escape"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'invalid container id "../escape"'* ]]
+	[ ! -e "$STATE/../escape" ]
+}
+
+@test "two concurrent creates with one id: exactly one wins" {
+	args 'sleep 30'
+	for i in 1 2 3 4; do
+		lr create -b "$B" "$ID" </dev/null >"$OUT/c$i.log" 2>&1 &
+	done
+	wait || true
+	ok=0
+	for i in 1 2 3 4; do
+		if [ ! -s "$OUT/c$i.log" ]; then ok=$((ok + 1)); else grep -q "container with id exists" "$OUT/c$i.log"; fi
+	done
+	[ "$ok" -eq 1 ]
+	[ "$(state_of "$ID")" = created ]
+	# One waiting init, in the one cgroup.
+	[ "$(cat "$CGROOT/$ID/cgroup.procs")" = "$(pid_of "$ID")" ]
+}
+
+@test "list: table, json and ids" {
+	run lr list
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "ID"*"PID"*"STATUS"*"BUNDLE"*"CREATED"*"OWNER" ]]
+	[ "${#lines[@]}" -eq 1 ]
+	args 'sleep 30'
+	lrd create -b "$B" "$ID-a"
+	lrd run -d -b "$B" "$ID-b"
+	run lr list
+	[[ "${lines[1]}" == "$ID-a "*" created "*" root" ]]
+	[[ "${lines[2]}" == "$ID-b "*" running "*" root" ]]
+	run lr list -q
+	[ "$output" = "$(printf '%s\n%s' "$ID-a" "$ID-b")" ]
+	lr list --format json | json_get '[(c["id"], c["status"], c["owner"]) for c in d]' >"$OUT/l"
+	[ "$(cat "$OUT/l")" = "[[\"$ID-a\", \"created\", \"root\"], [\"$ID-b\", \"running\", \"root\"]]" ]
+}
+
+@test "the default state root is /run/lazuli-run" {
+	args 'true'
+	"$RUNTIME" run -b "$B" "$ID"
+	[ ! -e "/run/lazuli-run/$ID" ]
+	args 'sleep 30'
+	"$RUNTIME" create </dev/null &>"$OUT/c.log" -b "$B" "$ID"
+	[ -f "/run/lazuli-run/$ID/state.json" ]
+	"$RUNTIME" delete -f "$ID"
+	[ ! -e "/run/lazuli-run/$ID" ]
+}

@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: MIT */
+/* config.json parser: every field's type and value checks, with the field named in the error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+
+#include "oci-config.h"
+#include "spec.h"
+
+static const char *base =
+    "{\"ociVersion\":\"1.2.0\","
+    " \"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+    " \"hostname\":\"box\","
+    " \"process\":{\"terminal\":false,\"user\":{\"uid\":1000,\"gid\":100,\"umask\":18,"
+    "    \"additionalGids\":[5,6]},"
+    "  \"args\":[\"sh\",\"-c\",\"true\"],\"env\":[\"PATH=/bin\",\"A=b=c\"],\"cwd\":\"/work\","
+    "  \"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\"],\"effective\":[\"CAP_KILL\"],"
+    "    \"permitted\":[\"CAP_KILL\"],\"inheritable\":[],\"ambient\":[\"CAP_KILL\"]},"
+    "  \"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1024,\"hard\":4096},"
+    "    {\"type\":\"RLIMIT_CORE\",\"soft\":18446744073709551615,\"hard\":18446744073709551615}],"
+    "  \"noNewPrivileges\":true,\"oomScoreAdj\":-500},"
+    " \"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+    "   {\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+    "    \"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+    "   {\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv\","
+    "    \"options\":[\"rbind\",\"ro\",\"rw\",\"ro\",\"nodev\",\"rslave\"]}],"
+    " \"annotations\":{\"a\":\"b\"},"
+    " \"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"uts\"},"
+    "   {\"type\":\"network\",\"path\":\"/proc/1/ns/net\"},{\"type\":\"user\"}],"
+    "  \"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+    "  \"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+    "  \"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229,"
+    "    \"fileMode\":438,\"uid\":0,\"gid\":0}],"
+    "  \"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"],"
+    "  \"rootfsPropagation\":\"slave\",\"cgroupsPath\":\"/lazuli/box\","
+    "  \"resources\":{\"memory\":{\"limit\":67108864},\"pids\":{\"limit\":64},"
+    "    \"cpu\":{\"quota\":50000,\"period\":100000},"
+    "    \"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
+    "  \"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},"
+    "  \"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
+    "    \"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_AARCH64\"],"
+    "    \"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"
+    "    \"syscalls\":[{\"names\":[\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+    "      {\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\","
+    "       \"args\":[{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"}]},"
+    "      {\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}}}";
+
+/* Parse base with the JSON value at a dotted path replaced (NULL: removed). */
+static int parse_with(const char *path, const char *value, RunConfig **ret, char *err,
+		      size_t errlen)
+{
+	json_object *root = json_tokener_parse(base);
+	assert_non_null(root);
+	if (path) {
+		char *copy = strdup(path), *save = NULL;
+		json_object *cur = root;
+		char *tok = strtok_r(copy, ".", &save), *next;
+		for (; (next = strtok_r(NULL, ".", &save)); tok = next) {
+			json_object *child = NULL;
+			if (json_object_is_type(cur, json_type_array))
+				child = json_object_array_get_idx(cur, (size_t)atoi(tok));
+			else if (!json_object_object_get_ex(cur, tok, &child)) {
+				child = json_object_new_object();
+				json_object_object_add(cur, tok, child);
+			}
+			cur = child;
+			assert_non_null(cur);
+		}
+		if (!value)
+			json_object_object_del(cur, tok);
+		else {
+			json_object *v = json_tokener_parse(value);
+			assert_true(v || strcmp(value, "null") == 0);
+			if (json_object_is_type(cur, json_type_array))
+				json_object_array_put_idx(cur, (size_t)atoi(tok), v);
+			else
+				json_object_object_add(cur, tok, v);
+		}
+		free(copy);
+	}
+	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	RunConfig *c = NULL;
+	int r = run_config_parse(text, strlen(text), &c, err, errlen);
+	json_object_put(root);
+	if (ret)
+		*ret = c;
+	else
+		run_config_free(c);
+	return r;
+}
+
+static void expect_error(const char *path, const char *value, const char *message)
+{
+	char err[1024] = "";
+	int r = parse_with(path, value, NULL, err, sizeof(err));
+	if (r != -EINVAL || !strstr(err, message))
+		fail_msg("%s=%s: got %d \"%s\", want \"%s\"", path, value ? value : "(removed)", r,
+			 err, message);
+}
+
+static void test_valid(void **state)
+{
+	RunConfig *c = NULL;
+	char err[512];
+
+	assert_int_equal(parse_with(NULL, NULL, &c, err, sizeof(err)), 0);
+	assert_string_equal(c->oci_version, "1.2.0");
+	assert_string_equal(c->root_path, "rootfs");
+	assert_true(c->root_readonly);
+	assert_string_equal(c->hostname, "box");
+	assert_int_equal(c->uid, 1000);
+	assert_int_equal(c->gid, 100);
+	assert_true(c->has_umask);
+	assert_int_equal(c->umask, 022);
+	assert_int_equal(c->n_additional_gids, 2);
+	assert_int_equal(c->additional_gids[1], 6);
+	assert_string_equal(c->args[2], "true");
+	assert_null(c->args[3]);
+	assert_string_equal(c->env[1], "A=b=c");
+	assert_string_equal(c->cwd, "/work");
+	assert_int_equal(c->caps[CAP_SET_BOUNDING], (1u << 5) | (1u << 0));
+	assert_int_equal(c->caps[CAP_SET_EFFECTIVE], 1u << 5);
+	assert_int_equal(c->caps[CAP_SET_INHERITABLE], 0);
+	assert_int_equal(c->caps[CAP_SET_AMBIENT], 1u << 5);
+	assert_int_equal(c->n_rlimits, 2);
+	assert_int_equal(c->rlimits[0].resource, RLIMIT_NOFILE);
+	assert_int_equal(c->rlimits[0].hard, 4096);
+	assert_true(c->rlimits[1].soft == UINT64_MAX);
+	assert_true(c->no_new_privileges);
+	assert_true(c->has_oom_score_adj);
+	assert_int_equal(c->oom_score_adj, -500);
+
+	assert_int_equal(c->n_mounts, 3);
+	assert_null(c->mounts[0].data);
+	assert_int_equal(c->mounts[1].flags, MS_NOSUID | MS_STRICTATIME);
+	assert_string_equal(c->mounts[1].data, "mode=755,size=65536k");
+	/* later options win: ro, rw, ro -> ro */
+	assert_true(c->mounts[2].bind);
+	assert_int_equal(c->mounts[2].flags, MS_BIND | MS_REC | MS_RDONLY | MS_NODEV);
+	assert_int_equal(c->mounts[2].propagation, MS_SLAVE | MS_REC);
+	assert_string_equal(c->annotations_json, "{\"a\":\"b\"}");
+
+	assert_int_equal(c->n_namespaces, 5);
+	assert_non_null(run_config_namespace(c, CLONE_NEWPID));
+	assert_null(run_config_namespace(c, CLONE_NEWIPC));
+	assert_string_equal(run_config_namespace(c, CLONE_NEWNET)->path, "/proc/1/ns/net");
+	assert_int_equal(c->n_uid_mappings, 1);
+	assert_int_equal(c->uid_mappings[0].host_id, 100000);
+	assert_int_equal(c->gid_mappings[0].size, 65536);
+	assert_int_equal(c->n_devices, 1);
+	assert_int_equal(c->devices[0].type, 'c');
+	assert_int_equal(c->devices[0].minor, 229);
+	assert_int_equal(c->devices[0].mode, 0666);
+	assert_string_equal(c->masked_paths[0], "/proc/kcore");
+	assert_string_equal(c->readonly_paths[0], "/proc/sys");
+	assert_int_equal(c->rootfs_propagation, MS_SLAVE | MS_REC);
+	assert_string_equal(c->cgroups_path, "/lazuli/box");
+	assert_true(c->resources.has_memory_limit);
+	assert_int_equal(c->resources.memory_limit, 64 << 20);
+	assert_int_equal(c->resources.pids_limit, 64);
+	assert_int_equal(c->resources.cpu_quota, 50000);
+	assert_int_equal(c->resources.cpu_period, 100000);
+	assert_string_equal(c->sysctl[0], "net.ipv4.ip_forward");
+	assert_string_equal(c->sysctl[1], "1");
+
+	RunSeccomp *s = c->seccomp;
+	assert_non_null(s);
+	assert_int_equal(s->default_action, SCMP_ACT_ERRNO(0));
+	assert_true(s->has_default_errno_ret);
+	assert_int_equal(s->default_errno_ret, 38);
+	assert_int_equal(s->n_archs, 2);
+	assert_int_equal(s->archs[1], SCMP_ARCH_AARCH64);
+	assert_int_equal(s->flags, 1u << 1);
+	assert_int_equal(s->n_rules, 3);
+	assert_string_equal(s->rules[0].names[1], "write");
+	assert_int_equal(s->rules[1].n_args, 1);
+	assert_int_equal(s->rules[1].args[0].op, SCMP_CMP_EQ);
+	assert_int_equal(s->rules[1].args[0].value, 8);
+	assert_true(s->rules[2].has_errno_ret);
+	assert_int_equal(s->rules[2].errno_ret, 13);
+	run_config_free(c);
+}
+
+static void test_minimal(void **state)
+{
+	const char *min = "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"/r\"},"
+			  "\"process\":{\"args\":[\"/x\"],\"cwd\":\"/\"},"
+			  "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}";
+	RunConfig *c = NULL;
+	char err[256];
+	assert_int_equal(run_config_parse(min, strlen(min), &c, err, sizeof(err)), 0);
+	assert_int_equal(c->uid, 0);
+	assert_false(c->has_capabilities);
+	assert_int_equal(c->caps[CAP_SET_BOUNDING], 0);
+	assert_null(c->env);
+	assert_null(c->seccomp);
+	assert_int_equal(c->n_mounts, 0);
+	run_config_free(c);
+}
+
+static void test_top_level_errors(void **state)
+{
+	char err[256];
+	RunConfig *c = NULL;
+
+	assert_int_equal(run_config_parse("{", 1, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "config.json: not valid JSON"));
+	assert_int_equal(run_config_parse("[]", 2, &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "config.json: must be a JSON object");
+	const char *dup = "{\"ociVersion\":\"1.0.0\",\"ociVersion\":\"1.0.0\"}";
+	assert_int_equal(run_config_parse(dup, strlen(dup), &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "duplicate key \"ociVersion\""));
+	assert_null(c);
+
+	expect_error("ociVersion", NULL, "ociVersion: is required");
+	expect_error("ociVersion", "2", "ociVersion: must be a string");
+	expect_error("ociVersion", "\"2.0.0\"", "ociVersion: version \"2.0.0\" is not supported");
+	expect_error("root", NULL, "root: is required");
+	expect_error("root", "[]", "root: must be an object");
+	expect_error("root.path", NULL, "root.path: is required");
+	expect_error("root.path", "\"\"", "root.path: is required");
+	expect_error("root.readonly", "\"yes\"", "root.readonly: must be true or false");
+	expect_error("hostname",
+		     "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+		     "hostname: longer than 64");
+	expect_error("process", NULL, "process: is required");
+	expect_error("annotations.x", "1", "annotations.x: must be a string");
+	expect_error("hooks.prestart", "[{\"path\":\"/bin/true\"}]",
+		     "hooks.prestart: hooks are not supported yet");
+}
+
+static void test_process_errors(void **state)
+{
+	expect_error("process.args", NULL, "process.args: must be a non-empty array of strings");
+	expect_error("process.args", "[]", "process.args: must be a non-empty array of strings");
+	expect_error("process.args", "\"sh\"", "process.args: must be an array");
+	expect_error("process.args", "[1]", "process.args: must be a non-empty array of strings");
+	expect_error("process.args", "[\"\"]",
+		     "process.args: must be a non-empty array of strings");
+	expect_error("process.env", "[\"NOEQUALS\"]",
+		     "process.env[0]: must have the form KEY=value");
+	expect_error("process.env", "[\"A=1\",\"=x\"]", "process.env[1]: must have the form");
+	expect_error("process.cwd", NULL, "process.cwd: is required");
+	expect_error("process.cwd", "\"work\"", "process.cwd: must be an absolute path");
+	expect_error("process.terminal", "1", "process.terminal: must be true or false");
+	expect_error("process.user.uid", "-1",
+		     "process.user.uid: must be between 0 and 4294967295");
+	expect_error("process.user.uid", "4294967296", "process.user.uid: must be between");
+	expect_error("process.user.uid", "1.5", "process.user.uid: must be an integer");
+	expect_error("process.user.gid", "\"0\"", "process.user.gid: must be an integer");
+	expect_error("process.user.umask", "512", "process.user.umask: must be between 0 and 511");
+	expect_error("process.user.additionalGids", "[-1]",
+		     "process.user.additionalGids: must be an array of group ids");
+	expect_error("process.capabilities.bounding", "[\"CAP_NOPE\"]",
+		     "process.capabilities.bounding[0]: unknown capability \"CAP_NOPE\"");
+	expect_error("process.capabilities.ambient", "[\"CAP_KILL\",\"kill\"]",
+		     "process.capabilities.ambient[1]: unknown capability");
+	expect_error("process.capabilities", "[]", "process.capabilities: must be an object");
+	expect_error("process.rlimits.0.type", "\"RLIMIT_NOPE\"",
+		     "process.rlimits[0].type: unknown resource \"RLIMIT_NOPE\"");
+	expect_error("process.rlimits.1.type", "\"RLIMIT_NOFILE\"",
+		     "process.rlimits[1].type: \"RLIMIT_NOFILE\" is given twice");
+	expect_error("process.rlimits.0.soft", "-1",
+		     "process.rlimits[0].soft: must be a non-negative integer");
+	expect_error("process.rlimits.0.soft", "5000",
+		     "process.rlimits[0]: soft limit is above the hard limit");
+	expect_error("process.rlimits.0.hard", NULL, "process.rlimits[0].hard: is required");
+	expect_error("process.noNewPrivileges", "\"true\"",
+		     "process.noNewPrivileges: must be true or false");
+	expect_error("process.oomScoreAdj", "1001",
+		     "process.oomScoreAdj: must be between -1000 and 1000");
+}
+
+static void test_mount_errors(void **state)
+{
+	expect_error("mounts", "{}", "mounts: must be an array");
+	expect_error("mounts.0", "\"/proc\"", "mounts[0]: must be an object");
+	expect_error("mounts.0.destination", NULL, "mounts[0].destination: is required");
+	expect_error("mounts.1.destination", "\"dev\"",
+		     "mounts[1].destination: must be an absolute path, not \"dev\"");
+	expect_error("mounts.0.type", NULL,
+		     "mounts[0].type: is required unless the mount is a bind mount");
+	expect_error("mounts.2.source", NULL, "mounts[2].source: is required for a bind mount");
+	expect_error("mounts.1.options", "[\"nosuid\",5]",
+		     "mounts[1].options: must be an array of strings");
+	expect_error("mounts.1.options", "[\"idmap\"]",
+		     "mounts[1].options: \"idmap\" is not supported yet");
+	expect_error("mounts.1.options", "[\"a,b\"]", "mounts[1].options: invalid option \"a,b\"");
+}
+
+static void test_linux_errors(void **state)
+{
+	expect_error("linux", "[]", "linux: must be an object");
+	expect_error("linux.namespaces.0.type", "\"pidx\"",
+		     "linux.namespaces[0].type: unknown namespace type \"pidx\"");
+	expect_error("linux.namespaces.2.type", "\"pid\"",
+		     "linux.namespaces[2].type: \"pid\" is given twice");
+	expect_error("linux.namespaces.0.type", "\"time\"", "\"time\" is not supported yet");
+	expect_error("linux.namespaces.3.path", "\"proc/1/ns/net\"",
+		     "linux.namespaces[3].path: must be an absolute path");
+	expect_error("linux.namespaces.1.type", "\"ipc\"",
+		     "linux.namespaces: a new mount namespace is required");
+	expect_error("linux.namespaces.2.type", "\"ipc\"",
+		     "hostname: needs a uts namespace in linux.namespaces");
+	expect_error("linux.uidMappings", NULL,
+		     "linux.uidMappings: is required with a new user namespace");
+	expect_error("linux.uidMappings.0.size", "0",
+		     "linux.uidMappings[0].size: must be at least 1");
+	expect_error("linux.gidMappings.0.hostID", NULL,
+		     "linux.gidMappings[0].hostID: is required");
+	expect_error("linux.gidMappings.0.hostID", "4294967295",
+		     "linux.gidMappings[0]: containerID/hostID + size must stay within 32 bits");
+	expect_error("linux.namespaces.4.type", "\"ipc\"",
+		     "linux.uidMappings: needs a user namespace");
+	expect_error("linux.devices.0.path", "\"/etc/passwd\"",
+		     "linux.devices[0].path: must be a path under /dev");
+	expect_error("linux.devices.0.path", "\"/dev/../etc/x\"",
+		     "linux.devices[0].path: must be a path under /dev");
+	expect_error("linux.devices.0.type", "\"x\"",
+		     "linux.devices[0].type: must be one of c, b, u, p");
+	expect_error("linux.devices.0.major", NULL, "linux.devices[0].major: is required");
+	expect_error("linux.devices.0.fileMode", "65536",
+		     "linux.devices[0].fileMode: must be between");
+	expect_error("linux.maskedPaths", "[\"proc/kcore\"]",
+		     "linux.maskedPaths[0]: must be an absolute path");
+	expect_error("linux.readonlyPaths", "\"/proc/sys\"",
+		     "linux.readonlyPaths: must be an array");
+	expect_error("linux.rootfsPropagation", "\"sideways\"",
+		     "linux.rootfsPropagation: unknown propagation \"sideways\"");
+	expect_error("linux.cgroupsPath", "\"/a/../../etc\"",
+		     "linux.cgroupsPath: must not contain \"..\"");
+	expect_error("linux.resources.memory.limit", "\"1G\"",
+		     "linux.resources.memory.limit: must be an integer");
+	expect_error("linux.resources.memory.limit", "-2",
+		     "linux.resources.memory.limit: must be between -1");
+	expect_error("linux.resources.cpu.period", "10",
+		     "linux.resources.cpu.period: must be between 1000");
+	expect_error("linux.resources.cpu.quota", "10",
+		     "linux.resources.cpu.quota: must be -1 or at least 1000");
+	expect_error("linux.sysctl", "{\"kernel/../x\":\"1\"}",
+		     "linux.sysctl.kernel/../x: invalid name");
+	expect_error("linux.sysctl", "{\"net.core.somaxconn\":1}",
+		     "linux.sysctl.net.core.somaxconn: must be a string");
+}
+
+static void test_seccomp_errors(void **state)
+{
+	expect_error("linux.seccomp.defaultAction", NULL,
+		     "linux.seccomp.defaultAction: is required");
+	expect_error("linux.seccomp.defaultAction", "\"SCMP_ACT_MAYBE\"",
+		     "linux.seccomp.defaultAction: unknown action \"SCMP_ACT_MAYBE\"");
+	expect_error("linux.seccomp.architectures", "[\"SCMP_ARCH_VAX\"]",
+		     "linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_VAX\"");
+	expect_error("linux.seccomp.flags", "[\"SECCOMP_FILTER_FLAG_NOPE\"]",
+		     "linux.seccomp.flags[0]: unknown or unsupported flag");
+	expect_error("linux.seccomp.listenerPath", "\"/run/x.sock\"",
+		     "linux.seccomp.listenerPath: is not supported yet");
+	expect_error("linux.seccomp.syscalls.0.names", "[]",
+		     "linux.seccomp.syscalls[0].names: must be a non-empty array of strings");
+	expect_error("linux.seccomp.syscalls.0.action", "\"SCMP_ACT_NOTIFY\"",
+		     "linux.seccomp.syscalls[0].action: is not supported yet: \"SCMP_ACT_NOTIFY\"");
+	expect_error("linux.seccomp.syscalls.0.errnoRet", "1",
+		     "linux.seccomp.syscalls[0].errnoRet: is only valid with SCMP_ACT_ERRNO");
+	expect_error("linux.seccomp.syscalls.2.errnoRet", "4096",
+		     "linux.seccomp.syscalls[2].errnoRet: must be between 0 and 4095");
+	expect_error("linux.seccomp.syscalls.1.args.0.index", "6",
+		     "linux.seccomp.syscalls[1].args[0].index: must be between 0 and 5");
+	expect_error("linux.seccomp.syscalls.1.args.0.op", "\"SCMP_CMP_ALMOST\"",
+		     "linux.seccomp.syscalls[1].args[0].op: unknown operator \"SCMP_CMP_ALMOST\"");
+	expect_error("linux.seccomp.syscalls.1.args.0.value", NULL,
+		     "linux.seccomp.syscalls[1].args[0].value: is required");
+	expect_error("linux.seccomp.syscalls.1.args",
+		     "[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
+		     "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
+		     "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
+		     "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
+		     "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
+		     "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
+		     "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]",
+		     "linux.seccomp.syscalls[1].args: has more than 6 entries");
+}
+
+static void test_default_spec_parses(void **state)
+{
+	for (int rootless = 0; rootless < 2; rootless++) {
+		char *json = default_spec_json(rootless, 1234, 5678);
+		RunConfig *c = NULL;
+		char err[512];
+		assert_non_null(json);
+		if (run_config_parse(json, strlen(json), &c, err, sizeof(err)) < 0)
+			fail_msg("default spec (rootless=%d) does not parse: %s", rootless, err);
+		assert_true(c->no_new_privileges);
+		assert_true(c->root_readonly);
+		assert_non_null(c->seccomp);
+		assert_int_equal(c->caps[CAP_SET_EFFECTIVE], (1u << 5) | (1u << 10) | (1u << 29));
+		assert_non_null(c->masked_paths);
+		assert_non_null(c->readonly_paths);
+		assert_int_equal(run_config_namespace(c, CLONE_NEWUSER) != NULL, rootless);
+		assert_int_equal(run_config_namespace(c, CLONE_NEWNET) != NULL, !rootless);
+		if (rootless) {
+			assert_int_equal(c->uid_mappings[0].host_id, 1234);
+			assert_int_equal(c->gid_mappings[0].host_id, 5678);
+			assert_int_equal(c->uid_mappings[0].size, 1);
+		}
+		run_config_free(c);
+		free(json);
+	}
+}
+
+static void test_features(void **state)
+{
+	char *json = features_json();
+	json_object *o = json_tokener_parse(json);
+	assert_non_null(o);
+	json_object *v;
+	assert_true(json_object_object_get_ex(o, "ociVersionMax", &v));
+	assert_string_equal(json_object_get_string(v), "1.2.0");
+	/* No hooks are implemented: the list must be present and empty. */
+	assert_true(json_object_object_get_ex(o, "hooks", &v));
+	assert_int_equal(json_object_array_length(v), 0);
+	json_object *lx, *sc;
+	assert_true(json_object_object_get_ex(o, "linux", &lx));
+	assert_true(json_object_object_get_ex(lx, "seccomp", &sc));
+	assert_true(json_object_object_get_ex(sc, "actions", &v));
+	for (size_t i = 0; i < json_object_array_length(v); i++)
+		assert_string_not_equal(json_object_get_string(json_object_array_get_idx(v, i)),
+					"SCMP_ACT_NOTIFY");
+	assert_true(json_object_object_get_ex(lx, "namespaces", &v));
+	for (size_t i = 0; i < json_object_array_length(v); i++)
+		assert_string_not_equal(json_object_get_string(json_object_array_get_idx(v, i)),
+					"time");
+	json_object_put(o);
+	free(json);
+}
+
+static void test_names(void **state)
+{
+	assert_int_equal(capability_from_name("CAP_CHECKPOINT_RESTORE"), 40);
+	assert_int_equal(capability_from_name("cap_kill"), -EINVAL);
+	assert_string_equal(capability_to_name(21), "CAP_SYS_ADMIN");
+	assert_null(capability_to_name(41));
+	assert_int_equal(namespace_from_name("network"), CLONE_NEWNET);
+	assert_string_equal(namespace_proc_name(CLONE_NEWNS), "mnt");
+	assert_int_equal(rlimit_from_name("RLIMIT_STACK"), RLIMIT_STACK);
+	assert_int_equal(rlimit_from_name("NOFILE"), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_valid),
+	    cmocka_unit_test(test_minimal),
+	    cmocka_unit_test(test_top_level_errors),
+	    cmocka_unit_test(test_process_errors),
+	    cmocka_unit_test(test_mount_errors),
+	    cmocka_unit_test(test_linux_errors),
+	    cmocka_unit_test(test_seccomp_errors),
+	    cmocka_unit_test(test_default_spec_parses),
+	    cmocka_unit_test(test_features),
+	    cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/* lazuli-run helpers: in-root path resolution, ids, signals, state files, seccomp compilation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "fileio.h"
+#include "oci-config.h"
+#include "seccomp-filter.h"
+#include "spec.h"
+#include "state.h"
+#include "util.h"
+
+static char tmp[512];
+
+static int setup_tmp(void **state)
+{
+	snprintf(tmp, sizeof(tmp), "%s/lazuli-run-unit.XXXXXX", getenv("TMPDIR") ?: "/tmp");
+	assert_non_null(mkdtemp(tmp));
+	return 0;
+}
+
+static int teardown_tmp(void **state)
+{
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static void path_of(int fd, char *buf, size_t len)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(p, buf, len - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+}
+
+static void test_in_root(void **state)
+{
+	char root[1024], outside[1024], p[PATH_MAX], got[PATH_MAX];
+	snprintf(root, sizeof(root), "%s/root", tmp);
+	snprintf(outside, sizeof(outside), "%s/outside", tmp);
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(mkdir(outside, 0755), 0);
+	/* Hostile rootfs: an absolute link to the host's /etc, a relative one climbing out. */
+	snprintf(p, sizeof(p), "%s/abs", root);
+	assert_int_equal(symlink("/etc", p), 0);
+	snprintf(p, sizeof(p), "%s/rel", root);
+	assert_int_equal(symlink("../../../../../../outside", p), 0);
+	snprintf(p, sizeof(p), "%s/etc", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+
+	int rootfd = open(root, O_PATH | O_DIRECTORY);
+	assert_true(rootfd >= 0);
+
+	/* "/abs" is ROOT/etc, never the host's /etc. */
+	int fd = mkdir_p_in_root(rootfd, "/abs/lazuli-run-unit-test", false);
+	assert_true(fd >= 0);
+	path_of(fd, got, sizeof(got));
+	snprintf(p, sizeof(p), "%s/etc/lazuli-run-unit-test", root);
+	assert_string_equal(got, p);
+	close(fd);
+	assert_int_equal(access("/etc/lazuli-run-unit-test", F_OK), -1);
+
+	/* "rel" points at ROOT/outside, which does not exist: refused, nothing made outside. */
+	assert_int_equal(mkdir_p_in_root(rootfd, "rel/y", false), -ENOENT);
+	snprintf(p, sizeof(p), "%s/y", outside);
+	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/outside", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	fd = mkdir_p_in_root(rootfd, "rel/y/z", false);
+	assert_true(fd >= 0);
+	path_of(fd, got, sizeof(got));
+	snprintf(p, sizeof(p), "%s/outside/y/z", root);
+	assert_string_equal(got, p);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/y", outside);
+	assert_int_equal(access(p, F_OK), -1);
+	struct stat st;
+
+	/* ".." cannot climb above the root either. */
+	fd = open_in_root(rootfd, "/../../../etc", O_PATH);
+	assert_true(fd >= 0);
+	path_of(fd, got, sizeof(got));
+	snprintf(p, sizeof(p), "%s/etc", root);
+	assert_string_equal(got, p);
+	close(fd);
+
+	/* A file target and a file in the way of a directory. */
+	fd = mkdir_p_in_root(rootfd, "/etc/hosts", true);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	close(fd);
+	assert_int_equal(mkdir_p_in_root(rootfd, "/etc/hosts/x", false), -ENOTDIR);
+	close(rootfd);
+}
+
+static void test_ids_and_signals(void **state)
+{
+	assert_true(container_id_is_valid("abc-1.2_3+x"));
+	assert_false(container_id_is_valid(""));
+	assert_false(container_id_is_valid("."));
+	assert_false(container_id_is_valid(".."));
+	assert_false(container_id_is_valid("a/b"));
+	assert_false(container_id_is_valid("a b"));
+	char big[1100];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_false(container_id_is_valid(big));
+
+	assert_int_equal(signal_from_string("KILL"), SIGKILL);
+	assert_int_equal(signal_from_string("SIGTERM"), SIGTERM);
+	assert_int_equal(signal_from_string("sigusr1"), SIGUSR1);
+	assert_int_equal(signal_from_string("9"), 9);
+	assert_int_equal(signal_from_string("RTMIN+2"), SIGRTMIN + 2);
+	assert_int_equal(signal_from_string("SIGRTMAX-1"), SIGRTMAX - 1);
+	assert_int_equal(signal_from_string("0"), -EINVAL);
+	assert_int_equal(signal_from_string("65"), -EINVAL);
+	assert_int_equal(signal_from_string("-9"), -EINVAL);
+	assert_int_equal(signal_from_string("NOPE"), -EINVAL);
+	assert_int_equal(signal_from_string(""), -EINVAL);
+}
+
+static void test_state_roundtrip(void **state)
+{
+	char dir[PATH_MAX];
+	RunError e = {};
+	snprintf(dir, sizeof(dir), "%s/state/c1", tmp);
+	assert_int_equal(mkdir_p(dir, 0700), 0);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+
+	ContainerState s = {
+	    .id = (char *)"c1",
+	    .oci_version = (char *)"1.2.0",
+	    .pid = getpid(),
+	    .start_time = process_start_time(getpid()),
+	    .bundle = (char *)"/b",
+	    .rootfs = (char *)"/b/rootfs",
+	    .created = (char *)"2026-01-01T00:00:00.000000001Z",
+	    .annotations_json = (char *)"{\"k\":\"v\"}",
+	};
+	assert_true(s.start_time > 0);
+	assert_int_equal(state_save(dfd, &s), 0);
+
+	char root[PATH_MAX];
+	snprintf(root, sizeof(root), "%s/state", tmp);
+	ContainerState *l = NULL;
+	assert_int_equal(state_load(root, "c1", &l, &e), 0);
+	assert_int_equal(l->pid, getpid());
+	assert_string_equal(l->rootfs, "/b/rootfs");
+	assert_null(l->cgroup_path);
+	/* We are alive and there is no exec.fifo: running. With the fifo: created. */
+	assert_int_equal(state_status(root, l), STATUS_RUNNING);
+	assert_int_equal(mkfifoat(dfd, EXEC_FIFO, 0600), 0);
+	assert_int_equal(state_status(root, l), STATUS_CREATED);
+	/* A reused pid (other start time) is a stopped container. */
+	l->start_time++;
+	assert_int_equal(state_status(root, l), STATUS_STOPPED);
+	l->start_time--;
+
+	char *json = state_to_oci_json(l, STATUS_CREATED, true);
+	assert_non_null(strstr(json, "\"ociVersion\": \"1.2.0\""));
+	assert_non_null(strstr(json, "\"status\": \"created\""));
+	assert_non_null(strstr(json, "\"bundle\": \"/b\""));
+	assert_non_null(strstr(json, "\"owner\": \"\""));
+	assert_non_null(strstr(json, "\"k\": \"v\""));
+	free(json);
+	json = state_to_oci_json(l, STATUS_STOPPED, false);
+	assert_non_null(strstr(json, "\"pid\":0,"));
+	free(json);
+	container_state_free(l);
+
+	assert_int_equal(state_load(root, "nope", &l, &e), -ENOENT);
+	assert_string_equal(e.msg, "container \"nope\" does not exist");
+	assert_int_equal(state_load(root, "../x", &l, &e), -EINVAL);
+
+	/* A corrupt state file is an error, not a crash. */
+	int f = openat(dfd, STATE_FILE, O_WRONLY | O_TRUNC);
+	assert_true(f >= 0);
+	assert_int_equal(write(f, "{\"id\":", 6), 6);
+	close(f);
+	assert_int_equal(state_load(root, "c1", &l, &e), -EBADMSG);
+	assert_non_null(strstr(e.msg, "is corrupt"));
+	close(dfd);
+}
+
+static void test_seccomp_compile(void **state)
+{
+	char *json = default_spec_json(false, 0, 0);
+	RunConfig *c = NULL;
+	char err[256];
+	RunError e = {};
+	SeccompProgram p = {};
+
+	assert_int_equal(run_config_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	assert_int_equal(seccomp_compile(c->seccomp, &p, &e), 0);
+	assert_true(p.prog.len > 20);
+	seccomp_program_done(&p);
+	assert_null(p.prog.filter);
+	run_config_free(c);
+	free(json);
+
+	/* Two tests of one argument (libseccomp cannot AND them) and unknown syscall names. */
+	const char *cfg =
+	    "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"/r\"},"
+	    "\"process\":{\"args\":[\"/x\"],\"cwd\":\"/\"},"
+	    "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":{"
+	    "\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"
+	    "\"syscalls\":[{\"names\":[\"personality\",\"no_such_syscall\"],"
+	    "\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	    "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
+	    "{\"index\":0,\"value\":2,\"op\":\"SCMP_CMP_EQ\"}]},"
+	    "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\"}]}}}";
+	assert_int_equal(run_config_parse(cfg, strlen(cfg), &c, err, sizeof(err)), 0);
+	assert_int_equal(seccomp_compile(c->seccomp, &p, &e), 0);
+	assert_true(p.flags != 0);
+	seccomp_program_done(&p);
+	run_config_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_in_root, setup_tmp, teardown_tmp),
+	    cmocka_unit_test(test_ids_and_signals),
+	    cmocka_unit_test_setup_teardown(test_state_roundtrip, setup_tmp, teardown_tmp),
+	    cmocka_unit_test(test_seccomp_compile),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
