@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -155,6 +156,38 @@ static int open_namespaces(const RunConfig *cfg, int *fds, RunError *e)
 	return 0;
 }
 
+/*
+ * Bind mount sources are cloned here (open_tree), by the host's root in the
+ * host's namespaces: the container's init attaches them with move_mount, so
+ * it needs no access to the host's directories once it is root of a user
+ * namespace, and a missing source fails before anything is created.
+ */
+static int open_mount_sources(const RunConfig *cfg, const char *bundle, int **ret, RunError *e)
+{
+	int *fds = calloc(cfg->n_mounts + 1, sizeof(int));
+	if (!fds)
+		return -ENOMEM;
+	*ret = fds;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		fds[i] = -EBADF;
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const RunMount *m = &cfg->mounts[i];
+		if (!m->bind)
+			continue;
+		_cleanup_free_ char *path = NULL;
+		if (m->source[0] != '/' && asprintf(&path, "%s/%s", bundle, m->source) < 0)
+			return -ENOMEM;
+		/* A detached copy of the tree: it can be attached in another mount namespace. */
+		fds[i] = open_tree(AT_FDCWD, path ? path : m->source,
+				   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				       (m->flags & MS_REC ? AT_RECURSIVE : 0));
+		if (fds[i] < 0)
+			return run_error(e, errno, "mounts[%zu].source: %s: %m", i,
+					 path ? path : m->source);
+	}
+	return 0;
+}
+
 static int write_id_map(pid_t pid, const char *file, const RunIdMap *m, size_t n, const char *field,
 			RunError *e)
 {
@@ -275,6 +308,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *dir = NULL;
 	_cleanup_close_ int fifo = -EBADF;
 	SeccompProgram prog = {};
+	int *mount_fds = NULL;
 	int nsfds[16];
 	int socks[2] = {-EBADF, -EBADF};
 	int r;
@@ -317,6 +351,9 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 			goto out;
 	}
 	r = open_namespaces(cfg, nsfds, e);
+	if (r < 0)
+		goto out;
+	r = open_mount_sources(cfg, bundle, &mount_fds, e);
 	if (r < 0)
 		goto out;
 
@@ -387,8 +424,8 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	const RunNamespace *cgns = run_config_namespace(cfg, CLONE_NEWCGROUP);
 	InitContext ictx = {
 	    .cfg = cfg,
-	    .bundle = bundle,
 	    .rootfs = rootfs,
+	    .mount_fds = mount_fds,
 	    .sync_fd = socks[1],
 	    .fifo_fd = fifo,
 	    .seccomp = cfg->seccomp ? &prog : NULL,
@@ -470,6 +507,10 @@ out:
 		if (nsfds[i] >= 0)
 			close(nsfds[i]);
 	seccomp_program_done(&prog);
+	for (size_t i = 0; mount_fds && i < cfg->n_mounts; i++)
+		if (mount_fds[i] >= 0)
+			close(mount_fds[i]);
+	free(mount_fds);
 	return r;
 }
 

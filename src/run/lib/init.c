@@ -38,15 +38,26 @@ _noreturn_ static void init_fail(const InitContext *ctx, const RunError *e)
 	_exit(1);
 }
 
-/* Close every fd but stdio and the two we need: nothing of the host reaches the container. */
-static int close_other_fds(int a, int b)
+static int cmp_int(const void *a, const void *b)
 {
-	int lo = MIN(a, b), hi = MAX(a, b);
-	if (lo > 3 && syscall(SYS_close_range, 3, lo - 1, 0) < 0)
-		return negative_errno();
-	if (hi > lo + 1 && syscall(SYS_close_range, lo + 1, hi - 1, 0) < 0)
-		return negative_errno();
-	if (syscall(SYS_close_range, hi + 1, ~0U, 0) < 0)
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Close every fd but stdio and those in keep: nothing of the host reaches the container. */
+static int close_fds_except(int *keep, size_t n)
+{
+	unsigned lo = 3;
+
+	qsort(keep, n, sizeof(int), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < (int)lo)
+			continue;
+		if ((unsigned)keep[i] > lo &&
+		    syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0) < 0)
+			return negative_errno();
+		lo = (unsigned)keep[i] + 1;
+	}
+	if (syscall(SYS_close_range, lo, ~0U, 0) < 0)
 		return negative_errno();
 	return 0;
 }
@@ -92,7 +103,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 
 	if (m->bind) {
 		struct stat st;
-		if (stat(m->source, &st) < 0)
+		if (fstat(ctx->mount_fds[i], &st) < 0)
 			return run_error(e, errno, "mounts[%zu].source: %s: %m", i, m->source);
 		as_file = !S_ISDIR(st.st_mode);
 	}
@@ -103,7 +114,8 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 				 m->destination);
 
 	if (m->bind) {
-		if (mount(m->source, FD_PATH(p, fd), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+		if (move_mount(ctx->mount_fds[i], "", fd, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 			return run_error(e, errno, "mounts[%zu]: cannot bind %s on %s: %m", i,
 					 m->source, m->destination);
 		unsigned long extra = m->flags & ~(MS_BIND | MS_REC);
@@ -123,8 +135,8 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 	} else {
 		if (streq(type, "cgroup"))
 			type = "cgroup2";
-		const char *src = isempty(m->source) ? type : m->source;
-		r = mount(src, FD_PATH(p, fd), type, m->flags, m->data);
+		const char *what = isempty(m->source) ? type : m->source;
+		r = mount(what, FD_PATH(p, fd), type, m->flags, m->data);
 		if (r < 0 && errno == EPERM && streq(type, "sysfs") && ctx->new_userns) {
 			/* A user namespace without its own network namespace may not mount sysfs.
 			 */
@@ -141,7 +153,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 		}
 		if (r < 0)
 			return run_error(e, errno, "mounts[%zu]: cannot mount %s (%s) on %s: %m", i,
-					 src, type, m->destination);
+					 what, type, m->destination);
 	}
 
 	_cleanup_close_ int top = open_in_root(rootfd, m->destination, O_PATH);
@@ -262,11 +274,20 @@ static int setup_devices(const InitContext *ctx, int rootfd, RunError *e)
 
 static int pivot_into(int rootfd, RunError *e)
 {
+	_cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldroot < 0)
+		return run_error(e, errno, "root.path: cannot open the old root: %m");
 	if (fchdir(rootfd) < 0)
 		return run_error(e, errno, "root.path: cannot enter the rootfs: %m");
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		return run_error(e, errno, "root.path: pivot_root: %m");
-	/* The old root now sits on top of "."; detach it without telling the host. */
+	/*
+	 * The old root now sits on top of the new one. "." names the new root's
+	 * mount for mount(2), so go to the old root's own directory first: only
+	 * its tree is made a slave (no event reaches the host) and detached.
+	 */
+	if (fchdir(oldroot) < 0)
+		return run_error(e, errno, "root.path: cannot enter the old root: %m");
 	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return run_error(e, errno, "root.path: cannot make the old root a slave: %m");
 	if (umount2(".", MNT_DETACH) < 0)
@@ -392,6 +413,16 @@ static int setup_rootfs(const InitContext *ctx, RunError *e)
 	_cleanup_close_ int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return run_error(e, errno, "root.path: %s: %m", ctx->rootfs);
+
+	/*
+	 * Only now become root of the user namespace: until here the host's root
+	 * could reach the rootfs through directories only it may search; from here
+	 * on files are created in filesystems owned by the namespace.
+	 */
+	if (ctx->new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return run_error(e, errno,
+				 "linux.uidMappings: cannot become root in the user namespace "
+				 "(is 0 mapped?): %m");
 
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		r = mount_one(ctx, rootfd, &cfg->mounts[i], i, e);
@@ -527,7 +558,16 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	char c;
 	int r;
 
-	r = close_other_fds(ctx->sync_fd, ctx->fifo_fd);
+	_cleanup_free_ int *keep = calloc(2 + ctx->cfg->n_mounts, sizeof(int));
+	size_t n_keep = 0;
+	if (!keep)
+		return -ENOMEM;
+	keep[n_keep++] = ctx->sync_fd;
+	keep[n_keep++] = ctx->fifo_fd;
+	for (size_t i = 0; i < ctx->cfg->n_mounts; i++)
+		if (ctx->mount_fds[i] >= 0)
+			keep[n_keep++] = ctx->mount_fds[i];
+	r = close_fds_except(keep, n_keep);
 	if (r < 0)
 		return run_error(e, r, "cannot close inherited file descriptors: %m");
 	/* Other processes may not open /proc/PID/exe (the runtime's binary) or ptrace us. */
@@ -542,17 +582,9 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	if (n != 1 || c != SYNC_GO)
 		_exit(1); /* the runtime went away */
 
-	if (ctx->new_userns) {
-		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			return run_error(e, errno,
-					 "linux.uidMappings: cannot become root in the user "
-					 "namespace (is 0 mapped?): %m");
-	}
 	if (ctx->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return run_error(e, errno,
 				 "linux.namespaces: cannot create the cgroup namespace: %m");
-	if (chdir(ctx->bundle) < 0)
-		return run_error(e, errno, "bundle %s: %m", ctx->bundle);
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		return run_error(e, errno, "hostname: %m");
 	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)

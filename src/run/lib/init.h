@@ -22,10 +22,11 @@
 
 typedef struct InitContext {
 	const RunConfig *cfg;
-	const char *bundle; /* absolute; relative mount sources are below it */
 	const char *rootfs; /* absolute, resolved */
 	int sync_fd;
-	int fifo_fd;		       /* exec.fifo opened O_RDWR */
+	int fifo_fd; /* exec.fifo opened O_RDWR */
+	/* Per mount: its source opened O_PATH by the runtime (bind mounts), else -1. */
+	const int *mount_fds;
 	const SeccompProgram *seccomp; /* NULL: none */
 	int cap_last_cap;
 	bool new_userns;

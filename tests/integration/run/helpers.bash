@@ -9,7 +9,8 @@ build_rootfs() { # dir
 	local bb
 	bb=$(command -v busybox || true)
 	[ -n "$bb" ] || bb=/bin/busybox
-	mkdir -p "$1/bin" "$1/etc" "$1/tmp" "$1/proc" "$1/sys" "$1/dev"
+	# /out exists for with_out: a user namespace's root may not create it.
+	mkdir -p "$1/bin" "$1/etc" "$1/tmp" "$1/proc" "$1/sys" "$1/dev" "$1/out"
 	cp "$bb" "$1/bin/busybox"
 	chroot "$1" /bin/busybox true || {
 		echo "need a static busybox (Debian's busybox-static)" >&2
