@@ -149,19 +149,27 @@ int cgroup_apply(const char *mount, const char *path, const RunResources *res, R
 	return 0;
 }
 
-int cgroup_create(const char *mount, const char *cgroups_path, const char *id,
-		  const RunResources *res, char **ret_path, bool *ret_created, RunError *e)
+int cgroup_path(const char *mount, const char *cgroups_path, const char *id, char **ret,
+		RunError *e)
 {
-	_cleanup_free_ char *rel = NULL, *full = NULL;
+	_cleanup_free_ char *rel = NULL;
+	int r = cgroup_relative(cgroups_path, id, &rel);
+	if (r < 0)
+		return run_error(e, r, "linux.cgroupsPath: invalid path \"%s\"",
+				 strempty(cgroups_path));
+	if (asprintf(ret, "%s/%s", mount, rel) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int cgroup_create(const char *mount, const char *path, const RunResources *res, RunError *e)
+{
+	_cleanup_free_ char *full = strdup(path);
 	char *made[64];
 	size_t n_made = 0;
 	int r;
 
-	r = cgroup_relative(cgroups_path, id, &rel);
-	if (r < 0)
-		return run_error(e, r, "linux.cgroupsPath: invalid path \"%s\"",
-				 strempty(cgroups_path));
-	if (asprintf(&full, "%s/%s", mount, rel) < 0)
+	if (!full)
 		return -ENOMEM;
 
 	/* mkdir -p, remembering what we made so that a failure removes it again. */
@@ -182,15 +190,11 @@ int cgroup_create(const char *mount, const char *cgroups_path, const char *id,
 			break;
 		*p = '/';
 	}
-	bool created = n_made > 0 && made[n_made - 1] && streq(made[n_made - 1], full);
-
 	r = cgroup_apply(mount, full, res, e);
 	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < n_made; i++)
 		free(made[i]);
-	*ret_created = created;
-	*ret_path = TAKE_PTR(full);
 	return 0;
 fail:
 	while (n_made > 0) {

@@ -22,14 +22,15 @@ bool cgroup_is_v2(const char *dir);
 /* Does the config ask for any limit we would have to write? */
 bool cgroup_resources_requested(const RunResources *res);
 
+/* The cgroup directory for linux.cgroupsPath (default: the container id) below mount. */
+int cgroup_path(const char *mount, const char *cgroups_path, const char *id, char **ret,
+		RunError *e);
 /*
- * Create the cgroup (and missing parents) for a container. *ret_path is the
- * absolute directory; *ret_created says whether the leaf was made by us (a
- * cgroup that existed before is used but never removed). On failure
- * nothing created here is left behind.
+ * Create the cgroup at path (and missing parents) and write the limits. On
+ * failure nothing created here is left behind; a directory that existed
+ * before is used as it is.
  */
-int cgroup_create(const char *mount, const char *cgroups_path, const char *id,
-		  const RunResources *res, char **ret_path, bool *ret_created, RunError *e);
+int cgroup_create(const char *mount, const char *path, const RunResources *res, RunError *e);
 /* Write the limits of res into the cgroup directory. */
 int cgroup_apply(const char *mount, const char *path, const RunResources *res, RunError *e);
 int cgroup_enter(const char *path, pid_t pid, RunError *e);

@@ -110,7 +110,8 @@ static int read_config(const char *bundle, RunConfig **ret, RunError *e)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return run_error(e, r, "config.json: %s", err);
+		return run_error(e, r, "%s%s",
+				 startswith(err, "config.json:") ? "" : "config.json: ", err);
 	return 0;
 }
 
@@ -377,6 +378,11 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		r = run_error(e, errno, "%s: %m", dir);
 		goto out;
 	}
+	/* start and delete wait until the container is created (or we died). */
+	if (flock(c->dirfd, LOCK_EX) < 0) {
+		r = run_error(e, errno, "cannot lock %s: %m", dir);
+		goto out;
+	}
 
 	char created[48];
 	ContainerState st = {
@@ -389,20 +395,30 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	    .annotations_json = cfg->annotations_json,
 	};
 	if (v2) {
-		r = cgroup_create(cgmount, cfg->cgroups_path, c->id, &cfg->resources,
-				  &c->cgroup_path, &c->cgroup_created, e);
+		r = cgroup_path(cgmount, cfg->cgroups_path, c->id, &c->cgroup_path, e);
 		if (r < 0)
 			goto out;
+		c->cgroup_created = access(c->cgroup_path, F_OK) < 0;
 		st.cgroup_path = c->cgroup_path;
 		st.cgroup_created = c->cgroup_created;
 	} else
 		log_debug("%s is not a cgroup2 mount: the container gets no cgroup of its own",
 			  cgmount);
-	/* Saved before the init exists, so that delete --force finds the cgroup. */
+	/*
+	 * Saved before the cgroup and the init exist: if we are killed from here
+	 * on, delete --force knows what to remove.
+	 */
 	r = state_save(c->dirfd, &st);
 	if (r < 0) {
 		r = run_error(e, r, "%s/%s: %m", dir, STATE_FILE);
 		goto out;
+	}
+	if (c->cgroup_path) {
+		r = cgroup_create(cgmount, c->cgroup_path, &cfg->resources, e);
+		if (r < 0) {
+			c->cgroup_created = false; /* cgroup_create removed what it made */
+			goto out;
+		}
 	}
 
 	if (mkfifoat(c->dirfd, EXEC_FIFO, 0600) < 0) {
@@ -638,24 +654,22 @@ int container_delete(const char *root, const char *id, bool force, RunError *e)
 		return r;
 	ContainerStatus st = state_status(root, s);
 	if (st != STATUS_STOPPED) {
-		if (!force && st != STATUS_CREATING)
+		if (!force)
 			return run_error(e, -EBUSY,
 					 "cannot delete container %s that is not stopped: %s", id,
 					 status_to_string(st));
-		if (s->cgroup_path)
+		if (s->cgroup_path && s->cgroup_created)
 			cgroup_kill_all(s->cgroup_path, SIGKILL);
 		if (s->pid > 0 && signal_pid(s, SIGKILL) == 0)
 			wait_gone(s->pid);
 	}
-	if (s->cgroup_path) {
+	/* A cgroup we did not make may hold other processes: leave it alone. */
+	if (s->cgroup_path && s->cgroup_created) {
 		if (cgroup_is_populated(s->cgroup_path))
 			cgroup_kill_all(s->cgroup_path, SIGKILL);
-		if (s->cgroup_created) {
-			r = cgroup_destroy(s->cgroup_path, 5000);
-			if (r < 0)
-				return run_error(e, r, "cannot remove cgroup %s: %m",
-						 s->cgroup_path);
-		}
+		r = cgroup_destroy(s->cgroup_path, 5000);
+		if (r < 0)
+			return run_error(e, r, "cannot remove cgroup %s: %m", s->cgroup_path);
 	}
 	remove_state_dir(root, id, lock);
 	return 0;
