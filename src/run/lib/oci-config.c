@@ -1170,6 +1170,28 @@ static int check_hooks(Ctx *c, json_object *root)
 	return 0;
 }
 
+/*
+ * Fields we do not implement yet. Quietly ignoring a security profile or a
+ * scheduling policy would run the container differently from what was
+ * asked, so each one present (and not empty) is refused.
+ */
+static int check_unsupported(Ctx *c, json_object *root)
+{
+	static const char *const fields[] = {
+	    "process.apparmorProfile", "process.selinuxLabel",	  "process.scheduler",
+	    "process.ioPriority",      "process.execCPUAffinity", "linux.personality",
+	    "linux.timeOffsets",       "linux.intelRdt",	  "linux.mountLabel",
+	};
+	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+		json_object *v = json_get_path(root, fields[i]);
+		if (!v || (json_object_is_type(v, json_type_string) &&
+			   json_object_get_string_len(v) == 0))
+			continue;
+		return fail(c, fields[i], "is not supported yet");
+	}
+	return 0;
+}
+
 static int check_user_namespace(Ctx *c, RunConfig *cfg)
 {
 	const RunNamespace *user = run_config_namespace(cfg, CLONE_NEWUSER);
@@ -1280,6 +1302,9 @@ int run_config_parse(const char *buf, size_t len, RunConfig **ret, char *err, si
 	}
 
 	r = check_hooks(&c, root);
+	if (r < 0)
+		return r;
+	r = check_unsupported(&c, root);
 	if (r < 0)
 		return r;
 	r = check_user_namespace(&c, cfg);

@@ -256,12 +256,13 @@ c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/sys/fs/cgroup']"
 	[ "$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")" = 0000000020000420 ]
 }
 
-@test "rlimits, user, additional groups, umask, cwd, env" {
+@test "rlimits, user, additional groups, umask, cwd, env, oomScoreAdj" {
 	cfg "c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': 123, 'hard': 456}, {'type': 'RLIMIT_CORE', 'soft': 0, 'hard': 0}]
 c['process']['user'] = {'uid': 1234, 'gid': 2345, 'additionalGids': [5, 7], 'umask': 0o027}
 c['process']['cwd'] = '/work/dir'
-c['process']['env'] += ['GREETING=hello world']"
-	inside 'ulimit -n; ulimit -Hn; ulimit -c; id -u; id -g; grep ^Groups: /proc/self/status; umask; pwd; echo "$GREETING"'
+c['process']['env'] += ['GREETING=hello world']
+c['process']['oomScoreAdj'] = 567"
+	inside 'ulimit -n; ulimit -Hn; ulimit -c; id -u; id -g; grep ^Groups: /proc/self/status; umask; pwd; echo "$GREETING"; cat /proc/self/oom_score_adj'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = 123 ]
 	[ "${lines[1]}" = 456 ]
@@ -272,6 +273,7 @@ c['process']['env'] += ['GREETING=hello world']"
 	[ "${lines[6]}" = 0027 ]
 	[ "${lines[7]}" = /work/dir ]
 	[ "${lines[8]}" = "hello world" ]
+	[ "${lines[9]}" = 567 ]
 }
 
 @test "no host fd reaches the container, and cwd stays inside the rootfs" {

@@ -238,6 +238,16 @@ static void test_top_level_errors(void **state)
 	expect_error("annotations.x", "1", "annotations.x: must be a string");
 	expect_error("hooks.prestart", "[{\"path\":\"/bin/true\"}]",
 		     "hooks.prestart: hooks are not supported yet");
+	expect_error("process.apparmorProfile", "\"docker-default\"",
+		     "process.apparmorProfile: is not supported yet");
+	expect_error("linux.personality", "{\"domain\":\"LINUX32\"}",
+		     "linux.personality: is not supported yet");
+	expect_error("process.scheduler", "{\"policy\":\"SCHED_IDLE\"}",
+		     "process.scheduler: is not supported yet");
+	/* Empty labels are what managers send when there is no profile: accepted. */
+	c = NULL;
+	assert_int_equal(parse_with("process.selinuxLabel", "\"\"", &c, err, sizeof(err)), 0);
+	run_config_free(c);
 }
 
 static void test_process_errors(void **state)
