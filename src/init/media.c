@@ -41,27 +41,38 @@ static int read_ovf_file(const char *path, char **ret, size_t *ret_len, char *er
 	return r;
 }
 
-/* Is there an ISO 9660 or UDF volume on this device? Checks the volume descriptors. */
-static bool device_has_cd_filesystem(const char *dev)
+/*
+ * Which CD file system is on this device, from its volume descriptors:
+ * "udf" when a UDF descriptor (NSR02/NSR03) is there, also on a bridge disc
+ * that carries ISO 9660 as well; "iso9660" for ISO 9660 alone; NULL for
+ * anything else. Mounting the right type first spares a failed mount (and
+ * loading the other file system's module) at first boot.
+ */
+static const char *device_cd_filesystem(const char *dev)
 {
 	_cleanup_close_ int fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	const char *type = NULL;
 	if (fd < 0)
-		return false;
+		return NULL;
 	/* Volume descriptors start at sector 16 (2048-byte sectors); the id is at byte 1. */
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 8; i++) {
 		char id[5];
 		if (pread(fd, id, sizeof(id), 32768 + 2048 * i + 1) != (ssize_t)sizeof(id))
-			return false;
-		if (memcmp(id, "CD001", 5) == 0 || memcmp(id, "BEA01", 5) == 0 ||
-		    memcmp(id, "NSR02", 5) == 0 || memcmp(id, "NSR03", 5) == 0)
-			return true;
+			break;
+		if (memcmp(id, "NSR02", 5) == 0 || memcmp(id, "NSR03", 5) == 0)
+			return "udf";
+		if (memcmp(id, "CD001", 5) == 0 && !type)
+			type = "iso9660";
+		else if (memcmp(id, "BEA01", 5) == 0 || memcmp(id, "TEA01", 5) == 0)
+			type = type ? type : "udf";
 	}
-	return false;
+	return type;
 }
 
-static int read_from_device(const char *dev, char **ret, size_t *ret_len, char *err, size_t errlen)
+static int read_from_device(const char *dev, const char *first_type, char **ret, size_t *ret_len,
+			    char *err, size_t errlen)
 {
-	static const char *const types[] = {"udf", "iso9660"};
+	const char *types[] = {first_type, strcmp(first_type, "udf") == 0 ? "iso9660" : "udf"};
 	int r = -ENODEV;
 
 	if (mkdir_p("/run/lazuli-init", 0700) < 0 ||
@@ -115,10 +126,11 @@ int ovf_media_read(const char *path_override, char **ret, size_t *ret_len, char 
 		    startswith(de->d_name, "ram") || startswith(de->d_name, "dm-"))
 			continue;
 		snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);
-		if (!device_has_cd_filesystem(dev))
+		const char *type = device_cd_filesystem(dev);
+		if (!type)
 			continue;
-		log_info("Provisioning media candidate %s", dev);
-		r = read_from_device(dev, ret, ret_len, err, errlen);
+		log_info("Provisioning media candidate %s (%s)", dev, type);
+		r = read_from_device(dev, type, ret, ret_len, err, errlen);
 		if (r != -ENOENT)
 			break;
 	}
