@@ -34,6 +34,27 @@ static void add_string(json_object *o, const char *key, const char *v)
 	json_object_object_add(o, key, json_object_new_string(strempty(v)));
 }
 
+/*
+ * Written to a temporary file and renamed over state.json, so a reader sees
+ * the old or the new state, never half of one. Not fsync'd: the state
+ * directory lives in /run, and after a crash of the machine there is no
+ * container left for the state to describe.
+ */
+static int write_state_file(int dirfd, const char *text)
+{
+	static const char tmp[] = ".state.json.tmp";
+	_cleanup_close_ int fd =
+	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return negative_errno();
+	int r = loop_write(fd, text, strlen(text));
+	if (r >= 0 && renameat(dirfd, tmp, dirfd, STATE_FILE) < 0)
+		r = negative_errno();
+	if (r < 0)
+		(void)unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
 int state_save(int dirfd, const ContainerState *s)
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
@@ -55,8 +76,7 @@ int state_save(int dirfd, const ContainerState *s)
 	if (s->annotations_json)
 		add_string(o, "annotations", s->annotations_json);
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	return write_file_atomic_full(dirfd, STATE_FILE, text, strlen(text), 0600, (uid_t)-1,
-				      (gid_t)-1);
+	return write_state_file(dirfd, text);
 }
 
 static int dup_member(json_object *o, const char *key, char **ret)
