@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Many cycles and many containers at once leave nothing behind.
-# LAZULI_RUN_SOAK_CYCLES (default 200) and LAZULI_RUN_SOAK_PARALLEL (default 50).
+# LAZULI_RUN_SOAK_CYCLES (default 100) and LAZULI_RUN_SOAK_PARALLEL (default 50).
 
 load helpers
 
@@ -12,7 +12,7 @@ mounts_now() { findmnt -rn | wc -l; }
 cgroups_now() { find "$CGROOT" -mindepth 1 -maxdepth 1 -type d | wc -l; }
 
 @test "create/start/delete cycles leave no mount, cgroup, state or process" {
-	cycles=${LAZULI_RUN_SOAK_CYCLES:-200}
+	cycles=${LAZULI_RUN_SOAK_CYCLES:-100}
 	args 'true'
 	m0=$(mounts_now)
 	c0=$(cgroups_now)
