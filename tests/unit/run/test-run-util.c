@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "container.h"
 #include "fileio.h"
 #include "oci-config.h"
@@ -234,6 +235,103 @@ static void test_seccomp_compile(void **state)
 	run_config_free(c);
 }
 
+static void put(const char *dir, const char *name, const char *content)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+}
+
+static void expect_file(const char *dir, const char *name, const char *content)
+{
+	char p[PATH_MAX], buf[256];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_true(read_small_file(p, buf, sizeof(buf)) >= 0);
+	assert_string_equal(buf, content);
+}
+
+/*
+ * The limits are written where cgroup v2 expects them, after the controller
+ * was enabled in every ancestor. A directory of plain files stands in for
+ * the hierarchy (this host's controllers belong to cgroup v1).
+ */
+static void test_cgroup_apply(void **state)
+{
+	char mnt[1024], a[1100], leaf[1200];
+	RunError e = {};
+	snprintf(mnt, sizeof(mnt), "%s/cg", tmp);
+	snprintf(a, sizeof(a), "%s/a", mnt);
+	snprintf(leaf, sizeof(leaf), "%s/b", a);
+	assert_int_equal(mkdir_p(leaf, 0755), 0);
+	put(mnt, "cgroup.controllers", "cpuset cpu io memory pids\n");
+	put(mnt, "cgroup.subtree_control", "");
+	put(a, "cgroup.subtree_control", "");
+	put(leaf, "cgroup.subtree_control", "");
+	put(leaf, "memory.max", "");
+	put(leaf, "pids.max", "");
+	put(leaf, "cpu.max", "");
+
+	RunResources res = {
+	    .has_memory_limit = true,
+	    .memory_limit = 64 << 20,
+	    .has_pids_limit = true,
+	    .pids_limit = 32,
+	    .has_cpu_quota = true,
+	    .cpu_quota = 25000,
+	};
+	assert_int_equal(cgroup_apply(mnt, leaf, &res, &e), 0);
+	expect_file(leaf, "memory.max", "67108864");
+	expect_file(leaf, "pids.max", "32");
+	expect_file(leaf, "cpu.max", "25000 100000");
+	/*
+	 * Each ancestor was told to enable the controllers, one write each: a plain
+	 * file shows them written over each other at offset 0 ("+memory", then
+	 * "+pids", then "+cpu" gives "+cpusry"). The leaf's own file is not touched.
+	 */
+	expect_file(mnt, "cgroup.subtree_control", "+cpusry");
+	expect_file(a, "cgroup.subtree_control", "+cpusry");
+	expect_file(leaf, "cgroup.subtree_control", "");
+
+	/* -1 and 0 mean no limit; a quota without a period uses 100 ms. */
+	res.memory_limit = -1;
+	res.pids_limit = 0;
+	res.cpu_quota = -1;
+	res.has_cpu_period = true;
+	res.cpu_period = 50000;
+	put(mnt, "cgroup.subtree_control", "cpu memory pids");
+	put(a, "cgroup.subtree_control", "cpu memory pids");
+	put(leaf, "memory.max", "");
+	put(leaf, "pids.max", "");
+	put(leaf, "cpu.max", "");
+	assert_int_equal(cgroup_apply(mnt, leaf, &res, &e), 0);
+	expect_file(leaf, "memory.max", "max");
+	expect_file(leaf, "pids.max", "max");
+	expect_file(leaf, "cpu.max", "max 50000");
+	/* Already enabled: nothing written to the ancestors. */
+	expect_file(mnt, "cgroup.subtree_control", "cpu memory pids");
+
+	/* A controller the hierarchy does not offer is an error naming the field. */
+	put(mnt, "cgroup.controllers", "cpu io\n");
+	assert_int_equal(cgroup_apply(mnt, leaf, &res, &e), -EOPNOTSUPP);
+	assert_non_null(strstr(e.msg, "linux.resources.memory.limit: the memory controller is not "
+				      "available in the cgroup v2 hierarchy at"));
+
+	char *p = NULL;
+	assert_int_equal(cgroup_path("/sys/fs/cgroup", NULL, "c1", &p, &e), 0);
+	assert_string_equal(p, "/sys/fs/cgroup/c1");
+	free(p);
+	assert_int_equal(cgroup_path("/sys/fs/cgroup", "/x/y/", "c1", &p, &e), 0);
+	assert_string_equal(p, "/sys/fs/cgroup/x/y");
+	free(p);
+	assert_int_equal(cgroup_path("/sys/fs/cgroup", "rel/z", "c1", &p, &e), 0);
+	assert_string_equal(p, "/sys/fs/cgroup/rel/z");
+	free(p);
+	assert_int_equal(cgroup_path("/sys/fs/cgroup", "/", "c1", &p, &e), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +339,7 @@ int main(void)
 	    cmocka_unit_test(test_ids_and_signals),
 	    cmocka_unit_test_setup_teardown(test_state_roundtrip, setup_tmp, teardown_tmp),
 	    cmocka_unit_test(test_seccomp_compile),
+	    cmocka_unit_test_setup_teardown(test_cgroup_apply, setup_tmp, teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
