@@ -200,6 +200,8 @@ teardown() { common_teardown; }
 }
 
 @test "the default state root is /run/lazuli-run" {
+	existed=no
+	[ ! -d /run/lazuli-run ] || existed=yes
 	args 'true'
 	"$RUNTIME" run -b "$B" "$ID"
 	[ ! -e "/run/lazuli-run/$ID" ]
@@ -208,4 +210,6 @@ teardown() { common_teardown; }
 	[ -f "/run/lazuli-run/$ID/state.json" ]
 	"$RUNTIME" delete -f "$ID"
 	[ ! -e "/run/lazuli-run/$ID" ]
+	# Leave the host as it was.
+	[ "$existed" = yes ] || rmdir /run/lazuli-run
 }
