@@ -68,6 +68,37 @@ c['process']['capabilities'] = {
 	[ "$(status_field Seccomp)" = 0 ]
 }
 
+@test "seccomp without noNewPrivileges for a non-root user: loaded while still privileged" {
+	# Loading a filter needs no_new_privs or CAP_SYS_ADMIN; uid 1000 with no capabilities has neither.
+	cfg "c['process']['noNewPrivileges'] = False
+c['process']['user'] = {'uid': 1000, 'gid': 1000}
+c['process']['capabilities'] = {}"
+	inside 'grep -E "^(NoNewPrivs|Seccomp|CapEff|Uid):" /proc/self/status; unshare -m true; echo unshare=$?'
+	[ "$status" -eq 0 ]
+	[ "$(status_field NoNewPrivs)" = 0 ]
+	[ "$(status_field Seccomp)" = 2 ]
+	[ "$(status_field CapEff)" = 0000000000000000 ]
+	[[ "$output" == *"unshare=1"* ]]
+}
+
+@test "seccomp: defaultAction SCMP_ACT_ERRNO with defaultErrnoRet, an allow list, the LOG flag" {
+	# Everything busybox needs here is allowed; chmod is not, and fails with defaultErrnoRet.
+	cfg "c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ERRNO', 'defaultErrnoRet': 38,
+  'flags': ['SECCOMP_FILTER_FLAG_LOG'],
+  'syscalls': [{'names': ['read', 'write', 'open', 'openat', 'close', 'fstat', 'newfstatat', 'stat', 'lstat',
+    'execve', 'exit', 'exit_group', 'brk', 'mmap', 'munmap', 'mprotect', 'arch_prctl', 'set_tid_address',
+    'rt_sigaction', 'rt_sigprocmask', 'rt_sigreturn', 'getpid', 'getppid', 'getuid', 'geteuid', 'getgid',
+    'getegid', 'ioctl', 'fcntl', 'dup2', 'dup3', 'wait4', 'clone', 'fork', 'vfork', 'uname', 'getcwd',
+    'prlimit64', 'statx', 'readlink', 'access', 'faccessat', 'faccessat2', 'pipe', 'pipe2', 'lseek'],
+    'action': 'SCMP_ACT_ALLOW'}]}
+c['process']['capabilities']['bounding'].append('CAP_FOWNER')"
+	inside 'echo allowed; chmod 700 /tmp 2>&1; echo chmod=$?'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = allowed ]
+	[[ "$output" == *"Function not implemented"* ]]
+	[[ "$output" == *"chmod=1"* ]]
+}
+
 @test "seccomp: the default profile refuses unshare, mount and namespace flags to clone" {
 	inside 'unshare -m true; echo unshare=$?; mkdir /tmp/m 2>/dev/null; mount -t tmpfs none /tmp 2>&1; echo mount=$?'
 	[ "$status" -eq 0 ]
