@@ -259,10 +259,11 @@ static int setup_devices(const InitContext *ctx, int rootfd, RunError *e)
 		return run_error(e, dev, "default devices: /dev: %m");
 	for (size_t i = 0; i < ELEMENTSOF(links); i++) {
 		if (streq(links[i][1], "ptmx")) {
-			/* Only when devpts is there to point to. */
-			struct stat st;
-			if (fstatat(dev, "pts/ptmx", &st, AT_SYMLINK_NOFOLLOW) < 0)
+			/* Only when devpts is there to point to (looked up inside the rootfs). */
+			int ptmx = open_in_root(rootfd, "/dev/pts/ptmx", O_PATH);
+			if (ptmx < 0)
 				continue;
+			close(ptmx);
 			(void)unlinkat(dev, "ptmx", 0);
 		}
 		if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST)
