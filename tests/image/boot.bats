@@ -2,21 +2,23 @@
 # The image end to end: build it (cached trees), boot it under OVMF with
 # Secure Boot enforced against lazuli-emu, and check what a user and the
 # platform see. Needs root (mmdebstrap) and tools/install-deps image.
-# LAZULI_IMAGE_TEST_SKIP_BUILD=1 boots out/lazuli-x86_64.raw as it is.
+# LAZULI_IMAGE_TEST_SKIP_BUILD=1 boots out/lazuli-ARCH.raw as it is;
+# LAZULI_IMAGE_ARCH=arm64 builds and boots the arm64 image (tools/test-arm64).
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+ARCH=${LAZULI_IMAGE_ARCH:-x86_64}
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 	if [ "${LAZULI_IMAGE_TEST_SKIP_BUILD:-0}" != 1 ]; then
-		"$ROOT/image/build" --arch x86_64 >"$BATS_FILE_TMPDIR/build.log" 2>&1 || {
+		"$ROOT/image/build" --arch "$ARCH" >"$BATS_FILE_TMPDIR/build.log" 2>&1 || {
 			tail -n 30 "$BATS_FILE_TMPDIR/build.log" >&3
 			return 1
 		}
 	fi
 	VM=$BATS_FILE_TMPDIR/vm
 	export VM
-	"$ROOT/image/boot" --keep --workdir "$VM" --timeout 900 >"$BATS_FILE_TMPDIR/boot.log" 2>&1 &
+	"$ROOT/image/boot" --arch "$ARCH" --keep --workdir "$VM" --timeout 900 >"$BATS_FILE_TMPDIR/boot.log" 2>&1 &
 	echo $! >"$BATS_FILE_TMPDIR/boot.pid"
 	# image/boot writes vm.env once the VM is provisioned and ssh works.
 	for _ in $(seq 1 960); do
@@ -196,11 +198,11 @@ for r in json.load(sys.stdin):
 }
 
 @test "a container runs with podman's default runtime, from a local root" {
-	vm 'set -e; r=$(mktemp -d); mkdir -p $r/usr/bin $r/usr/lib/x86_64-linux-gnu $r/usr/lib64
-		cp /usr/bin/dash $r/usr/bin/sh
-		cp /usr/lib/x86_64-linux-gnu/libc.so.6 $r/usr/lib/x86_64-linux-gnu/
-		cp /usr/lib64/ld-linux-x86-64.so.2 $r/usr/lib64/
+	# dash and the libraries ldd names (libc, the dynamic loader), any ARCH.
+	vm 'set -e; r=$(mktemp -d); mkdir -p $r/usr/bin $r/usr/lib $r/usr/lib64
 		ln -s usr/bin $r/bin; ln -s usr/lib $r/lib; ln -s usr/lib64 $r/lib64
+		cp /usr/bin/dash $r/usr/bin/sh
+		for l in $(ldd /usr/bin/dash | grep -o "/[^ ]*"); do cp --parents "$l" $r/; done
 		echo $r >/tmp/rootfs-dir'
 	run vm 'sudo -n podman run --rm --network none --rootfs "$(cat /tmp/rootfs-dir)" /usr/bin/sh -c "echo in-container"'
 	echo "$output"
@@ -213,8 +215,8 @@ for r in json.load(sys.stdin):
 	vm "dpkg-query -W -f '\${Package}\t\${Version}\t\${Architecture}\n'" | sort >"$BATS_TEST_TMPDIR/vm"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/vm")" -gt 100 ]
 	grep -q '^lazuli-init	' "$BATS_TEST_TMPDIR/vm"
-	diff -u "$BATS_TEST_TMPDIR/vm" "$ROOT/out/lazuli-x86_64.manifest"
-	python3 - "$ROOT/out/lazuli-x86_64.spdx.json" "$BATS_TEST_TMPDIR/vm" "$ROOT/out/lazuli-x86_64.sha256" <<'PY'
+	diff -u "$BATS_TEST_TMPDIR/vm" "$ROOT/out/lazuli-$ARCH.manifest"
+	python3 - "$ROOT/out/lazuli-$ARCH.spdx.json" "$BATS_TEST_TMPDIR/vm" "$ROOT/out/lazuli-$ARCH.sha256" "$ARCH" <<'PY'
 import json, re, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["spdxVersion"] == "SPDX-2.3" and doc["SPDXID"] == "SPDXRef-DOCUMENT"
@@ -226,7 +228,7 @@ for r in doc["relationships"]:
     assert r["spdxElementId"] in ids or r["spdxElementId"] == "SPDXRef-DOCUMENT", r
 image = [p for p in doc["packages"] if p["SPDXID"].startswith("SPDXRef-image-")]
 assert len(image) == 1
-raw_sum = [l.split()[0] for l in open(sys.argv[3]) if l.split()[1] == "lazuli-x86_64.raw"]
+raw_sum = [l.split()[0] for l in open(sys.argv[3]) if l.split()[1] == "lazuli-%s.raw" % sys.argv[4]]
 assert image[0]["checksums"] == [{"algorithm": "SHA256", "checksumValue": raw_sum[0]}]
 debs = sorted("%s\t%s\t%s" % (p["name"], p["versionInfo"],
               re.search(r"arch=([^&]+)", p["externalRefs"][0]["referenceLocator"]).group(1))
@@ -237,6 +239,23 @@ contains = {r["relatedSpdxElement"] for r in doc["relationships"] if r["relation
 assert contains == set(ids) - {image[0]["SPDXID"]}
 lz = [p for p in doc["packages"] if p["name"] == "lazuli-init"][0]
 assert lz["supplier"] == "Organization: Lazuli developers", lz
+# Licences from the copyright files, as valid SPDX expressions; every
+# LicenseRef used is defined (with its text) and every one defined is used.
+assert lz["licenseDeclared"] == "MIT", lz["licenseDeclared"]
+dash = [p for p in doc["packages"] if p["name"] == "dash"][0]
+assert "GPL-2.0-or-later" in dash["licenseDeclared"].split(), dash["licenseDeclared"]
+known = [p for p in doc["packages"] if p not in image and p["licenseDeclared"] != "NOASSERTION"]
+assert len(known) >= 0.8 * (len(doc["packages"]) - 1), len(known)
+used = set()
+for p in known:
+    e = p["licenseDeclared"]
+    assert e.count("(") == e.count(")"), e
+    for tok in re.findall(r"[()]|[^\s()]+", e):
+        assert tok in ("(", ")", "AND", "OR") or re.fullmatch(r"[A-Za-z0-9.+-]+", tok), (e, tok)
+    used |= set(re.findall(r"LicenseRef-[A-Za-z0-9.-]+", e))
+defined = {x["licenseId"]: x for x in doc.get("hasExtractedLicensingInfos", [])}
+assert used == set(defined), used ^ set(defined)
+assert all(x["extractedText"] for x in defined.values())
 PY
 }
 
@@ -288,7 +307,7 @@ j["compute"]["name"] = j["compute"]["osProfile"]["computerName"] = "second-vm"
 json.dump(j, open(sys.argv[2], "w"))
 PY
 	local vm2=$BATS_FILE_TMPDIR/vm2
-	"$ROOT/image/boot" --keep --workdir "$vm2" --timeout 900 --disk "$VM/disk.qcow2" \
+	"$ROOT/image/boot" --arch "$ARCH" --keep --workdir "$vm2" --timeout 900 --disk "$VM/disk.qcow2" \
 		--vm "$fixture" --key "$ROOT/tests/fixtures/emu/test_ed25519" \
 		>"$BATS_FILE_TMPDIR/boot2.log" 2>&1 &
 	echo $! >"$BATS_FILE_TMPDIR/boot2.pid"
