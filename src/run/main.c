@@ -25,6 +25,8 @@ static void help(void)
 	       "  kill [-a] ID [SIGNAL]                   signal the container (default TERM)\n"
 	       "  delete [-f] ID                          remove a stopped container (-f: any)\n"
 	       "  list [-f table|json] [-q]               list containers\n"
+	       "  pause ID / resume ID                    freeze / thaw all its processes\n"
+	       "  ps [-f table|json] ID                   the container's processes\n"
 	       "  features                                print the OCI features document\n"
 	       "  spec [-b BUNDLE] [--rootless]           write a hardened default config.json\n"
 	       "\n"
@@ -48,6 +50,7 @@ static const struct {
     {"create", verb_create}, {"start", verb_start},	  {"run", verb_run},
     {"state", verb_state},   {"kill", verb_kill},	  {"delete", verb_delete},
     {"list", verb_list},     {"features", verb_features}, {"spec", verb_spec},
+    {"pause", verb_pause},   {"resume", verb_resume},	  {"ps", verb_ps},
 };
 
 int main(int argc, char **argv)

@@ -30,6 +30,9 @@ int verb_state(const GlobalOptions *g, int argc, char **argv);
 int verb_kill(const GlobalOptions *g, int argc, char **argv);
 int verb_delete(const GlobalOptions *g, int argc, char **argv);
 int verb_list(const GlobalOptions *g, int argc, char **argv);
+int verb_pause(const GlobalOptions *g, int argc, char **argv);
+int verb_resume(const GlobalOptions *g, int argc, char **argv);
+int verb_ps(const GlobalOptions *g, int argc, char **argv);
 int verb_features(const GlobalOptions *g, int argc, char **argv);
 int verb_spec(const GlobalOptions *g, int argc, char **argv);
 

@@ -248,6 +248,55 @@ bool cgroup_is_populated(const char *path)
 	return strstr(buf, "populated 1") != NULL;
 }
 
+int cgroup_freeze(const char *path, bool frozen, int timeout_ms)
+{
+	char f[4200], buf[512];
+	snprintf(f, sizeof(f), "%s/cgroup.freeze", path);
+	int r = write_file_at(AT_FDCWD, f, frozen ? "1" : "0");
+	if (r < 0)
+		return r;
+	/* cgroup.events says "frozen 1" once every task has stopped. */
+	snprintf(f, sizeof(f), "%s/cgroup.events", path);
+	usec_t deadline = now_usec(CLOCK_MONOTONIC) + (usec_t)timeout_ms * USEC_PER_MSEC;
+	for (;;) {
+		r = read_small_file(f, buf, sizeof(buf));
+		if (r < 0)
+			return r;
+		if (strstr(buf, frozen ? "frozen 1" : "frozen 0"))
+			return 0;
+		if (now_usec(CLOCK_MONOTONIC) > deadline)
+			return -ETIMEDOUT;
+		sleep_usec(USEC_PER_MSEC);
+	}
+}
+
+int cgroup_pids(const char *path, pid_t **ret)
+{
+	char f[4200];
+	snprintf(f, sizeof(f), "%s/cgroup.procs", path);
+	_cleanup_fclose_ FILE *fp = fopen(f, "re");
+	if (!fp)
+		return negative_errno();
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0, cap = 0;
+	int pid;
+	for (;;) {
+		if (n + 1 >= cap) {
+			cap = cap ? cap * 2 : 16;
+			pid_t *p = realloc(pids, cap * sizeof(pid_t));
+			if (!p)
+				return -ENOMEM;
+			pids = p;
+		}
+		if (fscanf(fp, "%d", &pid) != 1)
+			break;
+		pids[n++] = pid;
+	}
+	pids[n] = -1;
+	*ret = TAKE_PTR(pids);
+	return (int)n;
+}
+
 int cgroup_destroy(const char *path, int timeout_ms)
 {
 	usec_t deadline = now_usec(CLOCK_MONOTONIC) + (usec_t)timeout_ms * USEC_PER_MSEC;

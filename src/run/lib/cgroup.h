@@ -38,5 +38,9 @@ int cgroup_enter(const char *path, pid_t pid, RunError *e);
 int cgroup_kill_all(const char *path, int sig);
 /* Is any process left in the cgroup? */
 bool cgroup_is_populated(const char *path);
+/* Freeze (1) or thaw (0) every process of the cgroup, waiting up to timeout_ms for it to take. */
+int cgroup_freeze(const char *path, bool frozen, int timeout_ms);
+/* Pids of the processes in the cgroup (-1 terminated), caller frees. */
+int cgroup_pids(const char *path, pid_t **ret);
 /* Remove the cgroup, waiting up to timeout_ms for its processes to leave. */
 int cgroup_destroy(const char *path, int timeout_ms);

@@ -654,7 +654,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, RunError
 	if (r < 0)
 		return r;
 	ContainerStatus st = state_status(root, s);
-	if (st != STATUS_CREATED && st != STATUS_RUNNING)
+	if (st != STATUS_CREATED && st != STATUS_RUNNING && st != STATUS_PAUSED)
 		return run_error(e, -ESRCH, "container not running");
 	if (all && s->cgroup_path) {
 		r = cgroup_kill_all(s->cgroup_path, sig);
@@ -667,6 +667,67 @@ int container_kill(const char *root, const char *id, int sig, bool all, RunError
 	if (r < 0)
 		return run_error(e, r, "cannot signal container \"%s\": %m", id);
 	return 0;
+}
+
+int container_pause(const char *root, const char *id, bool pause, RunError *e)
+{
+	_cleanup_state_ ContainerState *s = NULL;
+	int r;
+
+	if (!container_id_is_valid(id))
+		return run_error(e, -EINVAL, "invalid container id \"%s\"", id);
+	_cleanup_close_ int lock = lock_container(root, id, e);
+	if (lock < 0)
+		return lock;
+	r = state_load(root, id, &s, e);
+	if (r < 0)
+		return r;
+	ContainerStatus st = state_status(root, s);
+	if (pause && st != STATUS_RUNNING && st != STATUS_CREATED)
+		return run_error(e, -EINVAL, "container not running or created: %s",
+				 status_to_string(st));
+	if (!pause && st != STATUS_PAUSED)
+		return run_error(e, -EINVAL, "container not paused");
+	if (!s->cgroup_path)
+		return run_error(
+		    e, -EOPNOTSUPP,
+		    "container \"%s\" has no cgroup of its own to freeze (needs cgroup v2)", id);
+	r = cgroup_freeze(s->cgroup_path, pause, 5000);
+	if (r < 0) {
+		if (pause)
+			(void)cgroup_freeze(s->cgroup_path, false, 1000);
+		return run_error(e, r, "cannot %s %s: %m", pause ? "freeze" : "thaw",
+				 s->cgroup_path);
+	}
+	return 0;
+}
+
+int container_pids(const char *root, const char *id, pid_t **ret, RunError *e)
+{
+	_cleanup_state_ ContainerState *s = NULL;
+	int r = state_load(root, id, &s, e);
+	if (r < 0)
+		return r;
+	ContainerStatus st = state_status(root, s);
+	if (st == STATUS_STOPPED || st == STATUS_CREATING) {
+		*ret = calloc(1, sizeof(pid_t));
+		if (!*ret)
+			return -ENOMEM;
+		(*ret)[0] = -1;
+		return 0;
+	}
+	if (s->cgroup_path) {
+		r = cgroup_pids(s->cgroup_path, ret);
+		if (r < 0)
+			return run_error(e, r, "cannot read %s/cgroup.procs: %m", s->cgroup_path);
+		return r;
+	}
+	*ret = calloc(2, sizeof(pid_t));
+	if (!*ret)
+		return -ENOMEM;
+	(*ret)[0] = s->pid;
+	(*ret)[1] = -1;
+	return 1;
 }
 
 int container_delete(const char *root, const char *id, bool force, RunError *e)
@@ -702,6 +763,7 @@ int container_delete(const char *root, const char *id, bool force, RunError *e)
 	if (s->cgroup_path && s->cgroup_created) {
 		if (cgroup_is_populated(s->cgroup_path))
 			cgroup_kill_all(s->cgroup_path, SIGKILL);
+		(void)cgroup_freeze(s->cgroup_path, false, 0);
 		r = cgroup_destroy(s->cgroup_path, 5000);
 		if (r < 0)
 			return run_error(e, r, "cannot remove cgroup %s: %m", s->cgroup_path);

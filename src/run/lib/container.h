@@ -27,6 +27,10 @@ int container_create(const char *root, const char *id, const CreateOptions *o, p
 int container_start(const char *root, const char *id, RunError *e);
 /* all: every process of the container (its cgroup), not only its init. */
 int container_kill(const char *root, const char *id, int sig, bool all, RunError *e);
+/* Freeze or thaw every process of the container (cgroup v2 cgroup.freeze). */
+int container_pause(const char *root, const char *id, bool pause, RunError *e);
+/* Pids of the container's processes (-1 terminated), caller frees. */
+int container_pids(const char *root, const char *id, pid_t **ret, RunError *e);
 int container_delete(const char *root, const char *id, bool force, RunError *e);
 /* Wait for the init (a child of the caller after create) and return its exit status as a shell
  * would. */

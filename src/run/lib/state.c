@@ -142,13 +142,19 @@ ContainerStatus state_status(const char *root, const ContainerState *s)
 	if (st == 0 || st != s->start_time)
 		return STATUS_STOPPED;
 	char path[4096];
+	if (s->cgroup_path) {
+		char buf[8];
+		snprintf(path, sizeof(path), "%s/cgroup.freeze", s->cgroup_path);
+		if (read_small_file(path, buf, sizeof(buf)) > 0 && buf[0] == '1')
+			return STATUS_PAUSED;
+	}
 	snprintf(path, sizeof(path), "%s/%s/%s", root, s->id, EXEC_FIFO);
 	return access(path, F_OK) == 0 ? STATUS_CREATED : STATUS_RUNNING;
 }
 
 const char *status_to_string(ContainerStatus st)
 {
-	static const char *const names[] = {"creating", "created", "running", "stopped"};
+	static const char *const names[] = {"creating", "created", "running", "stopped", "paused"};
 	return names[st];
 }
 

@@ -35,6 +35,7 @@ typedef enum {
 	STATUS_CREATED,
 	STATUS_RUNNING,
 	STATUS_STOPPED,
+	STATUS_PAUSED,
 } ContainerStatus;
 
 ContainerState *container_state_free(ContainerState *s);

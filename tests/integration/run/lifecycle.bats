@@ -213,3 +213,47 @@ teardown() { common_teardown; }
 	# Leave the host as it was.
 	[ "$existed" = yes ] || rmdir /run/lazuli-run
 }
+
+@test "pause freezes every process, resume thaws them; ps lists them" {
+	with_out
+	args 'sleep 1000 & i=0; while :; do i=$((i + 1)); echo $i >/out/count; sleep 0.02; done'
+	lrd run -d -b "$B" "$ID"
+	for _ in $(seq 50); do [ -s "$OUT/count" ] && break; sleep 0.05; done
+	pid=$(pid_of "$ID")
+
+	run lr ps --format json "$ID"
+	[ "$status" -eq 0 ]
+	echo "$output" | json_get 'len(d)' >"$OUT/n"
+	[ "$(cat "$OUT/n")" -ge 2 ]
+	[ "$(echo "$output" | json_get "$pid in d")" = true ]
+	run lr ps "$ID"
+	[ "${lines[0]}" = "PID        CMD" ]
+	[[ "$output" == *"sleep 1000"* ]]
+
+	lr pause "$ID"
+	[ "$(state_of "$ID")" = paused ]
+	[ "$(lr list -f json | json_get 'd[0]["status"]')" = paused ]
+	grep -q 'frozen 1' "$CGROOT/$ID/cgroup.events"
+	a=$(cat "$OUT/count")
+	sleep 0.3
+	[ "$(cat "$OUT/count")" = "$a" ]
+	run lr pause "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container not running or created: paused"* ]]
+
+	lr resume "$ID"
+	[ "$(state_of "$ID")" = running ]
+	sleep 0.3
+	[ "$(cat "$OUT/count")" -gt "$a" ]
+	run lr resume "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container not paused"* ]]
+
+	# A paused container is deleted with --force like any other.
+	lr pause "$ID"
+	run lr delete "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"that is not stopped: paused"* ]]
+	lr delete -f "$ID"
+	assert_nothing_left "$ID" "$pid"
+}

@@ -50,6 +50,16 @@ static void path_of(int fd, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+static void put(const char *dir, const char *name, const char *content)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+}
+
 static void test_in_root(void **state)
 {
 	char root[1024], outside[1024], p[PATH_MAX], got[PATH_MAX];
@@ -170,6 +180,15 @@ static void test_state_roundtrip(void **state)
 	assert_int_equal(state_status(root, l), STATUS_RUNNING);
 	assert_int_equal(mkfifoat(dfd, EXEC_FIFO, 0600), 0);
 	assert_int_equal(state_status(root, l), STATUS_CREATED);
+	/* A frozen cgroup makes it paused. */
+	char cg[PATH_MAX];
+	snprintf(cg, sizeof(cg), "%s/cg-freeze", tmp);
+	assert_int_equal(mkdir(cg, 0755), 0);
+	put(cg, "cgroup.freeze", "1\n");
+	l->cgroup_path = strdup(cg);
+	assert_int_equal(state_status(root, l), STATUS_PAUSED);
+	put(cg, "cgroup.freeze", "0\n");
+	assert_int_equal(state_status(root, l), STATUS_CREATED);
 	/* A reused pid (other start time) is a stopped container. */
 	l->start_time++;
 	assert_int_equal(state_status(root, l), STATUS_STOPPED);
@@ -233,16 +252,6 @@ static void test_seccomp_compile(void **state)
 	assert_true(p.flags != 0);
 	seccomp_program_done(&p);
 	run_config_free(c);
-}
-
-static void put(const char *dir, const char *name, const char *content)
-{
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
 }
 
 static void expect_file(const char *dir, const char *name, const char *content)
