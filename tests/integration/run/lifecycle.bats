@@ -216,7 +216,8 @@ teardown() { common_teardown; }
 
 @test "pause freezes every process, resume thaws them; ps lists them" {
 	with_out
-	args 'sleep 1000 & i=0; while :; do i=$((i + 1)); echo $i >/out/count; sleep 0.02; done'
+	# The counter is renamed into place, so a read never sees it half written.
+	args 'sleep 1000 & i=0; while :; do i=$((i + 1)); echo $i >/out/count.new; mv /out/count.new /out/count; sleep 0.02; done'
 	lrd run -d -b "$B" "$ID"
 	for _ in $(seq 50); do [ -s "$OUT/count" ] && break; sleep 0.05; done
 	pid=$(pid_of "$ID")
