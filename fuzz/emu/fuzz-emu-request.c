@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data + 1, size - 1);
 	buf[size - 1] = '\0';
-	req.port = data[0] & 1 ? EMU_PORT_WIRESERVER : EMU_PORT_IMDS;
+	req.port = (EmuPort)(data[0] % _EMU_PORT_MAX);
 
 	body = strstr(buf, "\n\n");
 	if (body) {

@@ -109,6 +109,7 @@ static int get_scenario(EmuServer *s, EmuResponse *resp)
 	json_object_object_add(o, "imds", queues_json(sc->imds, sc->n_imds, s->state.imds_pos));
 	json_object_object_add(o, "wireserver",
 			       queues_json(sc->wireserver, sc->n_wireserver, s->state.ws_pos));
+	json_object_object_add(o, "arm", queues_json(sc->arm, sc->n_arm, s->state.arm_pos));
 	pthread_mutex_unlock(&s->lock);
 	return emu_response_json(resp, 200, o);
 }
@@ -138,8 +139,8 @@ static int get_requests(EmuServer *s, const EmuRequest *req, EmuResponse *resp)
 	unsigned long long since = 0;
 	json_object *a;
 
-	if (port && !streq(port, "imds") && !streq(port, "wireserver"))
-		return emu_response_error(resp, 400, "port: must be imds or wireserver");
+	if (port && !streq(port, "imds") && !streq(port, "wireserver") && !streq(port, "arm"))
+		return emu_response_error(resp, 400, "port: must be imds, wireserver or arm");
 	if (since_s && safe_atou64(since_s, &since) < 0)
 		return emu_response_error(resp, 400, "since: must be a sequence number");
 	a = json_object_new_array();
@@ -191,8 +192,10 @@ static int set_listener(EmuServer *s, const EmuRequest *req, EmuResponse *resp)
 		p = EMU_PORT_IMDS;
 	else if (name && streq(name, "wireserver"))
 		p = EMU_PORT_WIRESERVER;
+	else if (name && streq(name, "arm"))
+		p = EMU_PORT_ARM;
 	else
-		return emu_response_error(resp, 400, "name: must be imds or wireserver");
+		return emu_response_error(resp, 400, "name: must be imds, wireserver or arm");
 	if (!state || (!streq(state, "up") && !streq(state, "down")))
 		return emu_response_error(resp, 400, "state: must be up or down");
 	if (dur_s && (safe_atou64(dur_s, &dur) < 0 || dur > 24ULL * 3600 * 1000))
@@ -231,6 +234,8 @@ static int get_info(EmuServer *s, EmuResponse *resp)
 	_cleanup_free_ char *ws = emu_server_url(s, EMU_PORT_WIRESERVER);
 	bool imds_up = s->listeners[EMU_PORT_IMDS].up;
 	bool ws_up = s->listeners[EMU_PORT_WIRESERVER].up;
+	_cleanup_free_ char *arm = emu_server_url(s, EMU_PORT_ARM);
+	bool arm_up = s->listeners[EMU_PORT_ARM].up;
 	pthread_mutex_unlock(&s->lock);
 	json_object_object_add(o, "version", json_object_new_string(LAZULI_VERSION));
 	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
@@ -238,6 +243,8 @@ static int get_info(EmuServer *s, EmuResponse *resp)
 	json_object_object_add(o, "wireserver", ws ? json_object_new_string(ws) : NULL);
 	json_object_object_add(o, "imds_up", json_object_new_boolean(imds_up));
 	json_object_object_add(o, "wireserver_up", json_object_new_boolean(ws_up));
+	json_object_object_add(o, "arm", arm ? json_object_new_string(arm) : NULL);
+	json_object_object_add(o, "arm_up", json_object_new_boolean(arm_up));
 	return ok(resp, o);
 }
 
@@ -257,6 +264,18 @@ static int arm_reprovision(EmuServer *s, EmuResponse *resp)
 	s->state.reprovision_armed = true;
 	pthread_mutex_unlock(&s->lock);
 	return ok(resp, NULL);
+}
+
+static int get_arm(EmuServer *s, EmuResponse *resp)
+{
+	pthread_mutex_lock(&s->lock);
+	json_object *o = emu_arm_dump(&s->state);
+	_cleanup_free_ char *body = o ? emu_json_compact(o) : NULL;
+	pthread_mutex_unlock(&s->lock);
+	json_object_put(o);
+	if (!body)
+		return -ENOMEM;
+	return emu_response_set(resp, 200, "application/json; charset=utf-8", body, strlen(body));
 }
 
 static int not_allowed(EmuResponse *resp, const char *allow)
@@ -302,6 +321,8 @@ int emu_control_handle(EmuServer *s, const EmuRequest *req, EmuResponse *resp)
 		return streq(m, "POST") ? arm_reprovision(s, resp) : not_allowed(resp, "POST");
 	if (streq(p, "/ovf"))
 		return streq(m, "GET") ? get_ovf(s, resp) : not_allowed(resp, "GET");
+	if (streq(p, "/arm"))
+		return streq(m, "GET") ? get_arm(s, resp) : not_allowed(resp, "GET");
 	if (streq(p, "/info"))
 		return streq(m, "GET") ? get_info(s, resp) : not_allowed(resp, "GET");
 	return emu_response_error(resp, 404, "Unknown control endpoint");

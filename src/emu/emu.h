@@ -10,6 +10,7 @@
 
 #define EMU_DEFAULT_IMDS_PORT 18080
 #define EMU_DEFAULT_WIRESERVER_PORT 18081
+#define EMU_DEFAULT_ARM_PORT 18082
 
 typedef struct EmuOptions {
 	const char *scenario_path; /* NULL: defaults only */
@@ -17,6 +18,7 @@ typedef struct EmuOptions {
 	char **listen;		   /* numeric addresses; NULL: {"127.0.0.1"} */
 	int imds_port;		   /* < 0: EMU_DEFAULT_IMDS_PORT; 0: ephemeral */
 	int wireserver_port;	   /* < 0: EMU_DEFAULT_WIRESERVER_PORT; 0: ephemeral */
+	int arm_port;		   /* < 0: EMU_DEFAULT_ARM_PORT; 0: ephemeral */
 	bool allow_nonloopback;
 	const char *ready_file; /* written atomically once both listeners are up */
 	bool log_requests;	/* one line per request to stderr */
@@ -39,6 +41,7 @@ int emu_server_run(EmuServer *s, int signal_fd);
 void emu_server_request_stop(EmuServer *s);
 /* Actual ports after start. */
 int emu_server_port(EmuServer *s, bool wireserver);
+int emu_server_arm_port(EmuServer *s);
 /* Stops every listener (hung responses are released) and frees. */
 void emu_server_free(EmuServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(EmuServer *, emu_server_free);

@@ -386,8 +386,8 @@ static int serve_attested(EmuState *st, const EmuRequest *req, usec_t now_real, 
 	return emu_response_json(resp, 200, o);
 }
 
-static char *fake_jwt(const EmuState *st, const char *resource, const char *client_id,
-		      const char *object_id, const char *msi_res_id, time_t now, time_t exp)
+char *emu_fake_jwt(const EmuState *st, const char *resource, const char *client_id,
+		   const char *object_id, const char *msi_res_id, time_t now, time_t exp)
 {
 	_cleanup_jobj_ json_object *h = json_object_new_object(), *p = json_object_new_object();
 	_cleanup_jobj_ json_object *sub = compute_field(st, "subscriptionId");
@@ -456,7 +456,7 @@ static int serve_identity(EmuState *st, const EmuRequest *req, usec_t now_real, 
 
 	_cleanup_free_ char *token =
 	    id->access_token ? strdup(id->access_token)
-			     : fake_jwt(st, resource, client_id ? client_id : id->client_id,
+			     : emu_fake_jwt(st, resource, client_id ? client_id : id->client_id,
 					object_id ? object_id : id->object_id,
 					msi_res_id ? msi_res_id : id->msi_res_id, now, exp);
 	if (!token)

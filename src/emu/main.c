@@ -26,19 +26,22 @@ static void help(void)
 	       "                         customData); default: a built-in VM\n"
 	       "  --imds-port PORT       IMDS port (default %d, 0: ephemeral)\n"
 	       "  --wireserver-port PORT wireserver port (default %d, 0: ephemeral)\n"
+	       "  --arm-port PORT        Azure Resource Manager and login port (default %d,\n"
+	       "                         0: ephemeral)\n"
 	       "  --listen ADDR          numeric address to listen on (repeatable;\n"
 	       "                         default 127.0.0.1; loopback only)\n"
 	       "  --allow-nonloopback    accept non-loopback --listen addresses\n"
-	       "  --ready-file PATH      write {\"imds\":URL,\"wireserver\":URL,\"pid\":N} here\n"
-	       "                         once listening (removed on exit)\n"
+	       "  --ready-file PATH      write {\"imds\":URL,\"wireserver\":URL,\"arm\":URL,\n"
+	       "                         \"pid\":N} here once listening (removed on exit)\n"
 	       "  --log-requests         one line per request on stderr\n"
 	       "  --verbose              debug logging\n"
 	       "  --help                 show this help\n"
 	       "  --version              show the version\n\n"
-	       "Control API on the IMDS port: /_emu/scenario, /_emu/reset, /_emu/requests,\n"
-	       "/_emu/reports, /_emu/listener, /_emu/reprovision, /_emu/ovf, /_emu/info.\n"
+	       "Control API on every port: /_emu/scenario, /_emu/reset, /_emu/requests,\n"
+	       "/_emu/reports, /_emu/listener, /_emu/reprovision, /_emu/ovf, /_emu/arm,\n"
+	       "/_emu/info.\n"
 	       "See lazuli-emu(1).\n",
-	       EMU_DEFAULT_IMDS_PORT, EMU_DEFAULT_WIRESERVER_PORT);
+	       EMU_DEFAULT_IMDS_PORT, EMU_DEFAULT_WIRESERVER_PORT, EMU_DEFAULT_ARM_PORT);
 }
 
 static int parse_port(const char *s, const char *opt, int *ret)
@@ -59,6 +62,7 @@ int main(int argc, char **argv)
 		ARG_VM,
 		ARG_IMDS_PORT,
 		ARG_WS_PORT,
+		ARG_ARM_PORT,
 		ARG_LISTEN,
 		ARG_ALLOW_NONLOOPBACK,
 		ARG_READY_FILE,
@@ -72,6 +76,7 @@ int main(int argc, char **argv)
 	    {"vm", required_argument, NULL, ARG_VM},
 	    {"imds-port", required_argument, NULL, ARG_IMDS_PORT},
 	    {"wireserver-port", required_argument, NULL, ARG_WS_PORT},
+	    {"arm-port", required_argument, NULL, ARG_ARM_PORT},
 	    {"listen", required_argument, NULL, ARG_LISTEN},
 	    {"allow-nonloopback", no_argument, NULL, ARG_ALLOW_NONLOOPBACK},
 	    {"ready-file", required_argument, NULL, ARG_READY_FILE},
@@ -81,7 +86,7 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, ARG_VERSION},
 	    {},
 	};
-	EmuOptions o = {.imds_port = -1, .wireserver_port = -1};
+	EmuOptions o = {.imds_port = -1, .wireserver_port = -1, .arm_port = -1};
 	_cleanup_strv_free_ char **listen = NULL;
 	_cleanup_(emu_server_freep) EmuServer *s = NULL;
 	_cleanup_close_ int sfd = -EBADF;
@@ -104,6 +109,10 @@ int main(int argc, char **argv)
 			break;
 		case ARG_WS_PORT:
 			if (parse_port(optarg, "--wireserver-port", &o.wireserver_port) < 0)
+				return EXIT_USAGE;
+			break;
+		case ARG_ARM_PORT:
+			if (parse_port(optarg, "--arm-port", &o.arm_port) < 0)
 				return EXIT_USAGE;
 			break;
 		case ARG_LISTEN:

@@ -76,6 +76,11 @@ void emu_scenario_free(EmuScenario *s)
 	json_object_put(s->scheduled_events);
 	queues_free(s->imds, s->n_imds);
 	queues_free(s->wireserver, s->n_wireserver);
+	queues_free(s->arm, s->n_arm);
+	free(s->arm_tenant);
+	free(s->arm_client_id);
+	free(s->arm_client_secret);
+	json_object_put(s->arm_data);
 	free(s);
 }
 
@@ -91,6 +96,8 @@ int emu_scenario_new_default(EmuScenario **ret)
 	s->version_gating = true;
 	s->identity.enabled = true;
 	s->identity.expires_in = 3599;
+	s->arm_page_size = 100;
+	s->arm_lro_polls = 1;
 	s->incarnation = strdup("1");
 	s->container_id = strdup("5e2f1c3a-9b7d-4e6f-8a1b-2c3d4e5f6a7b");
 	s->instance_id = strdup("8d1b1ad5-2f54-4d8c-9a0e-3c6f2b7e4a91.temp-vm");
@@ -448,6 +455,104 @@ static int parse_incarnation(Ctx *c, json_object *v, char **ret)
 	return get_string(c, "incarnation", v, ret);
 }
 
+static int check_arm_list(Ctx *c, json_object *data, const char *key, const char *const *required)
+{
+	json_object *arr;
+	if (!json_object_object_get_ex(data, key, &arr))
+		return 0;
+	if (!json_object_is_type(arr, json_type_array))
+		return fail(c, -EINVAL, "arm.data.%s: expected an array", key);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *o = json_object_array_get_idx(arr, i), *v;
+		if (!json_object_is_type(o, json_type_object))
+			return fail(c, -EINVAL, "arm.data.%s[%zu]: expected an object", key, i);
+		json_object_object_foreach(o, k, val) {
+			if (streq(k, "tags") || streq(k, "properties")) {
+				if (!json_object_is_type(val, json_type_object))
+					return fail(c, -EINVAL,
+						    "arm.data.%s[%zu].%s: expected an object", key,
+						    i, k);
+			} else if (!json_object_is_type(val, json_type_string))
+				return fail(c, -EINVAL, "arm.data.%s[%zu].%s: expected a string",
+					    key, i, k);
+		}
+		for (size_t j = 0; required[j]; j++)
+			if (!json_object_object_get_ex(o, required[j], &v) ||
+			    isempty(json_object_get_string(v)) ||
+			    strchr(json_object_get_string(v), '?') ||
+			    (!streq(required[j], "type") && strchr(json_object_get_string(v), '/')))
+				return fail(c, -EINVAL,
+					    "arm.data.%s[%zu].%s: required, a non-empty name "
+					    "without '/' or '?'",
+					    key, i, required[j]);
+		if (json_object_object_get_ex(o, "type", &v)) {
+			const char *t = json_object_get_string(v), *sl = strchr(t, '/');
+			if (!sl || sl == t || !sl[1] || strchr(sl + 1, '/'))
+				return fail(c, -EINVAL,
+					    "arm.data.%s[%zu].type: expected "
+					    "\"Namespace/type\", e.g. "
+					    "\"Microsoft.Storage/storageAccounts\"",
+					    key, i);
+		}
+	}
+	return 0;
+}
+
+static int parse_arm(Ctx *c, json_object *o, EmuScenario *s)
+{
+	int r = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return fail(c, -EINVAL, "arm: expected an object");
+	json_object_object_foreach(o, key, val) {
+		if (streq(key, "page_size")) {
+			r = get_uint(c, "arm.page_size", val, 1000, &s->arm_page_size);
+			if (r >= 0 && s->arm_page_size == 0)
+				r = fail(c, -EINVAL, "arm.page_size: must be at least 1");
+		} else if (streq(key, "lro_polls"))
+			r = get_uint(c, "arm.lro_polls", val, 1000, &s->arm_lro_polls);
+		else if (streq(key, "retry_after"))
+			r = get_uint(c, "arm.retry_after", val, 3600, &s->arm_retry_after);
+		else if (streq(key, "tenant"))
+			r = get_string(c, "arm.tenant", val, &s->arm_tenant);
+		else if (streq(key, "client_id"))
+			r = get_string(c, "arm.client_id", val, &s->arm_client_id);
+		else if (streq(key, "client_secret"))
+			r = get_string(c, "arm.client_secret", val, &s->arm_client_secret);
+		else if (streq(key, "queues"))
+			r = parse_queues(c, "arm", val, &s->arm, &s->n_arm);
+		else if (streq(key, "data")) {
+			static const char *const sub_req[] = {"subscriptionId", NULL};
+			static const char *const rg_req[] = {"name", NULL};
+			static const char *const res_req[] = {"type", "name", NULL};
+			if (!json_object_is_type(val, json_type_object))
+				return fail(c, -EINVAL, "arm.data: expected an object");
+			json_object_object_foreach(val, dk, dv) {
+				(void)dv;
+				if (!streq(dk, "subscriptions") && !streq(dk, "resourceGroups") &&
+				    !streq(dk, "resources"))
+					return fail(c, -EINVAL,
+						    "arm.data: unknown key '%s' (allowed: "
+						    "subscriptions, resourceGroups, resources)",
+						    dk);
+			}
+			if ((r = check_arm_list(c, val, "subscriptions", sub_req)) < 0 ||
+			    (r = check_arm_list(c, val, "resourceGroups", rg_req)) < 0 ||
+			    (r = check_arm_list(c, val, "resources", res_req)) < 0)
+				return r;
+			json_object_put(s->arm_data);
+			s->arm_data = json_object_get(val);
+		} else
+			r = fail(c, -EINVAL,
+				 "arm: unknown key '%s' (allowed: page_size, lro_polls, "
+				 "retry_after, tenant, client_id, client_secret, data, queues)",
+				 key);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int parse_root(Ctx *c, json_object *root, EmuScenario *s)
 {
 	int r;
@@ -529,6 +634,8 @@ static int parse_root(Ctx *c, json_object *root, EmuScenario *s)
 			r = parse_queues(c, "imds", val, &s->imds, &s->n_imds);
 		else if (streq(key, "wireserver"))
 			r = parse_queues(c, "wireserver", val, &s->wireserver, &s->n_wireserver);
+		else if (streq(key, "arm"))
+			r = parse_arm(c, val, s);
 		else
 			r = fail(
 			    c, -EINVAL,
@@ -536,7 +643,7 @@ static int parse_root(Ctx *c, json_object *root, EmuScenario *s)
 			    "rate_limit_rps, identity_rps, identity_concurrency, strict_headers, "
 			    "strict_metadata_value, incarnation, container_id, instance_id, "
 			    "stale_goalstate, version_gating, json_health, identity, vm, "
-			    "scheduled_events, reprovision_ready, imds, wireserver)",
+			    "scheduled_events, reprovision_ready, imds, wireserver, arm)",
 			    key);
 		if (r < 0)
 			return r;

@@ -85,6 +85,16 @@ typedef struct EmuScenario {
 	size_t n_imds;
 	EmuQueue *wireserver;
 	size_t n_wireserver;
+	/* "arm": {...} */
+	unsigned arm_page_size;	  /* items per page before nextLink; default 100 */
+	unsigned arm_lro_polls;	  /* polls an operation stays InProgress; default 1 */
+	unsigned arm_retry_after; /* Retry-After on 202 and InProgress polls; default 0 */
+	char *arm_tenant;	  /* NULL: EMU_ARM_DEFAULT_TENANT */
+	char *arm_client_id;	  /* the service principal the token endpoint accepts */
+	char *arm_client_secret;
+	json_object *arm_data; /* {subscriptions, resourceGroups, resources} to add */
+	EmuQueue *arm;
+	size_t n_arm;
 } EmuScenario;
 
 void emu_scenario_free(EmuScenario *s);

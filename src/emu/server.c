@@ -664,6 +664,11 @@ int emu_server_port(EmuServer *s, bool wireserver)
 	return s->listeners[wireserver ? EMU_PORT_WIRESERVER : EMU_PORT_IMDS].port;
 }
 
+int emu_server_arm_port(EmuServer *s)
+{
+	return s->listeners[EMU_PORT_ARM].port;
+}
+
 /* ---- lifecycle ------------------------------------------------------- */
 
 int emu_server_new(const EmuOptions *o, EmuServer **ret, char *err, size_t errlen)
@@ -704,10 +709,16 @@ int emu_server_new(const EmuOptions *o, EmuServer **ret, char *err, size_t errle
 			return -ENOMEM;
 	}
 	for (int i = 0; i < _EMU_PORT_MAX; i++) {
-		int port = i == EMU_PORT_IMDS ? o->imds_port : o->wireserver_port;
+		static const int defaults[_EMU_PORT_MAX] = {
+		    [EMU_PORT_IMDS] = EMU_DEFAULT_IMDS_PORT,
+		    [EMU_PORT_WIRESERVER] = EMU_DEFAULT_WIRESERVER_PORT,
+		    [EMU_PORT_ARM] = EMU_DEFAULT_ARM_PORT,
+		};
+		int port = i == EMU_PORT_IMDS	     ? o->imds_port
+			   : i == EMU_PORT_WIRESERVER ? o->wireserver_port
+						      : o->arm_port;
 		if (port < 0)
-			port = i == EMU_PORT_IMDS ? EMU_DEFAULT_IMDS_PORT
-						  : EMU_DEFAULT_WIRESERVER_PORT;
+			port = defaults[i];
 		if (port > 65535) {
 			snprintf(err, errlen, "port %d out of range", port);
 			return -EINVAL;
@@ -748,7 +759,7 @@ int emu_server_new(const EmuOptions *o, EmuServer **ret, char *err, size_t errle
 
 int emu_server_start(EmuServer *s, char *err, size_t errlen)
 {
-	_cleanup_free_ char *imds = NULL, *ws = NULL, *json = NULL;
+	_cleanup_free_ char *imds = NULL, *ws = NULL, *arm = NULL, *json = NULL;
 	int r;
 
 	pthread_mutex_lock(&s->lock);
@@ -761,20 +772,24 @@ int emu_server_start(EmuServer *s, char *err, size_t errlen)
 	}
 	imds = emu_server_url(s, EMU_PORT_IMDS);
 	ws = emu_server_url(s, EMU_PORT_WIRESERVER);
-	if (!imds || !ws) {
+	arm = emu_server_url(s, EMU_PORT_ARM);
+	if (!imds || !ws || !arm) {
 		pthread_mutex_unlock(&s->lock);
 		return -ENOMEM;
 	}
 	free(s->state.wireserver_url);
 	s->state.wireserver_url = strdup(ws);
+	free(s->state.arm.base_url);
+	s->state.arm.base_url = strdup(arm);
 	pthread_mutex_unlock(&s->lock);
-	if (!s->state.wireserver_url)
+	if (!s->state.wireserver_url || !s->state.arm.base_url)
 		return -ENOMEM;
 
-	log_info("IMDS on %s, wireserver on %s", imds, ws);
+	log_info("IMDS on %s, wireserver on %s, ARM on %s", imds, ws, arm);
 	if (s->ready_file) {
-		if (asprintf(&json, "{\"imds\":\"%s\",\"wireserver\":\"%s\",\"pid\":%d}\n", imds,
-			     ws, (int)getpid()) < 0) {
+		if (asprintf(&json,
+			     "{\"imds\":\"%s\",\"wireserver\":\"%s\",\"arm\":\"%s\",\"pid\":%d}\n",
+			     imds, ws, arm, (int)getpid()) < 0) {
 			json = NULL;
 			return -ENOMEM;
 		}

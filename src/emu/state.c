@@ -12,7 +12,10 @@
 
 const char *emu_port_to_string(EmuPort p)
 {
-	return p == EMU_PORT_IMDS ? "imds" : p == EMU_PORT_WIRESERVER ? "wireserver" : NULL;
+	return p == EMU_PORT_IMDS	  ? "imds"
+	       : p == EMU_PORT_WIRESERVER ? "wireserver"
+	       : p == EMU_PORT_ARM	  ? "arm"
+					  : NULL;
 }
 
 void emu_response_done(EmuResponse *r)
@@ -82,10 +85,15 @@ static int restart(EmuState *st)
 {
 	free(st->imds_pos);
 	free(st->ws_pos);
+	free(st->arm_pos);
 	st->imds_pos = calloc(st->scenario->n_imds + 1, sizeof(size_t));
 	st->ws_pos = calloc(st->scenario->n_wireserver + 1, sizeof(size_t));
-	if (!st->imds_pos || !st->ws_pos)
+	st->arm_pos = calloc(st->scenario->n_arm + 1, sizeof(size_t));
+	if (!st->imds_pos || !st->ws_pos || !st->arm_pos)
 		return -ENOMEM;
+	int r = emu_arm_restart(st);
+	if (r < 0)
+		return r;
 	ratelimit_init(&st->imds_rl, st->scenario->rate_limit_rps);
 	ratelimit_init(&st->identity_rl, st->scenario->identity_rps);
 	st->reprovision_armed = st->scenario->reprovision_ready;
@@ -121,6 +129,8 @@ void emu_state_done(EmuState *st)
 	emu_vm_free(st->base_vm);
 	free(st->imds_pos);
 	free(st->ws_pos);
+	free(st->arm_pos);
+	emu_arm_done(&st->arm);
 	json_object_put(st->scheduled_events);
 	json_object_put(st->reports);
 	free(st->wireserver_url);
@@ -237,7 +247,8 @@ static int response_from_entry(const EmuState *st, const EmuEntry *e, EmuPort po
 			return r;
 	const char *ctype = NULL;
 	if (e->has_body && e->body_len > 0)
-		ctype = e->body_is_json || port == EMU_PORT_IMDS ? "application/json; charset=utf-8"
+		ctype = e->body_is_json || port != EMU_PORT_WIRESERVER
+			    ? "application/json; charset=utf-8"
 								 : "text/xml; charset=utf-8";
 	if (e->has_body && memchr(e->body, '{', e->body_len)) {
 		body = expand_placeholders(st, e->body, e->body_len, &body_len);
@@ -252,9 +263,15 @@ static int response_from_entry(const EmuState *st, const EmuEntry *e, EmuPort po
 
 static const EmuEntry *queue_pop(EmuState *st, EmuPort port, const char *key, long *ret_index)
 {
-	const EmuQueue *qs = port == EMU_PORT_IMDS ? st->scenario->imds : st->scenario->wireserver;
-	size_t n = port == EMU_PORT_IMDS ? st->scenario->n_imds : st->scenario->n_wireserver;
-	size_t *pos = port == EMU_PORT_IMDS ? st->imds_pos : st->ws_pos;
+	const EmuQueue *qs = port == EMU_PORT_IMDS	  ? st->scenario->imds
+			     : port == EMU_PORT_WIRESERVER ? st->scenario->wireserver
+							   : st->scenario->arm;
+	size_t n = port == EMU_PORT_IMDS	 ? st->scenario->n_imds
+		   : port == EMU_PORT_WIRESERVER ? st->scenario->n_wireserver
+						 : st->scenario->n_arm;
+	size_t *pos = port == EMU_PORT_IMDS	    ? st->imds_pos
+		      : port == EMU_PORT_WIRESERVER ? st->ws_pos
+						    : st->arm_pos;
 	int i = emu_scenario_find_queue(qs, n, key);
 
 	if (i < 0)
@@ -341,6 +358,8 @@ int emu_state_handle(EmuState *st, const EmuRequest *req, usec_t now_mono, usec_
 	}
 	if (req->port == EMU_PORT_IMDS)
 		return emu_imds_default(st, req, now_real, resp);
+	if (req->port == EMU_PORT_ARM)
+		return emu_arm_default(st, req, now_real, resp);
 	return emu_ws_default(st, req, now_mono, resp);
 }
 

@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "emu-util.h"
 #include "fixture.h"
@@ -21,6 +22,7 @@
 typedef enum EmuPort {
 	EMU_PORT_IMDS,
 	EMU_PORT_WIRESERVER,
+	EMU_PORT_ARM, /* Azure Resource Manager and the identity platform's token endpoint */
 	_EMU_PORT_MAX,
 } EmuPort;
 
@@ -64,6 +66,21 @@ int emu_response_error(EmuResponse *r, int status, const char *msg);
 int emu_response_header(EmuResponse *r, const char *name, const char *value);
 const char *emu_response_get_header(const EmuResponse *r, const char *name);
 
+#define EMU_ARM_DEFAULT_SUBSCRIPTION "00000000-0000-0000-0000-0000000e4a5b"
+#define EMU_ARM_DEFAULT_TENANT "00000000-0000-0000-0000-0000000e4a7e"
+#define EMU_ARM_DEFAULT_CLIENT_ID "00000000-0000-0000-0000-0000000e4ac1"
+#define EMU_ARM_DEFAULT_CLIENT_SECRET "lazuli-emu-client-secret"
+
+/* ARM's data; every map is keyed by the lower-cased resource id. */
+typedef struct EmuArm {
+	json_object *subscriptions;
+	json_object *groups;
+	json_object *resources;
+	json_object *operations; /* by operation id: action, target, status, polls_left */
+	json_object *power;	 /* VM id -> running | stopped | deallocated */
+	char *base_url;		 /* for nextLink and operation URLs */
+} EmuArm;
+
 typedef struct EmuState {
 	EmuScenario *scenario; /* owned */
 	EmuVm *base_vm;	       /* --vm fixture or the built-in VM; owned */
@@ -78,6 +95,8 @@ typedef struct EmuState {
 	char *wireserver_url;	       /* base for goal-state URLs */
 	json_object *reports;	       /* array of parsed health reports */
 	uint64_t report_seq;
+	size_t *arm_pos;
+	EmuArm arm;
 } EmuState;
 
 /* Takes ownership of scenario and base_vm (either may be NULL for the defaults). */
@@ -102,6 +121,22 @@ int emu_imds_default(EmuState *st, const EmuRequest *req, usec_t now_real, EmuRe
 /* The instance document for api-version v (NULL: newest), with or without "extended". */
 json_object *emu_imds_instance_document(const EmuState *st, const char *v, bool extended);
 bool emu_imds_is_identity_path(const char *path);
+
+/* A JWT-shaped token (not signed) with aud, exp, appid, oid, sub, xms_mirid. */
+char *emu_fake_jwt(const EmuState *st, const char *resource, const char *client_id,
+		   const char *object_id, const char *msi_res_id, time_t now, time_t exp);
+
+/* ARM pieces (arm.c). */
+int emu_arm_default(EmuState *st, const EmuRequest *req, usec_t now_real, EmuResponse *resp);
+/* Reseed ARM's data from the VM fixture and the scenario (keeps base_url). */
+int emu_arm_restart(EmuState *st);
+void emu_arm_done(EmuArm *a);
+/* Finish every operation still running (scenario arm_lro_polls = 0). */
+void emu_arm_complete_pending(EmuState *st);
+json_object *emu_arm_dump(const EmuState *st);
+/* {"error":{"code":..,"message":..}} */
+int emu_arm_error(EmuResponse *resp, int status, const char *code, const char *fmt, ...)
+    _printf_(4, 5);
 
 /* Wireserver pieces (wireserver.c). */
 int emu_ws_default(EmuState *st, const EmuRequest *req, usec_t now_mono, EmuResponse *resp);

@@ -37,7 +37,7 @@ int emu_start(EmuHarness *h, const char *scenario_json)
 	if (h->pid < 0)
 		return -errno;
 	if (h->pid == 0) {
-		execl(emu, emu, "--imds-port", "0", "--wireserver-port", "0", "--ready-file", ready,
+		execl(emu, emu, "--imds-port", "0", "--wireserver-port", "0", "--arm-port", "0", "--ready-file", ready,
 		      "--scenario", scen, (char *)NULL);
 		_exit(127);
 	}

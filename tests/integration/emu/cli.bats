@@ -15,7 +15,7 @@ teardown() { common_teardown; }
 @test "--help lists the options and exits 0" {
 	run "$EMU" --help
 	[ "$status" -eq 0 ]
-	for opt in --scenario --vm --imds-port --wireserver-port --listen --ready-file --log-requests; do
+	for opt in --scenario --vm --imds-port --wireserver-port --arm-port --listen --ready-file --log-requests; do
 		[[ "$output" == *"$opt"* ]]
 	done
 }
@@ -32,44 +32,44 @@ teardown() { common_teardown; }
 }
 
 @test "only loopback addresses are accepted" {
-	run "$EMU" --imds-port 0 --wireserver-port 0 --listen 0.0.0.0
+	run "$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --listen 0.0.0.0
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--listen 0.0.0.0: not a loopback address (use --allow-nonloopback)"* ]]
-	run "$EMU" --imds-port 0 --wireserver-port 0 --listen localhost
+	run "$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --listen localhost
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--listen localhost: not a numeric IPv4 or IPv6 address"* ]]
 }
 
 @test "a bad scenario exits 2 naming the key, and nothing is served" {
 	echo '{"imds":{"/metadata/instance":[{"status":200,"fault":"explode"}]}}' >"$T/bad.json"
-	run "$EMU" --imds-port 0 --wireserver-port 0 --ready-file "$T/ready.json" --scenario "$T/bad.json"
+	run "$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --ready-file "$T/ready.json" --scenario "$T/bad.json"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"$T/bad.json: imds./metadata/instance[0].fault: expected one of none"* ]]
 	[ ! -e "$T/ready.json" ]
 
 	echo '{"rate_limit_rps":5,"strict":true}' >"$T/bad.json"
-	run "$EMU" --imds-port 0 --wireserver-port 0 --scenario "$T/bad.json"
+	run "$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --scenario "$T/bad.json"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"unknown key 'strict'"* ]]
 
 	echo '{"imds":' >"$T/bad.json"
-	run "$EMU" --imds-port 0 --wireserver-port 0 --scenario "$T/bad.json"
+	run "$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --scenario "$T/bad.json"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"unexpected end of JSON"* ]]
 
-	run "$EMU" --imds-port 0 --wireserver-port 0 --scenario "$T/missing.json"
+	run "$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --scenario "$T/missing.json"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"$T/missing.json: No such file or directory"* ]]
 
 	mkdir "$T/s"
 	echo '{"imds":{"/x":[{"body_file":"../secret"}]}}' >"$T/s/escape.json"
 	echo secret >"$T/secret"
-	run "$EMU" --imds-port 0 --wireserver-port 0 --scenario "$T/s/escape.json"
+	run "$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --scenario "$T/s/escape.json"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"imds./x[0].body_file: '../secret' escapes the scenario directory"* ]]
 
 	echo '{"compute":{},"extra":1}' >"$T/vm.json"
-	run "$EMU" --imds-port 0 --wireserver-port 0 --vm "$T/vm.json"
+	run "$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --vm "$T/vm.json"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"$T/vm.json: vm: unknown key 'extra'"* ]]
 }
@@ -77,7 +77,7 @@ teardown() { common_teardown; }
 @test "a port in use is a runtime error (exit 1)" {
 	emu_start
 	local port=${IMDS##*:}
-	run "$EMU" --imds-port "$port" --wireserver-port 0
+	run "$EMU" --imds-port "$port" --wireserver-port 0 --arm-port 0
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot listen on 127.0.0.1:$port for imds: Address already in use"* ]]
 }
@@ -113,7 +113,7 @@ teardown() { common_teardown; }
 	emu_start
 	local p1=${IMDS##*:} p2=${WS##*:}
 	emu_stop
-	emu_start --imds-port "$p1" --wireserver-port "$p2"
+	emu_start --imds-port "$p1" --wireserver-port "$p2" --arm-port 0
 	[ "$IMDS" = "http://127.0.0.1:$p1" ]
 	[ "$WS" = "http://127.0.0.1:$p2" ]
 	[ "$(status "$IMDS/_emu/info")" = 200 ]

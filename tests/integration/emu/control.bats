@@ -94,7 +94,7 @@ V=api-version=2023-11-15
 	[[ "${lines[0]}" == "HTTP/1.1 405"* ]]
 	[[ "$output" == *$'Allow: POST\r'* ]]
 	run curl -sS -X POST "$IMDS/_emu/listener?name=ftp&state=down"
-	[ "$output" = '{"error":"name: must be imds or wireserver"}' ]
+	[ "$output" = '{"error":"name: must be imds, wireserver or arm"}' ]
 	run curl -sS -X POST "$IMDS/_emu/listener?name=imds&state=sideways"
 	[ "$output" = '{"error":"state: must be up or down"}' ]
 	run curl -sS -X POST "$IMDS/_emu/listener?name=imds&state=up&duration_ms=5"

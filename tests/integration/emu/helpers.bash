@@ -14,10 +14,10 @@ common_teardown() {
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
-# emu_start [lazuli-emu args...]: sets IMDS, WS, EMU_PID
+# emu_start [lazuli-emu args...]: sets IMDS, WS, ARM, EMU_PID
 emu_start() {
 	rm -f "$T/ready.json"
-	"$EMU" --imds-port 0 --wireserver-port 0 --ready-file "$T/ready.json" "$@" 2>"$T/emu.log" &
+	"$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --ready-file "$T/ready.json" "$@" 2>"$T/emu.log" &
 	EMU_PID=$!
 	for _ in $(seq 1 100); do
 		[ -s "$T/ready.json" ] && break
@@ -27,6 +27,7 @@ emu_start() {
 	[ -s "$T/ready.json" ] || { echo "lazuli-emu did not become ready" >&2; return 1; }
 	IMDS=$(jget 'd["imds"]' <"$T/ready.json")
 	WS=$(jget 'd["wireserver"]' <"$T/ready.json")
+	ARM=$(jget 'd["arm"]' <"$T/ready.json")
 }
 
 # jget PYTHON-EXPR <JSON: evaluate an expression over the parsed input "d";

@@ -35,7 +35,7 @@ common_teardown() {
 # start_emu SCENARIO-FILE [extra emu args]
 start_emu() {
 	rm -f "$T/ready.json"
-	"$EMU" --imds-port 0 --wireserver-port 0 --ready-file "$T/ready.json" \
+	"$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --ready-file "$T/ready.json" \
 		--scenario "$1" "${@:2}" 2>"$T/emu.log" &
 	EMU_PID=$!
 	for _ in $(seq 1 100); do

@@ -122,6 +122,13 @@ def cmd_min_gap(args):
     print(int(min(gaps) * scale))
 
 
+def cmd_first_ts_real(args):
+    """first-ts-real REQUESTS.json PORT PATH -> wall-clock seconds of the first such request"""
+    ts = sorted(r["ts_real"] for r in load(args[0])
+                if r["port"] == args[1] and r["path"].startswith(args[2]))
+    print(int(ts[0]) if ts else -1)
+
+
 def accepted(path):
     """Reports the emulator accepted (it also records the ones it refused)."""
     return [r for r in load(path) if 200 <= int(r.get("status_returned") or 0) < 300]
