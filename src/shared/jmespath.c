@@ -857,14 +857,9 @@ static int parse_function(Parser *p, Node *left, const Token *at, Node **ret)
 	if (l->type != N_FIELD || !l->may_be_function)
 		return syntax_error(p, at, "an operator ('(' follows only a function name)");
 
-	const Function *fn = function_lookup(l->name);
-	if (!fn)
-		return fail(p->err, p->errlen, -EINVAL, "unknown-function: %s()", l->name);
-
 	_cleanup_node_ Node *n = node_new(N_FUNCTION);
 	if (!n)
 		return -ENOMEM;
-	n->fn = fn;
 	if (cur(p)->type != T_RPAREN)
 		for (;;) {
 			Node *e;
@@ -882,6 +877,12 @@ static int parse_function(Parser *p, Node *left, const Token *at, Node **ret)
 		}
 	advance(p);
 
+	/* Syntax errors first: "foo(" is incomplete before it is unknown. */
+	const Function *fn = function_lookup(l->name);
+	if (!fn)
+		return fail(p->err, p->errlen, -EINVAL, "unknown-function: %s()", l->name);
+
+	n->fn = fn;
 	if (fn->variadic ? n->n_kids < fn->n_params : n->n_kids != fn->n_params)
 		return fail(p->err, p->errlen, -EINVAL,
 			    "invalid-arity: %s() takes %s%zu argument%s, got %zu", fn->name,

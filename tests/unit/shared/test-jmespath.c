@@ -317,6 +317,7 @@ static void test_errors(void **state)
 	assert_error("not_null()", "{}",
 		     "invalid-arity: not_null() takes at least 1 argument, got 0");
 	assert_error("nope(@)", "{}", "unknown-function: nope()");
+	assert_error("nope(", "{}", "syntax error at column 6");
 	assert_error(
 	    "length(`1`)", "{}",
 	    "invalid-type: length() argument 1: expected string, array or object, got number");
