@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * JMESPath (https://jmespath.org/specification.html) over json-c trees, for
+ * the CLI's --query. Compile once, search many documents.
+ *
+ * JSON null is a NULL json_object pointer, as everywhere in json-c: a search
+ * can succeed and return *ret == NULL. A result is a new reference (put it
+ * with json_object_put) that may share sub-objects with the searched data
+ * and with the expression's literals: treat it as read-only.
+ *
+ * Errors return -EINVAL with a message in err (optional, size errlen) that
+ * starts with "jmespath: " and names the kind the specification uses:
+ *   jmespath: syntax error at column 7: expected ']' but found ','
+ *   jmespath: invalid-type: length() argument 1: expected string, array or object, got number
+ *   jmespath: invalid-arity: length() takes 1 argument, got 2
+ *   jmespath: unknown-function: foo()
+ *   jmespath: invalid-value: slice step cannot be 0
+ * Unknown functions and wrong arity are found at compile time. A search that
+ * exceeds its work budget (hostile expressions can ask for exponentially
+ * large results) fails with -E2BIG.
+ *
+ * Deliberate compatibility with python-jmespath (what the Azure CLI runs):
+ * ordering comparators (<, <=, >, >=) also compare two strings, and a
+ * backtick literal that is not valid JSON is read as a string (`foo`).
+ *
+ * A compiled expression is read-only during a search but its literals' json-c
+ * reference counts are not atomic: do not search one expression from
+ * several threads at once.
+ */
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macros.h"
+
+typedef struct JmesExpr JmesExpr;
+
+/* Work budget of jmespath_search(): nodes visited and values produced. */
+#define JMESPATH_DEFAULT_MAX_STEPS (50u * 1000 * 1000)
+
+int jmespath_compile(const char *expr, JmesExpr **ret, char *err, size_t errlen);
+JmesExpr *jmespath_free(JmesExpr *e);
+DEFINE_TRIVIAL_CLEANUP_FUNC(JmesExpr *, jmespath_free);
+#define _cleanup_jmespath_ _cleanup_(jmespath_freep)
+
+int jmespath_search(const JmesExpr *e, json_object *data, json_object **ret, char *err,
+		    size_t errlen);
+/* The same with an explicit work budget (max_steps > 0). */
+int jmespath_search_limited(const JmesExpr *e, json_object *data, uint64_t max_steps,
+			    json_object **ret, char *err, size_t errlen);
+
+/* Compile, search, free. */
+int jmespath_query(const char *expr, json_object *data, json_object **ret, char *err,
+		   size_t errlen);
