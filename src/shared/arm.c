@@ -274,8 +274,8 @@ static int cache_lookup(ArmClient *c, time_t now)
 	_cleanup_free_ char *key = cache_key(c);
 	if (!o || !key)
 		return -ENOMEM;
-	json_object *t = json_get_path(o, key);
-	/* json_get_path splits on dots; the key has them, so look it up directly. */
+	json_object *t;
+	/* Not json_get_path(): it splits on the dots the key has. */
 	if (!json_object_object_get_ex(o, key, &t))
 		return 0;
 	const char *tok = json_get_string(t, "accessToken");
@@ -653,7 +653,7 @@ int arm_request_lro(ArmClient *c, const char *method, const char *path, const ch
 		*ret = TAKE_PTR(first);
 		return 0;
 	}
-	usec_t start = now_usec(CLOCK_MONOTONIC), waited = 0;
+	usec_t waited = 0;
 	for (;;) {
 		if (waited + delay > timeout) {
 			set_error(e, 0, "%s %s: the operation did not finish within %llu s", method,
@@ -679,11 +679,12 @@ int arm_request_lro(ArmClient *c, const char *method, const char *path, const ch
 			if (streq(st, "Succeeded"))
 				break;
 			if (streq(st, "Failed") || streq(st, "Canceled")) {
-				arm_error_from_body(e, NULL, 0);
 				json_object *err = json_get_path(o, "error");
-				free(e->code);
-				e->code = strdup(json_get_string(err, "code") ?: st);
-				set_error(e, ps, "The operation %s: %s", st == NULL ? "" : st,
+				if (e) {
+					free(e->code);
+					e->code = strdup(json_get_string(err, "code") ?: st);
+				}
+				set_error(e, ps, "The operation %s: %s", st,
 					  strempty(json_get_string(err, "message")));
 				return -EIO;
 			}
@@ -691,7 +692,6 @@ int arm_request_lro(ArmClient *c, const char *method, const char *path, const ch
 			*ret = TAKE_PTR(o);
 			return 0;
 		}
-		(void)start;
 	}
 	/* A PUT or PATCH that finished: the resource as it is now. */
 	if (streq(method, "PUT") || streq(method, "PATCH"))

@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# lazuli: commands, output formats, --query, errors and exit codes as the
+# Azure CLI's, against lazuli-emu's ARM on loopback.
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "--version, --help, and a group without a command" {
+	run "$LAZULI" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^lazuli\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	run "$LAZULI" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"vm"* && "$output" == *"group"* && "$output" == *"rest"* ]]
+	run "$LAZULI" vm start --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--no-wait"* && "$output" == *"--resource-group -g"* ]]
+	run "$LAZULI" vm
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"deallocate"* ]]
+}
+
+@test "an unknown command suggests the nearest one and exits 2" {
+	run "$LAZULI" vm strat -g x -n y
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'strat' is misspelled or not recognized"* ]]
+	[[ "$output" == *"Did you mean 'lazuli vm start' ?"* ]]
+	run "$LAZULI" gruop list
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Did you mean 'lazuli group' ?"* ]]
+	run "$LAZULI" vm show --no-such-flag
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unrecognized arguments: --no-such-flag"* ]]
+	run "$LAZULI" account show -o yaml2
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"invalid choice: 'yaml2'"* ]]
+}
+
+@test "without a login every command says how to log in" {
+	run "$LAZULI" account show
+	[ "$status" -eq 1 ]
+	[ "$output" = "ERROR: Please run 'lazuli login' to setup account." ]
+	run "$LAZULI" vm list
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"lazuli login"* ]]
+}
+
+@test "login --identity: the account list az prints, saved 0600, one IMDS token for many commands" {
+	emu_start
+	run "$LAZULI" login --identity
+	[ "$status" -eq 0 ]
+	[ "$(jget '[(a["name"], a["isDefault"], a["user"]) for a in d]' <<<"$output")" = '[["Lazuli Emulated Subscription",true,{"assignedIdentityInfo":"MSI","name":"systemAssignedIdentity","type":"servicePrincipal"}]]' ]
+	[ "$(stat -c %a "$LAZULI_CONFIG_DIR/profile.json")" = 600 ]
+	[ "$(stat -c %a "$LAZULI_CONFIG_DIR/tokens.json")" = 600 ]
+	run "$LAZULI" account show --query name -o tsv
+	[ "$output" = "Lazuli Emulated Subscription" ]
+	"$LAZULI" group list >/dev/null
+	"$LAZULI" vm list >/dev/null
+	# The token was fetched once and then read from the cache.
+	n=$(curl -sS "$IMDS/_emu/requests?port=imds" | jget 'len([r for r in d if r["path"].startswith("/metadata/identity")])')
+	[ "$n" -eq 1 ]
+}
+
+@test "login --service-principal: a wrong secret is refused with the identity platform's code" {
+	emu_start
+	run "$LAZULI" login --service-principal -u "$CLIENT" -p wrong --tenant "$TENANT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"(invalid_client) AADSTS7000215: Invalid client secret provided."* ]]
+	[ ! -e "$LAZULI_CONFIG_DIR/profile.json" ]
+	AZURE_CLIENT_SECRET=$SECRET run "$LAZULI" login --service-principal -u "$CLIENT" --tenant "$TENANT"
+	[ "$status" -eq 0 ]
+	[ "$(jget 'd[0]["user"]' <<<"$output")" = "{\"name\":\"$CLIENT\",\"type\":\"servicePrincipal\"}" ]
+	run "$LAZULI" group list --query '[].name' -o tsv
+	[ "$output" = lazuli-rg ]
+	run "$LAZULI" logout
+	[ "$status" -eq 0 ]
+	[ ! -e "$LAZULI_CONFIG_DIR/profile.json" ]
+}
+
+@test "groups: create with tags, show, exists, list by tag, delete waits for the operation" {
+	emu_start '{"arm":{"lro_polls":2}}'
+	"$LAZULI" login --identity >/dev/null
+	run "$LAZULI" group create -n web-rg -l northeurope --tags env=prod team=web
+	[ "$status" -eq 0 ]
+	[ "$(jget 'd["name"], d["location"], d["tags"]' <<<"$output")" = '["web-rg","northeurope",{"env":"prod","team":"web"}]' ]
+	run "$LAZULI" group exists -n web-rg
+	[ "$output" = true ]
+	run "$LAZULI" group list --tag env=prod --query '[].name' -o tsv
+	[ "$output" = web-rg ]
+	run "$LAZULI" group delete -n web-rg
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"needs --yes"* ]]
+	run "$LAZULI" group delete -n web-rg --yes
+	[ "$status" -eq 0 ]
+	run "$LAZULI" group exists -n web-rg
+	[ "$output" = false ]
+	run "$LAZULI" group show -n web-rg
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"ERROR: (ResourceGroupNotFound) Resource group 'web-rg' could not be found."* ]]
+	[[ "$output" =~ Correlation\ ID:\ [0-9a-f-]{36} ]]
+}
+
+@test "vm: list and show add resourceGroup; power operations wait unless --no-wait" {
+	emu_start '{"arm":{"lro_polls":3,"data":{"resources":[{"type":"Microsoft.Compute/virtualMachines","name":"web-1"}]}}}'
+	"$LAZULI" login --identity >/dev/null
+	run "$LAZULI" vm list --query '[].[name, resourceGroup]' -o tsv
+	[ "$output" = $'temp-vm\tlazuli-rg\nweb-1\tlazuli-rg' ]
+	run "$LAZULI" vm deallocate -g lazuli-rg -n web-1
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run "$LAZULI" vm get-instance-view -g lazuli-rg -n web-1 --query 'properties.instanceView.statuses[1].displayStatus' -o tsv
+	[ "$output" = "VM deallocated" ]
+	run "$LAZULI" vm start -g lazuli-rg -n web-1 --no-wait
+	[ "$status" -eq 0 ]
+	run "$LAZULI" vm get-instance-view -g lazuli-rg -n web-1 --query 'properties.instanceView.statuses[1].code' -o tsv
+	[ "$output" = PowerState/starting ]
+	# Polls went to the Azure-AsyncOperation URL, and only for the waiting command.
+	polls=$(requests | jget 'len([r for r in d if "/operations/" in r["path"]])')
+	[ "$polls" -eq 3 ]
+	id=$("$LAZULI" vm show -g lazuli-rg -n temp-vm --query id -o tsv)
+	run "$LAZULI" vm restart --ids "$id"
+	[ "$status" -eq 0 ]
+	run "$LAZULI" vm restart --ids /subscriptions/x/resourceGroups/y
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"is not a virtual machine id"* ]]
+	run "$LAZULI" vm show -g lazuli-rg -n nope
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"(ResourceNotFound)"* ]]
+}
+
+@test "a 409 from ARM is an error with ARM's code and exit 1" {
+	emu_start '{"arm":{"lro_polls":0}}'
+	"$LAZULI" login --identity >/dev/null
+	"$LAZULI" vm deallocate -g lazuli-rg -n temp-vm
+	run "$LAZULI" vm restart -g lazuli-rg -n temp-vm
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"ERROR: (OperationNotAllowed) Operation 'restart' is not allowed on VM 'temp-vm' since the VM is deallocated."* ]]
+}
+
+@test "resources: list with filters, show by --ids with the provider's api-version, tag, delete" {
+	emu_start '{"arm":{"page_size":1,"lro_polls":0,"data":{"resources":[
+		{"type":"Microsoft.Storage/storageAccounts","name":"store1","tags":{"env":"prod"}},
+		{"type":"Microsoft.Storage/storageAccounts","name":"store2"}]}}}'
+	"$LAZULI" login --identity >/dev/null
+	# page_size 1: four pages, one list.
+	run "$LAZULI" resource list --query 'length(@)'
+	[ "$output" = 4 ]
+	run "$LAZULI" resource list --resource-type Microsoft.Storage/storageAccounts --query '[].name' -o tsv
+	[ "$output" = $'store1\nstore2' ]
+	run "$LAZULI" resource list --tag env=prod --query '[0].[name, resourceGroup]' -o tsv
+	[ "$output" = $'store1\nlazuli-rg' ]
+	id=$("$LAZULI" resource list -n store2 --query '[0].id' -o tsv)
+	run "$LAZULI" resource show --ids "$id" --query name -o tsv
+	[ "$output" = store2 ]
+	# The api-version came from the provider, as az resource show --ids does.
+	[ "$(requests | jget '[r["query"] for r in d if r["path"].endswith("/store2")][-1]')" = "api-version=2024-11-01" ]
+	run "$LAZULI" resource tag --ids "$id" --tags owner=me
+	[ "$(jget 'd["tags"]' <<<"$output")" = '{"owner":"me"}' ]
+	run "$LAZULI" resource tag --ids "$id" --tags cost=1 -i
+	[ "$(jget 'd["tags"]' <<<"$output")" = '{"cost":"1","owner":"me"}' ]
+	run "$LAZULI" resource delete -g lazuli-rg -n store2 --resource-type Microsoft.Storage/storageAccounts
+	[ "$status" -eq 0 ]
+	run "$LAZULI" resource show --ids "$id"
+	[ "$status" -eq 3 ]
+	run "$LAZULI" resource show -g lazuli-rg -n x --resource-type Microsoft.Nothing/things
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"(InvalidResourceNamespace)"* ]]
+}
+
+@test "tag create|update|list|delete at a scope" {
+	emu_start
+	"$LAZULI" login --identity >/dev/null
+	rg=$("$LAZULI" group show -n lazuli-rg --query id -o tsv)
+	run "$LAZULI" tag create --resource-id "$rg" --tags a=1 b=2
+	[ "$(jget 'd["properties"]["tags"]' <<<"$output")" = '{"a":"1","b":"2"}' ]
+	run "$LAZULI" tag update --resource-id "$rg" --operation Delete --tags a=1
+	[ "$(jget 'd["properties"]["tags"]' <<<"$output")" = '{"b":"2"}' ]
+	run "$LAZULI" tag update --resource-id "$rg" --operation Upsert --tags a=1
+	[ "$status" -eq 2 ]
+	run "$LAZULI" tag list --resource-id "$rg" --query properties.tags.b -o tsv
+	[ "$output" = 2 ]
+	run "$LAZULI" tag delete --resource-id "$rg" --yes
+	[ "$status" -eq 0 ]
+	run "$LAZULI" group show -n lazuli-rg --query tags
+	[ "$output" = "{}" ]
+}
+
+@test "rest: relative URLs with {subscriptionId}, bodies from a file, and the token never leaves ARM" {
+	emu_start
+	"$LAZULI" login --identity >/dev/null
+	run "$LAZULI" rest --method get --url '/subscriptions/{subscriptionId}/resourcegroups?api-version=2024-11-01' --query 'value[0].name' -o tsv
+	[ "$output" = lazuli-rg ]
+	printf '%s' '{"location":"westus"}' >"$T/body.json"
+	run "$LAZULI" rest -m put -u '/subscriptions/{subscriptionId}/resourcegroups/r2?api-version=2024-11-01' -b "@$T/body.json"
+	[ "$status" -eq 0 ]
+	[ "$(jget 'd["location"]' <<<"$output")" = westus ]
+	run "$LAZULI" rest -u "$ARM/subscriptions?api-version=2022-12-01" --query 'value[0].displayName' -o tsv
+	[ "$output" = "Lazuli Emulated Subscription" ]
+	run "$LAZULI" rest -u 'http://127.0.0.2:9/steal?api-version=1'
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Refusing to send the ARM token to http://127.0.0.2:9/steal"* ]]
+	run "$LAZULI" rest -m put -u /x -b '{"a":'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"argument --body: not valid JSON"* ]]
+	run "$LAZULI" rest -m fetch -u /x
+	[ "$status" -eq 2 ]
+}
+
+@test "429 with Retry-After is retried after the delay; the retry keeps its request ids" {
+	emu_start '{"arm":{"queues":{"/subscriptions":[{"status":429,"headers":{"Retry-After":"1"},"body_json":{"error":{"code":"TooManyRequests","message":"slow down"}}},{"default":true}]}}}'
+	run "$LAZULI" login --identity
+	[ "$status" -eq 0 ]
+	gap=$(requests | jget 'int(1000 * (lambda t: t[1] - t[0])([r["ts_mono"] for r in d if r["path"] == "/subscriptions"]))')
+	echo "gap $gap ms"
+	[ "$gap" -ge 950 ]
+	[ "$(requests | jget 'len({r["headers"]["x-ms-correlation-request-id"] for r in d if r["path"] == "/subscriptions"})')" = 1 ]
+	[ "$(requests | jget 'len({r["headers"]["x-ms-client-request-id"] for r in d if r["path"] == "/subscriptions"})')" = 1 ]
+}
+
+@test "output formats: json sorted, table skips id/type, tsv values, none nothing; a bad --query is a usage error" {
+	emu_start
+	"$LAZULI" login --identity >/dev/null
+	run "$LAZULI" group show -n lazuli-rg
+	[ "${lines[1]}" = '  "id": "/subscriptions/'"$("$LAZULI" account show --query id -o tsv)"'/resourceGroups/lazuli-rg",' ]
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert json.dumps(d, indent=2, sort_keys=True) == sys.argv[1]' "$output"
+	run "$LAZULI" group list -o table
+	[ "${lines[0]}" = "Location    Name" ]
+	[ "${lines[1]}" = "----------  ---------" ]
+	[ "${lines[2]}" = "westeurope  lazuli-rg" ]
+	run "$LAZULI" group show -n lazuli-rg -o tsv
+	[[ "$output" == /subscriptions/*$'\twesteurope\tlazuli-rg\t\t\tMicrosoft.Resources/resourceGroups' ]]
+	run "$LAZULI" group show -n lazuli-rg -o none
+	[ -z "$output" ]
+	run "$LAZULI" group show -n lazuli-rg -o jsonc
+	[[ "$output" == *$'\033['* ]]
+	run "$LAZULI" group list --query '[?name==`x`'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"argument --query"* ]]
+}
