@@ -289,6 +289,39 @@ static void main_help(void)
 	       "State: $LAZULI_CONFIG_DIR (default ~/.lazuli). See lazuli(1).\n");
 }
 
+/*
+ * "lazuli __complete WORD..." prints what may follow the words: the
+ * commands of a group, or a command's options. The bash and zsh completion
+ * scripts call it, so that they never disagree with the command table.
+ */
+static int complete(int argc, char **argv)
+{
+	size_t n = 0;
+	while ((int)n < argc && argv[n][0] != '-')
+		n++;
+	const CliCommand *c = n > 0 ? find_command(argv, n) : NULL;
+	if (c) {
+		for (const CliOption *o = c->options; o && o->name; o++)
+			printf("--%s\n", o->name);
+		for (const CliOption *o = global_options; o->name; o++)
+			printf("--%s\n", o->name);
+		return CLI_EXIT_OK;
+	}
+	char last[64] = "";
+	for (size_t g = 0; g < ELEMENTSOF(groups); g++)
+		for (const CliCommand *cmd = groups[g]; cmd->path; cmd++) {
+			size_t len;
+			if (!path_has_prefix(cmd->path, argv, n))
+				continue;
+			const char *w = word_at(cmd->path, n, &len);
+			if (!w || (strlen(last) == len && strncmp(last, w, len) == 0))
+				continue;
+			snprintf(last, sizeof(last), "%.*s", (int)len, w);
+			printf("%s\n", last);
+		}
+	return CLI_EXIT_OK;
+}
+
 /* Parse argv[start..] as options of c (and the global ones) into cli. */
 static int parse_options(Cli *cli, const CliCommand *c, int argc, char **argv, int start)
 {
@@ -364,6 +397,8 @@ int main(int argc, char **argv)
 
 	log_set_ident("lazuli");
 	log_set_max_level(LOG_WARNING);
+	if (argc >= 2 && streq(argv[1], "__complete"))
+		return complete(argc - 2, argv + 2);
 	if (argc >= 2 && streq(argv[1], "--version")) {
 		printf("lazuli %s\n", LAZULI_VERSION);
 		return CLI_EXIT_OK;

@@ -210,6 +210,26 @@ for r in json.load(sys.stdin):
 	[ "${lines[-1]}" = in-container ]
 }
 
+@test "the ARM CLI is in the image: lazuli logs in with the VM's identity and finds the VM" {
+	[ -n "$ARM_IN_VM" ]
+	run vm lazuli --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^lazuli\ [0-9] ]]
+	run vm "LAZULI_ARM_URL=$ARM_IN_VM lazuli login --identity --query '[0].user.name' -o tsv"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = systemAssignedIdentity ]
+	# The VM as ARM describes it is the VM IMDS describes.
+	compute=$(curl -sf --noproxy '*' -H Metadata:true "$IMDS/metadata/instance/compute?api-version=2021-02-01")
+	vmid=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["vmId"])' "$compute")
+	rg=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["resourceGroupName"])' "$compute")
+	name=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["name"])' "$compute")
+	run vm "lazuli vm show -g '$rg' -n '$name' --query properties.vmId -o tsv"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$vmid" ]
+}
+
 @test "the SBOM and the manifest list exactly the packages installed in the VM" {
 	# ssh hands the remote shell one string: quote the format for it.
 	vm "dpkg-query -W -f '\${Package}\t\${Version}\t\${Architecture}\n'" | sort >"$BATS_TEST_TMPDIR/vm"

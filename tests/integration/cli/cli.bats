@@ -239,3 +239,24 @@ teardown() { common_teardown; }
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"argument --query"* ]]
 }
+
+@test "bash completion offers the table's groups, commands and options" {
+	PATH="$(dirname "$LAZULI"):$PATH"
+	source "$LAZULI_SRCDIR/shell-completion/lazuli.bash"
+	COMP_WORDS=(lazuli v)
+	COMP_CWORD=1
+	_lazuli
+	[ "${COMPREPLY[*]}" = vm ]
+	COMP_WORDS=(lazuli vm de)
+	COMP_CWORD=2
+	_lazuli
+	[ "${COMPREPLY[*]}" = deallocate ]
+	COMP_WORDS=(lazuli vm start --no)
+	COMP_CWORD=3
+	_lazuli
+	[ "${COMPREPLY[*]}" = --no-wait ]
+	COMP_WORDS=(lazuli vm list -o t)
+	COMP_CWORD=4
+	_lazuli
+	[ "${COMPREPLY[*]}" = "table tsv" ]
+}
