@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -51,6 +52,161 @@ char *cli_config_path(const Cli *cli, const char *file)
 	return p;
 }
 
+/* Read a JSON file the Azure CLI wrote: UTF-8 with a byte-order mark. */
+static int read_azcli_json(const char *dir, const char *file, json_object **ret)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	size_t len;
+	int r;
+
+	if (asprintf(&path, "%s/%s", dir, file) < 0)
+		return -ENOMEM;
+	r = read_full_file(path, PROFILE_MAX, &buf, &len);
+	if (r < 0)
+		return r;
+	const char *p = buf;
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		p += 3;
+		len -= 3;
+	}
+	char err[256];
+	r = json_parse_strict(p, len, ret, err, sizeof(err));
+	if (r < 0 || (!json_object_is_type(*ret, json_type_object) &&
+		      !json_object_is_type(*ret, json_type_array))) {
+		cli_error("%s is not the Azure CLI's JSON (%s)", path,
+			  r < 0 ? err : "not an object or array");
+		json_object_put(TAKE_PTR(*ret));
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static char *azcli_dir(void)
+{
+	const char *d = getenv("AZURE_CONFIG_DIR"), *home = getenv("HOME");
+	char *p;
+	if (!isempty(d))
+		return strdup(d);
+	if (isempty(home) || asprintf(&p, "%s/.azure", home) < 0)
+		return NULL;
+	return p;
+}
+
+/* The newest unexpired ARM access token of the tenant in MSAL's cache. */
+static const char *msal_arm_token(json_object *cache, const char *tenant, time_t *ret_exp)
+{
+	json_object *ats = json_get_path(cache, "AccessToken");
+	const char *best = NULL;
+	time_t best_exp = 0, now = time(NULL);
+	if (!ats || !json_object_is_type(ats, json_type_object))
+		return NULL;
+	json_object_object_foreach(ats, k, at) {
+		(void)k;
+		const char *target = json_get_string(at, "target"), *realm = json_get_string(at, "realm");
+		const char *secret = json_get_string(at, "secret"), *exp = json_get_string(at, "expires_on");
+		if (!target || !secret || !exp ||
+		    (!strstr(target, "management.core.windows.net/") &&
+		     !strstr(target, "management.azure.com/")))
+			continue;
+		if (tenant && realm && !strcaseeq(realm, tenant))
+			continue;
+		time_t e = (time_t)strtoll(exp, NULL, 10);
+		if (e > now + 60 && e > best_exp) {
+			best = secret;
+			best_exp = e;
+		}
+	}
+	*ret_exp = best_exp;
+	return best;
+}
+
+/*
+ * A profile from the Azure CLI's ~/.azure: its subscriptions as they are,
+ * and a login of the same kind (managed identity, a service principal
+ * with its secret, or a user's cached access token). Returns 1 if there
+ * is one, 0 if there is none, or a negative errno after printing why not.
+ */
+static int azcli_profile(Cli *cli, json_object **ret)
+{
+	_cleanup_free_ char *dir = azcli_dir();
+	_cleanup_json_ json_object *prof = NULL, *p = NULL;
+	int r;
+
+	if (!dir)
+		return 0;
+	r = read_azcli_json(dir, "azureProfile.json", &prof);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	json_object *subs = json_get_path(prof, "subscriptions");
+	if (!subs || !json_object_is_type(subs, json_type_array) ||
+	    json_object_array_length(subs) == 0)
+		return 0;
+	json_object *def = json_object_array_get_idx(subs, 0);
+	for (size_t i = 0; i < json_object_array_length(subs); i++)
+		if (json_get_bool_lenient(json_object_array_get_idx(subs, i), "isDefault") == 1)
+			def = json_object_array_get_idx(subs, i);
+	const char *user = json_get_string(def, "user.name"), *type = json_get_string(def, "user.type");
+	const char *tenant = json_get_string(def, "tenantId");
+	const char *info = json_get_string(def, "user.assignedIdentityInfo");
+	json_object *login = json_object_new_object();
+
+	p = json_object_new_object();
+	if (!p || !login)
+		return -ENOMEM;
+	json_object_object_add(p, "login", login);
+	json_object_object_add(p, "subscriptions", json_object_get(subs));
+	json_object_object_add(p, "source", json_object_new_string(dir));
+	if (info && startswith(info, "MSI")) {
+		json_object_object_add(login, "type", json_object_new_string("identity"));
+		if (startswith(info, "MSIClient-"))
+			json_object_object_add(login, "clientId",
+					       json_object_new_string(info + strlen("MSIClient-")));
+	} else if (type && streq(type, "servicePrincipal")) {
+		_cleanup_json_ json_object *entries = NULL;
+		const char *secret = NULL;
+		(void)read_azcli_json(dir, "service_principal_entries.json", &entries);
+		json_object *list = entries;
+		if (list && !json_object_is_type(list, json_type_array))
+			list = NULL;
+		for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+			json_object *e = json_object_array_get_idx(list, i);
+			/* Since az 2.30 (MSAL): client_id/client_secret; before: servicePrincipalId/accessToken. */
+			const char *cid = json_get_string(e, "client_id") ?: json_get_string(e, "servicePrincipalId");
+			if (cid && user && strcaseeq(cid, user))
+				secret = json_get_string(e, "client_secret") ?: json_get_string(e, "accessToken");
+		}
+		if (!secret) {
+			cli_error("The Azure CLI's login of service principal %s has no client secret "
+				  "lazuli can use; run 'lazuli login --service-principal'.",
+				  strempty(user));
+			return -ENOKEY;
+		}
+		json_object_object_add(login, "type", json_object_new_string("servicePrincipal"));
+		json_object_object_add(login, "clientId", json_object_new_string(user));
+		json_object_object_add(login, "tenant", json_object_new_string(strempty(tenant)));
+		json_object_object_add(login, "secret", json_object_new_string(secret));
+	} else {
+		_cleanup_json_ json_object *cache = NULL;
+		time_t exp = 0;
+		r = read_azcli_json(dir, "msal_token_cache.json", &cache);
+		const char *tok = r >= 0 ? msal_arm_token(cache, tenant, &exp) : NULL;
+		if (!tok) {
+			cli_error("The Azure CLI's login of %s has no unexpired ARM token in %s "
+				  "(lazuli does not refresh user logins); run 'az login' or "
+				  "'lazuli login'.",
+				  strempty(user), dir);
+			return -EKEYEXPIRED;
+		}
+		json_object_object_add(login, "type", json_object_new_string("token"));
+		json_object_object_add(login, "token", json_object_new_string(tok));
+		json_object_object_add(login, "expiresOn", json_object_new_int64(exp));
+	}
+	*ret = TAKE_PTR(p);
+	return 1;
+}
+
 int cli_profile_load(Cli *cli)
 {
 	_cleanup_free_ char *path = cli_config_path(cli, "profile.json");
@@ -65,8 +221,13 @@ int cli_profile_load(Cli *cli)
 		return -ENOMEM;
 	r = read_full_file(path, PROFILE_MAX, &buf, &len);
 	if (r == -ENOENT) {
-		cli_error("Please run 'lazuli login' to setup account.");
-		return r;
+		/* No login of ours: the Azure CLI's, if it left one. */
+		r = azcli_profile(cli, &cli->profile);
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			cli_error("Please run 'lazuli login' to setup account.");
+		return r < 0 ? r : -ENOENT;
 	}
 	if (r < 0) {
 		cli_error("Cannot read %s: %s", path, strerror(-r));
@@ -199,6 +360,11 @@ int cli_arm(Cli *cli, ArmClient **ret)
 			cli_error("The saved login is incomplete; run 'lazuli login' again.");
 			return -EBADMSG;
 		}
+	} else if (type && streq(type, "token")) {
+		json_object *exp = json_get_path(cli->profile, "login.expiresOn");
+		auth.kind = ARM_AUTH_TOKEN;
+		auth.token = (char *)json_get_string(cli->profile, "login.token");
+		auth.token_expires_on = exp ? (time_t)json_object_get_int64(exp) : 0;
 	} else {
 		cli_error("Please run 'lazuli login' to setup account.");
 		return -ENOKEY;
@@ -207,6 +373,8 @@ int cli_arm(Cli *cli, ArmClient **ret)
 	_cleanup_free_ char *cache = cli_config_path(cli, "tokens.json");
 	if (!cache)
 		return -ENOMEM;
+	/* With the Azure CLI's login there may be no directory of ours yet. */
+	(void)mkdir(config_dir(cli), 0700);
 	r = arm_client_new(&ep, &auth, cache, "lazuli/" LAZULI_VERSION, &cli->arm);
 	if (r < 0)
 		return r;

@@ -260,3 +260,65 @@ teardown() { common_teardown; }
 	_lazuli
 	[ "${COMPREPLY[*]}" = "table tsv" ]
 }
+
+# azcli_profile USER-JSON: an ~/.azure/azureProfile.json for the emulator's subscription, with a BOM
+azcli_profile() {
+	mkdir -p "$HOME/.azure"
+	python3 - "$HOME/.azure/azureProfile.json" "$1" "$ARM" <<'PY'
+import json, sys, urllib.request
+subs = json.load(urllib.request.urlopen(urllib.request.Request(
+    sys.argv[3] + "/_emu/arm")))["subscriptions"]
+s = list(subs.values())[0]
+entry = {"id": s["subscriptionId"], "name": s["displayName"], "state": "Enabled",
+         "tenantId": s["tenantId"], "isDefault": True, "environmentName": "AzureCloud",
+         "homeTenantId": s["tenantId"], "managedByTenants": [], "user": json.loads(sys.argv[2])}
+with open(sys.argv[1], "w", encoding="utf-8-sig") as f:
+    json.dump({"installationId": "x", "subscriptions": [entry]}, f)
+PY
+}
+
+@test "the Azure CLI's login is used when lazuli has none: a user's cached token, with the BOM az writes" {
+	emu_start
+	token=$(curl -sS -X POST "$ARM/$TENANT/oauth2/v2.0/token" -d grant_type=client_credentials \
+		-d "client_id=$CLIENT" -d "client_secret=$SECRET" \
+		-d 'scope=https://management.core.windows.net//.default' | jget 'd["access_token"]')
+	azcli_profile '{"name":"user@example.com","type":"user"}'
+	run "$LAZULI" vm list --query '[0].name' -o tsv
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no unexpired ARM token"*"run 'az login' or 'lazuli login'"* ]]
+	python3 - "$HOME/.azure/msal_token_cache.json" "$token" "$TENANT" <<'PY'
+import json, sys, time
+at = {"credential_type": "AccessToken", "secret": sys.argv[2], "realm": sys.argv[3],
+      "target": "https://management.core.windows.net//user_impersonation https://management.core.windows.net//.default",
+      "expires_on": str(int(time.time()) + 3000), "home_account_id": "u.t", "environment": "login.microsoftonline.com",
+      "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "token_type": "Bearer"}
+old = dict(at, secret="expired", expires_on=str(int(time.time()) - 10))
+with open(sys.argv[1], "w", encoding="utf-8-sig") as f:
+    json.dump({"AccessToken": {"a": old, "b": at}}, f)
+PY
+	run "$LAZULI" vm list --query '[0].name' -o tsv
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = temp-vm ]
+	run "$LAZULI" account show --query user.name -o tsv
+	[ "$output" = user@example.com ]
+	[ ! -e "$LAZULI_CONFIG_DIR/profile.json" ]
+}
+
+@test "the Azure CLI's managed-identity and service-principal logins are used as such" {
+	emu_start
+	azcli_profile '{"assignedIdentityInfo":"MSI","name":"systemAssignedIdentity","type":"servicePrincipal"}'
+	run "$LAZULI" group list --query '[].name' -o tsv
+	[ "$output" = lazuli-rg ]
+	azcli_profile "{\"name\":\"$CLIENT\",\"type\":\"servicePrincipal\"}"
+	run "$LAZULI" group list --query '[].name' -o tsv
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"has no client secret"* ]]
+	printf '\xef\xbb\xbf[{"client_id":"%s","tenant":"%s","client_secret":"%s"}]' "$CLIENT" "$TENANT" "$SECRET" \
+		>"$HOME/.azure/service_principal_entries.json"
+	rm -f "$LAZULI_CONFIG_DIR/tokens.json"
+	run "$LAZULI" group list --query '[].name' -o tsv
+	[ "$output" = lazuli-rg ]
+	n=$(curl -sS "$ARM/_emu/requests?port=arm" | jget 'len([r for r in d if r["path"].endswith("/oauth2/v2.0/token")])')
+	[ "$n" -eq 1 ]
+}
