@@ -95,12 +95,30 @@ lock_cache() {
 mmdeb() {
 	local archives=$CACHE/archives/$DEBARCH
 	mkdir -p "$archives"
-	mmdebstrap --skip=essential/unlink \
-		--architectures="$DEBARCH" \
-		--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
-		--setup-hook="sync-in $archives /var/cache/apt/archives/" \
-		"$@" \
-		--customize-hook="sync-out /var/cache/apt/archives $archives"
+	# mmdebstrap hands apt a pipe as "cat >&N" for dash to run, and dash only
+	# knows fds 0-9: with descriptors inherited from the caller (bats keeps
+	# several open) the pipe lands above 9 and the bootstrap fails with "Bad
+	# fd number". Nothing of ours needs them in mmdebstrap: close them.
+	(
+		close_inherited_fds
+		exec mmdebstrap --skip=essential/unlink \
+			--architectures="$DEBARCH" \
+			--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
+			--setup-hook="sync-in $archives /var/cache/apt/archives/" \
+			"$@" \
+			--customize-hook="sync-out /var/cache/apt/archives $archives"
+	)
+}
+
+# close_inherited_fds: close every descriptor above 2 of the calling shell
+# (call it in a subshell: locks held on descriptors go with them).
+close_inherited_fds() {
+	local fd
+	for fd in /proc/$BASHPID/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] 2>/dev/null || continue
+		eval "exec $fd>&-" 2>/dev/null || true
+	done
 }
 
 # tree_fresh DIR KEY: DIR was bootstrapped with KEY and is recent enough.
