@@ -94,28 +94,33 @@ static bool name_ok(const char *s, size_t n)
 	return true;
 }
 
-/* A value may be negative (Tcp MaxConn is -1). */
-static bool value_ok(const char *s, size_t n)
+/* A value may be negative (Tcp MaxConn is -1); written back normalised, not copied. */
+static bool parse_value(const char *s, size_t n, bool *neg, uint64_t *v)
 {
-	if (n > 0 && s[0] == '-') {
+	*neg = n > 0 && s[0] == '-';
+	if (*neg) {
 		s++;
 		n--;
 	}
-	uint64_t v;
-	return parse_u64_n(s, n, &v) == 0;
+	return parse_u64_n(s, n, v) == 0 && (!*neg || *v <= (uint64_t)INT64_MAX);
 }
 
 static void emit_netstat(Scrape *s, const char *proto, size_t pl, const char *name, size_t nl,
 			 const char *val, size_t vl)
 {
 	char fam[160], help[192];
-	if (!netstat_field_wanted(proto, pl, name, nl) || !value_ok(val, vl))
+	bool neg;
+	uint64_t v;
+	if (!netstat_field_wanted(proto, pl, name, nl) || !parse_value(val, vl, &neg, &v))
 		return;
 	snprintf(fam, sizeof(fam), "node_netstat_%.*s_%.*s", (int)pl, proto, (int)nl, name);
 	snprintf(help, sizeof(help), "Statistic %.*s%.*s.", (int)pl, proto, (int)nl, name);
 	expo_family(&s->out, fam, MT_UNTYPED, help);
 	expo_begin(&s->out);
-	expo_end_text(&s->out, val, vl);
+	if (neg)
+		expo_end_i64(&s->out, -(int64_t)v);
+	else
+		expo_end_u64(&s->out, v);
 }
 
 /*

@@ -15,6 +15,8 @@
 void expo_reset(Expo *e, ExpoFormat fmt)
 {
 	e->len = 0;
+	if (e->buf)
+		e->buf[0] = '\0';
 	e->fmt = fmt;
 	e->failed = false;
 	e->family = NULL;
