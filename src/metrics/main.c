@@ -92,7 +92,13 @@ static int serve(const MetricsConfig *cfg)
 		close(sfd);
 		return EXIT_FAILURE_RUNTIME;
 	}
-	log_info("Serving metrics on http://%s/metrics", cfg->listen);
+	{
+		char host[64], err[256];
+		uint16_t port;
+		(void)parse_listen_address(cfg->listen, host, sizeof(host), &port, err, sizeof(err));
+		log_info("Serving metrics on http://%s%s%s:%u/metrics", cfg->listen[0] == '[' ? "[" : "",
+			 host, cfg->listen[0] == '[' ? "]" : "", metrics_server_port(srv));
+	}
 	r = metrics_server_run(srv, sfd, NULL, 0);
 	metrics_server_free(srv);
 	scrape_done(&s);

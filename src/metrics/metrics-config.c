@@ -134,8 +134,8 @@ int parse_listen_address(const char *s, char *host, size_t hostlen, uint16_t *po
 		return -EINVAL;
 	}
 	unsigned long long p;
-	if (safe_atou64(colon + 1, &p) < 0 || p == 0 || p > 65535) {
-		snprintf(err, errlen, "\"%s\": port must be 1-65535", s);
+	if (safe_atou64(colon + 1, &p) < 0 || p > 65535) {
+		snprintf(err, errlen, "\"%s\": port must be 0-65535", s);
 		return -EINVAL;
 	}
 	*port = (uint16_t)p;

@@ -213,7 +213,7 @@ static void test_config_file(void **state)
 	} bad[] = {
 	    {"[Metrics]\nListen=localhost:9100\n", "not a numeric IP address"},
 	    {"[Metrics]\nListen=127.0.0.1\n", "expected address:port"},
-	    {"[Metrics]\nListen=127.0.0.1:0\n", "port must be 1-65535"},
+	    {"[Metrics]\nListen=127.0.0.1:65536\n", "port must be 0-65535"},
 	    {"[Metrics]\nListen=::1:9100\n", "IPv6 in brackets"},
 	    {"[Metrics]\nCollectors=cpu,bogus\n", "unknown collector \"bogus\""},
 	    {"[Metrics]\nMaxCgroups=lots\n", "MaxCgroups"},
