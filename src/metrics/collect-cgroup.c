@@ -69,6 +69,8 @@ typedef struct RunMapEntry {
 	char *id;
 } RunMapEntry;
 
+#define DENTS_SIZE 32768
+
 struct CgroupWalk {
 	char *arena;
 	size_t arena_len, arena_cap;
@@ -79,7 +81,7 @@ struct CgroupWalk {
 	size_t n_rows, cap_rows;
 	IoRow *io;
 	size_t n_io, cap_io;
-	char dents[32768];
+	char *dents; /* DENTS_SIZE; malloc'd, not zeroed: only what getdents writes is touched */
 	RunMapEntry *run;
 	size_t n_run, cap_run;
 	struct timespec run_mtime;
@@ -139,6 +141,7 @@ void cgroup_walk_free(CgroupWalk *w)
 	free(w->depth);
 	free(w->rows);
 	free(w->io);
+	free(w->dents);
 	run_map_clear(w);
 	free(w);
 }
@@ -301,7 +304,7 @@ int parse_cpu_stat_cgroup(const char *buf, size_t len, uint64_t out[6])
 
 static int read_one_u64(Scrape *s, int dfd, const char *file, uint64_t *ret)
 {
-	ssize_t n = scrape_read(s, dfd, file);
+	ssize_t n = scrape_read_single(s, dfd, file);
 	if (n < 0)
 		return (int)n;
 	const char *p = s->buf;
@@ -344,7 +347,7 @@ int parse_io_stat(CgroupWalk *w, CgroupRow *row, const char *buf, size_t len)
 static void read_psi(Scrape *s, int dfd, const char *file, uint64_t *some, uint64_t *full,
 		     uint32_t *have, uint32_t bit, uint32_t fullbit)
 {
-	ssize_t n = scrape_read(s, dfd, file);
+	ssize_t n = scrape_read_single(s, dfd, file);
 	bool has_full;
 	if (n < 0 || parse_pressure(s->buf, (size_t)n, some, full, &has_full) < 0)
 		return;
@@ -359,7 +362,7 @@ static int read_cgroup(Scrape *s, CgroupWalk *w, int dfd, CgroupRow *row)
 	ssize_t n;
 	bool vanished = false;
 
-	n = scrape_read(s, dfd, "cpu.stat");
+	n = scrape_read_single(s, dfd, "cpu.stat");
 	if (n >= 0) {
 		int f = parse_cpu_stat_cgroup(s->buf, (size_t)n, row->cpu);
 		if (f & 1)
@@ -372,7 +375,7 @@ static int read_cgroup(Scrape *s, CgroupWalk *w, int dfd, CgroupRow *row)
 		row->have |= HAVE_MEM;
 	if (read_one_u64(s, dfd, "memory.peak", &row->mem_peak) == 0)
 		row->have |= HAVE_PEAK;
-	n = scrape_read(s, dfd, "memory.events");
+	n = scrape_read_single(s, dfd, "memory.events");
 	if (n >= 0) {
 		const char *end = s->buf + n;
 		for (const char *p = s->buf; p < end; p = next_line(p, end)) {
@@ -385,7 +388,7 @@ static int read_cgroup(Scrape *s, CgroupWalk *w, int dfd, CgroupRow *row)
 	}
 	if (read_one_u64(s, dfd, "pids.current", &row->pids) == 0)
 		row->have |= HAVE_PIDS;
-	n = scrape_read(s, dfd, "io.stat");
+	n = scrape_read_single(s, dfd, "io.stat");
 	if (n >= 0 && parse_io_stat(w, row, s->buf, (size_t)n) == -ENOMEM)
 		return -ENOMEM;
 	read_psi(s, dfd, "cpu.pressure", &row->psi[0], &row->psi[1], &row->have, HAVE_PSI_CPU,
@@ -494,7 +497,7 @@ static int cgroup_walk(Scrape *s, CgroupWalk *w)
 		if (engine != ENGINE_NONE && engine != ENGINE_SYSTEMD)
 			continue;
 		for (;;) {
-			long nread = syscall(SYS_getdents64, dfd, w->dents, sizeof(w->dents));
+			long nread = syscall(SYS_getdents64, dfd, w->dents, DENTS_SIZE);
 			if (nread <= 0)
 				break;
 			for (long off = 0; off < nread;) {
@@ -675,6 +678,9 @@ int collect_cgroups(Scrape *s)
 	if (!s->cg) {
 		s->cg = calloc(1, sizeof(CgroupWalk));
 		if (!s->cg)
+			return -ENOMEM;
+		s->cg->dents = malloc(DENTS_SIZE);
+		if (!s->cg->dents)
 			return -ENOMEM;
 		snprintf(s->cg->root_path, sizeof(s->cg->root_path), "%s", s->cgroup_path);
 	}

@@ -311,9 +311,9 @@ int parse_mounts(Scrape *s, const char *buf, size_t len)
 
 int collect_filesystem(Scrape *s)
 {
-	ssize_t n = scrape_read(s, s->proc_fd, s->cfg->mounts_file);
+	ssize_t n = scrape_read_cached(s, s->proc_fd, s->cfg->mounts_file, false);
 	if (n < 0 && n != -EFBIG)
-		n = scrape_read(s, s->proc_fd, "self/mounts");
+		n = scrape_read_cached(s, s->proc_fd, "self/mounts", false);
 	if (n < 0)
 		return (int)n;
 	s->have_root_fs = false;
@@ -323,7 +323,7 @@ int collect_filesystem(Scrape *s)
 
 int collect_diskstats(Scrape *s)
 {
-	ssize_t n = scrape_read(s, s->proc_fd, "diskstats");
+	ssize_t n = scrape_read_cached(s, s->proc_fd, "diskstats", false);
 	if (n < 0)
 		return (int)n;
 	int r = parse_diskstats(s, s->buf, (size_t)n);

@@ -371,7 +371,7 @@ static int collect_pressure(Scrape *s)
 	for (size_t i = 0; i < ELEMENTSOF(res); i++) {
 		uint64_t some, full;
 		bool has_full;
-		ssize_t n = scrape_read(s, s->proc_fd, res[i].file);
+		ssize_t n = scrape_read_cached(s, s->proc_fd, res[i].file, true);
 		if (n < 0) {
 			r = (int)n;
 			continue;
@@ -416,7 +416,7 @@ int parse_filefd(Scrape *s, const char *buf, size_t len)
 /* One number in a file (sysctl style). */
 static int read_u64_file(Scrape *s, int dirfd, const char *path, uint64_t *ret)
 {
-	ssize_t n = scrape_read(s, dirfd, path);
+	ssize_t n = scrape_read_cached(s, dirfd, path, true);
 	if (n < 0)
 		return (int)n;
 	const char *p = s->buf;
@@ -484,8 +484,8 @@ static int collect_time(Scrape *s)
 	expo_begin(&s->out);
 	expo_end_fixed(&s->out, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, 9);
 
-	ssize_t n = scrape_read(s, s->sys_fd,
-				"devices/system/clocksource/clocksource0/current_clocksource");
+	ssize_t n = scrape_read_cached(
+	    s, s->sys_fd, "devices/system/clocksource/clocksource0/current_clocksource", true);
 	if (n < 0)
 		return 0;
 	const char *p = s->buf, *w;
@@ -562,10 +562,10 @@ static int collect_timex(Scrape *s)
 
 /* ---- dispatch ----------------------------------------------------------- */
 
-static int collect_file(Scrape *s, int dirfd, const char *path,
+static int collect_file(Scrape *s, int dirfd, const char *path, bool single,
 			int (*parse)(Scrape *, const char *, size_t))
 {
-	ssize_t n = scrape_read(s, dirfd, path);
+	ssize_t n = scrape_read_cached(s, dirfd, path, single);
 	if (n < 0)
 		return (int)n;
 	int r = parse(s, s->buf, (size_t)n);
@@ -577,17 +577,17 @@ int collect_host(Scrape *s, CollectorId id)
 	switch (id) {
 	case COLLECTOR_CPU:
 	case COLLECTOR_STAT:
-		return collect_file(s, s->proc_fd, "stat", parse_stat);
+		return collect_file(s, s->proc_fd, "stat", true, parse_stat);
 	case COLLECTOR_LOADAVG:
-		return collect_file(s, s->proc_fd, "loadavg", parse_loadavg);
+		return collect_file(s, s->proc_fd, "loadavg", true, parse_loadavg);
 	case COLLECTOR_MEMINFO:
-		return collect_file(s, s->proc_fd, "meminfo", parse_meminfo);
+		return collect_file(s, s->proc_fd, "meminfo", true, parse_meminfo);
 	case COLLECTOR_VMSTAT:
-		return collect_file(s, s->proc_fd, "vmstat", parse_vmstat);
+		return collect_file(s, s->proc_fd, "vmstat", false, parse_vmstat);
 	case COLLECTOR_PRESSURE:
 		return collect_pressure(s);
 	case COLLECTOR_FILEFD:
-		return collect_file(s, s->proc_fd, "sys/fs/file-nr", parse_filefd);
+		return collect_file(s, s->proc_fd, "sys/fs/file-nr", true, parse_filefd);
 	case COLLECTOR_PROCESSES:
 		return collect_processes(s);
 	case COLLECTOR_TIME:

@@ -191,7 +191,7 @@ int parse_snmp6(Scrape *s, const char *buf, size_t len)
 
 int collect_netdev(Scrape *s)
 {
-	ssize_t n = scrape_read(s, s->proc_fd, "net/dev");
+	ssize_t n = scrape_read_cached(s, s->proc_fd, "net/dev", false);
 	if (n < 0)
 		return (int)n;
 	int r = parse_netdev(s, s->buf, (size_t)n);
@@ -203,18 +203,18 @@ int collect_netstat(Scrape *s)
 	int ok = 0, r = -ENOENT;
 	ssize_t n;
 
-	if ((n = scrape_read(s, s->proc_fd, "net/netstat")) >= 0 &&
+	if ((n = scrape_read_cached(s, s->proc_fd, "net/netstat", true)) >= 0 &&
 	    parse_netstat_pairs(s, s->buf, (size_t)n) >= 0)
 		ok++;
 	else if (n < 0)
 		r = (int)n;
-	if ((n = scrape_read(s, s->proc_fd, "net/snmp")) >= 0 &&
+	if ((n = scrape_read_cached(s, s->proc_fd, "net/snmp", true)) >= 0 &&
 	    parse_netstat_pairs(s, s->buf, (size_t)n) >= 0)
 		ok++;
 	else if (n < 0)
 		r = (int)n;
 	/* no IPv6: fine */
-	if ((n = scrape_read(s, s->proc_fd, "net/snmp6")) >= 0)
+	if ((n = scrape_read_cached(s, s->proc_fd, "net/snmp6", true)) >= 0)
 		(void)parse_snmp6(s, s->buf, (size_t)n);
 	return ok > 0 ? 0 : (r == -ENOENT ? -EBADMSG : r);
 }

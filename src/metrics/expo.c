@@ -43,7 +43,8 @@ static bool reserve(Expo *e, size_t n)
 		e->failed = true;
 		return false;
 	}
-	size_t ncap = e->cap ? e->cap : 16384;
+	/* untouched pages cost no memory: start big rather than realloc (and touch) a chain */
+	size_t ncap = e->cap ? e->cap : 256u * 1024;
 	while (ncap < e->len + n + 1)
 		ncap *= 2;
 	if (ncap > max)

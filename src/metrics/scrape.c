@@ -118,6 +118,8 @@ int scrape_init(Scrape *s, const MetricsConfig *cfg)
 
 void scrape_done(Scrape *s)
 {
+	for (size_t i = 0; i < s->n_fds; i++)
+		close(s->fds[i].fd);
 	if (s->proc_fd >= 0)
 		close(s->proc_fd);
 	if (s->sys_fd >= 0)
@@ -135,46 +137,93 @@ void scrape_done(Scrape *s)
 	*s = (Scrape){.proc_fd = -1, .sys_fd = -1, .rootfs_fd = -1, .cgroup_fd = -1};
 }
 
-ssize_t scrape_read(Scrape *s, int dirfd, const char *path)
+static int grow_buf(Scrape *s)
+{
+	if (s->buf_cap >= s->buf_max)
+		return -EFBIG;
+	size_t ncap = MIN(s->buf_cap * 2, s->buf_max);
+	char *b = realloc(s->buf, ncap);
+	if (!b)
+		return -ENOMEM;
+	s->buf = b;
+	s->buf_cap = ncap;
+	return 0;
+}
+
+/* Read fd from offset 0 to the end into s->buf. */
+static ssize_t read_fd(Scrape *s, int fd, bool single)
 {
 	size_t len = 0;
-	int fd, r;
+	int r;
 
-	if (dirfd < 0 && path[0] != '/')
-		return -ENOENT;
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	for (;;) {
-		if (len + 1 >= s->buf_cap) {
-			if (s->buf_cap >= s->buf_max) {
-				close(fd);
-				return -EFBIG;
-			}
-			size_t ncap = MIN(s->buf_cap * 2, s->buf_max);
-			char *b = realloc(s->buf, ncap);
-			if (!b) {
-				close(fd);
-				return -ENOMEM;
-			}
-			s->buf = b;
-			s->buf_cap = ncap;
-		}
-		ssize_t n = read(fd, s->buf + len, s->buf_cap - len - 1);
+		if (len + 1 >= s->buf_cap && (r = grow_buf(s)) < 0)
+			return r;
+		size_t want = s->buf_cap - len - 1;
+		ssize_t n = pread(fd, s->buf + len, want, (off_t)len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			r = -errno;
-			close(fd);
-			return r;
+			return -errno;
 		}
-		if (n == 0)
-			break;
 		len += (size_t)n;
+		if (n == 0 || (single && (size_t)n < want))
+			break;
 	}
-	close(fd);
 	s->buf[len] = '\0';
 	return (ssize_t)len;
+}
+
+static ssize_t read_path(Scrape *s, int dirfd, const char *path, bool single)
+{
+	if (dirfd < 0 && path[0] != '/')
+		return -ENOENT;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read_fd(s, fd, single);
+	close(fd);
+	return n;
+}
+
+ssize_t scrape_read(Scrape *s, int dirfd, const char *path)
+{
+	return read_path(s, dirfd, path, false);
+}
+
+ssize_t scrape_read_single(Scrape *s, int dirfd, const char *path)
+{
+	return read_path(s, dirfd, path, true);
+}
+
+ssize_t scrape_read_cached(Scrape *s, int dirfd, const char *path, bool single)
+{
+	CachedFd *c = NULL;
+
+	if (dirfd < 0 && path[0] != '/')
+		return -ENOENT;
+	for (size_t i = 0; i < s->n_fds; i++)
+		if (s->fds[i].dirfd == dirfd && s->fds[i].path == path) {
+			c = &s->fds[i];
+			break;
+		}
+	if (c) {
+		ssize_t n = read_fd(s, c->fd, single);
+		if (n >= 0 || n == -EFBIG || n == -ENOMEM)
+			return n;
+		/* gone (a module unloaded, a file replaced): forget it, open again */
+		close(c->fd);
+		*c = s->fds[--s->n_fds];
+	}
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read_fd(s, fd, single);
+	if (n < 0 || s->n_fds >= SCRAPE_FD_CACHE)
+		close(fd);
+	else
+		s->fds[s->n_fds++] = (CachedFd){dirfd, path, fd};
+	return n;
 }
 
 static int run_collector(Scrape *s, CollectorId id)

@@ -55,8 +55,18 @@ typedef struct NetRow {
 typedef struct CgroupRow CgroupRow;
 typedef struct CgroupWalk CgroupWalk;
 
+/* Host files stay open between scrapes; each scrape pread()s them from offset 0. */
+#define SCRAPE_FD_CACHE 32
+typedef struct CachedFd {
+	int dirfd;
+	const char *path; /* a string that lives as long as the Scrape (literal or config) */
+	int fd;
+} CachedFd;
+
 typedef struct Scrape {
 	const MetricsConfig *cfg;
+	CachedFd fds[SCRAPE_FD_CACHE];
+	size_t n_fds;
 	int proc_fd, sys_fd, rootfs_fd, cgroup_fd; /* O_PATH directories; -1 when absent */
 	char *buf; /* file contents, NUL-terminated */
 	size_t buf_cap;
@@ -101,6 +111,17 @@ int scrape_run(Scrape *s, ExpoFormat fmt);
  * negative errno (-ENOENT when missing, -EFBIG when over the limit).
  */
 ssize_t scrape_read(Scrape *s, int dirfd, const char *path);
+/*
+ * The same for a file that the kernel writes as one record (single_open
+ * seq files, sysctl and kernfs attributes, cgroup stat files) or a regular
+ * file: a short read is the end, so no second read() is needed.
+ */
+ssize_t scrape_read_single(Scrape *s, int dirfd, const char *path);
+/*
+ * Like scrape_read(), through the descriptor cache: path must outlive s.
+ * A file the kernel removed (read error) is reopened once.
+ */
+ssize_t scrape_read_cached(Scrape *s, int dirfd, const char *path, bool single);
 
 /* The parsers: return the number of samples or items taken, or -EBADMSG for nothing usable. */
 int parse_stat(Scrape *s, const char *buf, size_t len);

@@ -22,7 +22,14 @@ struct MetricsServer {
 	struct MHD_Daemon *mhd;
 	unsigned port;
 	uint64_t scrapes;
+	bool out_in_flight; /* MHD is still sending scrape->out */
 };
+
+static void out_sent(void *cls)
+{
+	MetricsServer *s = cls;
+	s->out_in_flight = false;
+}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
 			     const void *body, size_t len)
@@ -69,18 +76,40 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		const char *accept =
 		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 		ExpoFormat fmt = expo_negotiate(accept);
-		int r = scrape_run(s->scrape, fmt);
+		const char *type = fmt == EXPO_OPENMETRICS ? EXPO_CONTENT_TYPE_OPENMETRICS
+							   : EXPO_CONTENT_TYPE_PROMETHEUS;
 		s->scrapes++;
+		/*
+		 * The scrape buffer is handed to MHD without a copy; a second
+		 * scrape while it is still being sent gets a buffer of its own.
+		 */
+		if (s->out_in_flight) {
+			Expo saved = s->scrape->out;
+			s->scrape->out = (Expo){0};
+			int r = scrape_run(s->scrape, fmt);
+			enum MHD_Result mr =
+			    r < 0 ? MHD_NO
+				  : reply(conn, MHD_HTTP_OK, type, s->scrape->out.buf, s->scrape->out.len);
+			expo_done(&s->scrape->out);
+			s->scrape->out = saved;
+			return mr;
+		}
+		int r = scrape_run(s->scrape, fmt);
 		if (r < 0) {
 			static const char msg[] = "The scrape failed: out of memory.\n";
 			log_error_errno(r, "Scrape failed: %m");
 			return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", msg,
 				     sizeof(msg) - 1);
 		}
-		return reply(conn, MHD_HTTP_OK,
-			     fmt == EXPO_OPENMETRICS ? EXPO_CONTENT_TYPE_OPENMETRICS
-						     : EXPO_CONTENT_TYPE_PROMETHEUS,
-			     s->scrape->out.buf, s->scrape->out.len);
+		struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		    s->scrape->out.len, s->scrape->out.buf, out_sent, s);
+		if (!resp)
+			return MHD_NO;
+		s->out_in_flight = true;
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+		enum MHD_Result mr = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+		MHD_destroy_response(resp);
+		return mr;
 	}
 	if (streq(url, "/")) {
 		static const char msg[] = "lazuli-metrics: metrics are at /metrics\n";
