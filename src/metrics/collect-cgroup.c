@@ -86,6 +86,7 @@ struct CgroupWalk {
 	size_t n_run, cap_run;
 	struct timespec run_mtime;
 	bool run_loaded;
+	bool psi; /* the kernel has pressure stall information (probed once) */
 	size_t skipped;
 	char root_path[4096]; /* the cgroup mount we walk, for matching lazuli-run's paths */
 };
@@ -356,11 +357,40 @@ static void read_psi(Scrape *s, int dfd, const char *file, uint64_t *some, uint6
 		*have |= fullbit;
 }
 
-/* Returns 0, or -ENOENT when the cgroup went away while we read it. */
+static bool word_listed(const char *list, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+	for (const char *p = list, *end = list + len; p < end;) {
+		const char *w;
+		size_t n;
+		if (!take_word(&p, end, &w, &n)) {
+			p = next_line(p, end);
+			continue;
+		}
+		if (n == wl && memcmp(w, word, wl) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Returns 0, or -ENOENT when the cgroup went away while we read it. Only
+ * the files of the controllers the cgroup has are opened: a failing open
+ * costs as much as a successful one.
+ */
 static int read_cgroup(Scrape *s, CgroupWalk *w, int dfd, CgroupRow *row)
 {
+	bool memory, io, pids;
 	ssize_t n;
-	bool vanished = false;
+
+	n = scrape_read_single(s, dfd, "cgroup.controllers");
+	if (n == -ENOENT || n == -ENODEV)
+		return -ENOENT; /* every cgroup v2 directory has it: this one is gone */
+	if (n < 0)
+		return (int)n;
+	memory = word_listed(s->buf, (size_t)n, "memory");
+	io = word_listed(s->buf, (size_t)n, "io");
+	pids = word_listed(s->buf, (size_t)n, "pids");
 
 	n = scrape_read_single(s, dfd, "cpu.stat");
 	if (n >= 0) {
@@ -370,37 +400,40 @@ static int read_cgroup(Scrape *s, CgroupWalk *w, int dfd, CgroupRow *row)
 		if ((f & 0x38) == 0x38)
 			row->have |= HAVE_CPU_MAX;
 	} else if (n == -ENODEV || n == -ENOENT)
-		vanished = true;
-	if (read_one_u64(s, dfd, "memory.current", &row->mem_current) == 0)
-		row->have |= HAVE_MEM;
-	if (read_one_u64(s, dfd, "memory.peak", &row->mem_peak) == 0)
-		row->have |= HAVE_PEAK;
-	n = scrape_read_single(s, dfd, "memory.events");
-	if (n >= 0) {
-		const char *end = s->buf + n;
-		for (const char *p = s->buf; p < end; p = next_line(p, end)) {
-			const char *le = line_end(p, end), *q = p, *k;
-			size_t kl;
-			if (take_word(&q, le, &k, &kl) && kl == 8 && memcmp(k, "oom_kill", 8) == 0 &&
-			    take_u64(&q, le, &row->oom_kill) == 0)
-				row->have |= HAVE_EVENTS;
+		return -ENOENT;
+	if (memory) {
+		if (read_one_u64(s, dfd, "memory.current", &row->mem_current) == 0)
+			row->have |= HAVE_MEM;
+		if (read_one_u64(s, dfd, "memory.peak", &row->mem_peak) == 0)
+			row->have |= HAVE_PEAK;
+		n = scrape_read_single(s, dfd, "memory.events");
+		if (n >= 0) {
+			const char *end = s->buf + n;
+			for (const char *p = s->buf; p < end; p = next_line(p, end)) {
+				const char *le = line_end(p, end), *q = p, *k;
+				size_t kl;
+				if (take_word(&q, le, &k, &kl) && kl == 8 &&
+				    memcmp(k, "oom_kill", 8) == 0 &&
+				    take_u64(&q, le, &row->oom_kill) == 0)
+					row->have |= HAVE_EVENTS;
+			}
 		}
 	}
-	if (read_one_u64(s, dfd, "pids.current", &row->pids) == 0)
+	if (pids && read_one_u64(s, dfd, "pids.current", &row->pids) == 0)
 		row->have |= HAVE_PIDS;
-	n = scrape_read_single(s, dfd, "io.stat");
-	if (n >= 0 && parse_io_stat(w, row, s->buf, (size_t)n) == -ENOMEM)
-		return -ENOMEM;
-	read_psi(s, dfd, "cpu.pressure", &row->psi[0], &row->psi[1], &row->have, HAVE_PSI_CPU,
-		 HAVE_PSI_CPU_FULL);
-	read_psi(s, dfd, "memory.pressure", &row->psi[2], &row->psi[3], &row->have, HAVE_PSI_MEM,
-		 0);
-	read_psi(s, dfd, "io.pressure", &row->psi[4], &row->psi[5], &row->have, HAVE_PSI_IO, 0);
-
-	/* every cgroup v2 directory has cgroup.procs: without it, this one is gone */
-	if (vanished || row->have == 0)
-		if (faccessat(dfd, "cgroup.procs", F_OK, 0) < 0)
-			return -ENOENT;
+	if (io) {
+		n = scrape_read_single(s, dfd, "io.stat");
+		if (n >= 0 && parse_io_stat(w, row, s->buf, (size_t)n) == -ENOMEM)
+			return -ENOMEM;
+	}
+	if (w->psi) {
+		read_psi(s, dfd, "cpu.pressure", &row->psi[0], &row->psi[1], &row->have,
+			 HAVE_PSI_CPU, HAVE_PSI_CPU_FULL);
+		read_psi(s, dfd, "memory.pressure", &row->psi[2], &row->psi[3], &row->have,
+			 HAVE_PSI_MEM, 0);
+		read_psi(s, dfd, "io.pressure", &row->psi[4], &row->psi[5], &row->have, HAVE_PSI_IO,
+			 0);
+	}
 	return 0;
 }
 
@@ -496,10 +529,12 @@ static int cgroup_walk(Scrape *s, CgroupWalk *w)
 		/* a container's inner cgroups belong to it; don't descend */
 		if (engine != ENGINE_NONE && engine != ENGINE_SYSTEMD)
 			continue;
-		for (;;) {
+		for (bool more = true; more;) {
 			long nread = syscall(SYS_getdents64, dfd, w->dents, DENTS_SIZE);
 			if (nread <= 0)
 				break;
+			/* room left for another entry (names are at most 255 bytes): that was all */
+			more = nread > DENTS_SIZE - 512;
 			for (long off = 0; off < nread;) {
 				struct linux_dirent64 *de = (struct linux_dirent64 *)(w->dents + off);
 				off += de->d_reclen;
@@ -682,6 +717,9 @@ int collect_cgroups(Scrape *s)
 		s->cg->dents = malloc(DENTS_SIZE);
 		if (!s->cg->dents)
 			return -ENOMEM;
+		/* cgroups have *.pressure files only when the kernel has PSI */
+		s->cg->psi = faccessat(s->proc_fd, "pressure/cpu", F_OK, 0) == 0 &&
+			     s->cfg->cgroup_pressure;
 		snprintf(s->cg->root_path, sizeof(s->cg->root_path), "%s", s->cgroup_path);
 	}
 	run_map_refresh(s, s->cg);

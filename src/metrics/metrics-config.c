@@ -26,6 +26,7 @@ static const char *const known_keys[] = {
     "Metrics.DisableCollectors",
     "Metrics.MaxCgroups",
     "Metrics.MaxCgroupDepth",
+    "Metrics.CgroupPressure",
     "Metrics.MaxFileSize",
     "Monitor.Enabled",
     "Monitor.Endpoint",
@@ -147,6 +148,7 @@ static int defaults(MetricsConfig *c)
 	*c = (MetricsConfig){
 	    .max_cgroups = METRICS_DEFAULT_MAX_CGROUPS,
 	    .max_cgroup_depth = 8,
+	    .cgroup_pressure = true,
 	    .max_file_size = 16u * 1024 * 1024,
 	    .spool_max_bytes = 16u * 1024 * 1024,
 	    .push_interval = 60 * USEC_PER_SEC,
@@ -204,6 +206,8 @@ int metrics_config_load(MetricsConfig *c, const char *path, char *err, size_t er
 	unsigned u;
 	if ((r = conf_get_uint(&conf, "Metrics", "MaxCgroups", &c->max_cgroups, err, errlen)) < 0 ||
 	    (r = conf_get_uint(&conf, "Metrics", "MaxCgroupDepth", &c->max_cgroup_depth, err,
+			       errlen)) < 0 ||
+	    (r = conf_get_bool(&conf, "Metrics", "CgroupPressure", &c->cgroup_pressure, err,
 			       errlen)) < 0 ||
 	    (r = conf_get_bool(&conf, "Monitor", "Enabled", &c->monitor, err, errlen)) < 0 ||
 	    (r = conf_get_usec(&conf, "Monitor", "Interval", &c->push_interval, err, errlen)) < 0 ||

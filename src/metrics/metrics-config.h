@@ -24,6 +24,7 @@ typedef struct MetricsConfig {
 	bool enabled[32];    /* per CollectorId */
 	unsigned max_cgroups;
 	unsigned max_cgroup_depth;
+	bool cgroup_pressure; /* read each cgroup's *.pressure files */
 	size_t max_file_size;
 
 	/* Azure Monitor push */

@@ -139,8 +139,8 @@ static void test_many_cgroups(void **state)
 	snprintf(p, sizeof(p), "%s/proc/.keep", tmp);
 	put(p, "");
 	for (int i = 0; i < 3000; i++) {
-		snprintf(p, sizeof(p), "%s/sys/fs/cgroup/c%d/cgroup.procs", tmp, i);
-		put(p, "");
+		snprintf(p, sizeof(p), "%s/sys/fs/cgroup/c%d/cgroup.controllers", tmp, i);
+		put(p, "cpu memory");
 		snprintf(p, sizeof(p), "%s/sys/fs/cgroup/c%d/cpu.stat", tmp, i);
 		put(p, "usage_usec 5\n");
 	}
