@@ -2,6 +2,7 @@
 /* Host collectors over /proc: cpu, stat, loadavg, meminfo, vmstat, pressure, filefd, ... */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/timex.h>
 #include <time.h>
@@ -207,6 +208,11 @@ int parse_loadavg(Scrape *s, const char *buf, size_t len)
 	for (int i = 0; i < 3; i++)
 		if (!take_word(&p, end, &w[i], &wl[i]) || !expo_number_valid(w[i], wl[i]))
 			return -EBADMSG;
+	char tmp[48];
+	memcpy(tmp, w[0], MIN(wl[0], sizeof(tmp) - 1));
+	tmp[MIN(wl[0], sizeof(tmp) - 1)] = '\0';
+	s->load1 = strtod(tmp, NULL);
+	s->have_load1 = true;
 	if (s->cfg->enabled[COLLECTOR_LOADAVG])
 		for (int i = 0; i < 3; i++) {
 			expo_family(&s->out, names[i], MT_GAUGE, helps[i]);

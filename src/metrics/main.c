@@ -13,6 +13,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "metrics-config.h"
+#include "monitor.h"
 #include "scrape.h"
 #include "server.h"
 #include "strutil.h"
@@ -92,6 +93,19 @@ static int serve(const MetricsConfig *cfg)
 		close(sfd);
 		return EXIT_FAILURE_RUNTIME;
 	}
+	Monitor *mon = NULL;
+	ServerHook hooks[1];
+	size_t n_hooks = 0;
+	if (cfg->monitor) {
+		r = monitor_new(cfg, &mon);
+		if (r < 0) {
+			metrics_server_free(srv);
+			scrape_done(&s);
+			close(sfd);
+			return EXIT_FAILURE_RUNTIME;
+		}
+		hooks[n_hooks++] = (ServerHook){monitor_timer_fd(mon), monitor_on_timer, mon};
+	}
 	{
 		char host[64], err[256];
 		uint16_t port;
@@ -99,7 +113,12 @@ static int serve(const MetricsConfig *cfg)
 		log_info("Serving metrics on http://%s%s%s:%u/metrics", cfg->listen[0] == '[' ? "[" : "",
 			 host, cfg->listen[0] == '[' ? "]" : "", metrics_server_port(srv));
 	}
-	r = metrics_server_run(srv, sfd, NULL, 0);
+	r = metrics_server_run(srv, sfd, hooks, n_hooks);
+	if (mon) {
+		/* the period so far goes to the spool: a restart loses no collected minute */
+		monitor_flush(mon);
+		monitor_free(mon);
+	}
 	metrics_server_free(srv);
 	scrape_done(&s);
 	close(sfd);

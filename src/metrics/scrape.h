@@ -86,6 +86,8 @@ typedef struct Scrape {
 	bool have_cpu_total;
 	uint64_t threads;
 	bool have_threads;
+	double load1;
+	bool have_load1;
 	uint64_t mem_total, mem_available;
 	uint64_t root_fs_size, root_fs_avail;
 	bool have_root_fs;
