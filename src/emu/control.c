@@ -179,6 +179,16 @@ static int get_reports(EmuServer *s, EmuResponse *resp)
 	return emu_response_set(resp, 200, "application/json; charset=utf-8", body, strlen(body));
 }
 
+static int get_monitor(EmuServer *s, EmuResponse *resp)
+{
+	pthread_mutex_lock(&s->lock);
+	_cleanup_free_ char *body = emu_json_compact(s->state.monitor);
+	pthread_mutex_unlock(&s->lock);
+	if (!body)
+		return -ENOMEM;
+	return emu_response_set(resp, 200, "application/json; charset=utf-8", body, strlen(body));
+}
+
 static int set_listener(EmuServer *s, const EmuRequest *req, EmuResponse *resp)
 {
 	const char *name = param(req, "name"), *state = param(req, "state");
@@ -315,6 +325,8 @@ int emu_control_handle(EmuServer *s, const EmuRequest *req, EmuResponse *resp)
 		return streq(m, "POST") ? reset(s, resp) : not_allowed(resp, "POST");
 	if (streq(p, "/reports"))
 		return streq(m, "GET") ? get_reports(s, resp) : not_allowed(resp, "GET");
+	if (streq(p, "/monitor"))
+		return streq(m, "GET") ? get_monitor(s, resp) : not_allowed(resp, "GET");
 	if (streq(p, "/listener"))
 		return streq(m, "POST") ? set_listener(s, req, resp) : not_allowed(resp, "POST");
 	if (streq(p, "/reprovision"))

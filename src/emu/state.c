@@ -117,8 +117,9 @@ int emu_state_init(EmuState *st, EmuScenario *scenario, EmuVm *base_vm)
 	if (!st->base_vm && (r = emu_vm_default(&st->base_vm)) < 0)
 		return r;
 	st->reports = json_object_new_array();
+	st->monitor = json_object_new_array();
 	st->wireserver_url = strdup("http://168.63.129.16");
-	if (!st->reports || !st->wireserver_url)
+	if (!st->reports || !st->monitor || !st->wireserver_url)
 		return -ENOMEM;
 	return restart(st);
 }
@@ -133,6 +134,7 @@ void emu_state_done(EmuState *st)
 	emu_arm_done(&st->arm);
 	json_object_put(st->scheduled_events);
 	json_object_put(st->reports);
+	json_object_put(st->monitor);
 	free(st->wireserver_url);
 	*st = (EmuState){};
 }
@@ -149,7 +151,10 @@ int emu_state_reset(EmuState *st)
 	json_object_put(st->reports);
 	st->reports = json_object_new_array();
 	st->report_seq = 0;
-	if (!st->reports)
+	json_object_put(st->monitor);
+	st->monitor = json_object_new_array();
+	st->monitor_seq = 0;
+	if (!st->reports || !st->monitor)
 		return -ENOMEM;
 	return restart(st);
 }
@@ -319,8 +324,9 @@ int emu_state_handle(EmuState *st, const EmuRequest *req, usec_t now_mono, usec_
 	int r;
 
 	*resp = (EmuResponse){.queue_index = -1};
+	bool monitor = emu_monitor_is_path(req);
 
-	if (req->port == EMU_PORT_IMDS) {
+	if (req->port == EMU_PORT_IMDS && !monitor) {
 		r = emu_imds_validate(st, req, resp);
 		if (r != 0)
 			return r < 0 ? r : 0;
@@ -354,8 +360,13 @@ int emu_state_handle(EmuState *st, const EmuRequest *req, usec_t now_mono, usec_
 			return r;
 		if (req->port == EMU_PORT_WIRESERVER && emu_ws_is_health_post(req))
 			return record_queued_report(st, req, resp->status, now_mono);
+		if (monitor)
+			return emu_monitor_record(st, req, resp->status, "Scripted", NULL, NULL,
+						  now_real);
 		return 0;
 	}
+	if (monitor)
+		return emu_monitor_handle(st, req, now_real, resp);
 	if (req->port == EMU_PORT_IMDS)
 		return emu_imds_default(st, req, now_real, resp);
 	if (req->port == EMU_PORT_ARM)

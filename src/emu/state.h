@@ -97,6 +97,8 @@ typedef struct EmuState {
 	uint64_t report_seq;
 	size_t *arm_pos;
 	EmuArm arm;
+	json_object *monitor; /* array of Azure Monitor posts (monitor.c) */
+	uint64_t monitor_seq;
 } EmuState;
 
 /* Takes ownership of scenario and base_vm (either may be NULL for the defaults). */
@@ -147,3 +149,12 @@ bool emu_ws_is_health_post(const EmuRequest *req);
 /* Append a report to st->reports. error may be NULL. */
 int emu_state_record_report(EmuState *st, const EmuHealthReport *r, const EmuRequest *req,
 			    int status, const char *error, usec_t now_mono);
+
+/* Azure Monitor custom metrics (monitor.c), served on the IMDS listener. */
+bool emu_monitor_is_path(const EmuRequest *req);
+int emu_monitor_handle(EmuState *st, const EmuRequest *req, usec_t now_real, EmuResponse *resp);
+/* Record a post; takes docs (may be NULL). */
+int emu_monitor_record(EmuState *st, const EmuRequest *req, int status, const char *code,
+		       const char *error, json_object *docs, usec_t now_real);
+int emu_monitor_validate(json_object *doc, time_t now, const char **code, char *err,
+			 size_t errlen);

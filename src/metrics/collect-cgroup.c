@@ -1,0 +1,737 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-cgroup (cgroup v2) metrics: every cgroup below the unified mount,
+ * breadth first, at most MaxCgroups of them and MaxCgroupDepth deep, so
+ * that thousands of cgroups give bounded output. A container's cgroup is
+ * labelled with its engine and id and is not descended into (its inner
+ * cgroups are the container's business); a systemd unit by its name.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "json-util.h"
+#include "log.h"
+#include "macros.h"
+#include "scrape.h"
+#include "strutil.h"
+
+enum {
+	HAVE_CPU = 1 << 0,
+	HAVE_CPU_MAX = 1 << 1,
+	HAVE_MEM = 1 << 2,
+	HAVE_PEAK = 1 << 3,
+	HAVE_EVENTS = 1 << 4,
+	HAVE_PIDS = 1 << 5,
+	HAVE_PSI_CPU = 1 << 6,
+	HAVE_PSI_CPU_FULL = 1 << 7,
+	HAVE_PSI_MEM = 1 << 8,
+	HAVE_PSI_IO = 1 << 9,
+};
+
+typedef enum Engine {
+	ENGINE_NONE,
+	ENGINE_SYSTEMD,
+	ENGINE_PODMAN,
+	ENGINE_DOCKER,
+	ENGINE_CONTAINERD,
+	ENGINE_CRIO,
+	ENGINE_LAZULI_RUN,
+	_ENGINE_MAX,
+} Engine;
+
+static const char *const engine_names[_ENGINE_MAX] = {
+    "", "systemd", "podman", "docker", "containerd", "cri-o", "lazuli-run",
+};
+
+struct CgroupRow {
+	uint32_t path, name; /* offsets into CgroupWalk.arena */
+	uint32_t have;
+	Engine engine;
+	uint64_t cpu[6]; /* usage, user, system (usec), nr_periods, nr_throttled, throttled_usec */
+	uint64_t mem_current, mem_peak, oom_kill, pids;
+	uint64_t psi[6]; /* cpu some/full, memory some/full, io some/full (usec) */
+	uint32_t io_first, io_n;
+};
+
+typedef struct IoRow {
+	char device[24]; /* "8:0" */
+	uint64_t v[4];	 /* rbytes, wbytes, rios, wios */
+} IoRow;
+
+typedef struct RunMapEntry {
+	char *cgroup_path; /* absolute, as lazuli-run recorded it */
+	char *id;
+} RunMapEntry;
+
+#define DENTS_SIZE 32768
+
+struct CgroupWalk {
+	char *arena;
+	size_t arena_len, arena_cap;
+	uint32_t *queue; /* offsets of relative paths ("" for the root) */
+	uint8_t *depth;
+	size_t n_queue, cap_queue;
+	CgroupRow *rows;
+	size_t n_rows, cap_rows;
+	IoRow *io;
+	size_t n_io, cap_io;
+	char *dents; /* DENTS_SIZE; malloc'd, not zeroed: only what getdents writes is touched */
+	RunMapEntry *run;
+	size_t n_run, cap_run;
+	struct timespec run_mtime;
+	bool run_loaded;
+	bool psi; /* the kernel has pressure stall information (probed once) */
+	size_t skipped;
+	char root_path[4096]; /* the cgroup mount we walk, for matching lazuli-run's paths */
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 64;
+	while (n < need)
+		n *= 2;
+	void *q = reallocarray(*p, n, elem);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+static int arena_put(CgroupWalk *w, const char *a, size_t al, const char *b, size_t bl,
+		     uint32_t *off)
+{
+	size_t need = w->arena_len + al + bl + 1;
+	if (need > (1u << 26))
+		return -E2BIG;
+	if (grow((void **)&w->arena, &w->arena_cap, need, 1) < 0)
+		return -ENOMEM;
+	memcpy(w->arena + w->arena_len, a, al);
+	memcpy(w->arena + w->arena_len + al, b, bl);
+	w->arena[w->arena_len + al + bl] = '\0';
+	*off = (uint32_t)w->arena_len;
+	w->arena_len = need;
+	return 0;
+}
+
+static void run_map_clear(CgroupWalk *w)
+{
+	for (size_t i = 0; i < w->n_run; i++) {
+		free(w->run[i].cgroup_path);
+		free(w->run[i].id);
+	}
+	free(w->run);
+	w->run = NULL;
+	w->n_run = w->cap_run = 0;
+}
+
+void cgroup_walk_free(CgroupWalk *w)
+{
+	if (!w)
+		return;
+	free(w->arena);
+	free(w->queue);
+	free(w->depth);
+	free(w->rows);
+	free(w->io);
+	free(w->dents);
+	run_map_clear(w);
+	free(w);
+}
+
+/*
+ * lazuli-run records each container's cgroup in <state>/<id>/state.json.
+ * The map is re-read only when the state directory changes (a container
+ * was created or deleted), not on every scrape.
+ */
+static void run_map_refresh(Scrape *s, CgroupWalk *w)
+{
+	const char *dir = s->cfg->run_state_dir;
+	struct stat st;
+
+	if (isempty(dir) || stat(dir, &st) < 0) {
+		run_map_clear(w);
+		w->run_loaded = false;
+		return;
+	}
+	if (w->run_loaded && st.st_mtim.tv_sec == w->run_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == w->run_mtime.tv_nsec)
+		return;
+	run_map_clear(w);
+	w->run_mtime = st.st_mtim;
+	w->run_loaded = true;
+
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || w->n_run >= 4096)
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "%s/state.json", de->d_name);
+		ssize_t n = scrape_read(s, dirfd(d), path);
+		if (n < 0)
+			continue;
+		json_object *o = NULL;
+		if (json_parse_strict(s->buf, (size_t)n, &o, NULL, 0) < 0)
+			continue;
+		const char *cg = json_get_string(o, "cgroupPath");
+		if (cg && grow((void **)&w->run, &w->cap_run, w->n_run + 1, sizeof(RunMapEntry)) ==
+			      0) {
+			char *a = strdup(cg), *b = strdup(de->d_name);
+			if (a && b) {
+				w->run[w->n_run++] = (RunMapEntry){a, b};
+				a = b = NULL;
+			}
+			free(a);
+			free(b);
+		}
+		json_object_put(o);
+	}
+	closedir(d);
+}
+
+static const char *run_map_lookup(const CgroupWalk *w, const char *rel)
+{
+	size_t rl = strlen(w->root_path);
+	for (size_t i = 0; i < w->n_run; i++) {
+		const char *p = w->run[i].cgroup_path;
+		if (strncmp(p, w->root_path, rl) == 0 && streq(p + rl, rel))
+			return w->run[i].id;
+	}
+	return NULL;
+}
+
+static bool is_hex_id(const char *s, size_t n)
+{
+	if (n != 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* "<prefix><64 hex>.scope" -> the id. */
+static bool scope_id(const char *name, size_t n, const char *prefix, const char **id)
+{
+	size_t pl = strlen(prefix);
+	if (n != pl + 64 + 6 || memcmp(name, prefix, pl) != 0 ||
+	    memcmp(name + n - 6, ".scope", 6) != 0 || !is_hex_id(name + pl, 64))
+		return false;
+	*id = name + pl;
+	return true;
+}
+
+/* Which engine made the cgroup at rel ("/a/b"), and its id or unit name (into *name, *namelen). */
+int cgroup_classify(const char *rel, const char **name, size_t *namelen)
+{
+	const char *base = strrchr(rel, '/');
+	base = base ? base + 1 : rel;
+	size_t n = strlen(base);
+	const char *parent_end = base > rel ? base - 1 : rel;
+	const char *parent = parent_end;
+	while (parent > rel && parent[-1] != '/')
+		parent--;
+	size_t pl = (size_t)(parent_end - parent);
+	const char *id;
+
+	if (scope_id(base, n, "libpod-", &id) || scope_id(base, n, "docker-", &id) ||
+	    scope_id(base, n, "cri-containerd-", &id) || scope_id(base, n, "crio-", &id)) {
+		*name = id;
+		*namelen = 64;
+		return base[0] == 'l'	? ENGINE_PODMAN
+		       : base[0] == 'd' ? ENGINE_DOCKER
+		       : base[1] == 'r' && base[2] == 'i' && base[3] == '-' ? ENGINE_CONTAINERD
+									 : ENGINE_CRIO;
+	}
+	/* cgroupfs drivers: /docker/<id>, /libpod_parent/libpod-<id> */
+	if (pl == 6 && memcmp(parent, "docker", 6) == 0 && is_hex_id(base, n)) {
+		*name = base;
+		*namelen = n;
+		return ENGINE_DOCKER;
+	}
+	if (pl == 13 && memcmp(parent, "libpod_parent", 13) == 0 && n == 71 &&
+	    memcmp(base, "libpod-", 7) == 0 && is_hex_id(base + 7, 64)) {
+		*name = base + 7;
+		*namelen = 64;
+		return ENGINE_PODMAN;
+	}
+	if (endswith(base, ".service") || endswith(base, ".scope") || endswith(base, ".slice")) {
+		*name = base;
+		*namelen = n;
+		return ENGINE_SYSTEMD;
+	}
+	*name = "";
+	*namelen = 0;
+	return ENGINE_NONE;
+}
+
+int parse_cpu_stat_cgroup(const char *buf, size_t len, uint64_t out[6])
+{
+	static const char *const keys[6] = {"usage_usec",   "user_usec",    "system_usec",
+					    "nr_periods",   "nr_throttled", "throttled_usec"};
+	const char *end = buf + len;
+	int found = 0;
+
+	for (const char *p = buf; p < end; p = next_line(p, end)) {
+		const char *le = line_end(p, end), *q = p, *k;
+		size_t kl;
+		uint64_t v;
+		if (!take_word(&q, le, &k, &kl) || take_u64(&q, le, &v) < 0)
+			continue;
+		for (int i = 0; i < 6; i++)
+			if (strlen(keys[i]) == kl && memcmp(keys[i], k, kl) == 0) {
+				out[i] = v;
+				found |= 1 << i;
+			}
+	}
+	return found;
+}
+
+static int read_one_u64(Scrape *s, int dfd, const char *file, uint64_t *ret)
+{
+	ssize_t n = scrape_read_single(s, dfd, file);
+	if (n < 0)
+		return (int)n;
+	const char *p = s->buf;
+	return take_u64(&p, s->buf + n, ret) < 0 ? -EBADMSG : 0;
+}
+
+int parse_io_stat(CgroupWalk *w, CgroupRow *row, const char *buf, size_t len)
+{
+	static const char *const keys[4] = {"rbytes=", "wbytes=", "rios=", "wios="};
+	const char *end = buf + len;
+
+	row->io_first = (uint32_t)w->n_io;
+	row->io_n = 0;
+	for (const char *p = buf; p < end; p = next_line(p, end)) {
+		const char *le = line_end(p, end), *q = p, *dev, *kv;
+		size_t devl, kvl;
+		if (!take_word(&q, le, &dev, &devl) || devl >= sizeof(((IoRow *)0)->device) ||
+		    !memchr(dev, ':', devl))
+			continue;
+		IoRow io = {0};
+		memcpy(io.device, dev, devl);
+		int found = 0;
+		while (take_word(&q, le, &kv, &kvl))
+			for (int i = 0; i < 4; i++) {
+				size_t kl = strlen(keys[i]);
+				if (kvl > kl && memcmp(kv, keys[i], kl) == 0 &&
+				    parse_u64_n(kv + kl, kvl - kl, &io.v[i]) == 0)
+					found++;
+			}
+		if (found == 0 || w->n_io >= 1u << 20)
+			continue;
+		if (grow((void **)&w->io, &w->cap_io, w->n_io + 1, sizeof(IoRow)) < 0)
+			return -ENOMEM;
+		w->io[w->n_io++] = io;
+		row->io_n++;
+	}
+	return (int)row->io_n;
+}
+
+static void read_psi(Scrape *s, int dfd, const char *file, uint64_t *some, uint64_t *full,
+		     uint32_t *have, uint32_t bit, uint32_t fullbit)
+{
+	ssize_t n = scrape_read_single(s, dfd, file);
+	bool has_full;
+	if (n < 0 || parse_pressure(s->buf, (size_t)n, some, full, &has_full) < 0)
+		return;
+	*have |= bit;
+	if (has_full)
+		*have |= fullbit;
+}
+
+static bool word_listed(const char *list, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+	for (const char *p = list, *end = list + len; p < end;) {
+		const char *w;
+		size_t n;
+		if (!take_word(&p, end, &w, &n)) {
+			p = next_line(p, end);
+			continue;
+		}
+		if (n == wl && memcmp(w, word, wl) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Returns 0, or -ENOENT when the cgroup went away while we read it. Only
+ * the files of the controllers the cgroup has are opened: a failing open
+ * costs as much as a successful one.
+ */
+static int read_cgroup(Scrape *s, CgroupWalk *w, int dfd, CgroupRow *row)
+{
+	bool memory, io, pids;
+	ssize_t n;
+
+	n = scrape_read_single(s, dfd, "cgroup.controllers");
+	if (n == -ENOENT || n == -ENODEV)
+		return -ENOENT; /* every cgroup v2 directory has it: this one is gone */
+	if (n < 0)
+		return (int)n;
+	memory = word_listed(s->buf, (size_t)n, "memory");
+	io = word_listed(s->buf, (size_t)n, "io");
+	pids = word_listed(s->buf, (size_t)n, "pids");
+
+	n = scrape_read_single(s, dfd, "cpu.stat");
+	if (n >= 0) {
+		int f = parse_cpu_stat_cgroup(s->buf, (size_t)n, row->cpu);
+		if (f & 1)
+			row->have |= HAVE_CPU;
+		if ((f & 0x38) == 0x38)
+			row->have |= HAVE_CPU_MAX;
+	} else if (n == -ENODEV || n == -ENOENT)
+		return -ENOENT;
+	if (memory) {
+		if (read_one_u64(s, dfd, "memory.current", &row->mem_current) == 0)
+			row->have |= HAVE_MEM;
+		if (read_one_u64(s, dfd, "memory.peak", &row->mem_peak) == 0)
+			row->have |= HAVE_PEAK;
+		n = scrape_read_single(s, dfd, "memory.events");
+		if (n >= 0) {
+			const char *end = s->buf + n;
+			for (const char *p = s->buf; p < end; p = next_line(p, end)) {
+				const char *le = line_end(p, end), *q = p, *k;
+				size_t kl;
+				if (take_word(&q, le, &k, &kl) && kl == 8 &&
+				    memcmp(k, "oom_kill", 8) == 0 &&
+				    take_u64(&q, le, &row->oom_kill) == 0)
+					row->have |= HAVE_EVENTS;
+			}
+		}
+	}
+	if (pids && read_one_u64(s, dfd, "pids.current", &row->pids) == 0)
+		row->have |= HAVE_PIDS;
+	if (io) {
+		n = scrape_read_single(s, dfd, "io.stat");
+		if (n >= 0 && parse_io_stat(w, row, s->buf, (size_t)n) == -ENOMEM)
+			return -ENOMEM;
+	}
+	if (w->psi) {
+		read_psi(s, dfd, "cpu.pressure", &row->psi[0], &row->psi[1], &row->have,
+			 HAVE_PSI_CPU, HAVE_PSI_CPU_FULL);
+		read_psi(s, dfd, "memory.pressure", &row->psi[2], &row->psi[3], &row->have,
+			 HAVE_PSI_MEM, 0);
+		read_psi(s, dfd, "io.pressure", &row->psi[4], &row->psi[5], &row->have, HAVE_PSI_IO,
+			 0);
+	}
+	return 0;
+}
+
+static int queue_push(CgroupWalk *w, uint32_t off, uint8_t depth)
+{
+	if (grow((void **)&w->queue, &w->cap_queue, w->n_queue + 1, sizeof(uint32_t)) < 0)
+		return -ENOMEM;
+	size_t cap = w->cap_queue;
+	/* depth array mirrors the queue's capacity */
+	uint8_t *d = reallocarray(w->depth, cap, 1);
+	if (!d)
+		return -ENOMEM;
+	w->depth = d;
+	w->queue[w->n_queue] = off;
+	w->depth[w->n_queue] = depth;
+	w->n_queue++;
+	return 0;
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static int cgroup_walk(Scrape *s, CgroupWalk *w)
+{
+	unsigned max = s->cfg->max_cgroups, max_depth = s->cfg->max_cgroup_depth;
+	int r;
+
+	w->arena_len = 0;
+	w->n_queue = w->n_rows = w->n_io = 0;
+	w->skipped = 0;
+	uint32_t root;
+	if ((r = arena_put(w, "", 0, "", 0, &root)) < 0 || (r = queue_push(w, root, 0)) < 0)
+		return r;
+
+	for (size_t qi = 0; qi < w->n_queue; qi++) {
+		const char *rel = w->arena + w->queue[qi];
+		uint8_t depth = w->depth[qi];
+		_cleanup_close_ int dfd = openat(s->cgroup_fd, *rel ? rel + 1 : ".",
+						 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (dfd < 0) {
+			if (!s->cgroup_vanished_logged && qi > 0) {
+				log_info("cgroup %s vanished during a scrape; skipped (logged once)",
+					 rel);
+				s->cgroup_vanished_logged = true;
+			}
+			if (qi == 0)
+				return -errno;
+			continue;
+		}
+		Engine engine = ENGINE_NONE;
+		const char *name = "";
+		size_t namelen = 0;
+		if (qi > 0) {
+			const char *rid = w->n_run ? run_map_lookup(w, rel) : NULL;
+			if (rid) {
+				engine = ENGINE_LAZULI_RUN;
+				name = rid;
+				namelen = strlen(rid);
+			} else
+				engine = (Engine)cgroup_classify(rel, &name, &namelen);
+
+			if (grow((void **)&w->rows, &w->cap_rows, w->n_rows + 1,
+				 sizeof(CgroupRow)) < 0)
+				return -ENOMEM;
+			CgroupRow *row = &w->rows[w->n_rows];
+			*row = (CgroupRow){.path = w->queue[qi], .engine = engine};
+			/* name may point into the arena, which may move: copy it first */
+			char namebuf[256];
+			size_t nl = MIN(namelen, sizeof(namebuf) - 1);
+			memcpy(namebuf, name, nl);
+			if ((r = arena_put(w, namebuf, nl, "", 0, &row->name)) < 0)
+				return r;
+			r = read_cgroup(s, w, dfd, row);
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0) {
+				w->n_io = row->io_first;
+				if (!s->cgroup_vanished_logged) {
+					log_info("cgroup %s vanished during a scrape; skipped "
+						 "(logged once)",
+						 w->arena + w->queue[qi]);
+					s->cgroup_vanished_logged = true;
+				}
+				continue;
+			}
+			w->n_rows++;
+		}
+		/* a container's inner cgroups belong to it; don't descend */
+		if (engine != ENGINE_NONE && engine != ENGINE_SYSTEMD)
+			continue;
+		for (bool more = true; more;) {
+			long nread = syscall(SYS_getdents64, dfd, w->dents, DENTS_SIZE);
+			if (nread <= 0)
+				break;
+			/* room left for another entry (names are at most 255 bytes): that was all */
+			more = nread > DENTS_SIZE - 512;
+			for (long off = 0; off < nread;) {
+				struct linux_dirent64 *de = (struct linux_dirent64 *)(w->dents + off);
+				off += de->d_reclen;
+				if (de->d_type != DT_DIR || de->d_name[0] == '.')
+					continue;
+				if (w->n_queue > max || depth + 1u > max_depth) {
+					w->skipped++;
+					continue;
+				}
+				uint32_t child;
+				const char *cur = w->arena + w->queue[qi];
+				size_t cl = strlen(cur);
+				char tmp[4096];
+				if (cl + 1 >= sizeof(tmp))
+					continue;
+				memcpy(tmp, cur, cl);
+				tmp[cl] = '/';
+				if ((r = arena_put(w, tmp, cl + 1, de->d_name, strlen(de->d_name),
+						   &child)) < 0 ||
+				    (r = queue_push(w, child, (uint8_t)(depth + 1))) < 0)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+typedef struct CgFamily {
+	const char *name;
+	MetricType type;
+	const char *help;
+	uint32_t need;
+	int kind; /* what to print, see emit_value() */
+} CgFamily;
+
+static const CgFamily cg_families[] = {
+    {"container_cpu_usage_seconds_total", MT_COUNTER,
+     "Cumulative CPU time consumed by the cgroup, in seconds (cpu.stat usage_usec).", HAVE_CPU,
+     0},
+    {"container_cpu_user_seconds_total", MT_COUNTER,
+     "Cumulative user CPU time consumed by the cgroup, in seconds.", HAVE_CPU, 1},
+    {"container_cpu_system_seconds_total", MT_COUNTER,
+     "Cumulative system CPU time consumed by the cgroup, in seconds.", HAVE_CPU, 2},
+    {"container_cpu_cfs_periods_total", MT_COUNTER,
+     "Number of elapsed enforcement period intervals (cpu.max).", HAVE_CPU_MAX, 3},
+    {"container_cpu_cfs_throttled_periods_total", MT_COUNTER,
+     "Number of throttled period intervals.", HAVE_CPU_MAX, 4},
+    {"container_cpu_cfs_throttled_seconds_total", MT_COUNTER,
+     "Total time duration the cgroup has been throttled, in seconds.", HAVE_CPU_MAX, 5},
+    {"container_memory_usage_bytes", MT_GAUGE,
+     "Current memory usage of the cgroup in bytes (memory.current).", HAVE_MEM, 6},
+    {"container_memory_max_usage_bytes", MT_GAUGE,
+     "Peak memory usage of the cgroup in bytes (memory.peak).", HAVE_PEAK, 7},
+    {"container_oom_events_total", MT_COUNTER,
+     "Processes of the cgroup killed by the OOM killer (memory.events oom_kill).", HAVE_EVENTS,
+     8},
+    {"container_threads", MT_GAUGE, "Number of tasks in the cgroup (pids.current).", HAVE_PIDS,
+     9},
+    {"container_pressure_cpu_waiting_seconds_total", MT_COUNTER,
+     "Total time in seconds that tasks of the cgroup have waited for CPU time.", HAVE_PSI_CPU,
+     10},
+    {"container_pressure_cpu_stalled_seconds_total", MT_COUNTER,
+     "Total time in seconds no task of the cgroup could make progress for lack of CPU time.",
+     HAVE_PSI_CPU_FULL, 11},
+    {"container_pressure_memory_waiting_seconds_total", MT_COUNTER,
+     "Total time in seconds that tasks of the cgroup have waited for memory.", HAVE_PSI_MEM, 12},
+    {"container_pressure_memory_stalled_seconds_total", MT_COUNTER,
+     "Total time in seconds no task of the cgroup could make progress due to memory "
+     "congestion.",
+     HAVE_PSI_MEM, 13},
+    {"container_pressure_io_waiting_seconds_total", MT_COUNTER,
+     "Total time in seconds that tasks of the cgroup have waited due to IO congestion.",
+     HAVE_PSI_IO, 14},
+    {"container_pressure_io_stalled_seconds_total", MT_COUNTER,
+     "Total time in seconds no task of the cgroup could make progress due to IO congestion.",
+     HAVE_PSI_IO, 15},
+};
+
+static void labels(Scrape *s, const CgroupWalk *w, const CgroupRow *r)
+{
+	expo_begin(&s->out);
+	expo_label(&s->out, "cgroup", w->arena + r->path);
+	expo_label(&s->out, "engine", engine_names[r->engine]);
+	expo_label(&s->out, "name", w->arena + r->name);
+}
+
+static void emit_value(Scrape *s, const CgroupRow *r, int kind)
+{
+	switch (kind) {
+	case 0:
+	case 1:
+	case 2:
+		expo_end_fixed(&s->out, r->cpu[kind], 6);
+		break;
+	case 3:
+	case 4:
+		expo_end_u64(&s->out, r->cpu[kind]);
+		break;
+	case 5:
+		expo_end_fixed(&s->out, r->cpu[5], 6);
+		break;
+	case 6:
+		expo_end_u64(&s->out, r->mem_current);
+		break;
+	case 7:
+		expo_end_u64(&s->out, r->mem_peak);
+		break;
+	case 8:
+		expo_end_u64(&s->out, r->oom_kill);
+		break;
+	case 9:
+		expo_end_u64(&s->out, r->pids);
+		break;
+	default:
+		expo_end_fixed(&s->out, r->psi[kind - 10], 6);
+	}
+}
+
+static void cgroup_emit(Scrape *s, CgroupWalk *w)
+{
+	for (size_t f = 0; f < ELEMENTSOF(cg_families); f++) {
+		const CgFamily *cf = &cg_families[f];
+		bool family = false;
+		for (size_t i = 0; i < w->n_rows; i++) {
+			const CgroupRow *r = &w->rows[i];
+			if (!(r->have & cf->need))
+				continue;
+			if (!family) {
+				expo_family(&s->out, cf->name, cf->type, cf->help);
+				family = true;
+			}
+			labels(s, w, r);
+			emit_value(s, r, cf->kind);
+		}
+	}
+	static const struct {
+		const char *name, *help;
+	} io_fams[4] = {
+	    {"container_fs_reads_bytes_total", "Cumulative count of bytes read (io.stat rbytes)."},
+	    {"container_fs_writes_bytes_total",
+	     "Cumulative count of bytes written (io.stat wbytes)."},
+	    {"container_fs_reads_total", "Cumulative count of reads completed (io.stat rios)."},
+	    {"container_fs_writes_total", "Cumulative count of writes completed (io.stat wios)."},
+	};
+	for (int k = 0; k < 4; k++) {
+		bool family = false;
+		for (size_t i = 0; i < w->n_rows; i++) {
+			const CgroupRow *r = &w->rows[i];
+			for (uint32_t j = 0; j < r->io_n; j++) {
+				const IoRow *io = &w->io[r->io_first + j];
+				if (!family) {
+					expo_family(&s->out, io_fams[k].name, MT_COUNTER,
+						    io_fams[k].help);
+					family = true;
+				}
+				labels(s, w, r);
+				expo_label(&s->out, "device", io->device);
+				expo_end_u64(&s->out, io->v[k]);
+			}
+		}
+	}
+	expo_family(&s->out, "lazuli_metrics_cgroups", MT_GAUGE,
+		    "cgroups reported in this scrape.");
+	expo_begin(&s->out);
+	expo_end_u64(&s->out, w->n_rows);
+	expo_family(&s->out, "lazuli_metrics_cgroups_skipped", MT_GAUGE,
+		    "cgroups left out of this scrape by MaxCgroups or MaxCgroupDepth.");
+	expo_begin(&s->out);
+	expo_end_u64(&s->out, w->skipped);
+}
+
+int collect_cgroups(Scrape *s)
+{
+	if (s->cgroup_fd < 0)
+		return -ENOENT;
+	if (!s->cg) {
+		s->cg = calloc(1, sizeof(CgroupWalk));
+		if (!s->cg)
+			return -ENOMEM;
+		s->cg->dents = malloc(DENTS_SIZE);
+		if (!s->cg->dents)
+			return -ENOMEM;
+		/* cgroups have *.pressure files only when the kernel has PSI */
+		s->cg->psi = faccessat(s->proc_fd, "pressure/cpu", F_OK, 0) == 0 &&
+			     s->cfg->cgroup_pressure;
+		snprintf(s->cg->root_path, sizeof(s->cg->root_path), "%s", s->cgroup_path);
+	}
+	run_map_refresh(s, s->cg);
+	int r = cgroup_walk(s, s->cg);
+	if (r < 0)
+		return r;
+	if (s->cg->skipped > 0 && !s->cgroup_truncated_logged) {
+		log_notice("%zu cgroups left out of the scrape (MaxCgroups=%u, MaxCgroupDepth=%u); "
+			   "logged once",
+			   s->cg->skipped, s->cfg->max_cgroups, s->cfg->max_cgroup_depth);
+		s->cgroup_truncated_logged = true;
+	}
+	cgroup_emit(s, s->cg);
+	return 0;
+}

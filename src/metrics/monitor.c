@@ -1,0 +1,683 @@
+/* SPDX-License-Identifier: MIT */
+#include "monitor.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fileio.h"
+#include "http.h"
+#include "imds.h"
+#include "json-util.h"
+#include "log.h"
+#include "macros.h"
+#include "scrape.h"
+#include "token.h"
+
+static const char *const metric_names[_MM_MAX] = {
+    [MM_CPU_USAGE] = "cpu_usage_percent",
+    [MM_CPU_STEAL] = "cpu_steal_percent",
+    [MM_MEMORY_AVAILABLE] = "memory_available_bytes",
+    [MM_MEMORY_USED] = "memory_used_percent",
+    [MM_LOAD1] = "load1",
+    [MM_NET_RX] = "network_receive_bytes_per_second",
+    [MM_NET_TX] = "network_transmit_bytes_per_second",
+    [MM_DISK_READ] = "disk_read_bytes_per_second",
+    [MM_DISK_WRITE] = "disk_written_bytes_per_second",
+    [MM_ROOT_FS_USED] = "root_filesystem_used_percent",
+};
+
+const char *monitor_metric_name(MonitorMetricId id)
+{
+	return id < _MM_MAX ? metric_names[id] : NULL;
+}
+
+void monitor_bucket_add(MonitorBucket *b, MonitorMetricId id, double v)
+{
+	MonitorAgg *a = &b->agg[id];
+	if (!isfinite(v))
+		return;
+	if (a->count == 0 || v < a->min)
+		a->min = v;
+	if (a->count == 0 || v > a->max)
+		a->max = v;
+	a->sum += v;
+	a->count++;
+}
+
+static void put_number(StrBuf *out, double v)
+{
+	char buf[40];
+	if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, sizeof(buf), "%.0f", v);
+	else
+		snprintf(buf, sizeof(buf), "%.6g", v);
+	strbuf_puts(out, buf);
+}
+
+int monitor_bucket_serialize(const MonitorBucket *b, StrBuf *out)
+{
+	char when[40];
+	int n = 0;
+
+	/* whole seconds: the period starts on one */
+	time_t sec = (time_t)(b->start / USEC_PER_SEC);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (int i = 0; i < _MM_MAX; i++) {
+		const MonitorAgg *a = &b->agg[i];
+		if (a->count == 0)
+			continue;
+		if (strbuf_printf(out,
+				  "{\"time\":\"%s\",\"data\":{\"baseData\":{\"metric\":\"%s\","
+				  "\"namespace\":\"" MONITOR_NAMESPACE "\",\"series\":[{\"min\":",
+				  when, metric_names[i]) < 0)
+			return -ENOMEM;
+		put_number(out, a->min);
+		strbuf_puts(out, ",\"max\":");
+		put_number(out, a->max);
+		strbuf_puts(out, ",\"sum\":");
+		put_number(out, a->sum);
+		if (strbuf_printf(out, ",\"count\":%llu}]}}}\n", (unsigned long long)a->count) < 0)
+			return -ENOMEM;
+		n++;
+	}
+	return n;
+}
+
+/* ---- spool --------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t lx = strlen(x), ly = strlen(y);
+	/* numeric names: shorter is smaller */
+	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
+}
+
+int spool_list(const char *dir, char ***ret)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int r;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !endswith(de->d_name, ".ndjson"))
+			continue;
+		if ((r = strv_extend(&l, de->d_name)) < 0) {
+			closedir(d);
+			return r;
+		}
+	}
+	closedir(d);
+	if (l)
+		qsort(l, strv_length(l), sizeof(char *), cmp_str);
+	else if (!(l = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+static uint64_t file_size_at(const char *dir, const char *name)
+{
+	char p[4096];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return stat(p, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+int spool_write(const char *dir, const char *name, const void *data, size_t len,
+		uint64_t max_bytes, unsigned *dropped)
+{
+	_cleanup_strv_free_ char **files = NULL;
+	uint64_t total = 0;
+	struct statvfs sv;
+	char path[4096];
+	int r;
+
+	*dropped = 0;
+	if (len > max_bytes)
+		return -EFBIG;
+	if ((r = mkdir_p(dir, 0700)) < 0)
+		return r;
+	if (statvfs(dir, &sv) == 0) {
+		uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+		uint64_t size = (uint64_t)sv.f_blocks * sv.f_frsize;
+		if (avail < len + MAX(size / 20, (uint64_t)16 << 20))
+			return -ENOSPC;
+	}
+	if ((r = spool_list(dir, &files)) < 0)
+		return r;
+	size_t n = strv_length(files);
+	for (size_t i = 0; i < n; i++)
+		total += file_size_at(dir, files[i]);
+	for (size_t i = 0; i < n && total + len > max_bytes; i++) {
+		uint64_t sz = file_size_at(dir, files[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (unlink(path) == 0) {
+			total -= MIN(sz, total);
+			(*dropped)++;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return write_file_atomic(path, data, len, 0600);
+}
+
+void monitor_describe_error(long status, const char *body, size_t len, char *out, size_t outlen)
+{
+	json_object *o = NULL;
+	const char *code = NULL, *msg = NULL;
+
+	if (body && len > 0 && json_parse_strict(body, len, &o, NULL, 0) == 0) {
+		code = json_get_string(o, "error.code");
+		msg = json_get_string(o, "error.message");
+	}
+	if (code)
+		snprintf(out, outlen, "HTTP %ld %s: %.300s", status, code, msg ? msg : "");
+	else {
+		char ex[201] = "";
+		size_t n = 0;
+		for (size_t i = 0; body && i < len && n < sizeof(ex) - 1; i++)
+			ex[n++] = (body[i] >= 0x20 && body[i] < 0x7f) ? body[i] : ' ';
+		ex[n] = '\0';
+		snprintf(out, outlen, "HTTP %ld (no error code): %s", status, n ? ex : "empty body");
+	}
+	json_object_put(o);
+}
+
+/* ---- the monitor --------------------------------------------------------- */
+
+struct Monitor {
+	const MetricsConfig *cfg;
+	MetricsConfig sample_cfg; /* only the collectors the aggregates need */
+	Scrape scrape;
+	bool scrape_ok;
+	int timer_fd;
+	MonitorBucket bucket;
+	bool have_prev;
+	usec_t prev_mono;
+	uint64_t prev_cpu_total, prev_cpu_busy, prev_cpu_steal;
+	uint64_t prev_rx, prev_tx, prev_rd, prev_wr;
+	bool spool_failing;
+
+	/* push thread */
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool pending, stop;
+	ImdsClient imds;
+	TokenCache *tokens;
+	char *url; /* {endpoint}{resourceId}/metrics, once known */
+	bool push_failing;
+};
+
+static usec_t period(const Monitor *m)
+{
+	return m->cfg->push_interval;
+}
+
+static void close_bucket(Monitor *m)
+{
+	StrBuf b = {0};
+	char name[64];
+	unsigned dropped = 0;
+
+	if (m->bucket.start == 0)
+		return;
+	int n = monitor_bucket_serialize(&m->bucket, &b);
+	if (n > 0) {
+		snprintf(name, sizeof(name), "%llu.ndjson",
+			 (unsigned long long)(m->bucket.start / USEC_PER_SEC));
+		int r = spool_write(m->cfg->spool_dir, name, b.data, b.len, m->cfg->spool_max_bytes,
+				    &dropped);
+		if (r < 0 && !m->spool_failing) {
+			log_warning_errno(r, "Cannot spool the period starting %s to %s: %m (this "
+					     "period is lost; logged once until it works again)",
+					  name, m->cfg->spool_dir);
+			m->spool_failing = true;
+		} else if (r >= 0) {
+			if (m->spool_failing)
+				log_info("Spooling to %s works again", m->cfg->spool_dir);
+			m->spool_failing = false;
+			if (dropped > 0)
+				log_warning("Spool %s is full (SpoolMaxBytes=%llu): dropped the oldest "
+					    "%u period(s)",
+					    m->cfg->spool_dir, (unsigned long long)m->cfg->spool_max_bytes,
+					    dropped);
+		}
+	}
+	strbuf_free(&b);
+	m->bucket = (MonitorBucket){0};
+	pthread_mutex_lock(&m->lock);
+	m->pending = true;
+	pthread_cond_signal(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void monitor_flush(Monitor *m)
+{
+	close_bucket(m);
+}
+
+static void sample(Monitor *m)
+{
+	Scrape *s = &m->scrape;
+	usec_t now = now_usec(CLOCK_REALTIME), mono = now_usec(CLOCK_MONOTONIC);
+	usec_t start = now - now % period(m);
+
+	if (m->bucket.start != 0 && m->bucket.start != start)
+		close_bucket(m);
+	m->bucket.start = start;
+
+	if (!m->scrape_ok || scrape_run(s, EXPO_PROMETHEUS) < 0)
+		return;
+	uint64_t rx = 0, tx = 0, rd = 0, wr = 0;
+	for (size_t i = 0; i < s->n_nets; i++) {
+		rx += s->nets[i].f[0];
+		tx += s->nets[i].f[8];
+	}
+	for (size_t i = 0; i < s->n_disks; i++) {
+		rd += s->disks[i].f[2] * 512;
+		wr += s->disks[i].f[6] * 512;
+	}
+	uint64_t total = 0, idle = 0, steal = 0;
+	if (s->have_cpu_total) {
+		for (int i = 0; i < 8; i++)
+			total += s->cpu_total[i];
+		idle = s->cpu_total[3] + s->cpu_total[4];
+		steal = s->cpu_total[7];
+	}
+	if (m->have_prev && mono > m->prev_mono) {
+		double dt = (double)(mono - m->prev_mono) / 1e6;
+		if (s->have_cpu_total && total > m->prev_cpu_total) {
+			double dtot = (double)(total - m->prev_cpu_total);
+			monitor_bucket_add(&m->bucket, MM_CPU_USAGE,
+					   100.0 * (double)((total - idle) - m->prev_cpu_busy) / dtot);
+			monitor_bucket_add(&m->bucket, MM_CPU_STEAL,
+					   100.0 * (double)(steal - m->prev_cpu_steal) / dtot);
+		}
+		if (rx >= m->prev_rx && tx >= m->prev_tx) {
+			monitor_bucket_add(&m->bucket, MM_NET_RX, (double)(rx - m->prev_rx) / dt);
+			monitor_bucket_add(&m->bucket, MM_NET_TX, (double)(tx - m->prev_tx) / dt);
+		}
+		if (rd >= m->prev_rd && wr >= m->prev_wr) {
+			monitor_bucket_add(&m->bucket, MM_DISK_READ, (double)(rd - m->prev_rd) / dt);
+			monitor_bucket_add(&m->bucket, MM_DISK_WRITE, (double)(wr - m->prev_wr) / dt);
+		}
+	}
+	if (s->mem_total > 0) {
+		monitor_bucket_add(&m->bucket, MM_MEMORY_AVAILABLE, (double)s->mem_available);
+		monitor_bucket_add(&m->bucket, MM_MEMORY_USED,
+				   100.0 * (double)(s->mem_total - MIN(s->mem_available, s->mem_total)) /
+				       (double)s->mem_total);
+	}
+	if (s->have_load1)
+		monitor_bucket_add(&m->bucket, MM_LOAD1, s->load1);
+	if (s->have_root_fs && s->root_fs_size > 0)
+		monitor_bucket_add(&m->bucket, MM_ROOT_FS_USED,
+				   100.0 * (double)(s->root_fs_size - s->root_fs_avail) /
+				       (double)s->root_fs_size);
+	m->have_prev = true;
+	m->prev_mono = mono;
+	m->prev_cpu_total = total;
+	m->prev_cpu_busy = total - idle;
+	m->prev_cpu_steal = steal;
+	m->prev_rx = rx;
+	m->prev_tx = tx;
+	m->prev_rd = rd;
+	m->prev_wr = wr;
+}
+
+void monitor_on_timer(void *userdata)
+{
+	Monitor *m = userdata;
+	uint64_t expirations;
+	if (read(m->timer_fd, &expirations, sizeof(expirations)) < 0)
+		return;
+	sample(m);
+}
+
+int monitor_timer_fd(const Monitor *m)
+{
+	return m->timer_fd;
+}
+
+/* ---- push thread --------------------------------------------------------- */
+
+static bool stopping(Monitor *m)
+{
+	pthread_mutex_lock(&m->lock);
+	bool s = m->stop;
+	pthread_mutex_unlock(&m->lock);
+	return s;
+}
+
+/* Back-off sleeps end early when the monitor stops. */
+static void interruptible_sleep(usec_t usec, void *userdata)
+{
+	Monitor *m = userdata;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t ns = (uint64_t)ts.tv_nsec + (usec % USEC_PER_SEC) * 1000;
+	ts.tv_sec += (time_t)(usec / USEC_PER_SEC + ns / 1000000000u);
+	ts.tv_nsec = (long)(ns % 1000000000u);
+	pthread_mutex_lock(&m->lock);
+	while (!m->stop && pthread_cond_timedwait(&m->cond, &m->lock, &ts) == 0)
+		;
+	pthread_mutex_unlock(&m->lock);
+}
+
+static char *replace_region(const char *tmpl, const char *region)
+{
+	const char *p = strstr(tmpl, "{region}");
+	char *out = NULL;
+	if (!p)
+		return strdup(tmpl);
+	if (asprintf(&out, "%.*s%s%s", (int)(p - tmpl), tmpl, region, p + 8) < 0)
+		return NULL;
+	return out;
+}
+
+/* The target: from the configuration, or from IMDS (compute.resourceId and location). */
+static int resolve_target(Monitor *m)
+{
+	const char *rid = m->cfg->resource_id, *region = m->cfg->region;
+	json_object *inst = NULL;
+	char err[512] = "";
+
+	if (m->url)
+		return 0;
+	if (isempty(rid) || (isempty(region) && strstr(m->cfg->monitor_endpoint, "{region}"))) {
+		int r = imds_get_instance(&m->imds, &inst, err, sizeof(err));
+		if (r < 0) {
+			if (!m->push_failing)
+				log_warning("Azure Monitor: cannot learn the VM's resource id and "
+					    "region: %s",
+					    err);
+			m->push_failing = true;
+			return r;
+		}
+		if (isempty(rid))
+			rid = json_get_string(inst, "compute.resourceId");
+		if (isempty(region))
+			region = json_get_string(inst, "compute.location");
+		if (isempty(rid) || !startswith(rid, "/subscriptions/")) {
+			log_warning("Azure Monitor: IMDS has no usable compute.resourceId; set "
+				    "Monitor.ResourceId=");
+			json_object_put(inst);
+			m->push_failing = true;
+			return -EBADMSG;
+		}
+	}
+	_cleanup_free_ char *base = replace_region(m->cfg->monitor_endpoint, strempty(region));
+	if (!base || asprintf(&m->url, "%s%s/metrics", base, rid) < 0) {
+		m->url = NULL;
+		json_object_put(inst);
+		return -ENOMEM;
+	}
+	json_object_put(inst);
+	log_info("Azure Monitor: pushing to %s", m->url);
+	return 0;
+}
+
+static void drop_file(Monitor *m, const char *name)
+{
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/%s", m->cfg->spool_dir, name);
+	(void)unlink(p);
+}
+
+/* Post one batch; returns 1 when it is done with (accepted or refused for good), 0 to keep. */
+static int post_batch(Monitor *m, const StrBuf *body, unsigned periods)
+{
+	static const long retry_statuses[] = {408, 429, 500, 502, 503, 504, 0};
+	char err[512] = "", auth[8192], desc[512];
+	const Token *tok = NULL;
+	HttpResponse resp = {0};
+	int r;
+
+	r = token_cache_get(m->tokens, MONITOR_TOKEN_RESOURCE,
+			    isempty(m->cfg->client_id) ? NULL : m->cfg->client_id, &tok, err,
+			    sizeof(err));
+	if (r < 0) {
+		log_warning("Azure Monitor: no token for %s: %s (%u period(s) kept in the spool)",
+			    MONITOR_TOKEN_RESOURCE, err, periods);
+		return 0;
+	}
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok->access_token);
+	const char *headers[] = {auth, "Content-Type: application/x-ndjson",
+				 "User-Agent: lazuli-metrics/" LAZULI_VERSION, NULL};
+	HttpRequest req = {
+	    .method = "POST",
+	    .url = m->url,
+	    .headers = headers,
+	    .body = body->data,
+	    .body_len = body->len,
+	    .timeout = m->cfg->request_timeout,
+	    .max_response = 64 * 1024,
+	};
+	HttpRetryPolicy policy = {
+	    .max_attempts = m->cfg->max_attempts,
+	    .budget = 5 * m->cfg->request_timeout,
+	    .base_delay = 500 * USEC_PER_MSEC,
+	    .max_delay = 10 * USEC_PER_SEC,
+	    .max_retry_after = 60 * USEC_PER_SEC,
+	    .retry_statuses = retry_statuses,
+	    .sleep = interruptible_sleep,
+	    .userdata = m,
+	};
+	r = http_send_retry(&req, &policy, &resp);
+	explicit_bzero(auth, sizeof(auth));
+	if (r < 0) {
+		log_warning("Azure Monitor POST %s failed after %u attempt(s): %s (%u period(s) "
+			    "kept in the spool)",
+			    m->url, resp.attempts, resp.error ? resp.error : strerror(-r), periods);
+		http_response_done(&resp);
+		return 0;
+	}
+	if (resp.status >= 200 && resp.status < 300) {
+		log_debug("Azure Monitor accepted %u period(s) after %u attempt(s)", periods,
+			  resp.attempts);
+		http_response_done(&resp);
+		return 1;
+	}
+	monitor_describe_error(resp.status, resp.body, resp.body_len, desc, sizeof(desc));
+	/* 400: the service will never take this body; resending it would loop for ever */
+	bool drop = resp.status == 400 || resp.status == 413;
+	log_warning("Azure Monitor POST %s failed after %u attempt(s): %s (%u period(s) %s)", m->url,
+		    resp.attempts, desc, periods, drop ? "dropped" : "kept in the spool");
+	http_response_done(&resp);
+	return drop ? 1 : 0;
+}
+
+static time_t name_time(const char *name)
+{
+	unsigned long long t = 0;
+	char buf[32];
+	size_t n = strcspn(name, ".");
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	return safe_atou64(buf, &t) < 0 ? 0 : (time_t)t;
+}
+
+static void push_spool(Monitor *m)
+{
+	_cleanup_strv_free_ char **files = NULL;
+	time_t now = time(NULL);
+
+	if (spool_list(m->cfg->spool_dir, &files) < 0 || !files[0])
+		return;
+	if (resolve_target(m) < 0)
+		return;
+	size_t n = strv_length(files), i = 0;
+	unsigned too_old = 0;
+	while (i < n && !stopping(m)) {
+		StrBuf body = {0};
+		size_t first = i;
+		unsigned periods = 0;
+		for (; i < n; i++) {
+			if (name_time(files[i]) < now - MONITOR_MAX_AGE_SEC) {
+				drop_file(m, files[i]);
+				too_old++;
+				continue;
+			}
+			char p[4096];
+			_cleanup_free_ char *data = NULL;
+			size_t len;
+			snprintf(p, sizeof(p), "%s/%s", m->cfg->spool_dir, files[i]);
+			if (read_full_file(p, MONITOR_MAX_BATCH, &data, &len) < 0) {
+				drop_file(m, files[i]); /* unreadable or oversized: not ours */
+				continue;
+			}
+			if (body.len > 0 && body.len + len > MONITOR_MAX_BATCH)
+				break;
+			strbuf_append(&body, data, len);
+			periods++;
+		}
+		if (periods > 0 && post_batch(m, &body, periods) == 1) {
+			for (size_t j = first; j < i; j++)
+				drop_file(m, files[j]);
+			if (m->push_failing)
+				log_info("Azure Monitor: pushing works again");
+			m->push_failing = false;
+		} else if (periods > 0) {
+			m->push_failing = true;
+			strbuf_free(&body);
+			break; /* keep the rest for the next period, in order */
+		}
+		strbuf_free(&body);
+	}
+	if (too_old > 0)
+		log_warning("Azure Monitor: dropped %u spooled period(s) older than the service "
+			    "accepts (30 minutes)",
+			    too_old);
+}
+
+static void *push_thread(void *userdata)
+{
+	Monitor *m = userdata;
+
+	/* what a previous run left in the spool goes first */
+	push_spool(m);
+	for (;;) {
+		pthread_mutex_lock(&m->lock);
+		while (!m->pending && !m->stop)
+			pthread_cond_wait(&m->cond, &m->lock);
+		bool stop = m->stop;
+		m->pending = false;
+		pthread_mutex_unlock(&m->lock);
+		if (stop)
+			break;
+		push_spool(m);
+	}
+	return NULL;
+}
+
+int monitor_new(const MetricsConfig *cfg, Monitor **ret)
+{
+	_cleanup_free_ Monitor *m = calloc(1, sizeof(*m));
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	m->cfg = cfg;
+	m->timer_fd = -1;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->cond, NULL);
+
+	/* a scrape of its own, with only what the aggregates need */
+	m->sample_cfg = *cfg;
+	for (int i = 0; i < _COLLECTOR_MAX; i++)
+		m->sample_cfg.enabled[i] = false;
+	m->sample_cfg.enabled[COLLECTOR_CPU] = true;
+	m->sample_cfg.enabled[COLLECTOR_LOADAVG] = true;
+	m->sample_cfg.enabled[COLLECTOR_MEMINFO] = true;
+	m->sample_cfg.enabled[COLLECTOR_DISKSTATS] = true;
+	m->sample_cfg.enabled[COLLECTOR_NETDEV] = true;
+	m->sample_cfg.enabled[COLLECTOR_FILESYSTEM] = true;
+	m->sample_cfg.monitor = false;
+	m->scrape_ok = scrape_init(&m->scrape, &m->sample_cfg) >= 0;
+
+	if ((r = mkdir_p(cfg->spool_dir, 0700)) < 0)
+		log_warning_errno(r, "Cannot create the spool directory %s: %m", cfg->spool_dir);
+	if ((r = http_global_init()) < 0 ||
+	    (r = imds_client_init(&m->imds, cfg->imds_url, "lazuli-metrics/" LAZULI_VERSION)) < 0)
+		goto fail;
+	m->imds.budget = 30 * USEC_PER_SEC;
+	m->imds.request_timeout = 5 * USEC_PER_SEC;
+	m->imds.policy_template.sleep = interruptible_sleep;
+	m->imds.policy_template.userdata = m;
+	if ((r = token_cache_new(&m->imds, NULL, &m->tokens)) < 0)
+		goto fail;
+
+	m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (m->timer_fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	struct itimerspec its = {
+	    .it_interval = {.tv_sec = (time_t)(cfg->sample_interval / USEC_PER_SEC),
+			    .tv_nsec = (long)(cfg->sample_interval % USEC_PER_SEC) * 1000},
+	};
+	its.it_value = its.it_interval;
+	if (timerfd_settime(m->timer_fd, 0, &its, NULL) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	sample(m); /* the first sample sets the counters rates are computed from */
+	if ((r = -pthread_create(&m->thread, NULL, push_thread, m)) < 0)
+		goto fail;
+	m->thread_started = true;
+	*ret = TAKE_PTR(m);
+	return 0;
+fail:
+	log_error_errno(r, "Cannot start the Azure Monitor push: %m");
+	if (m->timer_fd >= 0)
+		close(m->timer_fd);
+	token_cache_free(m->tokens);
+	imds_client_done(&m->imds);
+	if (m->scrape_ok)
+		scrape_done(&m->scrape);
+	return r;
+}
+
+void monitor_free(Monitor *m)
+{
+	if (!m)
+		return;
+	if (m->thread_started) {
+		pthread_mutex_lock(&m->lock);
+		m->stop = true;
+		pthread_cond_broadcast(&m->cond);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(m->thread, NULL);
+	}
+	if (m->timer_fd >= 0)
+		close(m->timer_fd);
+	token_cache_free(m->tokens);
+	imds_client_done(&m->imds);
+	if (m->scrape_ok)
+		scrape_done(&m->scrape);
+	free(m->url);
+	pthread_mutex_destroy(&m->lock);
+	pthread_cond_destroy(&m->cond);
+	free(m);
+}

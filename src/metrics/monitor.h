@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metrics-config.h"
+#include "strutil.h"
+#include "time-util.h"
+
+/*
+ * Azure Monitor custom metrics: the main thread samples every
+ * SampleInterval into the current period's min/max/sum/count; a closed
+ * period is written to the spool directory as one NDJSON file
+ * (<period start>.ndjson, atomically) and a push thread posts the spool to
+ * {Endpoint}{resourceId}/metrics with a managed-identity token, in batches
+ * of at most MONITOR_MAX_BATCH bytes. What is not accepted stays in the
+ * spool for the next period, unless the service refused it for good (400)
+ * or it is older than the service's 30-minute window. The spool is bounded
+ * by SpoolMaxBytes (oldest dropped first) and is not written when its file
+ * system is nearly full.
+ */
+
+#define MONITOR_NAMESPACE "lazuli-metrics"
+#define MONITOR_TOKEN_RESOURCE "https://monitoring.azure.com/"
+#define MONITOR_MAX_BATCH (1024u * 1024) /* the API takes 4 MB; lazuli-emu 1 MB */
+#define MONITOR_MAX_AGE_SEC (30 * 60 - 60)
+
+typedef enum MonitorMetricId {
+	MM_CPU_USAGE,
+	MM_CPU_STEAL,
+	MM_MEMORY_AVAILABLE,
+	MM_MEMORY_USED,
+	MM_LOAD1,
+	MM_NET_RX,
+	MM_NET_TX,
+	MM_DISK_READ,
+	MM_DISK_WRITE,
+	MM_ROOT_FS_USED,
+	_MM_MAX,
+} MonitorMetricId;
+
+const char *monitor_metric_name(MonitorMetricId id);
+
+typedef struct MonitorAgg {
+	double min, max, sum;
+	uint64_t count;
+} MonitorAgg;
+
+typedef struct MonitorBucket {
+	usec_t start; /* realtime, a multiple of the period */
+	MonitorAgg agg[_MM_MAX];
+} MonitorBucket;
+
+void monitor_bucket_add(MonitorBucket *b, MonitorMetricId id, double v);
+/* One NDJSON line per metric that has samples; returns how many. */
+int monitor_bucket_serialize(const MonitorBucket *b, StrBuf *out);
+
+/*
+ * Write data as dir/name atomically, first dropping the oldest spool files
+ * until everything fits in max_bytes; refused (-ENOSPC) when the file
+ * system would be left with less than 5% or 16 MiB free, or when data alone
+ * exceeds max_bytes. *dropped counts the files removed to make room.
+ */
+int spool_write(const char *dir, const char *name, const void *data, size_t len,
+		uint64_t max_bytes, unsigned *dropped);
+
+/* Spool file names (*.ndjson), oldest first; caller frees with strv_free. */
+int spool_list(const char *dir, char ***ret);
+
+/* "HTTP 400 InvalidTimeRange: message" from an Azure error body (or an excerpt). */
+void monitor_describe_error(long status, const char *body, size_t len, char *out, size_t outlen);
+
+typedef struct Monitor Monitor;
+
+/* Starts the push thread. cfg must outlive the monitor. */
+int monitor_new(const MetricsConfig *cfg, Monitor **ret);
+/* Stops the push thread (a push in progress ends at its next retry or timeout). */
+void monitor_free(Monitor *m);
+/* The sampling timer: a timerfd, readable every SampleInterval. */
+int monitor_timer_fd(const Monitor *m);
+/* Called when the timer fires: sample, and close the period when it is over. */
+void monitor_on_timer(void *userdata);
+/* Close the current period now (on shutdown), so that it is spooled. */
+void monitor_flush(Monitor *m);

@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# The Azure Monitor custom-metrics endpoint: schema checks, error codes, the record.
+
+load helpers
+
+setup() {
+	common_setup
+	RID=/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1
+	NOW=$(date -u +%Y-%m-%dT%H:%M:00Z)
+}
+teardown() { common_teardown; }
+
+doc() { # TIME [extra baseData json]
+	printf '{"time":"%s","data":{"baseData":{"metric":"cpu_usage_percent","namespace":"lazuli-metrics","dimNames":["host"],"series":[{"dimValues":["vm1"],"min":1,"max":2.5,"sum":3.5,"count":2}]%s}}}\n' "$1" "${2:-}"
+}
+
+post() { # CONTENT-TYPE BODY-FILE [AUTH]
+	curl -sS -o "$T/out" -w '%{http_code}' -H "Content-Type: $1" ${3:+-H "Authorization: $3"} \
+		--data-binary "@$2" "$IMDS$RID/metrics"
+}
+
+@test "an NDJSON body of valid documents is accepted and recorded" {
+	emu_start
+	{ doc "$NOW"; doc "$NOW"; } >"$T/body"
+	run post application/x-ndjson "$T/body" "Bearer tok"
+	[ "$output" = 200 ]
+	run curl -sS "$IMDS/_emu/monitor"
+	[ "$(jget 'len(d)' <<<"$output")" = 1 ]
+	[ "$(jget 'd[0]["resource_id"]' <<<"$output")" = "$RID" ]
+	[ "$(jget 'len(d[0]["documents"])' <<<"$output")" = 2 ]
+	[ "$(jget 'd[0]["documents"][0]["data"]["baseData"]["series"][0]["max"]' <<<"$output")" = 2.5 ]
+	[ "$(jget 'd[0]["code"]' <<<"$output")" = null ]
+}
+
+@test "no bearer token: 401 AuthenticationFailed" {
+	emu_start
+	doc "$NOW" >"$T/body"
+	run post application/json "$T/body"
+	[ "$output" = 401 ]
+	grep -q '"code":"AuthenticationFailed"' "$T/out"
+}
+
+@test "a time outside the window: 400 InvalidTimeRange, the whole body refused" {
+	emu_start
+	{ doc "$NOW"; doc "2020-01-01T00:00:00Z"; } >"$T/body"
+	run post application/x-ndjson "$T/body" "Bearer tok"
+	[ "$output" = 400 ]
+	grep -q '"code":"InvalidTimeRange"' "$T/out"
+	grep -q 'line 2' "$T/out"
+	run curl -sS "$IMDS/_emu/monitor"
+	[ "$(jget 'd[0]["status"]' <<<"$output")" = 400 ]
+	[ "$(jget 'len(d[0]["documents"])' <<<"$output")" = 0 ]
+}
+
+@test "schema violations are 400 BadRequest naming the rule" {
+	emu_start
+	printf '{"time":"%s","data":{"baseData":{"metric":"m","namespace":"n","dimNames":["a","b"],"series":[{"dimValues":["x"],"min":1,"max":1,"sum":1,"count":1}]}}}\n' "$NOW" >"$T/b1"
+	run post application/json "$T/b1" "Bearer tok"
+	[ "$output" = 400 ]
+	grep -q '1 dimValues for 2 dimNames' "$T/out"
+	printf '{"time":"%s","data":{"baseData":{"metric":"m","namespace":"n","series":[{"min":3,"max":1,"sum":1,"count":1}]}}}\n' "$NOW" >"$T/b2"
+	run post application/json "$T/b2" "Bearer tok"
+	[ "$output" = 400 ]
+	grep -q 'min is greater than max' "$T/out"
+	printf '{"time":"%s","data":{"baseData":{"metric":"m","namespace":"n","series":[{"min":1,"max":1,"sum":1,"count":0}]}}}\n' "$NOW" >"$T/b3"
+	run post application/json "$T/b3" "Bearer tok"
+	[ "$output" = 400 ]
+	printf 'not json\n' >"$T/b4"
+	run post application/json "$T/b4" "Bearer tok"
+	[ "$output" = 400 ]
+	grep -q 'not JSON' "$T/out"
+	doc "$NOW" ',"unit":"s"' >"$T/b5"
+	run post application/json "$T/b5" "Bearer tok"
+	[ "$output" = 400 ]
+	grep -q "unknown property 'unit'" "$T/out"
+	doc "$NOW" >"$T/b6"
+	run post text/plain "$T/b6" "Bearer tok"
+	[ "$output" = 415 ]
+}
+
+@test "scripted faults come from the scenario's queue for the path" {
+	emu_scenario "{\"imds\":{\"$RID/metrics\":[{\"status\":503,\"headers\":{\"Retry-After\":\"1\"},\"body_json\":{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"busy\"}}},{\"default\":true}]}}"
+	doc "$NOW" >"$T/body"
+	run post application/json "$T/body" "Bearer tok"
+	[ "$output" = 503 ]
+	run post application/json "$T/body" "Bearer tok"
+	[ "$output" = 200 ]
+	run curl -sS "$IMDS/_emu/monitor"
+	[ "$(jget '[r["status"] for r in d]' <<<"$output")" = "[503,200]" ]
+	curl -sS -X POST "$IMDS/_emu/reset" >/dev/null
+	run curl -sS "$IMDS/_emu/monitor"
+	[ "$output" = "[]" ]
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# The Azure Monitor push against lazuli-emu on 127.0.0.1: what arrives, faults,
+# the spool across restarts and its bound. Periods are 2 s here (Interval=2s)
+# so that tests do not wait for whole minutes.
+
+load helpers
+
+EMU="${LAZULI_BUILDDIR}/src/emu/lazuli-emu"
+
+setup() {
+	common_setup
+	EMU_PID=
+	"$EMU" --imds-port 0 --wireserver-port 0 --ready-file "$T/emu.json" 2>"$T/emu.log" &
+	EMU_PID=$!
+	for _ in $(seq 1 100); do [ -s "$T/emu.json" ] && break; sleep 0.05; done
+	IMDS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["imds"])' "$T/emu.json")
+	RID=$(curl -sS -H 'Metadata: true' "$IMDS/metadata/instance?api-version=2021-02-01" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["compute"]["resourceId"])')
+	SPOOL="$T/spool"
+}
+
+teardown() {
+	lm_stop
+	[ -n "${EMU_PID:-}" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
+	common_teardown
+}
+
+monitor_conf() { # extra lines...
+	{
+		printf '[Metrics]\nRunStateDirectory=\n[Monitor]\nEnabled=yes\n'
+		printf 'Endpoint=%s\nImdsUrl=%s\nSpoolDirectory=%s\n' "$IMDS" "$IMDS" "$SPOOL"
+		printf 'Interval=2s\nSampleInterval=1s\nRequestTimeout=5s\n'
+		for l in "$@"; do printf '%s\n' "$l"; done
+	} >"$T/metrics.conf"
+}
+
+posts() { curl -sS "$IMDS/_emu/monitor"; }
+
+# wait_for PYTHON-EXPR over the list of posts "d", up to 30 s
+wait_for() {
+	for _ in $(seq 1 150); do
+		posts | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if eval(sys.argv[1]) else 1)' "$1" && return 0
+		sleep 0.2
+	done
+	echo "timed out waiting for: $1" >&2
+	posts >&2
+	cat "$T/lm.log" >&2
+	return 1
+}
+
+pyq() { posts | python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if isinstance(v,str) else json.dumps(v))' "$1"; }
+
+@test "periods arrive as min/max/sum/count documents for the VM's resource id, with a token" {
+	monitor_conf
+	lm_start --root "$ROOT"
+	wait_for 'any(r["status"] == 200 for r in d)'
+	[ "$(pyq 'd[0]["resource_id"]')" = "$RID" ]
+	[ "$(pyq 'd[0]["bearer"]')" = true ]
+	[ "$(pyq 'd[0]["content_type"]')" = "application/x-ndjson" ]
+	names=$(pyq 'sorted(x["data"]["baseData"]["metric"] for x in d[0]["documents"])')
+	[[ "$names" == *'"memory_available_bytes"'* ]]
+	[[ "$names" == *'"load1"'* ]]
+	[[ "$names" == *'"root_filesystem_used_percent"'* ]]
+	# the fixture's numbers: load1 1.25, MemAvailable 24903680000 bytes
+	[ "$(pyq '[x for x in d[0]["documents"] if x["data"]["baseData"]["metric"] == "load1"][0]["data"]["baseData"]["series"][0]["max"]')" = 1.25 ]
+	[ "$(pyq '[x for x in d[0]["documents"] if x["data"]["baseData"]["metric"] == "memory_available_bytes"][0]["data"]["baseData"]["series"][0]["min"]')" = 24903680000 ]
+	[ "$(pyq 'd[0]["documents"][0]["data"]["baseData"]["namespace"]')" = lazuli-metrics ]
+	# accepted periods leave the spool
+	wait_for 'len(d) >= 2'
+	lm_stop
+	[ "$(ls "$SPOOL" | wc -l)" -le 1 ]
+}
+
+@test "503 with Retry-After is retried within the push and then accepted" {
+	monitor_conf
+	curl -sS -X PUT --data "{\"imds\":{\"$RID/metrics\":[{\"status\":503,\"headers\":{\"Retry-After\":\"1\"},\"body_json\":{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"try later\"}}},{\"default\":true}]}}" "$IMDS/_emu/scenario" >/dev/null
+	lm_start --root "$ROOT"
+	wait_for 'any(r["status"] == 200 for r in d)'
+	[ "$(pyq 'd[0]["status"]')" = 503 ]
+	[ "$(pyq 'd[1]["status"]')" = 200 ]
+	! grep -q 'failed' "$T/lm.log"
+}
+
+@test "persistent 500s: one log line per failed push with status and code; data kept and sent later" {
+	monitor_conf MaxAttempts=2
+	q='{"status":500,"body_json":{"error":{"code":"InternalServerError","message":"boom"}}}'
+	curl -sS -X PUT --data "{\"imds\":{\"$RID/metrics\":[$q,$q,$q,$q,{\"default\":true}]}}" "$IMDS/_emu/scenario" >/dev/null
+	lm_start --root "$ROOT"
+	wait_for 'any(r["status"] == 200 for r in d)'
+	grep -q 'failed after 2 attempt(s): HTTP 500 InternalServerError: boom (1 period(s) kept in the spool)' "$T/lm.log"
+	[ "$(grep -c 'HTTP 500 InternalServerError' "$T/lm.log")" -eq 2 ]
+	# the accepted batch carries the periods kept from the failed pushes
+	[ "$(pyq '[r for r in d if r["status"] == 200][0]["body_bytes"] > 0')" = true ]
+	grep -q 'pushing works again' "$T/lm.log"
+}
+
+@test "400 is not retried: the period is dropped with a line naming the code" {
+	monitor_conf
+	curl -sS -X PUT --data "{\"imds\":{\"$RID/metrics\":[{\"status\":400,\"body_json\":{\"error\":{\"code\":\"InvalidTimeRange\",\"message\":\"too old\"}}},{\"default\":true}]}}" "$IMDS/_emu/scenario" >/dev/null
+	lm_start --root "$ROOT"
+	wait_for 'any(r["status"] == 200 for r in d)'
+	[ "$(pyq '[r["status"] for r in d][:2]')" = "[400, 200]" ]
+	grep -q 'HTTP 400 InvalidTimeRange: too old (1 period(s) dropped)' "$T/lm.log"
+}
+
+@test "a restart loses nothing: the spool is sent by the next run" {
+	monitor_conf MaxAttempts=1
+	q='{"status":503}'
+	entries=$q; for _ in $(seq 1 30); do entries="$entries,$q"; done
+	curl -sS -X PUT --data "{\"imds\":{\"$RID/metrics\":[$entries]}}" "$IMDS/_emu/scenario" >/dev/null
+	lm_start --root "$ROOT"
+	wait_for 'len(d) >= 3'
+	lm_stop
+	[ "$(ls "$SPOOL" | wc -l)" -ge 2 ]
+	oldest=$(ls "$SPOOL" | sort -n | head -n 1)
+	curl -sS -X PUT --data '{}' "$IMDS/_emu/scenario" >/dev/null
+	curl -sS -X POST "$IMDS/_emu/reset" >/dev/null
+	lm_start --root "$ROOT"
+	wait_for 'any(r["status"] == 200 for r in d)'
+	want=$(python3 -c 'import sys,time; print(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(sys.argv[1].split(".")[0]))))' "$oldest")
+	[ "$(pyq 'd[0]["documents"][0]["time"]')" = "$want" ]
+}
+
+@test "the spool is bounded: with the endpoint down it keeps at most SpoolMaxBytes" {
+	monitor_conf SpoolMaxBytes=4096 MaxAttempts=1
+	q='{"status":503}'
+	entries=$q; for _ in $(seq 1 60); do entries="$entries,$q"; done
+	curl -sS -X PUT --data "{\"imds\":{\"$RID/metrics\":[$entries]}}" "$IMDS/_emu/scenario" >/dev/null
+	lm_start --root "$ROOT"
+	wait_for 'len(d) >= 5'
+	total=$(cat "$SPOOL"/*.ndjson | wc -c)
+	[ "$total" -le 4096 ]
+	grep -q 'is full (SpoolMaxBytes=4096): dropped the oldest' "$T/lm.log"
+}
+
+@test "no identity: the failure names the token audience, nothing is posted, the data stays" {
+	monitor_conf
+	curl -sS -X PUT --data '{"identity":{"enabled":false}}' "$IMDS/_emu/scenario" >/dev/null
+	lm_start --root "$ROOT"
+	for _ in $(seq 1 150); do grep -q 'no token' "$T/lm.log" && break; sleep 0.2; done
+	grep -q 'Azure Monitor: no token for https://monitoring.azure.com/' "$T/lm.log"
+	[ "$(posts)" = "[]" ]
+	[ "$(ls "$SPOOL" | wc -l)" -ge 1 ]
+}
+
+@test "Monitor settings are checked" {
+	printf '[Monitor]\nSampleInterval=0\n' >"$T/bad.conf"
+	run "$LM" --config "$T/bad.conf" --once
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"SampleInterval"* ]]
+}

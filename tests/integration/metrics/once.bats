@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# lazuli-metrics --once and the command line: what a user running it by hand sees.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "--version and --help" {
+	run "$LM" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^lazuli-metrics\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	run "$LM" --help
+	[ "$status" -eq 0 ]
+	for opt in --config --root --listen --once --openmetrics --log-level; do
+		[[ "$output" == *"$opt"* ]]
+	done
+	[[ "$output" == *"127.0.0.1:9179"* ]]
+}
+
+@test "usage and configuration errors exit 2 and say what was wrong" {
+	run "$LM" --no-such-option
+	[ "$status" -eq 2 ]
+	run "$LM" --once extra
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Unexpected argument 'extra'"* ]]
+	run "$LM" --openmetrics
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--openmetrics only applies to --once"* ]]
+	run "$LM" --listen localhost:80 --once
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not a numeric IP address"* ]]
+	run "$LM" --root "$T/does-not-exist" --once
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"does-not-exist"* ]]
+	printf '[Metrics]\nCollectors=cpu,gpu\n' >"$T/bad.conf"
+	run "$LM" --config "$T/bad.conf" --once
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown collector \"gpu\""* ]]
+	printf '[Metrics]\nSpeed=11\n' >"$T/bad.conf"
+	run "$LM" --config "$T/bad.conf" --once
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Metrics.Speed"* ]]
+	[[ "$output" == *"bad.conf:2"* ]]
+}
+
+@test "--once prints node_exporter's series for the fixture root" {
+	run --separate-stderr "$LM" --root "$ROOT" --once
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\nnode_cpu_seconds_total{cpu="0",mode="steal"} 0.6\n'* ]]
+	[[ "$output" == *$'\n# TYPE node_cpu_seconds_total counter\n'* ]]
+	[[ "$output" == *$'\nnode_memory_MemTotal_bytes 25276416000\n'* ]]
+	[[ "$output" == *$'\nnode_disk_written_bytes_total{device="vda"} 658558976\n'* ]]
+	[[ "$output" == *$'\nnode_filesystem_readonly{device="/dev/vdb",fstype="ext4",mountpoint="/data dir"} 1\n'* ]]
+	[[ "$output" == *$'\nnode_network_transmit_packets_total{device="eth0"} 30204\n'* ]]
+	[[ "$output" == *$'\nnode_netstat_Tcp_RetransSegs 7\n'* ]]
+	[[ "$output" == *$'\nnode_pressure_io_stalled_seconds_total 0.000003\n'* ]]
+	[[ "$output" == *$'\ncontainer_threads{cgroup="/system.slice/ssh.service",engine="systemd",name="ssh.service"} 3\n'* ]]
+	[[ "$output" != *'device="lo"'* ]]
+	[[ "$output" != *'mountpoint="/run"'* ]]
+	# one family header per family
+	dups=$(printf '%s\n' "$output" | grep '^# TYPE ' | sort | uniq -d)
+	[ -z "$dups" ]
+	# every sample line is "name[{...}] number"
+	bad=$(printf '%s\n' "$output" | grep -v '^#' | grep -Ev '^[a-zA-Z_][a-zA-Z0-9_]*(\{.*\})? -?[0-9.e+]+$' || true)
+	[ -z "$bad" ]
+}
+
+@test "--once --openmetrics: counters named without _total in TYPE, # EOF at the end" {
+	run --separate-stderr "$LM" --root "$ROOT" --once --openmetrics
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\n# TYPE node_cpu_seconds counter\n'* ]]
+	[[ "$output" == *$'\n# TYPE node_netstat_Tcp_CurrEstab unknown\n'* ]]
+	[[ "$output" == *$'\nnode_cpu_seconds_total{cpu="0",mode="idle"} 1334.34\n'* ]]
+	[ "$(printf '%s\n' "$output" | tail -n 1)" = "# EOF" ]
+}
+
+@test "Collectors= limits the scrape to those collectors" {
+	printf '[Metrics]\nCollectors=loadavg meminfo\n' >"$T/m.conf"
+	run --separate-stderr "$LM" --config "$T/m.conf" --root "$ROOT" --once
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"node_load1 1.25"* ]]
+	[[ "$output" == *"node_memory_MemFree_bytes"* ]]
+	[[ "$output" != *"node_cpu_seconds_total"* ]]
+	[[ "$output" != *"container_"* ]]
+	[[ "$output" == *'node_scrape_collector_success{collector="meminfo"} 1'* ]]
+	[[ "$output" != *'collector="cpu"'* ]]
+}
+
+@test "an empty root: every collector says it failed, once each, and the scrape still works" {
+	mkdir -p "$T/empty/proc"
+	run --separate-stderr "$LM" --root "$T/empty" --once
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'node_scrape_collector_success{collector="meminfo"} 0'* ]]
+	[[ "$output" == *'node_scrape_collector_success{collector="diskstats"} 0'* ]]
+	[[ "$output" != *"node_memory_"* ]]
+	[ "$(grep -c 'Collector meminfo failed' <<<"$stderr")" -eq 1 ]
+}
+
+@test "a root without proc/ is an error naming ProcRoot" {
+	mkdir -p "$T/noproc"
+	run "$LM" --root "$T/noproc" --once
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Cannot open ProcRoot=$T/noproc/proc"* ]]
+}

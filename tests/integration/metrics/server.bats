@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# The HTTP endpoint over the fixture root, on 127.0.0.1 only.
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "GET /metrics serves text 0.0.4 scraped on demand" {
+	lm_start --root "$ROOT"
+	run curl -sS -D "$T/h" "$URL"
+	[ "$status" -eq 0 ]
+	grep -qi '^Content-Type: text/plain; version=0.0.4; charset=utf-8' "$T/h"
+	grep -q '^HTTP/1.1 200' "$T/h"
+	[[ "$output" == *'node_load1 1.25'* ]]
+	[[ "$output" == *'container_cpu_usage_seconds_total{cgroup="/system.slice/ssh.service"'* ]]
+}
+
+@test "Accept: application/openmetrics-text gets OpenMetrics 1.0.0" {
+	lm_start --root "$ROOT"
+	run curl -sS -D "$T/h" -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1' "$URL"
+	[ "$status" -eq 0 ]
+	grep -qi '^Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8' "$T/h"
+	[ "$(printf '%s\n' "$output" | tail -n 1)" = "# EOF" ]
+	run curl -sS -D "$T/h" -H 'Accept: application/openmetrics-text;q=0.1,text/plain' "$URL"
+	grep -qi '^Content-Type: text/plain; version=0.0.4' "$T/h"
+}
+
+@test "HEAD, other methods and paths" {
+	lm_start --root "$ROOT"
+	run curl -sS -o /dev/null -w '%{http_code}' -X POST -d x "$URL"
+	[ "$output" = 405 ]
+	run curl -sS -o /dev/null -w '%{http_code}' "${URL%/metrics}/nope"
+	[ "$output" = 404 ]
+	run curl -sS -I "$URL"
+	[[ "$output" == *"200 OK"* ]]
+	run curl -sS "${URL%/metrics}/"
+	[[ "$output" == *"/metrics"* ]]
+}
+
+@test "keep-alive: many scrapes on one connection, each fresh" {
+	copy_root
+	lm_start --root "$T/root"
+	urls=()
+	for _ in $(seq 1 20); do urls+=("$URL"); done
+	run curl -sS "${urls[@]}"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^node_load1 ' <<<"$output")" -eq 20 ]
+	printf '7.50 1.18 1.10 3/211 12345\n' >"$T/root/proc/loadavg"
+	run curl -sS "$URL"
+	[[ "$output" == *'node_load1 7.50'* ]]
+}
+
+@test "a file that stops parsing is logged once, not per scrape, and recovery is logged" {
+	copy_root
+	lm_start --root "$T/root"
+	cp "$T/root/proc/meminfo" "$T/meminfo"
+	# rewritten in place (the kernel's files never go away; they are kept open)
+	printf 'garbage without colons\n' >"$T/root/proc/meminfo"
+	for _ in 1 2 3 4; do
+		run curl -sS "$URL"
+		[[ "$output" == *'node_scrape_collector_success{collector="meminfo"} 0'* ]]
+		[[ "$output" != *'node_memory_'* ]]
+	done
+	[ "$(grep -c 'Collector meminfo failed' "$T/lm.log")" -eq 1 ]
+	cat "$T/meminfo" >"$T/root/proc/meminfo"
+	run curl -sS "$URL"
+	[[ "$output" == *'node_scrape_collector_success{collector="meminfo"} 1'* ]]
+	[[ "$output" == *'node_memory_MemTotal_bytes 25276416000'* ]]
+	grep -q 'Collector meminfo works again' "$T/lm.log"
+}
+
+@test "a cgroup that vanishes between scrapes disappears from the output" {
+	copy_root
+	lm_start --root "$T/root"
+	run curl -sS "$URL"
+	[[ "$output" == *'cgroup="/web1"'* ]]
+	rm -rf "$T/root/sys/fs/cgroup/web1"
+	run curl -sS "$URL"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *'cgroup="/web1"'* ]]
+	[[ "$output" == *'node_scrape_collector_success{collector="cgroups"} 1'* ]]
+}
+
+@test "SIGTERM stops it with status 0; a busy port is a clear error" {
+	lm_start --root "$ROOT"
+	port=${URL##*:}
+	port=${port%%/*}
+	run "$LM" --root "$ROOT" --listen "127.0.0.1:$port"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Cannot listen on 127.0.0.1:$port"* ]]
+	kill -TERM "$LM_PID"
+	wait "$LM_PID"
+	status=$?
+	LM_PID=
+	[ "$status" -eq 0 ]
+}
+
+@test "IPv6 loopback" {
+	[ -e /proc/net/if_inet6 ] || skip "no IPv6"
+	"$LM" --listen '[::1]:0' --root "$ROOT" 2>"$T/lm.log" &
+	LM_PID=$!
+	for _ in $(seq 1 100); do grep -q 'Serving' "$T/lm.log" && break; sleep 0.05; done
+	URL=$(sed -n 's/.*Serving metrics on \(http:[^ ]*\).*/\1/p' "$T/lm.log")
+	[[ "$URL" == http://\[::1\]:* ]]
+	run curl -sS -g "$URL"
+	[[ "$output" == *'node_load1 1.25'* ]]
+}
