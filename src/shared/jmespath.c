@@ -2295,6 +2295,8 @@ static int dump(Ctx *c, StrBuf *b, json_object *v, unsigned depth)
 		char buf[64];
 		if (x.is_int)
 			snprintf(buf, sizeof(buf), "%" PRId64, x.i);
+		else if (json_object_is_type(v, json_type_int)) /* beyond int64 */
+			snprintf(buf, sizeof(buf), "%" PRIu64, json_object_get_uint64(v));
 		else
 			format_double(x.d, buf, sizeof(buf));
 		r = strbuf_puts(b, buf);

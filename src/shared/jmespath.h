@@ -24,6 +24,11 @@
  * Deliberate compatibility with python-jmespath (what the Azure CLI runs):
  * ordering comparators (<, <=, >, >=) also compare two strings, and a
  * backtick literal that is not valid JSON is read as a string (`foo`).
+ * Deliberate differences, where python-jmespath strays from the
+ * specification: merge() checks every argument is an object (python checks
+ * only the first), and a slice right after an index (a[0][1:3].b) projects
+ * like any other slice (python applies .b to the whole list). Unknown
+ * functions are reported when compiling, not only when reached.
  *
  * A compiled expression is read-only during a search but its literals' json-c
  * reference counts are not atomic: do not search one expression from

@@ -389,6 +389,17 @@ static void test_limits(void **state)
 	strbuf_free(&b);
 }
 
+/* Where python-jmespath strays from the specification, lazuli follows the specification. */
+static void test_spec_over_python(void **state)
+{
+	/* a slice after an index projects like any slice (python: null) */
+	assert_query("[0][0:2].a", "[[{\"a\":1},{\"a\":2},{\"a\":3}]]", "[1,2]");
+	/* merge() wants objects throughout (python checks only its first argument) */
+	assert_error("merge(`{}`, `[]`)", "null", "invalid-type: merge() argument 2");
+	/* integers beyond int64 keep their digits */
+	assert_query("to_string(@)", "[18446744073709551615]", "\"[18446744073709551615]\"");
+}
+
 static void test_reuse(void **state)
 {
 	_cleanup_jmespath_ JmesExpr *e = NULL;
@@ -405,10 +416,14 @@ static void test_reuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_queries),    cmocka_unit_test(test_numbers),
-	    cmocka_unit_test(test_strings),    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_limits),     cmocka_unit_test(test_reuse),
-	    cmocka_unit_test(test_compliance),
+		cmocka_unit_test(test_queries),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_spec_over_python),
+		cmocka_unit_test(test_reuse),
+		cmocka_unit_test(test_compliance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
