@@ -19,8 +19,12 @@
  * this bounds the tree's depth and with it the evaluator's recursion.
  */
 #define MAX_PARSE_DEPTH 128
+/* Depth of the tree, which a loop can grow without recursion (a[*][*][*]...). */
+#define MAX_TREE_DEPTH 256
 /* Nesting of the values walked by equality, to_string() and the result check. */
 #define MAX_VALUE_DEPTH 512
+/* Levels of nesting an expression may add to its input ([@] | [@] | ... adds one each). */
+#define MAX_ADDED_DEPTH 256
 #define MAX_INDEX ((int64_t)1 << 53)
 
 /* ---- errors ---- */
@@ -466,6 +470,7 @@ typedef struct Function Function;
 
 typedef struct Node {
 	NodeType type;
+	unsigned depth; /* of the subtree, 1 for a leaf */
 	struct Node **kids;
 	size_t n_kids;
 	char *name; /* N_FIELD */
@@ -502,8 +507,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Node *, node_free);
 static Node *node_new(NodeType type)
 {
 	Node *n = calloc(1, sizeof(Node));
-	if (n)
+	if (n) {
 		n->type = type;
+		n->depth = 1;
+	}
 	return n;
 }
 
@@ -517,6 +524,7 @@ static int node_add(Node *n, Node *kid)
 	}
 	n->kids = k;
 	n->kids[n->n_kids++] = kid;
+	n->depth = MAX(n->depth, kid->depth + 1);
 	return 0;
 }
 
@@ -1057,12 +1065,22 @@ static int parse_expr(Parser *p, int rbp, Node **ret)
 	p->depth++;
 
 	Node *left;
+	size_t at = cur(p)->pos;
 	int r = nud(p, advance(p), &left);
-	while (r >= 0 && rbp < bp[cur(p)->type])
+	/* Checked at every step, so that a tree too deep is never built (nor freed recursively). */
+	while (r >= 0 && left->depth <= MAX_TREE_DEPTH && rbp < bp[cur(p)->type]) {
+		at = cur(p)->pos;
 		r = led(p, advance(p), left, &left);
+	}
 	p->depth--;
 	if (r < 0)
 		return r;
+	if (left->depth > MAX_TREE_DEPTH) {
+		node_free(left);
+		return fail(p->err, p->errlen, -EINVAL,
+			    "syntax error at column %zu: expression nested deeper than %d", at + 1,
+			    MAX_TREE_DEPTH);
+	}
 	*ret = left;
 	return 0;
 }
@@ -1078,6 +1096,66 @@ JmesExpr *jmespath_free(JmesExpr *e)
 		free(e);
 	}
 	return NULL;
+}
+
+static unsigned json_depth(json_object *o)
+{
+	unsigned d = 0;
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			d = MAX(d, json_depth(json_object_array_get_idx(o, i)));
+		return d + 1;
+	}
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v)
+		{
+			(void)k;
+			d = MAX(d, json_depth(v));
+		}
+		return d + 1;
+	}
+	return 0;
+}
+
+/*
+ * How many levels of nesting evaluating n can add on top of its input. The
+ * language has no loops, so this bounds every value a search builds: json-c
+ * frees and prints values recursively, and [@] | [@] | ... must not outgrow
+ * the stack. Saturates instead of overflowing.
+ */
+static unsigned added_depth(const Node *n)
+{
+	unsigned d = 0, sum = 0;
+	for (size_t i = 0; i < n->n_kids; i++) {
+		unsigned k = added_depth(n->kids[i]);
+		d = MAX(d, k);
+		sum = MIN(sum + k, (unsigned)MAX_ADDED_DEPTH + 1);
+	}
+	switch (n->type) {
+	case N_LITERAL:
+		return json_depth(n->lit);
+	case N_MULTI_LIST:
+	case N_MULTI_HASH:
+		return d + 1;
+	case N_CHAIN:
+	case N_PROJECTION:
+	case N_VALUE_PROJECTION:
+		return sum; /* each child works on what the previous one built */
+	case N_FILTER:
+		return MIN(added_depth(n->kids[0]) + added_depth(n->kids[1]),
+			   (unsigned)MAX_ADDED_DEPTH + 1);
+	case N_FUNCTION:
+		if (streq(n->fn->name, "to_array"))
+			return d + 1;
+		if (streq(n->fn->name, "map"))
+			return sum;
+		return d;
+	case N_NOT:
+	case N_COMPARE:
+		return 0;
+	default:
+		return d;
+	}
 }
 
 int jmespath_compile(const char *expr, JmesExpr **ret, char *err, size_t errlen)
@@ -1099,6 +1177,12 @@ int jmespath_compile(const char *expr, JmesExpr **ret, char *err, size_t errlen)
 			r = parse_expr(&p, 0, &root);
 		if (r >= 0 && cur(&p)->type != T_EOF) {
 			r = syntax_error(&p, cur(&p), "the end of the expression");
+			root = node_free(root);
+		}
+		if (r >= 0 && added_depth(root) > MAX_ADDED_DEPTH) {
+			r = fail(err, errlen, -E2BIG,
+				 "expression too complex: it nests values more than %d levels deep",
+				 MAX_ADDED_DEPTH);
 			root = node_free(root);
 		}
 		if (r >= 0) {

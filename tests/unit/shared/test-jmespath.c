@@ -379,13 +379,41 @@ static void test_limits(void **state)
 	e = jmespath_free(e);
 	strbuf_free(&b);
 
-	/* wrapping 1000 times is cheap, but the result is too deep to hand out */
-	for (int i = 0; i < 1000; i++)
+	/* wrapping is cheap, but json-c frees and prints recursively: 200 levels, not 300 */
+	for (int i = 0; i < 300; i++) {
 		assert_int_equal(strbuf_puts(&b, i ? " | [@]" : "[@]"), 0);
-	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), 0);
-	assert_int_equal(jmespath_search(e, d, &res, err, sizeof(err)), -E2BIG);
-	assert_non_null(strstr(err, "nested deeper"));
-	e = jmespath_free(e);
+		if (i == 199) {
+			assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), 0);
+			assert_int_equal(jmespath_search(e, d, &res, err, sizeof(err)), 0);
+			json_object_put(res);
+			res = NULL;
+			e = jmespath_free(e);
+		}
+	}
+	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), -E2BIG);
+	assert_non_null(strstr(err, "more than 256 levels"));
+	strbuf_free(&b);
+	/* ... however the levels are built */
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(strbuf_puts(&b, i ? " | to_array(@)" : "to_array(@)"), 0);
+	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), -E2BIG);
+	strbuf_free(&b);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(strbuf_puts(&b, i ? ".{a: @}" : "{a: @}"), 0);
+	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), -E2BIG);
+	strbuf_free(&b);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(strbuf_puts(&b, i ? "[*].[@, a]" : "[@]"), 0);
+	/* projections nest: the tree is too deep before the values are */
+	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "nested deeper than 256"));
+	strbuf_free(&b);
+	/* a loop in the parser, not recursion, builds a[*][*]...: still bounded */
+	assert_int_equal(strbuf_puts(&b, "a"), 0);
+	for (int i = 0; i < 5000; i++)
+		assert_int_equal(strbuf_puts(&b, i % 2 ? "[*]" : "[]"), 0);
+	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "nested deeper than 256"));
 	strbuf_free(&b);
 }
 
@@ -416,14 +444,10 @@ static void test_reuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_queries),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_spec_over_python),
-		cmocka_unit_test(test_reuse),
-		cmocka_unit_test(test_compliance),
+	    cmocka_unit_test(test_queries), cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_strings), cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_limits),  cmocka_unit_test(test_spec_over_python),
+	    cmocka_unit_test(test_reuse),   cmocka_unit_test(test_compliance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
