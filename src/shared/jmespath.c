@@ -472,8 +472,8 @@ typedef struct Node {
 	NodeType type;
 	unsigned depth; /* of the subtree, 1 for a leaf */
 	struct Node **kids;
-	size_t n_kids;
-	char *name; /* N_FIELD */
+	size_t n_kids, cap_kids; /* keys, if any, has cap_kids slots too */
+	char *name;		 /* N_FIELD */
 	size_t name_len;
 	bool may_be_function; /* N_FIELD from a bare unquoted identifier */
 	char **keys;	      /* N_MULTI_HASH */
@@ -514,15 +514,33 @@ static Node *node_new(NodeType type)
 	return n;
 }
 
+/* Room for one more child (and key): capacity doubles, so a.b.c... of any length stays linear. */
+static int node_reserve(Node *n, bool with_keys)
+{
+	if (n->n_kids < n->cap_kids)
+		return 0;
+	size_t cap = n->cap_kids ? n->cap_kids * 2 : 4;
+	Node **k = reallocarray(n->kids, cap, sizeof(Node *));
+	if (!k)
+		return -ENOMEM;
+	n->kids = k;
+	if (with_keys) {
+		char **keys = reallocarray(n->keys, cap, sizeof(char *));
+		if (!keys)
+			return -ENOMEM;
+		n->keys = keys;
+	}
+	n->cap_kids = cap;
+	return 0;
+}
+
 /* Appends kid (ownership taken, also on failure). */
 static int node_add(Node *n, Node *kid)
 {
-	Node **k = reallocarray(n->kids, n->n_kids + 1, sizeof(Node *));
-	if (!k) {
+	if (node_reserve(n, !!n->keys) < 0) {
 		node_free(kid);
 		return -ENOMEM;
 	}
-	n->kids = k;
 	n->kids[n->n_kids++] = kid;
 	n->depth = MAX(n->depth, kid->depth + 1);
 	return 0;
@@ -688,12 +706,10 @@ static int parse_multi_hash(Parser *p, Node **ret)
 		r = parse_expr(p, 0, &e);
 		if (r < 0)
 			return r;
-		char **keys = reallocarray(n->keys, n->n_kids + 1, sizeof(char *));
-		if (!keys) {
+		if (node_reserve(n, true) < 0) {
 			node_free(e);
 			return -ENOMEM;
 		}
-		n->keys = keys;
 		n->keys[n->n_kids] = strdup(k->str);
 		if (!n->keys[n->n_kids]) {
 			node_free(e);

@@ -17,9 +17,14 @@
  *   jmespath: invalid-arity: length() takes 1 argument, got 2
  *   jmespath: unknown-function: foo()
  *   jmespath: invalid-value: slice step cannot be 0
- * Unknown functions and wrong arity are found at compile time. A search that
- * exceeds its work budget (hostile expressions can ask for exponentially
- * large results) fails with -E2BIG.
+ * Unknown functions and wrong arity are found at compile time.
+ *
+ * Hostile expressions are bounded: compiling refuses a tree nested deeper
+ * than 256 (-EINVAL, as a syntax error) and an expression that could nest
+ * values more than 256 levels above its input (-E2BIG, "expression too
+ * complex"); a search that exceeds its work budget (expressions can ask for
+ * exponentially large results) or whose result would unfold (shared
+ * sub-values) beyond that budget fails with -E2BIG. Out of memory is -ENOMEM.
  *
  * Deliberate compatibility with python-jmespath (what the Azure CLI runs):
  * ordering comparators (<, <=, >, >=) also compare two strings, and a
