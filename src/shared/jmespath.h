@@ -32,12 +32,13 @@
  * Deliberate differences, where python-jmespath strays from the
  * specification: merge() checks every argument is an object (python checks
  * only the first), and a slice right after an index (a[0][1:3].b) projects
- * like any other slice (python applies .b to the whole list). Unknown
+ * like any other slice (python applies .b to the whole list), and
+ * contains(`[1]`, `true`) is false (python's "in" takes true for 1). Unknown
  * functions are reported when compiling, not only when reached.
  *
- * A compiled expression is read-only during a search but its literals' json-c
- * reference counts are not atomic: do not search one expression from
- * several threads at once.
+ * A search takes and drops json-c references on the data and on the
+ * expression's literals, and those counts are not atomic: do not search one
+ * expression, or one document, from several threads at once.
  */
 
 #include <json-c/json.h>

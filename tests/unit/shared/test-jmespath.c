@@ -424,6 +424,9 @@ static void test_spec_over_python(void **state)
 	assert_query("[0][0:2].a", "[[{\"a\":1},{\"a\":2},{\"a\":3}]]", "[1,2]");
 	/* merge() wants objects throughout (python checks only its first argument) */
 	assert_error("merge(`{}`, `[]`)", "null", "invalid-type: merge() argument 2");
+	/* booleans are not numbers, in contains() as in == (python: true) */
+	assert_query("contains(`[1, 2]`, `true`)", "null", "false");
+	assert_query("contains(`[0]`, `false`)", "null", "false");
 	/* integers beyond int64 keep their digits */
 	assert_query("to_string(@)", "[18446744073709551615]", "\"[18446744073709551615]\"");
 }
