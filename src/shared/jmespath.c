@@ -104,9 +104,19 @@ typedef struct Lexer {
 	size_t errlen;
 } Lexer;
 
+/* 1-based column of byte offset pos, counting characters (UTF-8 sequences), not bytes. */
+static size_t column(const char *s, size_t pos)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < pos; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
 static int lex_error(Lexer *l, size_t pos, const char *what)
 {
-	return fail(l->err, l->errlen, -EINVAL, "syntax error at column %zu: %s", pos + 1, what);
+	return fail(l->err, l->errlen, -EINVAL, "syntax error at column %zu: %s", column(l->s, pos),
+		    what);
 }
 
 static int lex_push(Lexer *l, TokType type, size_t pos, size_t len, Token **ret)
@@ -418,8 +428,16 @@ static int lex(Lexer *l)
 			return lex_error(l, i, "expected a digit after '-'");
 		default: {
 			char what[64];
+			size_t seq = 1;
+			while (i + seq < l->len && seq < 4 &&
+			       ((unsigned char)l->s[i + seq] & 0xc0) == 0x80)
+				seq++;
 			if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
 				snprintf(what, sizeof(what), "unexpected character '%c'", c);
+			else if ((unsigned char)c >= 0xc0 && utf8_is_valid_n(l->s + i, seq))
+				snprintf(what, sizeof(what),
+					 "unexpected character '%.*s' (quote names with \"...\")",
+					 (int)seq, l->s + i);
 			else
 				snprintf(what, sizeof(what), "unexpected byte 0x%02x",
 					 (unsigned char)c);
@@ -648,11 +666,11 @@ static int syntax_error(Parser *p, const Token *t, const char *expected)
 	if (t->type == T_EOF)
 		return fail(p->err, p->errlen, -EINVAL,
 			    "syntax error at column %zu: expected %s but the expression ended",
-			    t->pos + 1, expected);
-	int len = (int)MIN(t->len, (size_t)40);
+			    column(p->s, t->pos), expected);
+	int len = (int)utf8_truncate_len(p->s + t->pos, t->len, 40);
 	return fail(p->err, p->errlen, -EINVAL,
-		    "syntax error at column %zu: expected %s but found '%.*s'", t->pos + 1,
-		    expected, len, p->s + t->pos);
+		    "syntax error at column %zu: expected %s but found '%.*s'",
+		    column(p->s, t->pos), expected, len, p->s + t->pos);
 }
 
 static int expect(Parser *p, TokType type, const char *what)
@@ -1077,7 +1095,7 @@ static int parse_expr(Parser *p, int rbp, Node **ret)
 	if (p->depth >= MAX_PARSE_DEPTH)
 		return fail(p->err, p->errlen, -EINVAL,
 			    "syntax error at column %zu: expression nested deeper than %d",
-			    cur(p)->pos + 1, MAX_PARSE_DEPTH);
+			    column(p->s, cur(p)->pos), MAX_PARSE_DEPTH);
 	p->depth++;
 
 	Node *left;
@@ -1094,8 +1112,8 @@ static int parse_expr(Parser *p, int rbp, Node **ret)
 	if (left->depth > MAX_TREE_DEPTH) {
 		node_free(left);
 		return fail(p->err, p->errlen, -EINVAL,
-			    "syntax error at column %zu: expression nested deeper than %d", at + 1,
-			    MAX_TREE_DEPTH);
+			    "syntax error at column %zu: expression nested deeper than %d",
+			    column(p->s, at), MAX_TREE_DEPTH);
 	}
 	*ret = left;
 	return 0;
@@ -1742,6 +1760,33 @@ static int arg_matches(Ctx *c, const Arg *a, unsigned mask)
 	return 0;
 }
 
+/* What an argument of the wrong type is, saying which element spoils an array. */
+static void describe_arg(const Arg *a, unsigned mask, char *buf, size_t len)
+{
+	if (a->expref) {
+		snprintf(buf, len, "expression");
+		return;
+	}
+	snprintf(buf, len, "%s", type_name(a->v));
+	if (!is_array(a->v) || !(mask & (A_ARRAY_NUMBER | A_ARRAY_STRING)))
+		return;
+	bool numbers = false, strings = false;
+	for (size_t i = 0; i < json_object_array_length(a->v); i++) {
+		json_object *el = json_object_array_get_idx(a->v, i);
+		bool ok = ((mask & A_ARRAY_NUMBER) && is_number(el)) ||
+			  ((mask & A_ARRAY_STRING) && is_string(el));
+		if (!ok) {
+			snprintf(buf, len, "array with %s %s at index %zu",
+				 is_array(el) || is_object(el) ? "an" : "a", type_name(el), i);
+			return;
+		}
+		numbers |= is_number(el);
+		strings |= is_string(el);
+	}
+	if (numbers && strings)
+		snprintf(buf, len, "array mixing numbers and strings");
+}
+
 static int eval_function(Ctx *c, const Node *n, json_object *v, json_object **ret)
 {
 	const Function *fn = n->fn;
@@ -1759,11 +1804,13 @@ static int eval_function(Ctx *c, const Node *n, json_object *v, json_object **re
 	for (size_t i = 0; i < n->n_kids && r >= 0; i++) {
 		unsigned mask = fn->params[MIN(i, fn->n_params - 1)];
 		r = arg_matches(c, &a[i], mask);
-		if (r == 0)
+		if (r == 0) {
+			char got[64];
+			describe_arg(&a[i], mask, got, sizeof(got));
 			r = fail(c->err, c->errlen, -EINVAL,
 				 "invalid-type: %s() argument %zu: expected %s, got %s", fn->name,
-				 i + 1, types_text(mask),
-				 a[i].expref ? "expression" : type_name(a[i].v));
+				 i + 1, types_text(mask), got);
+		}
 	}
 	if (r >= 0)
 		r = fn->call(c, a, n->n_kids, ret);

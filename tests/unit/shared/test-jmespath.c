@@ -311,6 +311,10 @@ static void test_errors(void **state)
 	assert_error("foo[?a==]", "{}", "syntax error at column 9: expected an expression");
 	assert_error("", "{}", "syntax error at column 1: empty expression");
 	assert_error("a = b", "{}", "column 3: expected '=='");
+	/* columns count characters, not bytes */
+	assert_error("\"\xc3\xa9t\xc3\xa9\" | [", "{}", "column 10: expected an expression");
+	assert_error("caf\xc3\xa9", "{}",
+		     "column 4: unexpected character '\xc3\xa9' (quote names with \"...\")");
 	assert_error("'abc", "{}", "column 1: unterminated raw string");
 	assert_error("\"foo\"(1)", "{}", "cannot name a function");
 	assert_error("length(@, @)", "{}", "invalid-arity: length() takes 1 argument, got 2");
@@ -321,7 +325,14 @@ static void test_errors(void **state)
 	assert_error(
 	    "length(`1`)", "{}",
 	    "invalid-type: length() argument 1: expected string, array or object, got number");
-	assert_error("sort(@)", "[1,\"a\"]", "invalid-type: sort() argument 1");
+	assert_error(
+	    "sort(@)", "[1,\"a\"]",
+	    "invalid-type: sort() argument 1: expected array of numbers or array of strings, "
+	    "got array mixing numbers and strings");
+	assert_error("sum(@)", "[1,null]",
+		     "invalid-type: sum() argument 1: expected array of numbers, got array with a "
+		     "null at index 1");
+	assert_error("max(@)", "[[1]]", "got array with an array at index 0");
 	assert_error("sort_by(@, &a)", "[{\"a\":1},{\"a\":\"x\"}]", "invalid-type: sort_by()");
 	assert_error("map(a, @)", "[]", "invalid-type: map() argument 1: expected expression");
 	assert_error("length(&a)", "[]", "got expression");
