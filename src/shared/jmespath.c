@@ -19,8 +19,12 @@
  * this bounds the tree's depth and with it the evaluator's recursion.
  */
 #define MAX_PARSE_DEPTH 128
+/* Depth of the tree, which a loop can grow without recursion (a[*][*][*]...). */
+#define MAX_TREE_DEPTH 256
 /* Nesting of the values walked by equality, to_string() and the result check. */
 #define MAX_VALUE_DEPTH 512
+/* Levels of nesting an expression may add to its input ([@] | [@] | ... adds one each). */
+#define MAX_ADDED_DEPTH 256
 #define MAX_INDEX ((int64_t)1 << 53)
 
 /* ---- errors ---- */
@@ -100,9 +104,19 @@ typedef struct Lexer {
 	size_t errlen;
 } Lexer;
 
+/* 1-based column of byte offset pos, counting characters (UTF-8 sequences), not bytes. */
+static size_t column(const char *s, size_t pos)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < pos; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
 static int lex_error(Lexer *l, size_t pos, const char *what)
 {
-	return fail(l->err, l->errlen, -EINVAL, "syntax error at column %zu: %s", pos + 1, what);
+	return fail(l->err, l->errlen, -EINVAL, "syntax error at column %zu: %s", column(l->s, pos),
+		    what);
 }
 
 static int lex_push(Lexer *l, TokType type, size_t pos, size_t len, Token **ret)
@@ -414,8 +428,16 @@ static int lex(Lexer *l)
 			return lex_error(l, i, "expected a digit after '-'");
 		default: {
 			char what[64];
+			size_t seq = 1;
+			while (i + seq < l->len && seq < 4 &&
+			       ((unsigned char)l->s[i + seq] & 0xc0) == 0x80)
+				seq++;
 			if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
 				snprintf(what, sizeof(what), "unexpected character '%c'", c);
+			else if ((unsigned char)c >= 0xc0 && utf8_is_valid_n(l->s + i, seq))
+				snprintf(what, sizeof(what),
+					 "unexpected character '%.*s' (quote names with \"...\")",
+					 (int)seq, l->s + i);
 			else
 				snprintf(what, sizeof(what), "unexpected byte 0x%02x",
 					 (unsigned char)c);
@@ -466,9 +488,10 @@ typedef struct Function Function;
 
 typedef struct Node {
 	NodeType type;
+	unsigned depth; /* of the subtree, 1 for a leaf */
 	struct Node **kids;
-	size_t n_kids;
-	char *name; /* N_FIELD */
+	size_t n_kids, cap_kids; /* keys, if any, has cap_kids slots too */
+	char *name;		 /* N_FIELD */
 	size_t name_len;
 	bool may_be_function; /* N_FIELD from a bare unquoted identifier */
 	char **keys;	      /* N_MULTI_HASH */
@@ -502,21 +525,42 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Node *, node_free);
 static Node *node_new(NodeType type)
 {
 	Node *n = calloc(1, sizeof(Node));
-	if (n)
+	if (n) {
 		n->type = type;
+		n->depth = 1;
+	}
 	return n;
+}
+
+/* Room for one more child (and key): capacity doubles, so a.b.c... of any length stays linear. */
+static int node_reserve(Node *n, bool with_keys)
+{
+	if (n->n_kids < n->cap_kids)
+		return 0;
+	size_t cap = n->cap_kids ? n->cap_kids * 2 : 4;
+	Node **k = reallocarray(n->kids, cap, sizeof(Node *));
+	if (!k)
+		return -ENOMEM;
+	n->kids = k;
+	if (with_keys) {
+		char **keys = reallocarray(n->keys, cap, sizeof(char *));
+		if (!keys)
+			return -ENOMEM;
+		n->keys = keys;
+	}
+	n->cap_kids = cap;
+	return 0;
 }
 
 /* Appends kid (ownership taken, also on failure). */
 static int node_add(Node *n, Node *kid)
 {
-	Node **k = reallocarray(n->kids, n->n_kids + 1, sizeof(Node *));
-	if (!k) {
+	if (node_reserve(n, !!n->keys) < 0) {
 		node_free(kid);
 		return -ENOMEM;
 	}
-	n->kids = k;
 	n->kids[n->n_kids++] = kid;
+	n->depth = MAX(n->depth, kid->depth + 1);
 	return 0;
 }
 
@@ -622,11 +666,11 @@ static int syntax_error(Parser *p, const Token *t, const char *expected)
 	if (t->type == T_EOF)
 		return fail(p->err, p->errlen, -EINVAL,
 			    "syntax error at column %zu: expected %s but the expression ended",
-			    t->pos + 1, expected);
-	int len = (int)MIN(t->len, (size_t)40);
+			    column(p->s, t->pos), expected);
+	int len = (int)utf8_truncate_len(p->s + t->pos, t->len, 40);
 	return fail(p->err, p->errlen, -EINVAL,
-		    "syntax error at column %zu: expected %s but found '%.*s'", t->pos + 1,
-		    expected, len, p->s + t->pos);
+		    "syntax error at column %zu: expected %s but found '%.*s'",
+		    column(p->s, t->pos), expected, len, p->s + t->pos);
 }
 
 static int expect(Parser *p, TokType type, const char *what)
@@ -680,12 +724,10 @@ static int parse_multi_hash(Parser *p, Node **ret)
 		r = parse_expr(p, 0, &e);
 		if (r < 0)
 			return r;
-		char **keys = reallocarray(n->keys, n->n_kids + 1, sizeof(char *));
-		if (!keys) {
+		if (node_reserve(n, true) < 0) {
 			node_free(e);
 			return -ENOMEM;
 		}
-		n->keys = keys;
 		n->keys[n->n_kids] = strdup(k->str);
 		if (!n->keys[n->n_kids]) {
 			node_free(e);
@@ -1053,16 +1095,26 @@ static int parse_expr(Parser *p, int rbp, Node **ret)
 	if (p->depth >= MAX_PARSE_DEPTH)
 		return fail(p->err, p->errlen, -EINVAL,
 			    "syntax error at column %zu: expression nested deeper than %d",
-			    cur(p)->pos + 1, MAX_PARSE_DEPTH);
+			    column(p->s, cur(p)->pos), MAX_PARSE_DEPTH);
 	p->depth++;
 
 	Node *left;
+	size_t at = cur(p)->pos;
 	int r = nud(p, advance(p), &left);
-	while (r >= 0 && rbp < bp[cur(p)->type])
+	/* Checked at every step, so that a tree too deep is never built (nor freed recursively). */
+	while (r >= 0 && left->depth <= MAX_TREE_DEPTH && rbp < bp[cur(p)->type]) {
+		at = cur(p)->pos;
 		r = led(p, advance(p), left, &left);
+	}
 	p->depth--;
 	if (r < 0)
 		return r;
+	if (left->depth > MAX_TREE_DEPTH) {
+		node_free(left);
+		return fail(p->err, p->errlen, -EINVAL,
+			    "syntax error at column %zu: expression nested deeper than %d",
+			    column(p->s, at), MAX_TREE_DEPTH);
+	}
 	*ret = left;
 	return 0;
 }
@@ -1078,6 +1130,66 @@ JmesExpr *jmespath_free(JmesExpr *e)
 		free(e);
 	}
 	return NULL;
+}
+
+static unsigned json_depth(json_object *o)
+{
+	unsigned d = 0;
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			d = MAX(d, json_depth(json_object_array_get_idx(o, i)));
+		return d + 1;
+	}
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v)
+		{
+			(void)k;
+			d = MAX(d, json_depth(v));
+		}
+		return d + 1;
+	}
+	return 0;
+}
+
+/*
+ * How many levels of nesting evaluating n can add on top of its input. The
+ * language has no loops, so this bounds every value a search builds: json-c
+ * frees and prints values recursively, and [@] | [@] | ... must not outgrow
+ * the stack. Saturates instead of overflowing.
+ */
+static unsigned added_depth(const Node *n)
+{
+	unsigned d = 0, sum = 0;
+	for (size_t i = 0; i < n->n_kids; i++) {
+		unsigned k = added_depth(n->kids[i]);
+		d = MAX(d, k);
+		sum = MIN(sum + k, (unsigned)MAX_ADDED_DEPTH + 1);
+	}
+	switch (n->type) {
+	case N_LITERAL:
+		return json_depth(n->lit);
+	case N_MULTI_LIST:
+	case N_MULTI_HASH:
+		return d + 1;
+	case N_CHAIN:
+	case N_PROJECTION:
+	case N_VALUE_PROJECTION:
+		return sum; /* each child works on what the previous one built */
+	case N_FILTER:
+		return MIN(added_depth(n->kids[0]) + added_depth(n->kids[1]),
+			   (unsigned)MAX_ADDED_DEPTH + 1);
+	case N_FUNCTION:
+		if (streq(n->fn->name, "to_array"))
+			return d + 1;
+		if (streq(n->fn->name, "map"))
+			return sum;
+		return d;
+	case N_NOT:
+	case N_COMPARE:
+		return 0;
+	default:
+		return d;
+	}
 }
 
 int jmespath_compile(const char *expr, JmesExpr **ret, char *err, size_t errlen)
@@ -1099,6 +1211,12 @@ int jmespath_compile(const char *expr, JmesExpr **ret, char *err, size_t errlen)
 			r = parse_expr(&p, 0, &root);
 		if (r >= 0 && cur(&p)->type != T_EOF) {
 			r = syntax_error(&p, cur(&p), "the end of the expression");
+			root = node_free(root);
+		}
+		if (r >= 0 && added_depth(root) > MAX_ADDED_DEPTH) {
+			r = fail(err, errlen, -E2BIG,
+				 "expression too complex: it nests values more than %d levels deep",
+				 MAX_ADDED_DEPTH);
 			root = node_free(root);
 		}
 		if (r >= 0) {
@@ -1642,6 +1760,33 @@ static int arg_matches(Ctx *c, const Arg *a, unsigned mask)
 	return 0;
 }
 
+/* What an argument of the wrong type is, saying which element spoils an array. */
+static void describe_arg(const Arg *a, unsigned mask, char *buf, size_t len)
+{
+	if (a->expref) {
+		snprintf(buf, len, "expression");
+		return;
+	}
+	snprintf(buf, len, "%s", type_name(a->v));
+	if (!is_array(a->v) || !(mask & (A_ARRAY_NUMBER | A_ARRAY_STRING)))
+		return;
+	bool numbers = false, strings = false;
+	for (size_t i = 0; i < json_object_array_length(a->v); i++) {
+		json_object *el = json_object_array_get_idx(a->v, i);
+		bool ok = ((mask & A_ARRAY_NUMBER) && is_number(el)) ||
+			  ((mask & A_ARRAY_STRING) && is_string(el));
+		if (!ok) {
+			snprintf(buf, len, "array with %s %s at index %zu",
+				 is_array(el) || is_object(el) ? "an" : "a", type_name(el), i);
+			return;
+		}
+		numbers |= is_number(el);
+		strings |= is_string(el);
+	}
+	if (numbers && strings)
+		snprintf(buf, len, "array mixing numbers and strings");
+}
+
 static int eval_function(Ctx *c, const Node *n, json_object *v, json_object **ret)
 {
 	const Function *fn = n->fn;
@@ -1659,11 +1804,13 @@ static int eval_function(Ctx *c, const Node *n, json_object *v, json_object **re
 	for (size_t i = 0; i < n->n_kids && r >= 0; i++) {
 		unsigned mask = fn->params[MIN(i, fn->n_params - 1)];
 		r = arg_matches(c, &a[i], mask);
-		if (r == 0)
+		if (r == 0) {
+			char got[64];
+			describe_arg(&a[i], mask, got, sizeof(got));
 			r = fail(c->err, c->errlen, -EINVAL,
 				 "invalid-type: %s() argument %zu: expected %s, got %s", fn->name,
-				 i + 1, types_text(mask),
-				 a[i].expref ? "expression" : type_name(a[i].v));
+				 i + 1, types_text(mask), got);
+		}
 	}
 	if (r >= 0)
 		r = fn->call(c, a, n->n_kids, ret);
@@ -2295,6 +2442,8 @@ static int dump(Ctx *c, StrBuf *b, json_object *v, unsigned depth)
 		char buf[64];
 		if (x.is_int)
 			snprintf(buf, sizeof(buf), "%" PRId64, x.i);
+		else if (json_object_is_type(v, json_type_int)) /* beyond int64 */
+			snprintf(buf, sizeof(buf), "%" PRIu64, json_object_get_uint64(v));
 		else
 			format_double(x.d, buf, sizeof(buf));
 		r = strbuf_puts(b, buf);

@@ -17,17 +17,28 @@
  *   jmespath: invalid-arity: length() takes 1 argument, got 2
  *   jmespath: unknown-function: foo()
  *   jmespath: invalid-value: slice step cannot be 0
- * Unknown functions and wrong arity are found at compile time. A search that
- * exceeds its work budget (hostile expressions can ask for exponentially
- * large results) fails with -E2BIG.
+ * Unknown functions and wrong arity are found at compile time.
+ *
+ * Hostile expressions are bounded: compiling refuses a tree nested deeper
+ * than 256 (-EINVAL, as a syntax error) and an expression that could nest
+ * values more than 256 levels above its input (-E2BIG, "expression too
+ * complex"); a search that exceeds its work budget (expressions can ask for
+ * exponentially large results) or whose result would unfold (shared
+ * sub-values) beyond that budget fails with -E2BIG. Out of memory is -ENOMEM.
  *
  * Deliberate compatibility with python-jmespath (what the Azure CLI runs):
  * ordering comparators (<, <=, >, >=) also compare two strings, and a
  * backtick literal that is not valid JSON is read as a string (`foo`).
+ * Deliberate differences, where python-jmespath strays from the
+ * specification: merge() checks every argument is an object (python checks
+ * only the first), and a slice right after an index (a[0][1:3].b) projects
+ * like any other slice (python applies .b to the whole list), and
+ * contains(`[1]`, `true`) is false (python's "in" takes true for 1). Unknown
+ * functions are reported when compiling, not only when reached.
  *
- * A compiled expression is read-only during a search but its literals' json-c
- * reference counts are not atomic: do not search one expression from
- * several threads at once.
+ * A search takes and drops json-c references on the data and on the
+ * expression's literals, and those counts are not atomic: do not search one
+ * expression, or one document, from several threads at once.
  */
 
 #include <json-c/json.h>

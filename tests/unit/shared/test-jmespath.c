@@ -311,6 +311,10 @@ static void test_errors(void **state)
 	assert_error("foo[?a==]", "{}", "syntax error at column 9: expected an expression");
 	assert_error("", "{}", "syntax error at column 1: empty expression");
 	assert_error("a = b", "{}", "column 3: expected '=='");
+	/* columns count characters, not bytes */
+	assert_error("\"\xc3\xa9t\xc3\xa9\" | [", "{}", "column 10: expected an expression");
+	assert_error("caf\xc3\xa9", "{}",
+		     "column 4: unexpected character '\xc3\xa9' (quote names with \"...\")");
 	assert_error("'abc", "{}", "column 1: unterminated raw string");
 	assert_error("\"foo\"(1)", "{}", "cannot name a function");
 	assert_error("length(@, @)", "{}", "invalid-arity: length() takes 1 argument, got 2");
@@ -321,7 +325,14 @@ static void test_errors(void **state)
 	assert_error(
 	    "length(`1`)", "{}",
 	    "invalid-type: length() argument 1: expected string, array or object, got number");
-	assert_error("sort(@)", "[1,\"a\"]", "invalid-type: sort() argument 1");
+	assert_error(
+	    "sort(@)", "[1,\"a\"]",
+	    "invalid-type: sort() argument 1: expected array of numbers or array of strings, "
+	    "got array mixing numbers and strings");
+	assert_error("sum(@)", "[1,null]",
+		     "invalid-type: sum() argument 1: expected array of numbers, got array with a "
+		     "null at index 1");
+	assert_error("max(@)", "[[1]]", "got array with an array at index 0");
 	assert_error("sort_by(@, &a)", "[{\"a\":1},{\"a\":\"x\"}]", "invalid-type: sort_by()");
 	assert_error("map(a, @)", "[]", "invalid-type: map() argument 1: expected expression");
 	assert_error("length(&a)", "[]", "got expression");
@@ -379,14 +390,56 @@ static void test_limits(void **state)
 	e = jmespath_free(e);
 	strbuf_free(&b);
 
-	/* wrapping 1000 times is cheap, but the result is too deep to hand out */
-	for (int i = 0; i < 1000; i++)
+	/* wrapping is cheap, but json-c frees and prints recursively: 200 levels, not 300 */
+	for (int i = 0; i < 300; i++) {
 		assert_int_equal(strbuf_puts(&b, i ? " | [@]" : "[@]"), 0);
-	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), 0);
-	assert_int_equal(jmespath_search(e, d, &res, err, sizeof(err)), -E2BIG);
-	assert_non_null(strstr(err, "nested deeper"));
-	e = jmespath_free(e);
+		if (i == 199) {
+			assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), 0);
+			assert_int_equal(jmespath_search(e, d, &res, err, sizeof(err)), 0);
+			json_object_put(res);
+			res = NULL;
+			e = jmespath_free(e);
+		}
+	}
+	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), -E2BIG);
+	assert_non_null(strstr(err, "more than 256 levels"));
 	strbuf_free(&b);
+	/* ... however the levels are built */
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(strbuf_puts(&b, i ? " | to_array(@)" : "to_array(@)"), 0);
+	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), -E2BIG);
+	strbuf_free(&b);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(strbuf_puts(&b, i ? ".{a: @}" : "{a: @}"), 0);
+	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), -E2BIG);
+	strbuf_free(&b);
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(strbuf_puts(&b, i ? "[*].[@, a]" : "[@]"), 0);
+	/* projections nest: the tree is too deep before the values are */
+	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "nested deeper than 256"));
+	strbuf_free(&b);
+	/* a loop in the parser, not recursion, builds a[*][*]...: still bounded */
+	assert_int_equal(strbuf_puts(&b, "a"), 0);
+	for (int i = 0; i < 5000; i++)
+		assert_int_equal(strbuf_puts(&b, i % 2 ? "[*]" : "[]"), 0);
+	assert_int_equal(jmespath_compile(b.data, &e, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "nested deeper than 256"));
+	strbuf_free(&b);
+}
+
+/* Where python-jmespath strays from the specification, lazuli follows the specification. */
+static void test_spec_over_python(void **state)
+{
+	/* a slice after an index projects like any slice (python: null) */
+	assert_query("[0][0:2].a", "[[{\"a\":1},{\"a\":2},{\"a\":3}]]", "[1,2]");
+	/* merge() wants objects throughout (python checks only its first argument) */
+	assert_error("merge(`{}`, `[]`)", "null", "invalid-type: merge() argument 2");
+	/* booleans are not numbers, in contains() as in == (python: true) */
+	assert_query("contains(`[1, 2]`, `true`)", "null", "false");
+	assert_query("contains(`[0]`, `false`)", "null", "false");
+	/* integers beyond int64 keep their digits */
+	assert_query("to_string(@)", "[18446744073709551615]", "\"[18446744073709551615]\"");
 }
 
 static void test_reuse(void **state)
@@ -405,10 +458,10 @@ static void test_reuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_queries),    cmocka_unit_test(test_numbers),
-	    cmocka_unit_test(test_strings),    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_limits),     cmocka_unit_test(test_reuse),
-	    cmocka_unit_test(test_compliance),
+	    cmocka_unit_test(test_queries), cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_strings), cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_limits),  cmocka_unit_test(test_spec_over_python),
+	    cmocka_unit_test(test_reuse),   cmocka_unit_test(test_compliance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
