@@ -453,10 +453,6 @@ int main(int argc, char **argv)
 		args_done(&cli.args);
 		return CLI_EXIT_USAGE;
 	}
-	if (http_global_init() < 0) {
-		args_done(&cli.args);
-		return CLI_EXIT_ERROR;
-	}
 	rc = c->handler(&cli, &result);
 	if (rc == CLI_EXIT_OK)
 		rc = cli_print(&cli, result);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "curl-dl.h"
 #include "http.h"
 #include "log.h"
 #include "provision.h"
@@ -138,7 +139,8 @@ int main(int argc, char **argv)
 	log_set_extra_fd(logfd);
 	r = http_global_init();
 	if (r < 0) {
-		log_error_errno(r, "Cannot initialise libcurl: %m");
+		log_error("Cannot initialise libcurl: %s",
+			  curl_dl_error() ? curl_dl_error() : "curl_global_init() failed");
 		init_config_done(&cfg);
 		return EXIT_PROVISION_FAILED;
 	}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "http.h"
+#include "curl-dl.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -302,8 +303,11 @@ int http_send(const HttpRequest *req, HttpResponse *r)
 	if (!req->url)
 		return -EINVAL;
 	ret = http_global_init();
-	if (ret < 0)
+	if (ret < 0) {
+		const char *why = curl_dl_error();
+		r->error = strdup(why ? why : "curl_global_init() failed");
 		return ret;
+	}
 	t.cap = req->max_response ? req->max_response : HTTP_DEFAULT_MAX_RESPONSE;
 
 	c = curl_easy_init();
