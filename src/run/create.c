@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "container.h"
 #include "strutil.h"
@@ -55,8 +56,8 @@ int parse_create_args(const char *verb, int argc, char **argv, bool is_run, Crea
 			ret->pid_file = optarg;
 			break;
 		case ARG_CONSOLE:
-			report_error("%s: --console-socket is not supported yet", verb);
-			return -1;
+			ret->console_socket = optarg;
+			break;
 		case ARG_NO_PIVOT:
 			report_error("%s: --no-pivot is not supported yet", verb);
 			return -1;
@@ -66,11 +67,10 @@ int parse_create_args(const char *verb, int argc, char **argv, bool is_run, Crea
 			report_error("%s: --no-new-keyring is not supported yet", verb);
 			return -1;
 		case ARG_PRESERVE: {
-			unsigned long long n;
-			if (safe_atou64(optarg, &n) < 0 || n > 0) {
-				report_error("%s: --preserve-fds is not supported yet", verb);
+			int n = parse_preserve_fds(verb, optarg);
+			if (n < 0)
 				return -1;
-			}
+			ret->preserve_fds = (unsigned)n;
 			break;
 		}
 		case 'd':
@@ -92,6 +92,55 @@ int parse_create_args(const char *verb, int argc, char **argv, bool is_run, Crea
 	return optind;
 }
 
+int parse_preserve_fds(const char *verb, const char *arg)
+{
+	unsigned long long n;
+	if (safe_atou64(arg, &n) < 0 || n > 1024) {
+		report_error("%s: --preserve-fds %s: must be a number of fds (at most 1024)", verb,
+			     arg);
+		return -1;
+	}
+	int closed = first_closed_fd((unsigned)n);
+	if (closed > 0) {
+		report_error("%s: --preserve-fds %s: fd %d is not open", verb, arg, closed);
+		return -1;
+	}
+	return (int)n;
+}
+
+/*
+ * Socket activation as runc does it: fds systemd passed to us (LISTEN_PID
+ * is our pid) are passed on as fds 3.., before those of --preserve-fds, and
+ * the container's pid 1 is told so through LISTEN_FDS and LISTEN_PID=1.
+ */
+int create_options(const CreateArgs *a, CreateOptions *o)
+{
+	*o = (CreateOptions){
+	    .bundle = a->bundle,
+	    .pid_file = a->pid_file,
+	    .console_socket = a->console_socket,
+	    .preserve_fds = a->preserve_fds,
+	};
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	unsigned long long p, n;
+	if (!pid || !fds || safe_atou64(pid, &p) < 0 || p != (unsigned long long)getpid() ||
+	    safe_atou64(fds, &n) < 0 || n == 0 || n > 1024)
+		return 0;
+	int closed = first_closed_fd((unsigned)n + a->preserve_fds);
+	if (closed > 0) {
+		report_error("LISTEN_FDS=%llu: fd %d is not open", n, closed);
+		return -1;
+	}
+	char buf[64];
+	snprintf(buf, sizeof(buf), "LISTEN_FDS=%llu", n);
+	if (strv_extend(&o->extra_env, buf) < 0 || strv_extend(&o->extra_env, "LISTEN_PID=1") < 0) {
+		report_error("out of memory");
+		return -1;
+	}
+	o->preserve_fds += (unsigned)n;
+	return 0;
+}
+
 int verb_create(const GlobalOptions *g, int argc, char **argv)
 {
 	CreateArgs a;
@@ -103,8 +152,11 @@ int verb_create(const GlobalOptions *g, int argc, char **argv)
 	const char *id = single_id("create", argc, argv);
 	if (!id)
 		return EXIT_USAGE_ERROR;
-	CreateOptions o = {.bundle = a.bundle, .pid_file = a.pid_file};
+	CreateOptions o;
+	if (create_options(&a, &o) < 0)
+		return EXIT_USAGE_ERROR;
 	int r = container_create(g->root, id, &o, &pid, &e);
+	strv_free(o.extra_env);
 	if (r < 0) {
 		report_run_error(r, &e);
 		return EXIT_FAILURE_RUNTIME;

@@ -27,6 +27,8 @@ int verb_delete(const GlobalOptions *g, int argc, char **argv)
 	if (!id)
 		return EXIT_USAGE_ERROR;
 	int r = container_delete(g->root, id, force, &e);
+	if (r > 0)
+		report_warning(&e);
 	if (r < 0) {
 		report_run_error(r, &e);
 		return EXIT_FAILURE_RUNTIME;

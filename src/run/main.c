@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* lazuli-run: global options, then one verb (create.c, start.c, ...). */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "container.h"
@@ -13,34 +18,43 @@
 
 static void help(void)
 {
-	printf("Usage: lazuli-run [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n"
-	       "\n"
-	       "A hardened OCI container runtime (runtime-spec 1.2), a drop-in for runc.\n"
-	       "\n"
-	       "Commands:\n"
-	       "  create [-b BUNDLE] [--pid-file F] ID   set up a container, waiting for start\n"
-	       "  start ID                                run the process of a created container\n"
-	       "  run [-b BUNDLE] [-d] [--pid-file F] ID  create and start; wait unless -d\n"
-	       "  state ID                                print the container's state as JSON\n"
-	       "  kill [-a] ID [SIGNAL]                   signal the container (default TERM)\n"
-	       "  delete [-f] ID                          remove a stopped container (-f: any)\n"
-	       "  list [-f table|json] [-q]               list containers\n"
-	       "  pause ID / resume ID                    freeze / thaw all its processes\n"
-	       "  ps [-f table|json] ID                   the container's processes\n"
-	       "  features                                print the OCI features document\n"
-	       "  spec [-b BUNDLE] [--rootless]           write a hardened default config.json\n"
-	       "\n"
-	       "Global options:\n"
-	       "  --root DIR            state directory (default %s)\n"
-	       "  --log FILE            also write errors to FILE\n"
-	       "  --log-format FORMAT   text or json (for --log)\n"
-	       "  --debug               print debug messages\n"
-	       "  -h, --help            show this help\n"
-	       "  -v, --version         show the version\n"
-	       "\n"
-	       "Exit status: 0 on success, 1 on any error; run exits with the container's\n"
-	       "status (128+N if it was killed by signal N).\n",
-	       DEFAULT_STATE_ROOT);
+	printf(
+	    "Usage: lazuli-run [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n"
+	    "\n"
+	    "A hardened OCI container runtime (runtime-spec 1.2), a drop-in for runc.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  create [-b BUNDLE] [--pid-file F] [--console-socket S] [--preserve-fds N] ID\n"
+	    "                                          set up a container, waiting for start\n"
+	    "  start ID                                run the process of a created container\n"
+	    "  run [-b BUNDLE] [-d] [--pid-file F] ID  create and start; wait unless -d\n"
+	    "  exec [OPTIONS] ID COMMAND... | exec -p PROCESS.json ID\n"
+	    "                                          run another process in the container\n"
+	    "        -d, --detach  -t, --tty  --console-socket S  --pid-file F  --cwd DIR\n"
+	    "        -e, --env K=V  -u, --user UID[:GID]  -c, --cap CAP  --no-new-privs\n"
+	    "        --preserve-fds N\n"
+	    "  state ID                                print the container's state as JSON\n"
+	    "  kill [-a] ID [SIGNAL]                   signal the container (default TERM)\n"
+	    "  delete [-f] ID                          remove a stopped container (-f: any)\n"
+	    "  list [-f table|json] [-q]               list containers\n"
+	    "  pause ID / resume ID                    freeze / thaw all its processes\n"
+	    "  ps [-f table|json] ID                   the container's processes\n"
+	    "  update [-r FILE] [--memory N] [--pids-limit N] [--cpu-quota N] [--cpu-period N] ID\n"
+	    "                                          change the container's limits\n"
+	    "  features                                print the OCI features document\n"
+	    "  spec [-b BUNDLE] [--rootless]           write a hardened default config.json\n"
+	    "\n"
+	    "Global options:\n"
+	    "  --root DIR            state directory (default %s)\n"
+	    "  --log FILE            also write errors to FILE\n"
+	    "  --log-format FORMAT   text or json (for --log)\n"
+	    "  --debug               print debug messages\n"
+	    "  -h, --help            show this help\n"
+	    "  -v, --version         show the version\n"
+	    "\n"
+	    "Exit status: 0 on success, 1 on any error; run exits with the container's\n"
+	    "status (128+N if it was killed by signal N), and so does exec unless -d.\n",
+	    DEFAULT_STATE_ROOT);
 }
 
 static const struct {
@@ -51,7 +65,53 @@ static const struct {
     {"state", verb_state},   {"kill", verb_kill},	  {"delete", verb_delete},
     {"list", verb_list},     {"features", verb_features}, {"spec", verb_spec},
     {"pause", verb_pause},   {"resume", verb_resume},	  {"ps", verb_ps},
+    {"exec", verb_exec},     {"update", verb_update},
 };
+
+/*
+ * CVE-2019-5736: a process that puts itself into a container runs our
+ * binary there, reachable through /proc/PID/exe; if the container's
+ * program is a script whose interpreter is /proc/self/exe, the container
+ * even runs our binary by itself. A process in the container can hold it
+ * open and, once no process runs it any more, open it for writing and
+ * replace the host's runtime. So the verbs that put processes into a
+ * container run from a private, detached, read-only mount of our own
+ * binary: the same file, but no write can go through that mount, and it
+ * is reachable from nowhere else. One extra execve; none if the binary is
+ * on a read-only file system already (the image's /usr).
+ *
+ * Returns only if we already run from a read-only mount, or cannot make one
+ * because we lack the privilege (rootless: the user owns the binary anyway).
+ */
+static int reexec_from_readonly_mount(char **argv)
+{
+	extern char **environ;
+	struct statvfs sv;
+
+	_cleanup_close_ int self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (self < 0)
+		return negative_errno();
+	if (fstatvfs(self, &sv) < 0)
+		return negative_errno();
+	if (sv.f_flag & ST_RDONLY)
+		return 0;
+	_cleanup_close_ int tree =
+	    open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return errno == EPERM && geteuid() != 0 ? 0 : negative_errno();
+	struct mount_attr attr = {
+	    .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	};
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return negative_errno();
+	execveat(tree, "", argv, environ, AT_EMPTY_PATH);
+	return negative_errno();
+}
+
+static bool verb_runs_containers(const char *verb)
+{
+	return streq(verb, "create") || streq(verb, "run") || streq(verb, "exec");
+}
 
 int main(int argc, char **argv)
 {
@@ -116,6 +176,15 @@ int main(int argc, char **argv)
 		return EXIT_USAGE_ERROR;
 	}
 	const char *verb = argv[optind];
+	if (verb_runs_containers(verb)) {
+		r = reexec_from_readonly_mount(argv);
+		if (r < 0) {
+			report_error("cannot run from a read-only mount of our own binary "
+				     "(CVE-2019-5736 protection): %s",
+				     strerror(-r));
+			return EXIT_FAILURE_RUNTIME;
+		}
+	}
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
 		if (streq(verb, verbs[i].name)) {
 			optind++;

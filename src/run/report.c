@@ -61,6 +61,13 @@ void report_error(const char *fmt, ...)
 	emit(msg);
 }
 
+void report_warning(const RunError *e)
+{
+	char msg[sizeof(e->msg) + 16];
+	snprintf(msg, sizeof(msg), "warning: %s", e->msg);
+	emit(msg);
+}
+
 void report_run_error(int r, const RunError *e)
 {
 	if (e && e->msg[0])

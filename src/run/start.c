@@ -18,6 +18,8 @@ int verb_start(const GlobalOptions *g, int argc, char **argv)
 	if (!id)
 		return EXIT_USAGE_ERROR;
 	int r = container_start(g->root, id, &e);
+	if (r > 0)
+		report_warning(&e);
 	if (r < 0) {
 		report_run_error(r, &e);
 		return EXIT_FAILURE_RUNTIME;

@@ -21,10 +21,27 @@ bool cgroup_is_v2(const char *dir)
 	return statfs(dir, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
+/*
+ * "No limit" needs no controller: podman asks for pids.limit 0 by default,
+ * and a hierarchy without the pids controller already limits nothing.
+ */
+static bool memory_unlimited(const RunResources *res)
+{
+	return res->memory_limit < 0;
+}
+static bool pids_unlimited(const RunResources *res)
+{
+	return res->pids_limit <= 0;
+}
+static bool cpu_unlimited(const RunResources *res)
+{
+	return !res->has_cpu_period && (!res->has_cpu_quota || res->cpu_quota < 0);
+}
+
 bool cgroup_resources_requested(const RunResources *res)
 {
-	return res->has_memory_limit || res->has_pids_limit || res->has_cpu_quota ||
-	       res->has_cpu_period;
+	return (res->has_memory_limit && !memory_unlimited(res)) ||
+	       (res->has_pids_limit && !pids_unlimited(res)) || !cpu_unlimited(res);
 }
 
 /* Normalise cgroupsPath (absolute or relative, both below the mount) to "a/b/c". */
@@ -95,56 +112,63 @@ static int enable_controller(const char *mount, const char *rel, const char *con
 	return 0;
 }
 
-int cgroup_apply(const char *mount, const char *path, const RunResources *res, RunError *e)
+/*
+ * Enable the controller, then write value into path/file. A request for no
+ * limit (unlimited) is met without a controller that is not there.
+ */
+static int write_limit(const char *mount, const char *path, const char *controller,
+		       const char *file, const char *value, bool unlimited, const char *field,
+		       RunError *e)
 {
 	const char *rel = path + strlen(mount) + 1;
+	int r = enable_controller(mount, rel, controller, field, e);
+	if (r == -EOPNOTSUPP && unlimited)
+		return 0;
+	if (r < 0)
+		return r;
+	char f[4200];
+	snprintf(f, sizeof(f), "%s/%s", path, file);
+	r = write_file_at(AT_FDCWD, f, value);
+	if (r < 0)
+		return run_error(e, r, "%s: cannot write %s: %m", field, f);
+	return 0;
+}
+
+int cgroup_apply(const char *mount, const char *path, const RunResources *res, RunError *e)
+{
 	char val[64];
 	int r;
 
 	if (res->has_memory_limit) {
-		r = enable_controller(mount, rel, "memory", "linux.resources.memory.limit", e);
-		if (r < 0)
-			return r;
-		if (res->memory_limit < 0)
+		if (memory_unlimited(res))
 			snprintf(val, sizeof(val), "max");
 		else
 			snprintf(val, sizeof(val), "%lld", (long long)res->memory_limit);
-		char f[4200];
-		snprintf(f, sizeof(f), "%s/memory.max", path);
-		r = write_file_at(AT_FDCWD, f, val);
-		if (r < 0)
-			return run_error(e, r, "linux.resources.memory.limit: cannot write %s: %m",
-					 f);
-	}
-	if (res->has_pids_limit) {
-		r = enable_controller(mount, rel, "pids", "linux.resources.pids.limit", e);
+		r = write_limit(mount, path, "memory", "memory.max", val, memory_unlimited(res),
+				"linux.resources.memory.limit", e);
 		if (r < 0)
 			return r;
-		if (res->pids_limit <= 0)
+	}
+	if (res->has_pids_limit) {
+		if (pids_unlimited(res))
 			snprintf(val, sizeof(val), "max");
 		else
 			snprintf(val, sizeof(val), "%lld", (long long)res->pids_limit);
-		char f[4200];
-		snprintf(f, sizeof(f), "%s/pids.max", path);
-		r = write_file_at(AT_FDCWD, f, val);
-		if (r < 0)
-			return run_error(e, r, "linux.resources.pids.limit: cannot write %s: %m",
-					 f);
-	}
-	if (res->has_cpu_quota || res->has_cpu_period) {
-		r = enable_controller(mount, rel, "cpu", "linux.resources.cpu", e);
+		r = write_limit(mount, path, "pids", "pids.max", val, pids_unlimited(res),
+				"linux.resources.pids.limit", e);
 		if (r < 0)
 			return r;
+	}
+	if (res->has_cpu_quota || res->has_cpu_period) {
 		unsigned long long period = res->has_cpu_period ? res->cpu_period : 100000;
 		if (!res->has_cpu_quota || res->cpu_quota < 0)
 			snprintf(val, sizeof(val), "max %llu", period);
 		else
 			snprintf(val, sizeof(val), "%lld %llu", (long long)res->cpu_quota, period);
-		char f[4200];
-		snprintf(f, sizeof(f), "%s/cpu.max", path);
-		r = write_file_at(AT_FDCWD, f, val);
+		r = write_limit(mount, path, "cpu", "cpu.max", val, cpu_unlimited(res),
+				"linux.resources.cpu", e);
 		if (r < 0)
-			return run_error(e, r, "linux.resources.cpu: cannot write %s: %m", f);
+			return r;
 	}
 	return 0;
 }

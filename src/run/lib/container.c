@@ -24,6 +24,7 @@
 #include "cgroup.h"
 #include "oci-config.h"
 #include "fileio.h"
+#include "hooks.h"
 #include "init.h"
 #include "json-util.h"
 #include "log.h"
@@ -96,13 +97,15 @@ static void creation_undo(Creation *c)
 		close(c->dirfd);
 }
 
-static int read_config(const char *bundle, RunConfig **ret, RunError *e)
+/* dir/config.json parsed; its bytes in *ret_buf if asked for. */
+int container_read_config(const char *dir, RunConfig **ret, char **ret_buf, size_t *ret_len,
+			  RunError *e)
 {
 	_cleanup_free_ char *path = NULL, *buf = NULL;
 	char err[1024];
 	size_t len;
 
-	if (asprintf(&path, "%s/config.json", bundle) < 0)
+	if (asprintf(&path, "%s/config.json", dir) < 0)
 		return -ENOMEM;
 	int r = read_full_file(path, CONFIG_MAX_SIZE, &buf, &len);
 	if (r < 0)
@@ -113,7 +116,22 @@ static int read_config(const char *bundle, RunConfig **ret, RunError *e)
 	if (r < 0)
 		return run_error(e, r, "%s%s",
 				 startswith(err, "config.json:") ? "" : "config.json: ", err);
+	if (ret_buf) {
+		*ret_buf = TAKE_PTR(buf);
+		*ret_len = len;
+	}
 	return 0;
+}
+
+/* Not atomic and not fsync'd: nobody reads it before create is done, and /run is gone after a
+ * crash. */
+static int write_config_copy(int dirfd, const char *buf, size_t len)
+{
+	_cleanup_close_ int fd =
+	    openat(dirfd, CONFIG_COPY, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return negative_errno();
+	return loop_write(fd, buf, len);
 }
 
 static int resolve_rootfs(const char *bundle, const RunConfig *cfg, char **ret, RunError *e)
@@ -338,12 +356,51 @@ static int spawn_init(const RunConfig *cfg, int *nsfds, InitContext *ictx, int p
 	return run_error(e, -ECHILD, "linux.namespaces: cannot create the container process");
 }
 
+/* The init is set up but not yet pivoted: prestart, then createRuntime, here; then it goes on. */
+static int run_create_hooks(const RunConfig *cfg, const ContainerState *st, int sock, RunError *e)
+{
+	_cleanup_free_ char *json = state_to_oci_json(st, STATUS_CREATING, false);
+	if (!json)
+		return -ENOMEM;
+	int r = hooks_run(cfg, HOOK_PRESTART, json, e);
+	if (r < 0)
+		return r;
+	r = hooks_run(cfg, HOOK_CREATE_RUNTIME, json, e);
+	if (r < 0)
+		return r;
+	r = send_tagged(sock, SYNC_GO, json, strlen(json), -1);
+	if (r < 0)
+		return run_error(e, r, "the container process went away: %m");
+	return 0;
+}
+
+/* Hooks that only warn (poststart, poststop): returns 1 with the warning in e. */
+static int run_late_hooks(const char *root, const ContainerState *s, ContainerStatus st,
+			  HookKind kind, RunError *e)
+{
+	_cleanup_config_ RunConfig *cfg = NULL;
+	_cleanup_free_ char *dir = NULL, *json = NULL;
+	if (!(s->hooks & (1u << kind)))
+		return 0;
+	if (asprintf(&dir, "%s/%s", root, s->id) < 0)
+		return -ENOMEM;
+	int r = container_read_config(dir, &cfg, NULL, NULL, e);
+	if (r < 0)
+		return 1;
+	json = state_to_oci_json(s, st, false);
+	if (!json)
+		return -ENOMEM;
+	return hooks_run(cfg, kind, json, e) < 0 ? 1 : 0;
+}
+
 static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 {
 	_cleanup_config_ RunConfig *cfg = NULL;
-	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *dir = NULL;
-	_cleanup_close_ int fifo = -EBADF;
+	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *dir = NULL, *config_buf = NULL;
+	_cleanup_close_ int fifo = -EBADF, pty = -EBADF;
+	size_t config_len = 0;
 	SeccompProgram prog = {};
+	char pty_name[32] = "";
 	int *mount_fds = NULL;
 	int nsfds[16];
 	int socks[2] = {-EBADF, -EBADF};
@@ -355,14 +412,16 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	bundle = realpath(o->bundle ? o->bundle : ".", NULL);
 	if (!bundle)
 		return run_error(e, errno, "bundle %s: %m", o->bundle ? o->bundle : ".");
-	r = read_config(bundle, &cfg, e);
+	r = container_read_config(bundle, &cfg, &config_buf, &config_len, e);
 	if (r < 0)
 		return r;
-	if (cfg->terminal)
-		return run_error(
-		    e, -EOPNOTSUPP,
-		    "config.json: process.terminal: a terminal needs --console-socket, "
-		    "which is not supported yet");
+	if (cfg->terminal && !o->console_socket && !o->ret_terminal)
+		return run_error(e, -EINVAL,
+				 "config.json: process.terminal: a terminal needs --console-socket "
+				 "(or run in the foreground)");
+	for (size_t i = 0; o->extra_env && o->extra_env[i]; i++)
+		if (strv_extend(&cfg->env, o->extra_env[i]) < 0)
+			return -ENOMEM;
 	r = resolve_rootfs(bundle, cfg, &rootfs, e);
 	if (r < 0)
 		return r;
@@ -429,6 +488,9 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	    .owner = getuid(),
 	    .annotations_json = cfg->annotations_json,
 	};
+	for (int k = 0; k < _HOOK_MAX; k++)
+		if (cfg->n_hooks[k])
+			st.hooks |= 1u << k;
 	if (v2) {
 		r = cgroup_path(cgmount, cfg->cgroups_path, c->id, &c->cgroup_path, e);
 		if (r < 0)
@@ -446,6 +508,12 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	r = state_save(c->dirfd, &st);
 	if (r < 0) {
 		r = run_error(e, r, "%s/%s: %m", dir, STATE_FILE);
+		goto out;
+	}
+	/* exec, hooks and delete read the config as it was at create. */
+	r = write_config_copy(c->dirfd, config_buf, config_len);
+	if (r < 0) {
+		r = run_error(e, r, "%s/%s: %m", dir, CONFIG_COPY);
 		goto out;
 	}
 	if (c->cgroup_path) {
@@ -483,6 +551,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	    .cap_last_cap = read_cap_last_cap(),
 	    .new_userns = userns && !userns->path,
 	    .new_cgroupns = cgns && !cgns->path,
+	    .preserve_fds = o->preserve_fds,
 	};
 	r = spawn_init(cfg, nsfds, &ictx, socks[0], c, e);
 	close(socks[1]);
@@ -529,16 +598,46 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		r = run_error(e, errno, "the container process went away: %m");
 		goto out;
 	}
-	ssize_t n = recv(socks[0], buf, sizeof(buf) - 1, 0);
-	if (n == 1 && buf[0] == SYNC_READY)
-		r = 0;
-	else if (n > 1 && buf[0] == SYNC_ERROR) {
-		buf[n] = '\0';
-		r = run_error(e, -EINVAL, "%s", buf + 1);
-	} else
-		r = run_error(e, -ECHILD, "the container process exited during setup");
+	for (;;) {
+		int fd;
+		ssize_t n = recv_tagged(socks[0], buf, sizeof(buf) - 1, &fd);
+		if (n == 1 && buf[0] == SYNC_HOOKS) {
+			r = run_create_hooks(cfg, &st, socks[0], e);
+			if (r < 0)
+				break;
+			continue;
+		}
+		if (n > 1 && buf[0] == SYNC_TERMINAL && fd >= 0 && pty < 0) {
+			buf[n] = '\0';
+			pty = fd;
+			snprintf(pty_name, sizeof(pty_name), "%.31s", buf + 1);
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (n == 1 && buf[0] == SYNC_READY)
+			r = 0;
+		else if (n > 1 && buf[0] == SYNC_ERROR) {
+			buf[n] = '\0';
+			r = run_error(e, -EINVAL, "%s", buf + 1);
+		} else
+			r = run_error(e, -ECHILD, "the container process exited during setup");
+		break;
+	}
 	if (r < 0)
 		goto out;
+	if (cfg->terminal && pty < 0) {
+		r = run_error(e, -EPROTO, "process.terminal: the container sent no pty");
+		goto out;
+	}
+	if (pty >= 0 && o->console_socket) {
+		r = send_fd_to_socket(o->console_socket, pty, pty_name);
+		if (r < 0) {
+			r = run_error(e, r, "--console-socket %s: %m", o->console_socket);
+			goto out;
+		}
+	} else if (pty >= 0)
+		*o->ret_terminal = TAKE_FD(pty);
 
 	if (o->pid_file) {
 		char val[32];
@@ -631,7 +730,7 @@ int container_start(const char *root, const char *id, RunError *e)
 		return run_error(e, errno, "cannot start container \"%s\": exec.fifo: %m", id);
 	if (write(fd, "0", 1) != 1)
 		return run_error(e, errno, "cannot start container \"%s\": exec.fifo: %m", id);
-	return 0;
+	return run_late_hooks(root, s, STATUS_RUNNING, HOOK_POSTSTART, e);
 }
 
 static int signal_pid(const ContainerState *s, int sig)
@@ -702,6 +801,33 @@ int container_pause(const char *root, const char *id, bool pause, RunError *e)
 	return 0;
 }
 
+int container_update(const char *root, const char *id, const char *cgroup_mount,
+		     const RunResources *res, RunError *e)
+{
+	_cleanup_state_ ContainerState *s = NULL;
+	int r;
+
+	if (!container_id_is_valid(id))
+		return run_error(e, -EINVAL, "invalid container id \"%s\"", id);
+	_cleanup_close_ int lock = lock_container(root, id, e);
+	if (lock < 0)
+		return lock;
+	r = state_load(root, id, &s, e);
+	if (r < 0)
+		return r;
+	ContainerStatus st = state_status(root, s);
+	if (st == STATUS_STOPPED)
+		return run_error(e, -EINVAL, "cannot update a stopped container \"%s\"", id);
+	if (!s->cgroup_path)
+		return run_error(
+		    e, -EOPNOTSUPP,
+		    "container \"%s\" has no cgroup of its own to update (needs cgroup v2)", id);
+	const char *mount = cgroup_mount ? cgroup_mount : CGROUP_MOUNT;
+	if (!startswith(s->cgroup_path, mount) || s->cgroup_path[strlen(mount)] != '/')
+		return run_error(e, -EINVAL, "cgroup %s is not below %s", s->cgroup_path, mount);
+	return cgroup_apply(mount, s->cgroup_path, res, e);
+}
+
 int container_pids(const char *root, const char *id, pid_t **ret, RunError *e)
 {
 	_cleanup_state_ ContainerState *s = NULL;
@@ -768,8 +894,10 @@ int container_delete(const char *root, const char *id, bool force, RunError *e)
 		if (r < 0)
 			return run_error(e, r, "cannot remove cgroup %s: %m", s->cgroup_path);
 	}
+	/* The container is gone; its config.json (for the hooks) goes with the directory. */
+	r = run_late_hooks(root, s, STATUS_STOPPED, HOOK_POSTSTOP, e);
 	remove_state_dir(root, id, lock);
-	return 0;
+	return r;
 }
 
 int container_wait(pid_t pid)

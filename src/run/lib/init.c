@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -23,6 +24,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "hooks.h"
 #include "strutil.h"
 #include "util.h"
 
@@ -43,10 +45,9 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-/* Close every fd but stdio and those in keep: nothing of the host reaches the container. */
-static int close_fds_except(int *keep, size_t n)
+int close_fds_except(unsigned first, int *keep, size_t n)
 {
-	unsigned lo = 3;
+	unsigned lo = first;
 
 	qsort(keep, n, sizeof(int), cmp_int);
 	for (size_t i = 0; i < n; i++) {
@@ -273,6 +274,38 @@ static int setup_devices(const InitContext *ctx, int rootfd, RunError *e)
 	return 0;
 }
 
+/* The state JSON the runtime sent with the hooks' go-ahead (this process's own copy). */
+static char *hook_state;
+
+static bool has_hooks(const RunConfig *cfg, HookKind k)
+{
+	return cfg->n_hooks[k] > 0;
+}
+
+/*
+ * Before pivot_root: the runtime runs prestart and createRuntime in its
+ * namespaces, then we run createContainer in ours, with host paths.
+ */
+static int sync_hooks(const InitContext *ctx, RunError *e)
+{
+	const RunConfig *cfg = ctx->cfg;
+	if (!has_hooks(cfg, HOOK_PRESTART) && !has_hooks(cfg, HOOK_CREATE_RUNTIME) &&
+	    !has_hooks(cfg, HOOK_CREATE_CONTAINER) && !has_hooks(cfg, HOOK_START_CONTAINER))
+		return 0;
+	if (send_tagged(ctx->sync_fd, SYNC_HOOKS, NULL, 0, -1) < 0)
+		_exit(1);
+	size_t len = 256 * 1024;
+	hook_state = malloc(len);
+	if (!hook_state)
+		return -ENOMEM;
+	ssize_t n = recv_tagged(ctx->sync_fd, hook_state, len - 1, NULL);
+	if (n < 1 || hook_state[0] != SYNC_GO)
+		_exit(1); /* a hook failed: the runtime kills us */
+	hook_state[n] = '\0';
+	memmove(hook_state, hook_state + 1, (size_t)n);
+	return hooks_run(cfg, HOOK_CREATE_CONTAINER, hook_state, e);
+}
+
 static int pivot_into(int rootfd, RunError *e)
 {
 	_cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -438,6 +471,9 @@ static int setup_rootfs(const InitContext *ctx, RunError *e)
 		return run_error(e, cwd, "process.cwd: cannot create %s in the rootfs: %m",
 				 cfg->cwd);
 
+	r = sync_hooks(ctx, e);
+	if (r < 0)
+		return r;
 	r = pivot_into(rootfd, e);
 	if (r < 0)
 		return r;
@@ -447,6 +483,14 @@ static int setup_rootfs(const InitContext *ctx, RunError *e)
 	_cleanup_close_ int newroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (newroot < 0)
 		return run_error(e, errno, "root.path: /: %m");
+	if (cfg->terminal) {
+		_cleanup_close_ int dev = open_in_root(newroot, "/dev", O_PATH | O_DIRECTORY);
+		if (dev < 0)
+			return run_error(e, dev, "process.terminal: /dev: %m");
+		r = terminal_setup(ctx->sync_fd, dev, e);
+		if (r < 0)
+			return r;
+	}
 	r = apply_sysctl(cfg, e);
 	if (r < 0)
 		return r;
@@ -473,14 +517,12 @@ static int capset_raw(uint64_t eff, uint64_t perm, uint64_t inh)
 	return syscall(SYS_capset, &h, d) < 0 ? negative_errno() : 0;
 }
 
-static int setup_user_and_caps(const InitContext *ctx, RunError *e)
+static int setup_user_and_caps(const RunConfig *cfg, int cap_last_cap, RunError *e)
 {
-	const RunConfig *cfg = ctx->cfg;
-	uint64_t known =
-	    ctx->cap_last_cap >= 63 ? UINT64_MAX : (UINT64_C(1) << (ctx->cap_last_cap + 1)) - 1;
+	uint64_t known = cap_last_cap >= 63 ? UINT64_MAX : (UINT64_C(1) << (cap_last_cap + 1)) - 1;
 	const uint64_t *caps = cfg->caps;
 
-	for (int c = 0; c <= ctx->cap_last_cap; c++)
+	for (int c = 0; c <= cap_last_cap; c++)
 		if (!(caps[CAP_SET_BOUNDING] & (UINT64_C(1) << c)) &&
 		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
 			return run_error(e, errno,
@@ -504,7 +546,7 @@ static int setup_user_and_caps(const InitContext *ctx, RunError *e)
 				 "inheritable sets (effective must be within permitted): %m");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return run_error(e, errno, "process.capabilities.ambient: %m");
-	for (int c = 0; c <= ctx->cap_last_cap; c++)
+	for (int c = 0; c <= cap_last_cap; c++)
 		if ((caps[CAP_SET_AMBIENT] & (UINT64_C(1) << c)) &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
 			return run_error(e, errno,
@@ -568,7 +610,7 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	for (size_t i = 0; i < ctx->cfg->n_mounts; i++)
 		if (ctx->mount_fds[i] >= 0)
 			keep[n_keep++] = ctx->mount_fds[i];
-	r = close_fds_except(keep, n_keep);
+	r = close_fds_except(3 + ctx->preserve_fds, keep, n_keep);
 	if (r < 0)
 		return run_error(e, r, "cannot close inherited file descriptors: %m");
 	/* Other processes may not open /proc/PID/exe (the runtime's binary) or ptrace us. */
@@ -595,6 +637,14 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	if (r < 0)
 		return r;
 
+	return process_apply(cfg, ctx->seccomp, ctx->cap_last_cap, exe, exe_len, e);
+}
+
+int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int cap_last_cap, char *exe,
+		  size_t exe_len, RunError *e)
+{
+	int r;
+
 	for (size_t i = 0; i < cfg->n_rlimits; i++) {
 		struct rlimit rl = {.rlim_cur = cfg->rlimits[i].soft,
 				    .rlim_max = cfg->rlimits[i].hard};
@@ -612,18 +662,72 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 				 cfg->cwd);
 
 	/* Without no_new_privs, only a privileged process may load a filter: do it now. */
-	if (ctx->seccomp && !cfg->no_new_privileges) {
-		r = seccomp_program_load(ctx->seccomp);
+	if (seccomp && !cfg->no_new_privileges) {
+		r = seccomp_program_load(seccomp);
 		if (r < 0)
 			return run_error(e, r, "linux.seccomp: cannot load the filter: %m");
 	}
-	r = setup_user_and_caps(ctx, e);
+	r = setup_user_and_caps(cfg, cap_last_cap, e);
 	if (r < 0)
 		return r;
 	if (cfg->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return run_error(e, errno, "process.noNewPrivileges: %m");
 	umask(cfg->has_umask ? cfg->umask : 0022);
 	return find_executable(cfg, exe, exe_len, e);
+}
+
+int terminal_setup(int sync_fd, int console_dirfd, RunError *e)
+{
+	_cleanup_close_ int pts = open("/dev/pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pts < 0)
+		return run_error(e, errno, "process.terminal: /dev/pts: %m");
+	if (check_fs(pts, DEVPTS_SUPER_MAGIC) < 0)
+		return run_error(e, -EXDEV, "process.terminal: /dev/pts is not a devpts mount");
+	_cleanup_close_ int master =
+	    openat(pts, "ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
+	if (master < 0)
+		return run_error(e, errno, "process.terminal: /dev/pts/ptmx: %m");
+	int unlock = 0;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return run_error(e, errno, "process.terminal: cannot unlock the pty: %m");
+	_cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return run_error(e, errno, "process.terminal: cannot open the pty's peer: %m");
+	unsigned n;
+	if (ioctl(master, TIOCGPTN, &n) < 0)
+		return run_error(e, errno, "process.terminal: TIOCGPTN: %m");
+	char name[32], p[64];
+	snprintf(name, sizeof(name), "/dev/pts/%u", n);
+
+	if (console_dirfd >= 0) {
+		/* The pty is the container's /dev/console too. */
+		char q[64];
+		if (unlinkat(console_dirfd, "console", 0) < 0 && errno != ENOENT)
+			return run_error(e, errno,
+					 "process.terminal: cannot replace /dev/console: %m");
+		_cleanup_close_ int f =
+		    openat(console_dirfd, "console",
+			   O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
+		if (f < 0)
+			return run_error(e, errno,
+					 "process.terminal: cannot create /dev/console: %m");
+		if (mount(FD_PATH(p, slave), FD_PATH(q, f), NULL, MS_BIND, NULL) < 0)
+			return run_error(
+			    e, errno, "process.terminal: cannot bind %s on /dev/console: %m", name);
+	}
+	if (setsid() < 0)
+		return run_error(e, errno, "process.terminal: setsid: %m");
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		return run_error(e, errno,
+				 "process.terminal: cannot make %s the controlling terminal: %m",
+				 name);
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return run_error(e, errno, "process.terminal: dup2: %m");
+	int r = send_tagged(sync_fd, SYNC_TERMINAL, name, strlen(name), master);
+	if (r < 0)
+		return run_error(e, r, "process.terminal: cannot pass the pty to the runtime: %m");
+	return 0;
 }
 
 void container_init(const InitContext *ctx)
@@ -646,6 +750,16 @@ void container_init(const InitContext *ctx)
 	if (n != 1)
 		_exit(1);
 	close(ctx->fifo_fd);
+	if (has_hooks(ctx->cfg, HOOK_START_CONTAINER)) {
+		RunError he = {};
+		if (hooks_run(ctx->cfg, HOOK_START_CONTAINER, hook_state ? hook_state : "{}", &he) <
+		    0) {
+			dprintf(STDERR_FILENO, "lazuli-run: %s\n", he.msg);
+			_exit(1);
+		}
+	}
+	for (unsigned i = 0; i < ctx->preserve_fds; i++)
+		(void)fcntl(3 + (int)i, F_SETFD, 0);
 
 	if (ctx->seccomp && ctx->cfg->no_new_privileges) {
 		int r = seccomp_program_load(ctx->seccomp);

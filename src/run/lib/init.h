@@ -31,12 +31,40 @@ typedef struct InitContext {
 	int cap_last_cap;
 	bool new_userns;
 	bool new_cgroupns;
+	unsigned preserve_fds; /* fds 3 .. 3+n-1 are passed on (LISTEN_FDS, --preserve-fds) */
 } InitContext;
 
 enum {
 	SYNC_GO = 'G',
 	SYNC_READY = 'R',
 	SYNC_ERROR = 'E',
+	SYNC_TERMINAL = 'T', /* data: the pty's name; fd: its master */
+	SYNC_PID = 'P',	     /* data: a pid_t (exec: the process that will exec) */
+	SYNC_HOOKS = 'H',    /* init -> runtime: run prestart/createRuntime hooks now */
 };
 
 _noreturn_ void container_init(const InitContext *ctx);
+
+/*
+ * Close every fd from first on except those in keep (sorted in place):
+ * nothing of the host reaches the container.
+ */
+int close_fds_except(unsigned first, int *keep, size_t n);
+
+/*
+ * The process section applied to the calling process, in the container's
+ * root: rlimits, a new session keyring, cwd (checked to be inside the
+ * root), seccomp when no_new_privs is off (else the caller loads it right
+ * before execve), user, groups, capabilities, no_new_privs and umask.
+ * Resolves args[0] along PATH into exe.
+ */
+int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int cap_last_cap, char *exe,
+		  size_t exe_len, RunError *e);
+
+/*
+ * process.terminal: a pty from the container's /dev/pts/ptmx becomes the
+ * caller's controlling terminal and stdio, bound on console_dirfd/console
+ * (the container's /dev) unless console_dirfd < 0; its master is sent over
+ * sync_fd as SYNC_TERMINAL.
+ */
+int terminal_setup(int sync_fd, int console_dirfd, RunError *e);

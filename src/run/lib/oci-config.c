@@ -1154,18 +1154,75 @@ static int parse_linux(Ctx *c, json_object *lx, RunConfig *cfg)
 	return 0;
 }
 
-static int check_hooks(Ctx *c, json_object *root)
+static const char *const hook_kinds[_HOOK_MAX] = {
+    [HOOK_PRESTART] = "prestart",
+    [HOOK_CREATE_RUNTIME] = "createRuntime",
+    [HOOK_CREATE_CONTAINER] = "createContainer",
+    [HOOK_START_CONTAINER] = "startContainer",
+    [HOOK_POSTSTART] = "poststart",
+    [HOOK_POSTSTOP] = "poststop",
+};
+
+const char *hook_kind_name(HookKind k)
 {
-	json_object *h;
+	return k < _HOOK_MAX ? hook_kinds[k] : NULL;
+}
+
+static int parse_hook(Ctx *c, json_object *o, const char *field, RunHook *h)
+{
+	char f[160];
+	int64_t n;
+	int r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return fail(c, field, "must be an object");
+	r = get_string(c, o, "path", FIELD(f, "%s.path", field), &h->path);
+	if (r < 0)
+		return r;
+	if (r == 0 || h->path[0] != '/')
+		return fail(c, f, "must be an absolute path");
+	r = get_strv(c, o, "args", FIELD(f, "%s.args", field), false, false, &h->args);
+	if (r < 0)
+		return r;
+	r = get_strv(c, o, "env", FIELD(f, "%s.env", field), false, false, &h->env);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; h->env && h->env[i]; i++)
+		if (!strchr(h->env[i], '=') || h->env[i][0] == '=')
+			return fail(c, FIELD(f, "%s.env[%zu]", field, i),
+				    "must have the form KEY=value");
+	r = get_int(c, o, "timeout", FIELD(f, "%s.timeout", field), 1, INT32_MAX, &n);
+	if (r < 0)
+		return r;
+	h->timeout = r > 0 ? (int)n : 0;
+	return 0;
+}
+
+static int parse_hooks(Ctx *c, json_object *root, RunConfig *cfg)
+{
+	json_object *h, *a;
+	char f[128];
 	int r = get_object(c, root, "hooks", "hooks", &h);
 	if (r <= 0)
 		return r;
-	json_object_object_foreach(h, key, val)
-	{
-		if (json_object_is_type(val, json_type_array) && json_object_array_length(val) == 0)
+	for (int k = 0; k < _HOOK_MAX; k++) {
+		r = get_array(c, h, hook_kinds[k], FIELD(f, "hooks.%s", hook_kinds[k]), &a);
+		if (r < 0)
+			return r;
+		if (r == 0)
 			continue;
-		char f[128];
-		return fail(c, FIELD(f, "hooks.%.100s", key), "hooks are not supported yet");
+		size_t n = json_object_array_length(a);
+		cfg->hooks[k] = calloc(n ? n : 1, sizeof(RunHook));
+		if (!cfg->hooks[k])
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			cfg->n_hooks[k]++;
+			r = parse_hook(c, json_object_array_get_idx(a, i),
+				       FIELD(f, "hooks.%s[%zu]", hook_kinds[k], i),
+				       &cfg->hooks[k][i]);
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }
@@ -1175,21 +1232,44 @@ static int check_hooks(Ctx *c, json_object *root)
  * scheduling policy would run the container differently from what was
  * asked, so each one present (and not empty) is refused.
  */
-static int check_unsupported(Ctx *c, json_object *root)
+static int check_fields_absent(Ctx *c, json_object *root, const char *const *fields, size_t n,
+			       const char *prefix)
 {
-	static const char *const fields[] = {
-	    "process.apparmorProfile", "process.selinuxLabel",	  "process.scheduler",
-	    "process.ioPriority",      "process.execCPUAffinity", "linux.personality",
-	    "linux.timeOffsets",       "linux.intelRdt",	  "linux.mountLabel",
-	};
-	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+	char f[128];
+	for (size_t i = 0; i < n; i++) {
 		json_object *v = json_get_path(root, fields[i]);
 		if (!v || (json_object_is_type(v, json_type_string) &&
 			   json_object_get_string_len(v) == 0))
 			continue;
-		return fail(c, fields[i], "is not supported yet");
+		return fail(c, FIELD(f, "%s%s", prefix, fields[i]), "is not supported yet");
 	}
 	return 0;
+}
+
+/* prefix: "process." for a whole config.json, "" for a process object of its own. */
+static int check_unsupported_process(Ctx *c, json_object *process, const char *prefix)
+{
+	static const char *const fields[] = {
+	    "apparmorProfile", "selinuxLabel", "scheduler", "ioPriority", "execCPUAffinity",
+	};
+	return check_fields_absent(c, process, fields, ELEMENTSOF(fields), prefix);
+}
+
+static int check_unsupported(Ctx *c, json_object *root)
+{
+	static const char *const fields[] = {
+	    "linux.personality",
+	    "linux.timeOffsets",
+	    "linux.intelRdt",
+	    "linux.mountLabel",
+	};
+	json_object *p = json_get_path(root, "process");
+	if (p) {
+		int r = check_unsupported_process(c, p, "process.");
+		if (r < 0)
+			return r;
+	}
+	return check_fields_absent(c, root, fields, ELEMENTSOF(fields), "");
 }
 
 static int check_user_namespace(Ctx *c, RunConfig *cfg)
@@ -1301,7 +1381,7 @@ int run_config_parse(const char *buf, size_t len, RunConfig **ret, char *err, si
 			return -ENOMEM;
 	}
 
-	r = check_hooks(&c, root);
+	r = parse_hooks(&c, root, cfg);
 	if (r < 0)
 		return r;
 	r = check_unsupported(&c, root);
@@ -1317,6 +1397,81 @@ int run_config_parse(const char *buf, size_t len, RunConfig **ret, char *err, si
 		return fail(&c, "hostname", "needs a uts namespace in linux.namespaces");
 
 	*ret = TAKE_PTR(cfg);
+	return 0;
+}
+
+static void process_done(RunConfig *c)
+{
+	free(c->additional_gids);
+	strv_free(c->args);
+	strv_free(c->env);
+	free(c->cwd);
+	free(c->rlimits);
+	c->terminal = false;
+	c->uid = 0;
+	c->gid = 0;
+	c->has_umask = false;
+	c->umask = 0;
+	c->additional_gids = NULL;
+	c->n_additional_gids = 0;
+	c->args = c->env = NULL;
+	c->cwd = NULL;
+	c->has_capabilities = false;
+	memset(c->caps, 0, sizeof(c->caps));
+	c->no_new_privileges = false;
+	c->rlimits = NULL;
+	c->n_rlimits = 0;
+	c->has_oom_score_adj = false;
+	c->oom_score_adj = 0;
+}
+
+int run_config_replace_process(RunConfig *cfg, const char *buf, size_t len, char *err,
+			       size_t errlen)
+{
+	Ctx c = {.err = err, .errlen = errlen};
+	_cleanup_json_ json_object *root = NULL;
+	char jerr[256] = "";
+
+	if (err && errlen > 0)
+		err[0] = '\0';
+	if (len > CONFIG_MAX_SIZE)
+		return fail(&c, "process", "larger than %u bytes", CONFIG_MAX_SIZE);
+	int r = json_parse_strict(buf, len, &root, jerr, sizeof(jerr));
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return fail(&c, "process", "not valid JSON: %s", jerr);
+	if (!json_object_is_type(root, json_type_object))
+		return fail(&c, "process", "must be a JSON object");
+	r = check_unsupported_process(&c, root, "");
+	if (r < 0)
+		return r;
+	process_done(cfg);
+	return parse_process(&c, root, cfg);
+}
+
+int run_resources_parse(const char *buf, size_t len, RunResources *ret, char *err, size_t errlen)
+{
+	Ctx c = {.err = err, .errlen = errlen};
+	_cleanup_json_ json_object *root = NULL;
+	RunConfig cfg = {};
+	char jerr[256] = "";
+
+	if (err && errlen > 0)
+		err[0] = '\0';
+	if (len > CONFIG_MAX_SIZE)
+		return fail(&c, "linux.resources", "larger than %u bytes", CONFIG_MAX_SIZE);
+	int r = json_parse_strict(buf, len, &root, jerr, sizeof(jerr));
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return fail(&c, "linux.resources", "not valid JSON: %s", jerr);
+	if (!json_object_is_type(root, json_type_object))
+		return fail(&c, "linux.resources", "must be a JSON object");
+	r = parse_resources(&c, root, &cfg);
+	if (r < 0)
+		return r;
+	*ret = cfg.resources;
 	return 0;
 }
 
@@ -1361,6 +1516,14 @@ RunConfig *run_config_free(RunConfig *c)
 	free(c->cgroups_path);
 	strv_free(c->sysctl);
 	free(c->annotations_json);
+	for (int k = 0; k < _HOOK_MAX; k++) {
+		for (size_t i = 0; i < c->n_hooks[k]; i++) {
+			free(c->hooks[k][i].path);
+			strv_free(c->hooks[k][i].args);
+			strv_free(c->hooks[k][i].env);
+		}
+		free(c->hooks[k]);
+	}
 	if (c->seccomp) {
 		for (size_t i = 0; i < c->seccomp->n_rules; i++) {
 			strv_free(c->seccomp->rules[i].names);

@@ -95,6 +95,23 @@ typedef struct RunResources {
 	uint64_t cpu_period; /* usec */
 } RunResources;
 
+typedef enum HookKind {
+	HOOK_PRESTART,
+	HOOK_CREATE_RUNTIME,
+	HOOK_CREATE_CONTAINER,
+	HOOK_START_CONTAINER,
+	HOOK_POSTSTART,
+	HOOK_POSTSTOP,
+	_HOOK_MAX,
+} HookKind;
+
+typedef struct RunHook {
+	char *path;  /* absolute */
+	char **args; /* NULL: just the path */
+	char **env;  /* NULL: empty */
+	int timeout; /* seconds, 0: none */
+} RunHook;
+
 typedef struct RunConfig {
 	char *oci_version;
 
@@ -143,6 +160,9 @@ typedef struct RunConfig {
 	char **sysctl; /* key, value, key, value, ... */
 	RunSeccomp *seccomp;
 
+	RunHook *hooks[_HOOK_MAX];
+	size_t n_hooks[_HOOK_MAX];
+
 	char *annotations_json; /* compact JSON object of strings, or NULL */
 } RunConfig;
 
@@ -159,6 +179,17 @@ static inline void run_config_freep(RunConfig **c)
 }
 #define _cleanup_config_ __attribute__((cleanup(run_config_freep)))
 
+/*
+ * Replace the process section of cfg with a process object of its own (exec
+ * --process FILE, the runtime-spec's Process). On failure cfg's process may
+ * be half replaced; the caller discards it.
+ */
+int run_config_replace_process(RunConfig *cfg, const char *buf, size_t len, char *err,
+			       size_t errlen);
+
+/* A LinuxResources object of its own (update -r FILE); fields we do not know are ignored. */
+int run_resources_parse(const char *buf, size_t len, RunResources *ret, char *err, size_t errlen);
+
 /* The namespace entry of this CLONE_NEW* type, or NULL. */
 const RunNamespace *run_config_namespace(const RunConfig *c, int type);
 
@@ -168,8 +199,10 @@ const char *capability_to_name(int cap);    /* NULL if unknown */
 int capability_max(void);		    /* highest capability we know */
 int namespace_from_name(const char *name);  /* "pid" -> CLONE_NEWPID, -EINVAL */
 const char *namespace_to_name(int type);    /* CLONE_NEWPID -> "pid" */
-const char *namespace_proc_name(int type);  /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
-int rlimit_from_name(const char *name);	    /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
+const char *namespace_proc_name(int type);
+const char *hook_kind_name(HookKind k);
+    /* HOOK_CREATE_RUNTIME -> "createRuntime" */ /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
+int rlimit_from_name(const char *name);		 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
 /* Iterate the known names: returns NULL past the end. */
 const char *config_seccomp_action_name(size_t i);
 const char *config_seccomp_operator_name(size_t i);

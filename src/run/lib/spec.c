@@ -307,7 +307,10 @@ char *features_json(void)
 	_cleanup_json_ json_object *o = json_object_new_object();
 	json_object_object_add(o, "ociVersionMin", json_object_new_string("1.0.0"));
 	json_object_object_add(o, "ociVersionMax", json_object_new_string("1.2.0"));
-	json_object_object_add(o, "hooks", json_object_new_array());
+	json_object *hooks = json_object_new_array();
+	for (int k = 0; k < _HOOK_MAX; k++)
+		json_object_array_add(hooks, json_object_new_string(hook_kind_name((HookKind)k)));
+	json_object_object_add(o, "hooks", hooks);
 	json_object_object_add(o, "mountOptions", names(config_mount_option_name));
 
 	json_object *lx = json_object_new_object();

@@ -73,6 +73,8 @@ int state_save(int dirfd, const ContainerState *s)
 				       json_object_new_boolean(s->cgroup_created));
 	}
 	json_object_object_add(o, "owner", json_object_new_int64(s->owner));
+	if (s->hooks)
+		json_object_object_add(o, "hooks", json_object_new_int64(s->hooks));
 	if (s->annotations_json)
 		add_string(o, "annotations", s->annotations_json);
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
@@ -130,6 +132,8 @@ int state_load(const char *root, const char *id, ContainerState **ret, RunError 
 		s->start_time = json_object_get_uint64(v);
 	if (json_object_object_get_ex(o, "owner", &v))
 		s->owner = (uid_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "hooks", &v))
+		s->hooks = (unsigned)json_object_get_int64(v);
 	*ret = TAKE_PTR(s);
 	return 0;
 }

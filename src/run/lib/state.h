@@ -15,6 +15,7 @@
 
 #define STATE_FILE "state.json"
 #define EXEC_FIFO "exec.fifo"
+#define CONFIG_COPY "config.json" /* config.json as create read it */
 
 typedef struct ContainerState {
 	char *id;
@@ -28,6 +29,7 @@ typedef struct ContainerState {
 	bool cgroup_created; /* we made it, so delete removes it */
 	uid_t owner;
 	char *annotations_json; /* compact JSON object, or NULL */
+	unsigned hooks;		/* bit k: config.json has hooks of HookKind k */
 } ContainerState;
 
 typedef enum {

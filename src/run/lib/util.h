@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "macros.h"
 
@@ -49,3 +50,24 @@ int read_small_file(const char *path, char *buf, size_t len);
 
 /* Valid container id: [A-Za-z0-9_+.-]+, not "." or "..", at most 1024 bytes. */
 bool container_id_is_valid(const char *id);
+
+/*
+ * One SOCK_SEQPACKET message: a tag byte, optional data, and optionally
+ * one fd (SCM_RIGHTS; fd < 0 for none). Returns 0 or -errno.
+ */
+int send_tagged(int sock, char tag, const void *data, size_t len, int fd);
+/*
+ * Receive one message into buf (len >= 1; buf[0] is the tag). A received
+ * fd (O_CLOEXEC) goes to *ret_fd (or is closed if ret_fd is NULL), else
+ * *ret_fd is -EBADF. Returns the message size, 0 at end of stream, -errno.
+ */
+ssize_t recv_tagged(int sock, char *buf, size_t len, int *ret_fd);
+
+/*
+ * Send the fd over the unix socket at path (--console-socket), as runc
+ * does: one message whose data is name and whose SCM_RIGHTS carries fd.
+ */
+int send_fd_to_socket(const char *path, int fd, const char *name);
+
+/* Are fds 3 .. 3+n-1 all open (--preserve-fds)? Returns 0, or the first closed fd. */
+int first_closed_fd(unsigned n);

@@ -42,10 +42,10 @@ fails_with() {
 	fails_with 'config.json: mounts[2].destination: must be an absolute path, not "dev/pts"'
 	cfg "c['mounts'][2]['destination'] = '/dev/pts'; c['linux']['seccomp']['syscalls'][0]['action'] = 'SCMP_ACT_NOTIFY'"
 	fails_with 'config.json: linux.seccomp.syscalls[0].action: is not supported yet: "SCMP_ACT_NOTIFY"'
-	cfg "c['linux']['seccomp']['syscalls'][0]['action'] = 'SCMP_ACT_ERRNO'; c['hooks'] = {'prestart': [{'path': '/bin/true'}]}"
-	fails_with 'config.json: hooks.prestart: hooks are not supported yet'
+	cfg "c['linux']['seccomp']['syscalls'][0]['action'] = 'SCMP_ACT_ERRNO'; c['hooks'] = {'prestart': [{'path': 'true'}]}"
+	fails_with 'config.json: hooks.prestart[0].path: must be an absolute path'
 	cfg "del c['hooks']; c['process']['terminal'] = True"
-	fails_with 'config.json: process.terminal: a terminal needs --console-socket, which is not supported yet'
+	fails_with 'config.json: process.terminal: a terminal needs --console-socket (or run in the foreground)'
 }
 
 @test "a missing rootfs, or one that is not a directory" {
@@ -105,9 +105,9 @@ fails_with() {
 	run lr start a b
 	[ "$status" -eq 1 ]
 	[ "$output" = 'lazuli-run: start: unexpected argument "b"' ]
-	run lr create --console-socket /tmp/x "$ID"
+	run lr create --no-pivot "$ID"
 	[ "$status" -eq 1 ]
-	[ "$output" = 'lazuli-run: create: --console-socket is not supported yet' ]
+	[ "$output" = 'lazuli-run: create: --no-pivot is not supported yet' ]
 	run "$RUNTIME" --root relative list
 	[ "$status" -eq 1 ]
 	[ "$output" = 'lazuli-run: --root must be an absolute path' ]

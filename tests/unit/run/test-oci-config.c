@@ -236,8 +236,13 @@ static void test_top_level_errors(void **state)
 		     "hostname: longer than 64");
 	expect_error("process", NULL, "process: is required");
 	expect_error("annotations.x", "1", "annotations.x: must be a string");
-	expect_error("hooks.prestart", "[{\"path\":\"/bin/true\"}]",
-		     "hooks.prestart: hooks are not supported yet");
+	expect_error("hooks.prestart", "[{\"path\":\"true\"}]",
+		     "hooks.prestart[0].path: must be an absolute path");
+	expect_error("hooks.poststop", "[{\"path\":\"/x\",\"timeout\":0}]",
+		     "hooks.poststop[0].timeout: must be between 1");
+	expect_error("hooks.createRuntime", "[{\"path\":\"/x\",\"env\":[\"NOEQ\"]}]",
+		     "hooks.createRuntime[0].env[0]: must have the form KEY=value");
+	expect_error("hooks.startContainer", "{}", "hooks.startContainer: must be an array");
 	expect_error("process.apparmorProfile", "\"docker-default\"",
 		     "process.apparmorProfile: is not supported yet");
 	expect_error("linux.personality", "{\"domain\":\"LINUX32\"}",
@@ -436,9 +441,11 @@ static void test_features(void **state)
 	json_object *v;
 	assert_true(json_object_object_get_ex(o, "ociVersionMax", &v));
 	assert_string_equal(json_object_get_string(v), "1.2.0");
-	/* No hooks are implemented: the list must be present and empty. */
+	/* All six hook kinds. */
 	assert_true(json_object_object_get_ex(o, "hooks", &v));
-	assert_int_equal(json_object_array_length(v), 0);
+	assert_int_equal(json_object_array_length(v), 6);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(v, 1)),
+			    "createRuntime");
 	json_object *lx, *sc;
 	assert_true(json_object_object_get_ex(o, "linux", &lx));
 	assert_true(json_object_object_get_ex(lx, "seccomp", &sc));
@@ -466,6 +473,78 @@ static void test_names(void **state)
 	assert_int_equal(rlimit_from_name("NOFILE"), -EINVAL);
 }
 
+static void test_hooks(void **state)
+{
+	static const char *json =
+	    "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},"
+	    "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},"
+	    "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]},"
+	    "\"hooks\":{\"prestart\":[{\"path\":\"/a\"}],"
+	    "  \"poststop\":[{\"path\":\"/b\",\"args\":[\"b\",\"-x\"],\"env\":[\"K=v\"],"
+	    "    \"timeout\":5},{\"path\":\"/c\"}],\"unknownKind\":[1]}}";
+	RunConfig *cfg = NULL;
+	char err[256];
+	assert_int_equal(run_config_parse(json, strlen(json), &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->n_hooks[HOOK_PRESTART], 1);
+	assert_string_equal(cfg->hooks[HOOK_PRESTART][0].path, "/a");
+	assert_null(cfg->hooks[HOOK_PRESTART][0].args);
+	assert_int_equal(cfg->hooks[HOOK_PRESTART][0].timeout, 0);
+	assert_int_equal(cfg->n_hooks[HOOK_CREATE_RUNTIME], 0);
+	assert_int_equal(cfg->n_hooks[HOOK_POSTSTOP], 2);
+	assert_string_equal(cfg->hooks[HOOK_POSTSTOP][0].args[1], "-x");
+	assert_string_equal(cfg->hooks[HOOK_POSTSTOP][0].env[0], "K=v");
+	assert_int_equal(cfg->hooks[HOOK_POSTSTOP][0].timeout, 5);
+	assert_string_equal(cfg->hooks[HOOK_POSTSTOP][1].path, "/c");
+	assert_string_equal(hook_kind_name(HOOK_START_CONTAINER), "startContainer");
+	run_config_free(cfg);
+}
+
+static void test_replace_process(void **state)
+{
+	RunConfig *cfg = NULL;
+	char err[512];
+	assert_int_equal(run_config_parse(base, strlen(base), &cfg, err, sizeof(err)), 0);
+
+	const char *proc = "{\"args\":[\"ls\"],\"cwd\":\"/tmp\",\"env\":[\"X=1\"],"
+			   "\"user\":{\"uid\":7,\"gid\":8},\"terminal\":true}";
+	assert_int_equal(run_config_replace_process(cfg, proc, strlen(proc), err, sizeof(err)), 0);
+	assert_string_equal(cfg->args[0], "ls");
+	assert_null(cfg->args[1]);
+	assert_string_equal(cfg->cwd, "/tmp");
+	assert_string_equal(cfg->env[0], "X=1");
+	assert_null(cfg->env[1]);
+	assert_int_equal(cfg->uid, 7);
+	assert_int_equal(cfg->gid, 8);
+	assert_true(cfg->terminal);
+	/* What the process object does not say is not kept from config.json. */
+	assert_false(cfg->no_new_privileges);
+	assert_int_equal(cfg->n_rlimits, 0);
+	assert_int_equal(cfg->n_additional_gids, 0);
+	assert_int_equal(cfg->caps[CAP_SET_BOUNDING], 0);
+	/* The rest of the config is untouched. */
+	assert_string_equal(cfg->hostname, "box");
+
+	static const struct {
+		const char *json, *msg;
+	} bad[] = {
+	    {"[]", "process: must be a JSON object"},
+	    {"{\"args\":[\"ls\"]}", "process.cwd: is required"},
+	    {"{\"args\":[],\"cwd\":\"/\"}", "process.args: must be a non-empty array of strings"},
+	    {"{\"args\":[\"ls\"],\"cwd\":\"x\"}", "process.cwd: must be an absolute path"},
+	    {"{\"args\":[\"ls\"],\"cwd\":\"/\",\"apparmorProfile\":\"p\"}",
+	     "apparmorProfile: is not supported yet"},
+	    {"{\"args\":[\"ls\"", "process: not valid JSON"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(run_config_replace_process(cfg, bad[i].json, strlen(bad[i].json),
+							    err, sizeof(err)),
+				 -EINVAL);
+		if (!strstr(err, bad[i].msg))
+			fail_msg("%s: got \"%s\", want \"%s\"", bad[i].json, err, bad[i].msg);
+	}
+	run_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +558,8 @@ int main(void)
 	    cmocka_unit_test(test_default_spec_parses),
 	    cmocka_unit_test(test_features),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_replace_process),
+	    cmocka_unit_test(test_hooks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

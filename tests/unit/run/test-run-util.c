@@ -324,9 +324,23 @@ static void test_cgroup_apply(void **state)
 
 	/* A controller the hierarchy does not offer is an error naming the field. */
 	put(mnt, "cgroup.controllers", "cpu io\n");
+	res.memory_limit = 64 << 20;
 	assert_int_equal(cgroup_apply(mnt, leaf, &res, &e), -EOPNOTSUPP);
 	assert_non_null(strstr(e.msg, "linux.resources.memory.limit: the memory controller is not "
 				      "available in the cgroup v2 hierarchy at"));
+	/* No limit needs no controller (podman asks for pids.limit 0). */
+	put(leaf, "pids.max", "");
+	put(leaf, "memory.max", "");
+	RunResources none = {
+	    .has_pids_limit = true, .pids_limit = 0, .has_memory_limit = true, .memory_limit = -1};
+	assert_false(cgroup_resources_requested(&none));
+	assert_int_equal(cgroup_apply(mnt, leaf, &none, &e), 0);
+	expect_file(leaf, "pids.max", "");
+	expect_file(leaf, "memory.max", "");
+	none.pids_limit = 5;
+	assert_true(cgroup_resources_requested(&none));
+	assert_int_equal(cgroup_apply(mnt, leaf, &none, &e), -EOPNOTSUPP);
+	assert_non_null(strstr(e.msg, "linux.resources.pids.limit: the pids controller"));
 
 	char *p = NULL;
 	assert_int_equal(cgroup_path("/sys/fs/cgroup", NULL, "c1", &p, &e), 0);
@@ -341,6 +355,59 @@ static void test_cgroup_apply(void **state)
 	assert_int_equal(cgroup_path("/sys/fs/cgroup", "/", "c1", &p, &e), -EINVAL);
 }
 
+/* update: the new limits land in the container's cgroup; a stopped container is refused. */
+static void test_container_update(void **state)
+{
+	char mnt[1024], cg[1100], root[1100], dir[1200];
+	RunError e = {};
+	snprintf(mnt, sizeof(mnt), "%s/cgu", tmp);
+	snprintf(cg, sizeof(cg), "%s/c1", mnt);
+	snprintf(root, sizeof(root), "%s/state", tmp);
+	snprintf(dir, sizeof(dir), "%s/c1", root);
+	assert_int_equal(mkdir_p(cg, 0755), 0);
+	assert_int_equal(mkdir_p(dir, 0700), 0);
+	put(mnt, "cgroup.controllers", "cpu memory pids\n");
+	put(mnt, "cgroup.subtree_control", "cpu memory pids");
+	put(cg, "memory.max", "");
+	put(cg, "pids.max", "");
+	put(cg, "cpu.max", "");
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	/* We stand in for the container's process: it is running. */
+	ContainerState s = {
+	    .id = (char *)"c1",
+	    .oci_version = (char *)"1.2.0",
+	    .pid = getpid(),
+	    .start_time = process_start_time(getpid()),
+	    .bundle = (char *)"/b",
+	    .rootfs = (char *)"/b/rootfs",
+	    .created = (char *)"2026-01-01T00:00:00.000000001Z",
+	    .cgroup_path = cg,
+	};
+	assert_int_equal(state_save(dfd, &s), 0);
+
+	RunResources res = {};
+	const char *json = "{\"memory\":{\"limit\":1048576},\"pids\":{\"limit\":9},"
+			   "\"cpu\":{\"quota\":20000,\"period\":50000},\"blockIO\":{}}";
+	char err[256];
+	assert_int_equal(run_resources_parse(json, strlen(json), &res, err, sizeof(err)), 0);
+	assert_int_equal(container_update(root, "c1", mnt, &res, &e), 0);
+	expect_file(cg, "memory.max", "1048576");
+	expect_file(cg, "pids.max", "9");
+	expect_file(cg, "cpu.max", "20000 50000");
+
+	json = "{\"pids\":{\"limit\":\"x\"}}";
+	assert_int_equal(run_resources_parse(json, strlen(json), &res, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "linux.resources.pids.limit: must be an integer");
+
+	/* Another start time: the process is not the container's any more. */
+	s.start_time++;
+	assert_int_equal(state_save(dfd, &s), 0);
+	assert_int_equal(container_update(root, "c1", mnt, &res, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "cannot update a stopped container"));
+	close(dfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +416,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_state_roundtrip, setup_tmp, teardown_tmp),
 	    cmocka_unit_test(test_seccomp_compile),
 	    cmocka_unit_test_setup_teardown(test_cgroup_apply, setup_tmp, teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_container_update, setup_tmp, teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

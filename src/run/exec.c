@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* exec: run another process in a running container; wait for it unless --detach. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "container.h"
+#include "strutil.h"
+#include "verbs.h"
+
+static int parse_user(const char *s, ExecOptions *o)
+{
+	unsigned long long uid, gid;
+	_cleanup_free_ char *copy = strdup(s);
+	if (!copy)
+		return -ENOMEM;
+	char *colon = strchr(copy, ':');
+	if (colon)
+		*colon = '\0';
+	if (safe_atou64(copy, &uid) < 0 || uid >= UINT32_MAX)
+		return -EINVAL;
+	if (colon && (safe_atou64(colon + 1, &gid) < 0 || gid >= UINT32_MAX))
+		return -EINVAL;
+	o->has_user = true;
+	o->uid = (uid_t)uid;
+	if (colon)
+		o->gid = (gid_t)gid;
+	o->has_gid = colon != NULL;
+	return 0;
+}
+
+int verb_exec(const GlobalOptions *g, int argc, char **argv)
+{
+	enum {
+		ARG_CONSOLE = 0x100,
+		ARG_PID_FILE,
+		ARG_CWD,
+		ARG_NO_NEW_PRIVS,
+		ARG_PRESERVE,
+		ARG_UNSUPPORTED,
+	};
+	static const struct option options[] = {
+	    {"process", required_argument, NULL, 'p'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"console-socket", required_argument, NULL, ARG_CONSOLE},
+	    {"pid-file", required_argument, NULL, ARG_PID_FILE},
+	    {"cwd", required_argument, NULL, ARG_CWD},
+	    {"env", required_argument, NULL, 'e'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"cap", required_argument, NULL, 'c'},
+	    {"no-new-privs", no_argument, NULL, ARG_NO_NEW_PRIVS},
+	    {"preserve-fds", required_argument, NULL, ARG_PRESERVE},
+	    {"apparmor", required_argument, NULL, ARG_UNSUPPORTED},
+	    {"process-label", required_argument, NULL, ARG_UNSUPPORTED},
+	    {"additional-gids", required_argument, NULL, 'g'},
+	    {},
+	};
+	_cleanup_strv_free_ char **env = NULL, **caps = NULL;
+	ExecOptions o = {};
+	bool detach = false;
+	RunError e = {};
+	int c, n;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+p:dte:u:c:g:", options, NULL)) >= 0) {
+		switch (c) {
+		case 'p':
+			o.process_file = optarg;
+			break;
+		case 'd':
+			detach = true;
+			break;
+		case 't':
+			o.tty = true;
+			break;
+		case ARG_CONSOLE:
+			o.console_socket = optarg;
+			break;
+		case ARG_PID_FILE:
+			o.pid_file = optarg;
+			break;
+		case ARG_CWD:
+			o.cwd = optarg;
+			break;
+		case 'e':
+			if (strv_extend(&env, optarg) < 0)
+				return EXIT_FAILURE_RUNTIME;
+			break;
+		case 'u':
+			if (parse_user(optarg, &o) < 0) {
+				report_error("exec: --user %s: must be uid[:gid] (numbers)",
+					     optarg);
+				return EXIT_USAGE_ERROR;
+			}
+			break;
+		case 'c':
+			if (strv_extend(&caps, optarg) < 0)
+				return EXIT_FAILURE_RUNTIME;
+			break;
+		case ARG_NO_NEW_PRIVS:
+			o.no_new_privs = true;
+			break;
+		case ARG_PRESERVE:
+			n = parse_preserve_fds("exec", optarg);
+			if (n < 0)
+				return EXIT_USAGE_ERROR;
+			o.preserve_fds = (unsigned)n;
+			break;
+		case 'g':
+		case ARG_UNSUPPORTED:
+			report_error("exec: %s is not supported yet", argv[optind - 1]);
+			return EXIT_USAGE_ERROR;
+		default:
+			report_error("exec: unknown option (see --help)");
+			return EXIT_USAGE_ERROR;
+		}
+	}
+	if (optind >= argc) {
+		report_error("exec: a container id is required");
+		return EXIT_USAGE_ERROR;
+	}
+	const char *id = argv[optind++];
+	if (o.process_file && optind < argc) {
+		report_error("exec: --process and a command exclude each other");
+		return EXIT_USAGE_ERROR;
+	}
+	if (!o.process_file && optind >= argc) {
+		report_error("exec: a command is required (or --process FILE)");
+		return EXIT_USAGE_ERROR;
+	}
+	o.args = argv + optind;
+	o.env = env;
+	o.caps = caps;
+
+	int pty = -EBADF;
+	pid_t pid;
+	if (!detach && !o.console_socket)
+		o.ret_terminal = &pty;
+	int r = container_exec(g->root, id, &o, &pid, &e);
+	if (r < 0) {
+		report_run_error(r, &e);
+		return EXIT_FAILURE_RUNTIME;
+	}
+	if (detach)
+		return 0;
+	return wait_foreground(pid, pty);
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# exec: another process in a running container, checked from inside it.
+
+load helpers
+
+setup_file() { common_setup_file; }
+setup() {
+	common_setup
+	args 'sleep 300'
+}
+teardown() { common_teardown; }
+
+start_sleeper() {
+	lrd run -d -b "$B" "$ID"
+	wait_status "$ID" running
+}
+
+@test "exec joins every namespace and the cgroup of the container" {
+	start_sleeper
+	run lr exec "$ID" sh -c 'for n in mnt pid net ipc uts cgroup; do
+		[ "$(readlink /proc/self/ns/$n)" = "$(readlink /proc/1/ns/$n)" ] && echo "same $n"
+	done; echo "pid $$"; cat /proc/self/cgroup; hostname'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for n in mnt pid net ipc uts cgroup; do
+		[[ "$output" == *"same $n"* ]]
+	done
+	# Not the host's pid namespace: pid 1 is the container's init.
+	[[ "$output" == *"pid "[0-9]* ]]
+	[ "$(echo "$output" | sed -n 's/^pid //p')" -lt 100 ]
+	# In the container's cgroup namespace its own cgroup is the root.
+	[[ "$output" == *"0::/"* ]]
+
+	# Seen from the host: the exec'd process is in the container's cgroup.
+	lr exec -d --pid-file "$OUT/exec.pid" "$ID" sleep 200 </dev/null >/dev/null 2>&1
+	pid=$(cat "$OUT/exec.pid")
+	[ "$(grep '^0::' "/proc/$pid/cgroup")" = "0::/$ID" ]
+	grep -qx "$pid" "$CGROOT/$ID/cgroup.procs"
+	# Two pids: the host's and the container's.
+	[ "$(grep '^NSpid:' "/proc/$pid/status" | wc -w)" -eq 3 ]
+	lr ps -f json "$ID" | grep -q "$pid"
+}
+
+@test "exec: the exit status of the process is ours; a missing executable is an error" {
+	start_sleeper
+	run lr exec "$ID" sh -c 'echo out; echo err >&2; exit 7'
+	[ "$status" -eq 7 ]
+	[[ "$output" == *out*err* ]]
+	run lr exec "$ID" sh -c 'kill -9 $$'
+	[ "$status" -eq 137 ]
+	run lr exec "$ID" /nonexistent
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'process.args[0]: "/nonexistent" is not an executable file'* ]]
+	# Only the init is left in the container.
+	[ "$(lr ps -f json "$ID" | json_get 'len(d)')" = 1 ]
+}
+
+@test "exec gets the container's capabilities, no_new_privs and seccomp filter" {
+	start_sleeper
+	run lr exec "$ID" cat /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | sed -n 's/^CapEff:[[:space:]]*//p')" = 0000000020000420 ]
+	[ "$(echo "$output" | sed -n 's/^CapBnd:[[:space:]]*//p')" = 0000000020000420 ]
+	[ "$(echo "$output" | sed -n 's/^NoNewPrivs:[[:space:]]*//p')" = 1 ]
+	[ "$(echo "$output" | sed -n 's/^Seccomp:[[:space:]]*//p')" = 2 ]
+	# The filter is the container's: unshare is denied by the default profile.
+	run lr exec "$ID" unshare -U true
+	[ "$status" -ne 0 ]
+}
+
+@test "exec --cwd, --env, --user, --cap, --no-new-privs" {
+	cfg "c['process']['noNewPrivileges'] = False; c['process']['env'].append('KEEP=1'); c['process']['env'].append('FOO=old')"
+	start_sleeper
+	run lr exec "$ID" grep NoNewPrivs /proc/self/status
+	[[ "$output" == *"NoNewPrivs:	0"* ]]
+	run lr exec --cwd /tmp --env FOO=new -e BAR=2 --user 1000:1001 --cap CAP_SYS_ADMIN --no-new-privs "$ID" \
+		sh -c 'pwd; echo "FOO=$FOO BAR=$BAR KEEP=$KEEP"; id -u; id -g; grep -E "^(CapBnd|NoNewPrivs)" /proc/self/status'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = /tmp ]
+	[ "${lines[1]}" = "FOO=new BAR=2 KEEP=1" ]
+	[ "${lines[2]}" = 1000 ]
+	[ "${lines[3]}" = 1001 ]
+	# CAP_SYS_ADMIN (21) added to the bounding set of the default three.
+	[ "${lines[4]}" = "CapBnd:	0000000020200420" ]
+	[ "${lines[5]}" = "NoNewPrivs:	1" ]
+	run lr exec --user 1000 "$ID" id -g
+	[ "$output" = 0 ]
+}
+
+@test "exec --process FILE runs that process and ignores the container's args" {
+	start_sleeper
+	cat >"$OUT/process.json" <<'JSON'
+{"args": ["sh", "-c", "echo $WHO; pwd; id -u; ulimit -n"], "env": ["WHO=proc", "PATH=/bin"],
+ "cwd": "/etc", "user": {"uid": 2000, "gid": 2000},
+ "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 77, "hard": 77}]}
+JSON
+	run lr exec --process "$OUT/process.json" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "proc
+/etc
+2000
+77" ]
+
+	echo '{"args": [], "cwd": "/"}' >"$OUT/bad.json"
+	run lr exec -p "$OUT/bad.json" "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--process $OUT/bad.json: process.args: must be a non-empty array"* ]]
+	echo '{"args": ["true"], "cwd": "/", "selinuxLabel": "x"}' >"$OUT/bad.json"
+	run lr exec -p "$OUT/bad.json" "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"selinuxLabel: is not supported yet"* ]]
+}
+
+@test "exec refuses a stopped or paused container, and bad options, naming them" {
+	start_sleeper
+	lr pause "$ID"
+	run lr exec "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot exec in a paused container"* ]]
+	lr resume "$ID"
+
+	run lr exec --cap CAP_NOPE "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cap CAP_NOPE: unknown capability"* ]]
+	run lr exec --user alice "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--user alice"* ]]
+	run lr exec --cwd tmp "$ID" true
+	[[ "$output" == *"--cwd: must be an absolute path"* ]]
+	run lr exec "$ID"
+	[[ "$output" == *"a command is required"* ]]
+	run lr exec --cwd /nonexistent "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"process.cwd: /nonexistent"* ]]
+	run lr exec -t -d "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--tty needs --console-socket"* ]]
+	[ "$(lr ps -f json "$ID" | json_get 'len(d)')" = 1 ]
+
+	lr kill "$ID" KILL
+	wait_status "$ID" stopped
+	run lr exec "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot exec in a stopped container"* ]]
+	run lr exec nosuch true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'container "nosuch" does not exist'* ]] || [[ "$output" == *nosuch* ]]
+}
+
+@test "exec into a container with a user namespace maps the user" {
+	cfg "c['linux']['namespaces'].append({'type': 'user'})
+c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]
+c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]"
+	start_sleeper
+	run lr exec -u 1000 "$ID" sh -c 'id -u; cat /proc/self/uid_map'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000 ]
+	[[ "${lines[1]}" == *"0     100000      65536"* ]]
+	lr exec -d -u 1000 --pid-file "$OUT/exec.pid" "$ID" sleep 100 </dev/null >/dev/null 2>&1
+	# Seen from the host, uid 1000 of the container is 101000.
+	grep -q "^Uid:	101000" "/proc/$(cat "$OUT/exec.pid")/status"
+}
