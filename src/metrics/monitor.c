@@ -45,7 +45,11 @@ const char *monitor_metric_name(MonitorMetricId id)
 
 void monitor_bucket_add(MonitorBucket *b, MonitorMetricId id, double v)
 {
-	MonitorAgg *a = &b->agg[id];
+	monitor_agg_add(&b->agg[id], v);
+}
+
+void monitor_agg_add(MonitorAgg *a, double v)
+{
 	if (!isfinite(v))
 		return;
 	if (a->count == 0 || v < a->min)
@@ -93,6 +97,39 @@ int monitor_bucket_serialize(const MonitorBucket *b, StrBuf *out)
 		if (strbuf_printf(out, ",\"count\":%llu}]}}}\n", (unsigned long long)a->count) < 0)
 			return -ENOMEM;
 		n++;
+	}
+	for (int k = 0; k < 2; k++) {
+		bool first = true;
+		for (size_t i = 0; i < b->n_containers; i++) {
+			const MonitorContainer *c = &b->containers[i];
+			const MonitorAgg *a = k == 0 ? &c->cpu : &c->memory;
+			if (a->count == 0)
+				continue;
+			if (first)
+				strbuf_printf(out,
+					      "{\"time\":\"%s\",\"data\":{\"baseData\":{\"metric\":"
+					      "\"%s\",\"namespace\":\"" MONITOR_NAMESPACE "\","
+					      "\"dimNames\":[\"container\",\"engine\"],\"series\":[",
+					      when,
+					      k == 0 ? "container_cpu_usage_percent" : "container_memory_bytes");
+			else
+				strbuf_puts(out, ",");
+			first = false;
+			/* names and engines are hex ids, unit names and fixed words: no escaping needed */
+			strbuf_printf(out, "{\"dimValues\":[\"%s\",\"%s\"],\"min\":", c->name,
+				      c->engine);
+			put_number(out, a->min);
+			strbuf_puts(out, ",\"max\":");
+			put_number(out, a->max);
+			strbuf_puts(out, ",\"sum\":");
+			put_number(out, a->sum);
+			strbuf_printf(out, ",\"count\":%llu}", (unsigned long long)a->count);
+		}
+		if (!first) {
+			if (strbuf_puts(out, "]}}}\n") < 0)
+				return -ENOMEM;
+			n++;
+		}
 	}
 	return n;
 }
@@ -214,6 +251,9 @@ struct Monitor {
 	uint64_t prev_cpu_total, prev_cpu_busy, prev_cpu_steal;
 	uint64_t prev_rx, prev_tx, prev_rd, prev_wr;
 	bool spool_failing;
+	MonitorContainer containers[MONITOR_MAX_CONTAINERS];
+	size_t n_containers;
+	CgroupInfo infos[MONITOR_MAX_CONTAINERS];
 
 	/* push thread */
 	pthread_t thread;
@@ -263,7 +303,9 @@ static void close_bucket(Monitor *m)
 		}
 	}
 	strbuf_free(&b);
-	m->bucket = (MonitorBucket){0};
+	m->bucket = (MonitorBucket){.containers = m->containers, .n_containers = m->n_containers};
+	for (size_t i = 0; i < m->n_containers; i++)
+		m->containers[i].cpu = m->containers[i].memory = (MonitorAgg){0};
 	pthread_mutex_lock(&m->lock);
 	m->pending = true;
 	pthread_cond_signal(&m->cond);
@@ -273,6 +315,53 @@ static void close_bucket(Monitor *m)
 void monitor_flush(Monitor *m)
 {
 	close_bucket(m);
+}
+
+/* Containers come and go: entries of containers gone for a whole period are reused. */
+static void sample_containers(Monitor *m, usec_t mono)
+{
+	size_t n = cgroup_containers(&m->scrape, m->infos, MONITOR_MAX_CONTAINERS);
+
+	for (size_t i = 0; i < m->n_containers; i++)
+		m->containers[i].seen = false;
+	for (size_t i = 0; i < n; i++) {
+		const CgroupInfo *ci = &m->infos[i];
+		MonitorContainer *c = NULL;
+		for (size_t j = 0; j < m->n_containers && !c; j++)
+			if (streq(m->containers[j].path, ci->path))
+				c = &m->containers[j];
+		if (!c) {
+			for (size_t j = 0; j < m->n_containers && !c; j++)
+				if (!m->containers[j].seen && m->containers[j].cpu.count == 0 &&
+				    m->containers[j].memory.count == 0)
+					c = &m->containers[j]; /* gone: reuse */
+			if (!c && m->n_containers < MONITOR_MAX_CONTAINERS)
+				c = &m->containers[m->n_containers++];
+			if (!c)
+				continue;
+			*c = (MonitorContainer){0};
+			snprintf(c->path, sizeof(c->path), "%s", ci->path);
+			snprintf(c->name, sizeof(c->name), "%s", ci->name);
+			snprintf(c->engine, sizeof(c->engine), "%s", ci->engine);
+			/* dimension values go into JSON unescaped: keep them to a safe set */
+			for (char *x = c->name; *x; x++)
+				if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@-", *x))
+					*x = '_';
+		}
+		c->seen = true;
+		if (ci->has_cpu) {
+			if (c->have_prev && mono > c->prev_mono && ci->cpu_usec >= c->prev_cpu_usec)
+				monitor_agg_add(&c->cpu, 100.0 * (double)(ci->cpu_usec - c->prev_cpu_usec) /
+							     (double)(mono - c->prev_mono));
+			c->prev_cpu_usec = ci->cpu_usec;
+			c->prev_mono = mono;
+			c->have_prev = true;
+		}
+		if (ci->has_memory)
+			monitor_agg_add(&c->memory, (double)ci->memory);
+	}
+	m->bucket.containers = m->containers;
+	m->bucket.n_containers = m->n_containers;
 }
 
 static void sample(Monitor *m)
@@ -329,6 +418,7 @@ static void sample(Monitor *m)
 	}
 	if (s->have_load1)
 		monitor_bucket_add(&m->bucket, MM_LOAD1, s->load1);
+	sample_containers(m, mono);
 	if (s->have_root_fs && s->root_fs_size > 0)
 		monitor_bucket_add(&m->bucket, MM_ROOT_FS_USED,
 				   100.0 * (double)(s->root_fs_size - s->root_fs_avail) /
@@ -613,6 +703,8 @@ int monitor_new(const MetricsConfig *cfg, Monitor **ret)
 	m->sample_cfg.enabled[COLLECTOR_DISKSTATS] = true;
 	m->sample_cfg.enabled[COLLECTOR_NETDEV] = true;
 	m->sample_cfg.enabled[COLLECTOR_FILESYSTEM] = true;
+	m->sample_cfg.enabled[COLLECTOR_CGROUPS] = cfg->enabled[COLLECTOR_CGROUPS];
+	m->sample_cfg.cgroup_pressure = false;
 	m->sample_cfg.monitor = false;
 	m->scrape_ok = scrape_init(&m->scrape, &m->sample_cfg) >= 0;
 

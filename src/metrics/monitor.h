@@ -48,13 +48,31 @@ typedef struct MonitorAgg {
 	uint64_t count;
 } MonitorAgg;
 
+/* Per container: CPU % of one CPU and memory bytes, dimensions container and engine. */
+#define MONITOR_MAX_CONTAINERS 256
+typedef struct MonitorContainer {
+	char path[512]; /* the cgroup, the key across samples */
+	char name[72], engine[16];
+	bool seen;	       /* in the last sample */
+	bool have_prev;
+	uint64_t prev_cpu_usec;
+	usec_t prev_mono;
+	MonitorAgg cpu, memory; /* this period */
+} MonitorContainer;
+
 typedef struct MonitorBucket {
 	usec_t start; /* realtime, a multiple of the period */
 	MonitorAgg agg[_MM_MAX];
+	MonitorContainer *containers; /* not owned */
+	size_t n_containers;
 } MonitorBucket;
 
 void monitor_bucket_add(MonitorBucket *b, MonitorMetricId id, double v);
-/* One NDJSON line per metric that has samples; returns how many. */
+void monitor_agg_add(MonitorAgg *a, double v);
+/*
+ * One NDJSON line per metric that has samples (container_cpu_usage_percent and
+ * container_memory_bytes with one series per container); returns how many.
+ */
 int monitor_bucket_serialize(const MonitorBucket *b, StrBuf *out);
 
 /*

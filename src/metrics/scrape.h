@@ -149,6 +149,14 @@ int parse_io_stat(CgroupWalk *w, CgroupRow *row, const char *buf, size_t len);
 int cgroup_classify(const char *rel, const char **name, size_t *namelen);
 void cgroup_walk_free(CgroupWalk *w);
 
+/* The containers (not systemd units) of the last cgroup walk; pointers valid until the next. */
+typedef struct CgroupInfo {
+	const char *path, *name, *engine;
+	bool has_cpu, has_memory;
+	uint64_t cpu_usec, memory;
+} CgroupInfo;
+size_t cgroup_containers(const Scrape *s, CgroupInfo *out, size_t max);
+
 int collect_host(Scrape *s, CollectorId id);
 int collect_diskstats(Scrape *s);
 int collect_filesystem(Scrape *s);

@@ -65,6 +65,11 @@ pyq() { posts | python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.
 	[ "$(pyq '[x for x in d[0]["documents"] if x["data"]["baseData"]["metric"] == "load1"][0]["data"]["baseData"]["series"][0]["max"]')" = 1.25 ]
 	[ "$(pyq '[x for x in d[0]["documents"] if x["data"]["baseData"]["metric"] == "memory_available_bytes"][0]["data"]["baseData"]["series"][0]["min"]')" = 24903680000 ]
 	[ "$(pyq 'd[0]["documents"][0]["data"]["baseData"]["namespace"]')" = lazuli-metrics ]
+	# containers: one series each, with the container id and engine as dimensions
+	mem='[x for x in d[0]["documents"] if x["data"]["baseData"]["metric"] == "container_memory_bytes"][0]["data"]["baseData"]'
+	[ "$(pyq "$mem[\"dimNames\"]")" = '["container", "engine"]' ]
+	[ "$(pyq "sorted(s[\"dimValues\"][1] for s in $mem[\"series\"])")" = '["docker", "podman"]' ]
+	[ "$(pyq "[s[\"max\"] for s in $mem[\"series\"] if s[\"dimValues\"][1] == \"podman\"][0]")" = 1048576 ]
 	# accepted periods leave the spool
 	wait_for 'len(d) >= 2'
 	lm_stop
