@@ -154,3 +154,16 @@ pyq() { posts | python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"SampleInterval"* ]]
 }
+
+@test "a hung endpoint: the request times out, the failure is logged, scrapes are not blocked" {
+	monitor_conf RequestTimeout=1s MaxAttempts=1
+	curl -sS -X PUT --data "{\"imds\":{\"$RID/metrics\":[{\"status\":200,\"delay_ms\":4000},{\"default\":true}]}}" "$IMDS/_emu/scenario" >/dev/null
+	lm_start --root "$ROOT"
+	for _ in $(seq 1 150); do grep -q 'Azure Monitor POST .* failed' "$T/lm.log" && break; sleep 0.2; done
+	grep -q 'Azure Monitor POST .* failed after 1 attempt(s): .*(1 period(s) kept in the spool)' "$T/lm.log"
+	# the push runs in its own thread: a scrape answers meanwhile
+	run curl -sS -m 2 "$URL"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'node_load1 1.25'* ]]
+	wait_for 'any(r["status"] == 200 for r in d)'
+}
