@@ -105,6 +105,8 @@ static int serve(const MetricsConfig *cfg)
 			return EXIT_FAILURE_RUNTIME;
 		}
 		hooks[n_hooks++] = (ServerHook){monitor_timer_fd(mon), monitor_on_timer, mon};
+		s.extra = monitor_emit_vm_info;
+		s.extra_userdata = mon;
 	}
 	{
 		char host[64], err[256];

@@ -264,6 +264,8 @@ struct Monitor {
 	ImdsClient imds;
 	TokenCache *tokens;
 	char *url; /* {endpoint}{resourceId}/metrics, once known */
+	bool have_info; /* instance metadata read (under lock: the scrape reads it) */
+	char *vm_id, *vm_size, *vm_region, *vm_resource_id;
 	bool push_failing;
 };
 
@@ -484,36 +486,73 @@ static char *replace_region(const char *tmpl, const char *region)
 	return out;
 }
 
-/* The target: from the configuration, or from IMDS (compute.resourceId and location). */
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+void monitor_emit_vm_info(Scrape *s, void *userdata)
+{
+	Monitor *m = userdata;
+	pthread_mutex_lock(&m->lock);
+	if (m->have_info) {
+		expo_family(&s->out, "lazuli_azure_vm_info", MT_GAUGE,
+			    "The Azure VM these metrics are about, from the instance metadata.");
+		expo_begin(&s->out);
+		expo_label(&s->out, "vm_id", m->vm_id);
+		expo_label(&s->out, "vm_size", m->vm_size);
+		expo_label(&s->out, "region", m->vm_region);
+		expo_label(&s->out, "resource_id", m->vm_resource_id);
+		expo_end_u64(&s->out, 1);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+/*
+ * The target: from the configuration, or from IMDS (compute.resourceId and
+ * location). The instance metadata is read once for the VM info series too;
+ * when the configuration names the target, IMDS failing does not stop the push.
+ */
 static int resolve_target(Monitor *m)
 {
 	const char *rid = m->cfg->resource_id, *region = m->cfg->region;
+	bool need = isempty(rid) || (isempty(region) && strstr(m->cfg->monitor_endpoint, "{region}"));
 	json_object *inst = NULL;
 	char err[512] = "";
 
 	if (m->url)
 		return 0;
-	if (isempty(rid) || (isempty(region) && strstr(m->cfg->monitor_endpoint, "{region}"))) {
-		int r = imds_get_instance(&m->imds, &inst, err, sizeof(err));
-		if (r < 0) {
-			if (!m->push_failing)
-				log_warning("Azure Monitor: cannot learn the VM's resource id and "
-					    "region: %s",
-					    err);
-			m->push_failing = true;
-			return r;
-		}
-		if (isempty(rid))
-			rid = json_get_string(inst, "compute.resourceId");
-		if (isempty(region))
-			region = json_get_string(inst, "compute.location");
-		if (isempty(rid) || !startswith(rid, "/subscriptions/")) {
-			log_warning("Azure Monitor: IMDS has no usable compute.resourceId; set "
-				    "Monitor.ResourceId=");
-			json_object_put(inst);
-			m->push_failing = true;
-			return -EBADMSG;
-		}
+	int r = imds_get_instance(&m->imds, &inst, err, sizeof(err));
+	if (r < 0 && need) {
+		if (!m->push_failing)
+			log_warning("Azure Monitor: cannot learn the VM's resource id and region: %s",
+				    err);
+		m->push_failing = true;
+		return r;
+	}
+	if (r >= 0) {
+		pthread_mutex_lock(&m->lock);
+		free(m->vm_id);
+		free(m->vm_size);
+		free(m->vm_region);
+		free(m->vm_resource_id);
+		m->vm_id = dup_or_empty(json_get_string(inst, "compute.vmId"));
+		m->vm_size = dup_or_empty(json_get_string(inst, "compute.vmSize"));
+		m->vm_region = dup_or_empty(json_get_string(inst, "compute.location"));
+		m->vm_resource_id = dup_or_empty(json_get_string(inst, "compute.resourceId"));
+		m->have_info = m->vm_id && m->vm_size && m->vm_region && m->vm_resource_id;
+		pthread_mutex_unlock(&m->lock);
+	}
+	if (isempty(rid))
+		rid = json_get_string(inst, "compute.resourceId");
+	if (isempty(region))
+		region = json_get_string(inst, "compute.location");
+	if (isempty(rid) || !startswith(rid, "/subscriptions/")) {
+		log_warning("Azure Monitor: IMDS has no usable compute.resourceId; set "
+			    "Monitor.ResourceId=");
+		json_object_put(inst);
+		m->push_failing = true;
+		return -EBADMSG;
 	}
 	_cleanup_free_ char *base = replace_region(m->cfg->monitor_endpoint, strempty(region));
 	if (!base || asprintf(&m->url, "%s%s/metrics", base, rid) < 0) {
@@ -665,6 +704,7 @@ static void *push_thread(void *userdata)
 {
 	Monitor *m = userdata;
 
+	(void)resolve_target(m);
 	/* what a previous run left in the spool goes first */
 	push_spool(m);
 	for (;;) {
@@ -769,6 +809,10 @@ void monitor_free(Monitor *m)
 	if (m->scrape_ok)
 		scrape_done(&m->scrape);
 	free(m->url);
+	free(m->vm_id);
+	free(m->vm_size);
+	free(m->vm_region);
+	free(m->vm_resource_id);
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->cond);
 	free(m);

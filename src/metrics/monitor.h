@@ -90,6 +90,7 @@ int spool_list(const char *dir, char ***ret);
 /* "HTTP 400 InvalidTimeRange: message" from an Azure error body (or an excerpt). */
 void monitor_describe_error(long status, const char *body, size_t len, char *out, size_t outlen);
 
+struct Scrape;
 typedef struct Monitor Monitor;
 
 /* Starts the push thread. cfg must outlive the monitor. */
@@ -100,5 +101,10 @@ void monitor_free(Monitor *m);
 int monitor_timer_fd(const Monitor *m);
 /* Called when the timer fires: sample, and close the period when it is over. */
 void monitor_on_timer(void *userdata);
+/*
+ * Scrape.extra hook: lazuli_azure_vm_info{vm_id,vm_size,region,resource_id} 1
+ * once the push thread has read the instance metadata (never waits for it).
+ */
+void monitor_emit_vm_info(struct Scrape *s, void *userdata);
 /* Close the current period now (on shutdown), so that it is spooled. */
 void monitor_flush(Monitor *m);

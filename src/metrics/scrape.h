@@ -98,8 +98,9 @@ typedef struct Scrape {
 	bool ok[_COLLECTOR_MAX];
 	double duration[_COLLECTOR_MAX];
 	bool ran[_COLLECTOR_MAX];
-	/* test hook: skip the clock-dependent collectors' syscalls */
-	bool no_syscalls;
+	/* more families at the end of every scrape (the Azure VM info) */
+	void (*extra)(struct Scrape *s, void *userdata);
+	void *extra_userdata;
 } Scrape;
 
 int scrape_init(Scrape *s, const MetricsConfig *cfg);

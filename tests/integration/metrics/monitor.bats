@@ -70,6 +70,9 @@ pyq() { posts | python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.
 	[ "$(pyq "$mem[\"dimNames\"]")" = '["container", "engine"]' ]
 	[ "$(pyq "sorted(s[\"dimValues\"][1] for s in $mem[\"series\"])")" = '["docker", "podman"]' ]
 	[ "$(pyq "[s[\"max\"] for s in $mem[\"series\"] if s[\"dimValues\"][1] == \"podman\"][0]")" = 1048576 ]
+	# the VM's identity is a series of the scrape
+	run curl -sS "$URL"
+	[[ "$output" == *"lazuli_azure_vm_info{vm_id=\""*"\",vm_size=\""*"\",region=\""*"\",resource_id=\"$RID\"} 1"* ]]
 	# accepted periods leave the spool
 	wait_for 'len(d) >= 2'
 	lm_stop
