@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
-#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +19,10 @@
 
 #include "config.h"
 #include "fileio.h"
-#include "http.h"
-#include "imds.h"
 #include "json-util.h"
 #include "log.h"
 #include "macros.h"
 #include "scrape.h"
-#include "token.h"
 
 static const char *const metric_names[_MM_MAX] = {
     [MM_CPU_USAGE] = "cpu_usage_percent",
@@ -254,20 +253,65 @@ struct Monitor {
 	MonitorContainer containers[MONITOR_MAX_CONTAINERS];
 	size_t n_containers;
 	CgroupInfo infos[MONITOR_MAX_CONTAINERS];
-
-	/* push thread */
-	pthread_t thread;
-	bool thread_started;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool pending, stop;
-	ImdsClient imds;
-	TokenCache *tokens;
-	char *url; /* {endpoint}{resourceId}/metrics, once known */
-	bool have_info; /* instance metadata read (under lock: the scrape reads it) */
-	char *vm_id, *vm_size, *vm_region, *vm_resource_id;
-	bool push_failing;
+	pid_t pusher;	      /* lazuli-metrics-push, or 0 */
+	bool pusher_logged;   /* its exit was logged */
+	char *config_path;    /* passed on to it */
 };
+
+static const char *pusher_path(void)
+{
+	const char *p = getenv("LAZULI_METRICS_PUSH");
+	return isempty(p) ? LIBEXECDIR "/lazuli/lazuli-metrics-push" : p;
+}
+
+/* Start lazuli-metrics-push, or restart it if it exited (logged once). */
+static void ensure_pusher(Monitor *m)
+{
+	int status;
+
+	if (m->pusher > 0) {
+		pid_t r = waitpid(m->pusher, &status, WNOHANG);
+		if (r == 0)
+			return;
+		if (!m->pusher_logged)
+			log_warning("%s exited (%s %d); restarting it (logged once)", pusher_path(),
+				    WIFEXITED(status) ? "status" : "signal",
+				    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		m->pusher_logged = true;
+		m->pusher = 0;
+	}
+	char *argv[] = {(char *)"lazuli-metrics-push", (char *)"--config", m->config_path, NULL};
+	posix_spawnattr_t attr;
+	sigset_t none;
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	/* the server blocks SIGTERM for its signalfd: the child must not inherit that */
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	int r = posix_spawn(&m->pusher, pusher_path(), NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0) {
+		m->pusher = 0;
+		if (!m->pusher_logged)
+			log_error_errno(r, "Cannot start %s: %m (periods stay in the spool)",
+					pusher_path());
+		m->pusher_logged = true;
+	}
+}
+
+void monitor_emit_vm_info(Scrape *s, void *userdata)
+{
+	Monitor *m = userdata;
+	char path[4096];
+	/* written by the pusher as one ready exposition family, atomically */
+	snprintf(path, sizeof(path), "%s/" MONITOR_VM_INFO_FILE, m->cfg->spool_dir);
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	if (read_full_file(path, 4096, &text, &len) < 0 || len == 0 || text[len - 1] != '\n' ||
+	    !startswith(text, "# HELP lazuli_azure_vm_info "))
+		return;
+	expo_append(&s->out, text, len);
+}
 
 static usec_t period(const Monitor *m)
 {
@@ -308,10 +352,8 @@ static void close_bucket(Monitor *m)
 	m->bucket = (MonitorBucket){.containers = m->containers, .n_containers = m->n_containers};
 	for (size_t i = 0; i < m->n_containers; i++)
 		m->containers[i].cpu = m->containers[i].memory = (MonitorAgg){0};
-	pthread_mutex_lock(&m->lock);
-	m->pending = true;
-	pthread_cond_signal(&m->cond);
-	pthread_mutex_unlock(&m->lock);
+	/* the pusher sees the new file through inotify; restart it if it died */
+	ensure_pusher(m);
 }
 
 void monitor_flush(Monitor *m)
@@ -450,278 +492,7 @@ int monitor_timer_fd(const Monitor *m)
 	return m->timer_fd;
 }
 
-/* ---- push thread --------------------------------------------------------- */
-
-static bool stopping(Monitor *m)
-{
-	pthread_mutex_lock(&m->lock);
-	bool s = m->stop;
-	pthread_mutex_unlock(&m->lock);
-	return s;
-}
-
-/* Back-off sleeps end early when the monitor stops. */
-static void interruptible_sleep(usec_t usec, void *userdata)
-{
-	Monitor *m = userdata;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t ns = (uint64_t)ts.tv_nsec + (usec % USEC_PER_SEC) * 1000;
-	ts.tv_sec += (time_t)(usec / USEC_PER_SEC + ns / 1000000000u);
-	ts.tv_nsec = (long)(ns % 1000000000u);
-	pthread_mutex_lock(&m->lock);
-	while (!m->stop && pthread_cond_timedwait(&m->cond, &m->lock, &ts) == 0)
-		;
-	pthread_mutex_unlock(&m->lock);
-}
-
-static char *replace_region(const char *tmpl, const char *region)
-{
-	const char *p = strstr(tmpl, "{region}");
-	char *out = NULL;
-	if (!p)
-		return strdup(tmpl);
-	if (asprintf(&out, "%.*s%s%s", (int)(p - tmpl), tmpl, region, p + 8) < 0)
-		return NULL;
-	return out;
-}
-
-static char *dup_or_empty(const char *s)
-{
-	return strdup(s ? s : "");
-}
-
-void monitor_emit_vm_info(Scrape *s, void *userdata)
-{
-	Monitor *m = userdata;
-	pthread_mutex_lock(&m->lock);
-	if (m->have_info) {
-		expo_family(&s->out, "lazuli_azure_vm_info", MT_GAUGE,
-			    "The Azure VM these metrics are about, from the instance metadata.");
-		expo_begin(&s->out);
-		expo_label(&s->out, "vm_id", m->vm_id);
-		expo_label(&s->out, "vm_size", m->vm_size);
-		expo_label(&s->out, "region", m->vm_region);
-		expo_label(&s->out, "resource_id", m->vm_resource_id);
-		expo_end_u64(&s->out, 1);
-	}
-	pthread_mutex_unlock(&m->lock);
-}
-
-/*
- * The target: from the configuration, or from IMDS (compute.resourceId and
- * location). The instance metadata is read once for the VM info series too;
- * when the configuration names the target, IMDS failing does not stop the push.
- */
-static int resolve_target(Monitor *m)
-{
-	const char *rid = m->cfg->resource_id, *region = m->cfg->region;
-	bool need = isempty(rid) || (isempty(region) && strstr(m->cfg->monitor_endpoint, "{region}"));
-	json_object *inst = NULL;
-	char err[512] = "";
-
-	if (m->url)
-		return 0;
-	int r = imds_get_instance(&m->imds, &inst, err, sizeof(err));
-	if (r < 0 && need) {
-		if (!m->push_failing)
-			log_warning("Azure Monitor: cannot learn the VM's resource id and region: %s",
-				    err);
-		m->push_failing = true;
-		return r;
-	}
-	if (r >= 0) {
-		pthread_mutex_lock(&m->lock);
-		free(m->vm_id);
-		free(m->vm_size);
-		free(m->vm_region);
-		free(m->vm_resource_id);
-		m->vm_id = dup_or_empty(json_get_string(inst, "compute.vmId"));
-		m->vm_size = dup_or_empty(json_get_string(inst, "compute.vmSize"));
-		m->vm_region = dup_or_empty(json_get_string(inst, "compute.location"));
-		m->vm_resource_id = dup_or_empty(json_get_string(inst, "compute.resourceId"));
-		m->have_info = m->vm_id && m->vm_size && m->vm_region && m->vm_resource_id;
-		pthread_mutex_unlock(&m->lock);
-	}
-	if (isempty(rid))
-		rid = json_get_string(inst, "compute.resourceId");
-	if (isempty(region))
-		region = json_get_string(inst, "compute.location");
-	if (isempty(rid) || !startswith(rid, "/subscriptions/")) {
-		log_warning("Azure Monitor: IMDS has no usable compute.resourceId; set "
-			    "Monitor.ResourceId=");
-		json_object_put(inst);
-		m->push_failing = true;
-		return -EBADMSG;
-	}
-	_cleanup_free_ char *base = replace_region(m->cfg->monitor_endpoint, strempty(region));
-	if (!base || asprintf(&m->url, "%s%s/metrics", base, rid) < 0) {
-		m->url = NULL;
-		json_object_put(inst);
-		return -ENOMEM;
-	}
-	json_object_put(inst);
-	log_info("Azure Monitor: pushing to %s", m->url);
-	return 0;
-}
-
-static void drop_file(Monitor *m, const char *name)
-{
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/%s", m->cfg->spool_dir, name);
-	(void)unlink(p);
-}
-
-/* Post one batch; returns 1 when it is done with (accepted or refused for good), 0 to keep. */
-static int post_batch(Monitor *m, const StrBuf *body, unsigned periods)
-{
-	static const long retry_statuses[] = {408, 429, 500, 502, 503, 504, 0};
-	char err[512] = "", auth[8192], desc[512];
-	const Token *tok = NULL;
-	HttpResponse resp = {0};
-	int r;
-
-	r = token_cache_get(m->tokens, MONITOR_TOKEN_RESOURCE,
-			    isempty(m->cfg->client_id) ? NULL : m->cfg->client_id, &tok, err,
-			    sizeof(err));
-	if (r < 0) {
-		log_warning("Azure Monitor: no token for %s: %s (%u period(s) kept in the spool)",
-			    MONITOR_TOKEN_RESOURCE, err, periods);
-		return 0;
-	}
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok->access_token);
-	const char *headers[] = {auth, "Content-Type: application/x-ndjson",
-				 "User-Agent: lazuli-metrics/" LAZULI_VERSION, NULL};
-	HttpRequest req = {
-	    .method = "POST",
-	    .url = m->url,
-	    .headers = headers,
-	    .body = body->data,
-	    .body_len = body->len,
-	    .timeout = m->cfg->request_timeout,
-	    .max_response = 64 * 1024,
-	};
-	HttpRetryPolicy policy = {
-	    .max_attempts = m->cfg->max_attempts,
-	    .budget = 5 * m->cfg->request_timeout,
-	    .base_delay = 500 * USEC_PER_MSEC,
-	    .max_delay = 10 * USEC_PER_SEC,
-	    .max_retry_after = 60 * USEC_PER_SEC,
-	    .retry_statuses = retry_statuses,
-	    .sleep = interruptible_sleep,
-	    .userdata = m,
-	};
-	r = http_send_retry(&req, &policy, &resp);
-	explicit_bzero(auth, sizeof(auth));
-	if (r < 0) {
-		log_warning("Azure Monitor POST %s failed after %u attempt(s): %s (%u period(s) "
-			    "kept in the spool)",
-			    m->url, resp.attempts, resp.error ? resp.error : strerror(-r), periods);
-		http_response_done(&resp);
-		return 0;
-	}
-	if (resp.status >= 200 && resp.status < 300) {
-		log_debug("Azure Monitor accepted %u period(s) after %u attempt(s)", periods,
-			  resp.attempts);
-		http_response_done(&resp);
-		return 1;
-	}
-	monitor_describe_error(resp.status, resp.body, resp.body_len, desc, sizeof(desc));
-	/* 400: the service will never take this body; resending it would loop for ever */
-	bool drop = resp.status == 400 || resp.status == 413;
-	log_warning("Azure Monitor POST %s failed after %u attempt(s): %s (%u period(s) %s)", m->url,
-		    resp.attempts, desc, periods, drop ? "dropped" : "kept in the spool");
-	http_response_done(&resp);
-	return drop ? 1 : 0;
-}
-
-static time_t name_time(const char *name)
-{
-	unsigned long long t = 0;
-	char buf[32];
-	size_t n = strcspn(name, ".");
-	if (n == 0 || n >= sizeof(buf))
-		return 0;
-	memcpy(buf, name, n);
-	buf[n] = '\0';
-	return safe_atou64(buf, &t) < 0 ? 0 : (time_t)t;
-}
-
-static void push_spool(Monitor *m)
-{
-	_cleanup_strv_free_ char **files = NULL;
-	time_t now = time(NULL);
-
-	if (spool_list(m->cfg->spool_dir, &files) < 0 || !files[0])
-		return;
-	if (resolve_target(m) < 0)
-		return;
-	size_t n = strv_length(files), i = 0;
-	unsigned too_old = 0;
-	while (i < n && !stopping(m)) {
-		StrBuf body = {0};
-		size_t first = i;
-		unsigned periods = 0;
-		for (; i < n; i++) {
-			if (name_time(files[i]) < now - MONITOR_MAX_AGE_SEC) {
-				drop_file(m, files[i]);
-				too_old++;
-				continue;
-			}
-			char p[4096];
-			_cleanup_free_ char *data = NULL;
-			size_t len;
-			snprintf(p, sizeof(p), "%s/%s", m->cfg->spool_dir, files[i]);
-			if (read_full_file(p, MONITOR_MAX_BATCH, &data, &len) < 0) {
-				drop_file(m, files[i]); /* unreadable or oversized: not ours */
-				continue;
-			}
-			if (body.len > 0 && body.len + len > MONITOR_MAX_BATCH)
-				break;
-			strbuf_append(&body, data, len);
-			periods++;
-		}
-		if (periods > 0 && post_batch(m, &body, periods) == 1) {
-			for (size_t j = first; j < i; j++)
-				drop_file(m, files[j]);
-			if (m->push_failing)
-				log_info("Azure Monitor: pushing works again");
-			m->push_failing = false;
-		} else if (periods > 0) {
-			m->push_failing = true;
-			strbuf_free(&body);
-			break; /* keep the rest for the next period, in order */
-		}
-		strbuf_free(&body);
-	}
-	if (too_old > 0)
-		log_warning("Azure Monitor: dropped %u spooled period(s) older than the service "
-			    "accepts (30 minutes)",
-			    too_old);
-}
-
-static void *push_thread(void *userdata)
-{
-	Monitor *m = userdata;
-
-	(void)resolve_target(m);
-	/* what a previous run left in the spool goes first */
-	push_spool(m);
-	for (;;) {
-		pthread_mutex_lock(&m->lock);
-		while (!m->pending && !m->stop)
-			pthread_cond_wait(&m->cond, &m->lock);
-		bool stop = m->stop;
-		m->pending = false;
-		pthread_mutex_unlock(&m->lock);
-		if (stop)
-			break;
-		push_spool(m);
-	}
-	return NULL;
-}
-
-int monitor_new(const MetricsConfig *cfg, Monitor **ret)
+int monitor_new(const MetricsConfig *cfg, const char *config_path, Monitor **ret)
 {
 	_cleanup_free_ Monitor *m = calloc(1, sizeof(*m));
 	int r;
@@ -730,8 +501,9 @@ int monitor_new(const MetricsConfig *cfg, Monitor **ret)
 		return -ENOMEM;
 	m->cfg = cfg;
 	m->timer_fd = -1;
-	pthread_mutex_init(&m->lock, NULL);
-	pthread_cond_init(&m->cond, NULL);
+	m->config_path = strdup(config_path);
+	if (!m->config_path)
+		return -ENOMEM;
 
 	/* a scrape of its own, with only what the aggregates need */
 	m->sample_cfg = *cfg;
@@ -750,19 +522,9 @@ int monitor_new(const MetricsConfig *cfg, Monitor **ret)
 
 	if ((r = mkdir_p(cfg->spool_dir, 0700)) < 0)
 		log_warning_errno(r, "Cannot create the spool directory %s: %m", cfg->spool_dir);
-	if ((r = http_global_init()) < 0 ||
-	    (r = imds_client_init(&m->imds, cfg->imds_url, "lazuli-metrics/" LAZULI_VERSION)) < 0)
-		goto fail;
-	m->imds.budget = 30 * USEC_PER_SEC;
-	m->imds.request_timeout = 5 * USEC_PER_SEC;
-	m->imds.policy_template.sleep = interruptible_sleep;
-	m->imds.policy_template.userdata = m;
-	if ((r = token_cache_new(&m->imds, NULL, &m->tokens)) < 0)
-		goto fail;
-
 	m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (m->timer_fd < 0) {
-		r = -errno;
+		r = log_error_errno(errno, "Cannot create the sampling timer: %m");
 		goto fail;
 	}
 	struct itimerspec its = {
@@ -771,23 +533,19 @@ int monitor_new(const MetricsConfig *cfg, Monitor **ret)
 	};
 	its.it_value = its.it_interval;
 	if (timerfd_settime(m->timer_fd, 0, &its, NULL) < 0) {
-		r = -errno;
+		r = log_error_errno(errno, "Cannot arm the sampling timer: %m");
 		goto fail;
 	}
 	sample(m); /* the first sample sets the counters rates are computed from */
-	if ((r = -pthread_create(&m->thread, NULL, push_thread, m)) < 0)
-		goto fail;
-	m->thread_started = true;
+	ensure_pusher(m);
 	*ret = TAKE_PTR(m);
 	return 0;
 fail:
-	log_error_errno(r, "Cannot start the Azure Monitor push: %m");
 	if (m->timer_fd >= 0)
 		close(m->timer_fd);
-	token_cache_free(m->tokens);
-	imds_client_done(&m->imds);
 	if (m->scrape_ok)
 		scrape_done(&m->scrape);
+	free(m->config_path);
 	return r;
 }
 
@@ -795,25 +553,14 @@ void monitor_free(Monitor *m)
 {
 	if (!m)
 		return;
-	if (m->thread_started) {
-		pthread_mutex_lock(&m->lock);
-		m->stop = true;
-		pthread_cond_broadcast(&m->cond);
-		pthread_mutex_unlock(&m->lock);
-		pthread_join(m->thread, NULL);
+	if (m->pusher > 0) {
+		kill(m->pusher, SIGTERM);
+		(void)waitpid(m->pusher, NULL, 0);
 	}
 	if (m->timer_fd >= 0)
 		close(m->timer_fd);
-	token_cache_free(m->tokens);
-	imds_client_done(&m->imds);
 	if (m->scrape_ok)
 		scrape_done(&m->scrape);
-	free(m->url);
-	free(m->vm_id);
-	free(m->vm_size);
-	free(m->vm_region);
-	free(m->vm_resource_id);
-	pthread_mutex_destroy(&m->lock);
-	pthread_cond_destroy(&m->cond);
+	free(m->config_path);
 	free(m);
 }

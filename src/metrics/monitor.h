@@ -20,7 +20,15 @@
  * or it is older than the service's 30-minute window. The spool is bounded
  * by SpoolMaxBytes (oldest dropped first) and is not written when its file
  * system is nearly full.
+ *
+ * The posting runs in a separate process, lazuli-metrics-push (push.c), so
+ * that the server never loads libcurl and its TLS libraries: it watches the
+ * spool with inotify. The server starts it (LAZULI_METRICS_PUSH overrides
+ * its path) and restarts it at the next period if it died.
  */
+
+/* In the spool directory: the VM info series the pusher learned from IMDS. */
+#define MONITOR_VM_INFO_FILE ".vm-info.prom"
 
 #define MONITOR_NAMESPACE "lazuli-metrics"
 #define MONITOR_TOKEN_RESOURCE "https://monitoring.azure.com/"
@@ -93,9 +101,9 @@ void monitor_describe_error(long status, const char *body, size_t len, char *out
 struct Scrape;
 typedef struct Monitor Monitor;
 
-/* Starts the push thread. cfg must outlive the monitor. */
-int monitor_new(const MetricsConfig *cfg, Monitor **ret);
-/* Stops the push thread (a push in progress ends at its next retry or timeout). */
+/* Starts sampling and lazuli-metrics-push (given config_path). cfg must outlive the monitor. */
+int monitor_new(const MetricsConfig *cfg, const char *config_path, Monitor **ret);
+/* Stops lazuli-metrics-push (SIGTERM; the spool keeps what it did not send). */
 void monitor_free(Monitor *m);
 /* The sampling timer: a timerfd, readable every SampleInterval. */
 int monitor_timer_fd(const Monitor *m);
@@ -103,7 +111,7 @@ int monitor_timer_fd(const Monitor *m);
 void monitor_on_timer(void *userdata);
 /*
  * Scrape.extra hook: lazuli_azure_vm_info{vm_id,vm_size,region,resource_id} 1
- * once the push thread has read the instance metadata (never waits for it).
+ * once the pusher has read the instance metadata (a scrape never waits for it).
  */
 void monitor_emit_vm_info(struct Scrape *s, void *userdata);
 /* Close the current period now (on shutdown), so that it is spooled. */

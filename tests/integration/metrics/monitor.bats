@@ -170,3 +170,20 @@ pyq() { posts | python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.
 	[[ "$output" == *'node_load1 1.25'* ]]
 	wait_for 'any(r["status"] == 200 for r in d)'
 }
+
+@test "the pusher is a separate process: the server has no libcurl; a killed pusher is restarted" {
+	! ldd "$LM" | grep -q libcurl
+	monitor_conf
+	lm_start --root "$ROOT"
+	pusher=
+	for _ in $(seq 1 50); do pusher=$(pgrep -P "$LM_PID" -f lazuli-metrics-push || true); [ -n "$pusher" ] && break; sleep 0.1; done
+	[ -n "$pusher" ]
+	kill -KILL "$pusher"
+	for _ in $(seq 1 100); do grep -q 'exited (signal 9); restarting it' "$T/lm.log" && break; sleep 0.1; done
+	grep -q 'exited (signal 9); restarting it' "$T/lm.log"
+	wait_for 'any(r["status"] == 200 for r in d)'
+	# stopping the server stops the pusher too
+	lm_stop
+	for _ in $(seq 1 50); do pgrep -f "lazuli-metrics-push --config $T/metrics.conf" >/dev/null || break; sleep 0.1; done
+	! pgrep -f "lazuli-metrics-push --config $T/metrics.conf"
+}
