@@ -735,3 +735,26 @@ int collect_cgroups(Scrape *s)
 	cgroup_emit(s, s->cg);
 	return 0;
 }
+
+size_t cgroup_containers(const Scrape *s, CgroupInfo *out, size_t max)
+{
+	const CgroupWalk *w = s->cg;
+	size_t n = 0;
+	if (!w)
+		return 0;
+	for (size_t i = 0; i < w->n_rows && n < max; i++) {
+		const CgroupRow *r = &w->rows[i];
+		if (r->engine == ENGINE_NONE || r->engine == ENGINE_SYSTEMD)
+			continue;
+		out[n++] = (CgroupInfo){
+		    .path = w->arena + r->path,
+		    .name = w->arena + r->name,
+		    .engine = engine_names[r->engine],
+		    .has_cpu = r->have & HAVE_CPU,
+		    .cpu_usec = r->cpu[0],
+		    .has_memory = r->have & HAVE_MEM,
+		    .memory = r->mem_current,
+		};
+	}
+	return n;
+}

@@ -65,7 +65,7 @@ static int once(const MetricsConfig *cfg, ExpoFormat fmt)
 	return EXIT_OK;
 }
 
-static int serve(const MetricsConfig *cfg)
+static int serve(const MetricsConfig *cfg, const char *config_path)
 {
 	Scrape s;
 	MetricsServer *srv = NULL;
@@ -97,7 +97,7 @@ static int serve(const MetricsConfig *cfg)
 	ServerHook hooks[1];
 	size_t n_hooks = 0;
 	if (cfg->monitor) {
-		r = monitor_new(cfg, &mon);
+		r = monitor_new(cfg, config_path, &mon);
 		if (r < 0) {
 			metrics_server_free(srv);
 			scrape_done(&s);
@@ -105,6 +105,8 @@ static int serve(const MetricsConfig *cfg)
 			return EXIT_FAILURE_RUNTIME;
 		}
 		hooks[n_hooks++] = (ServerHook){monitor_timer_fd(mon), monitor_on_timer, mon};
+		s.extra = monitor_emit_vm_info;
+		s.extra_userdata = mon;
 	}
 	{
 		char host[64], err[256];
@@ -222,7 +224,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	r = do_once ? once(&cfg, openmetrics ? EXPO_OPENMETRICS : EXPO_PROMETHEUS) : serve(&cfg);
+	r = do_once ? once(&cfg, openmetrics ? EXPO_OPENMETRICS : EXPO_PROMETHEUS) : serve(&cfg, config ? config : METRICS_CONFIG_PATH);
 	metrics_config_done(&cfg);
 	return r;
 }

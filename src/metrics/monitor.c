@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
-#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +19,10 @@
 
 #include "config.h"
 #include "fileio.h"
-#include "http.h"
-#include "imds.h"
 #include "json-util.h"
 #include "log.h"
 #include "macros.h"
 #include "scrape.h"
-#include "token.h"
 
 static const char *const metric_names[_MM_MAX] = {
     [MM_CPU_USAGE] = "cpu_usage_percent",
@@ -45,7 +44,11 @@ const char *monitor_metric_name(MonitorMetricId id)
 
 void monitor_bucket_add(MonitorBucket *b, MonitorMetricId id, double v)
 {
-	MonitorAgg *a = &b->agg[id];
+	monitor_agg_add(&b->agg[id], v);
+}
+
+void monitor_agg_add(MonitorAgg *a, double v)
+{
 	if (!isfinite(v))
 		return;
 	if (a->count == 0 || v < a->min)
@@ -93,6 +96,39 @@ int monitor_bucket_serialize(const MonitorBucket *b, StrBuf *out)
 		if (strbuf_printf(out, ",\"count\":%llu}]}}}\n", (unsigned long long)a->count) < 0)
 			return -ENOMEM;
 		n++;
+	}
+	for (int k = 0; k < 2; k++) {
+		bool first = true;
+		for (size_t i = 0; i < b->n_containers; i++) {
+			const MonitorContainer *c = &b->containers[i];
+			const MonitorAgg *a = k == 0 ? &c->cpu : &c->memory;
+			if (a->count == 0)
+				continue;
+			if (first)
+				strbuf_printf(out,
+					      "{\"time\":\"%s\",\"data\":{\"baseData\":{\"metric\":"
+					      "\"%s\",\"namespace\":\"" MONITOR_NAMESPACE "\","
+					      "\"dimNames\":[\"container\",\"engine\"],\"series\":[",
+					      when,
+					      k == 0 ? "container_cpu_usage_percent" : "container_memory_bytes");
+			else
+				strbuf_puts(out, ",");
+			first = false;
+			/* names and engines are hex ids, unit names and fixed words: no escaping needed */
+			strbuf_printf(out, "{\"dimValues\":[\"%s\",\"%s\"],\"min\":", c->name,
+				      c->engine);
+			put_number(out, a->min);
+			strbuf_puts(out, ",\"max\":");
+			put_number(out, a->max);
+			strbuf_puts(out, ",\"sum\":");
+			put_number(out, a->sum);
+			strbuf_printf(out, ",\"count\":%llu}", (unsigned long long)a->count);
+		}
+		if (!first) {
+			if (strbuf_puts(out, "]}}}\n") < 0)
+				return -ENOMEM;
+			n++;
+		}
 	}
 	return n;
 }
@@ -214,18 +250,68 @@ struct Monitor {
 	uint64_t prev_cpu_total, prev_cpu_busy, prev_cpu_steal;
 	uint64_t prev_rx, prev_tx, prev_rd, prev_wr;
 	bool spool_failing;
-
-	/* push thread */
-	pthread_t thread;
-	bool thread_started;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool pending, stop;
-	ImdsClient imds;
-	TokenCache *tokens;
-	char *url; /* {endpoint}{resourceId}/metrics, once known */
-	bool push_failing;
+	MonitorContainer containers[MONITOR_MAX_CONTAINERS];
+	size_t n_containers;
+	CgroupInfo infos[MONITOR_MAX_CONTAINERS];
+	pid_t pusher;	      /* lazuli-metrics-push, or 0 */
+	bool pusher_logged;   /* its exit was logged */
+	char *config_path;    /* passed on to it */
 };
+
+static const char *pusher_path(void)
+{
+	const char *p = getenv("LAZULI_METRICS_PUSH");
+	return isempty(p) ? LIBEXECDIR "/lazuli/lazuli-metrics-push" : p;
+}
+
+/* Start lazuli-metrics-push, or restart it if it exited (logged once). */
+static void ensure_pusher(Monitor *m)
+{
+	int status;
+
+	if (m->pusher > 0) {
+		pid_t r = waitpid(m->pusher, &status, WNOHANG);
+		if (r == 0)
+			return;
+		if (!m->pusher_logged)
+			log_warning("%s exited (%s %d); restarting it (logged once)", pusher_path(),
+				    WIFEXITED(status) ? "status" : "signal",
+				    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		m->pusher_logged = true;
+		m->pusher = 0;
+	}
+	char *argv[] = {(char *)"lazuli-metrics-push", (char *)"--config", m->config_path, NULL};
+	posix_spawnattr_t attr;
+	sigset_t none;
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	/* the server blocks SIGTERM for its signalfd: the child must not inherit that */
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	int r = posix_spawn(&m->pusher, pusher_path(), NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0) {
+		m->pusher = 0;
+		if (!m->pusher_logged)
+			log_error_errno(r, "Cannot start %s: %m (periods stay in the spool)",
+					pusher_path());
+		m->pusher_logged = true;
+	}
+}
+
+void monitor_emit_vm_info(Scrape *s, void *userdata)
+{
+	Monitor *m = userdata;
+	char path[4096];
+	/* written by the pusher as one ready exposition family, atomically */
+	snprintf(path, sizeof(path), "%s/" MONITOR_VM_INFO_FILE, m->cfg->spool_dir);
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	if (read_full_file(path, 4096, &text, &len) < 0 || len == 0 || text[len - 1] != '\n' ||
+	    !startswith(text, "# HELP lazuli_azure_vm_info "))
+		return;
+	expo_append(&s->out, text, len);
+}
 
 static usec_t period(const Monitor *m)
 {
@@ -263,16 +349,63 @@ static void close_bucket(Monitor *m)
 		}
 	}
 	strbuf_free(&b);
-	m->bucket = (MonitorBucket){0};
-	pthread_mutex_lock(&m->lock);
-	m->pending = true;
-	pthread_cond_signal(&m->cond);
-	pthread_mutex_unlock(&m->lock);
+	m->bucket = (MonitorBucket){.containers = m->containers, .n_containers = m->n_containers};
+	for (size_t i = 0; i < m->n_containers; i++)
+		m->containers[i].cpu = m->containers[i].memory = (MonitorAgg){0};
+	/* the pusher sees the new file through inotify; restart it if it died */
+	ensure_pusher(m);
 }
 
 void monitor_flush(Monitor *m)
 {
 	close_bucket(m);
+}
+
+/* Containers come and go: entries of containers gone for a whole period are reused. */
+static void sample_containers(Monitor *m, usec_t mono)
+{
+	size_t n = cgroup_containers(&m->scrape, m->infos, MONITOR_MAX_CONTAINERS);
+
+	for (size_t i = 0; i < m->n_containers; i++)
+		m->containers[i].seen = false;
+	for (size_t i = 0; i < n; i++) {
+		const CgroupInfo *ci = &m->infos[i];
+		MonitorContainer *c = NULL;
+		for (size_t j = 0; j < m->n_containers && !c; j++)
+			if (streq(m->containers[j].path, ci->path))
+				c = &m->containers[j];
+		if (!c) {
+			for (size_t j = 0; j < m->n_containers && !c; j++)
+				if (!m->containers[j].seen && m->containers[j].cpu.count == 0 &&
+				    m->containers[j].memory.count == 0)
+					c = &m->containers[j]; /* gone: reuse */
+			if (!c && m->n_containers < MONITOR_MAX_CONTAINERS)
+				c = &m->containers[m->n_containers++];
+			if (!c)
+				continue;
+			*c = (MonitorContainer){0};
+			snprintf(c->path, sizeof(c->path), "%s", ci->path);
+			snprintf(c->name, sizeof(c->name), "%s", ci->name);
+			snprintf(c->engine, sizeof(c->engine), "%s", ci->engine);
+			/* dimension values go into JSON unescaped: keep them to a safe set */
+			for (char *x = c->name; *x; x++)
+				if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@-", *x))
+					*x = '_';
+		}
+		c->seen = true;
+		if (ci->has_cpu) {
+			if (c->have_prev && mono > c->prev_mono && ci->cpu_usec >= c->prev_cpu_usec)
+				monitor_agg_add(&c->cpu, 100.0 * (double)(ci->cpu_usec - c->prev_cpu_usec) /
+							     (double)(mono - c->prev_mono));
+			c->prev_cpu_usec = ci->cpu_usec;
+			c->prev_mono = mono;
+			c->have_prev = true;
+		}
+		if (ci->has_memory)
+			monitor_agg_add(&c->memory, (double)ci->memory);
+	}
+	m->bucket.containers = m->containers;
+	m->bucket.n_containers = m->n_containers;
 }
 
 static void sample(Monitor *m)
@@ -329,6 +462,7 @@ static void sample(Monitor *m)
 	}
 	if (s->have_load1)
 		monitor_bucket_add(&m->bucket, MM_LOAD1, s->load1);
+	sample_containers(m, mono);
 	if (s->have_root_fs && s->root_fs_size > 0)
 		monitor_bucket_add(&m->bucket, MM_ROOT_FS_USED,
 				   100.0 * (double)(s->root_fs_size - s->root_fs_avail) /
@@ -358,240 +492,7 @@ int monitor_timer_fd(const Monitor *m)
 	return m->timer_fd;
 }
 
-/* ---- push thread --------------------------------------------------------- */
-
-static bool stopping(Monitor *m)
-{
-	pthread_mutex_lock(&m->lock);
-	bool s = m->stop;
-	pthread_mutex_unlock(&m->lock);
-	return s;
-}
-
-/* Back-off sleeps end early when the monitor stops. */
-static void interruptible_sleep(usec_t usec, void *userdata)
-{
-	Monitor *m = userdata;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t ns = (uint64_t)ts.tv_nsec + (usec % USEC_PER_SEC) * 1000;
-	ts.tv_sec += (time_t)(usec / USEC_PER_SEC + ns / 1000000000u);
-	ts.tv_nsec = (long)(ns % 1000000000u);
-	pthread_mutex_lock(&m->lock);
-	while (!m->stop && pthread_cond_timedwait(&m->cond, &m->lock, &ts) == 0)
-		;
-	pthread_mutex_unlock(&m->lock);
-}
-
-static char *replace_region(const char *tmpl, const char *region)
-{
-	const char *p = strstr(tmpl, "{region}");
-	char *out = NULL;
-	if (!p)
-		return strdup(tmpl);
-	if (asprintf(&out, "%.*s%s%s", (int)(p - tmpl), tmpl, region, p + 8) < 0)
-		return NULL;
-	return out;
-}
-
-/* The target: from the configuration, or from IMDS (compute.resourceId and location). */
-static int resolve_target(Monitor *m)
-{
-	const char *rid = m->cfg->resource_id, *region = m->cfg->region;
-	json_object *inst = NULL;
-	char err[512] = "";
-
-	if (m->url)
-		return 0;
-	if (isempty(rid) || (isempty(region) && strstr(m->cfg->monitor_endpoint, "{region}"))) {
-		int r = imds_get_instance(&m->imds, &inst, err, sizeof(err));
-		if (r < 0) {
-			if (!m->push_failing)
-				log_warning("Azure Monitor: cannot learn the VM's resource id and "
-					    "region: %s",
-					    err);
-			m->push_failing = true;
-			return r;
-		}
-		if (isempty(rid))
-			rid = json_get_string(inst, "compute.resourceId");
-		if (isempty(region))
-			region = json_get_string(inst, "compute.location");
-		if (isempty(rid) || !startswith(rid, "/subscriptions/")) {
-			log_warning("Azure Monitor: IMDS has no usable compute.resourceId; set "
-				    "Monitor.ResourceId=");
-			json_object_put(inst);
-			m->push_failing = true;
-			return -EBADMSG;
-		}
-	}
-	_cleanup_free_ char *base = replace_region(m->cfg->monitor_endpoint, strempty(region));
-	if (!base || asprintf(&m->url, "%s%s/metrics", base, rid) < 0) {
-		m->url = NULL;
-		json_object_put(inst);
-		return -ENOMEM;
-	}
-	json_object_put(inst);
-	log_info("Azure Monitor: pushing to %s", m->url);
-	return 0;
-}
-
-static void drop_file(Monitor *m, const char *name)
-{
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/%s", m->cfg->spool_dir, name);
-	(void)unlink(p);
-}
-
-/* Post one batch; returns 1 when it is done with (accepted or refused for good), 0 to keep. */
-static int post_batch(Monitor *m, const StrBuf *body, unsigned periods)
-{
-	static const long retry_statuses[] = {408, 429, 500, 502, 503, 504, 0};
-	char err[512] = "", auth[8192], desc[512];
-	const Token *tok = NULL;
-	HttpResponse resp = {0};
-	int r;
-
-	r = token_cache_get(m->tokens, MONITOR_TOKEN_RESOURCE,
-			    isempty(m->cfg->client_id) ? NULL : m->cfg->client_id, &tok, err,
-			    sizeof(err));
-	if (r < 0) {
-		log_warning("Azure Monitor: no token for %s: %s (%u period(s) kept in the spool)",
-			    MONITOR_TOKEN_RESOURCE, err, periods);
-		return 0;
-	}
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok->access_token);
-	const char *headers[] = {auth, "Content-Type: application/x-ndjson",
-				 "User-Agent: lazuli-metrics/" LAZULI_VERSION, NULL};
-	HttpRequest req = {
-	    .method = "POST",
-	    .url = m->url,
-	    .headers = headers,
-	    .body = body->data,
-	    .body_len = body->len,
-	    .timeout = m->cfg->request_timeout,
-	    .max_response = 64 * 1024,
-	};
-	HttpRetryPolicy policy = {
-	    .max_attempts = m->cfg->max_attempts,
-	    .budget = 5 * m->cfg->request_timeout,
-	    .base_delay = 500 * USEC_PER_MSEC,
-	    .max_delay = 10 * USEC_PER_SEC,
-	    .max_retry_after = 60 * USEC_PER_SEC,
-	    .retry_statuses = retry_statuses,
-	    .sleep = interruptible_sleep,
-	    .userdata = m,
-	};
-	r = http_send_retry(&req, &policy, &resp);
-	explicit_bzero(auth, sizeof(auth));
-	if (r < 0) {
-		log_warning("Azure Monitor POST %s failed after %u attempt(s): %s (%u period(s) "
-			    "kept in the spool)",
-			    m->url, resp.attempts, resp.error ? resp.error : strerror(-r), periods);
-		http_response_done(&resp);
-		return 0;
-	}
-	if (resp.status >= 200 && resp.status < 300) {
-		log_debug("Azure Monitor accepted %u period(s) after %u attempt(s)", periods,
-			  resp.attempts);
-		http_response_done(&resp);
-		return 1;
-	}
-	monitor_describe_error(resp.status, resp.body, resp.body_len, desc, sizeof(desc));
-	/* 400: the service will never take this body; resending it would loop for ever */
-	bool drop = resp.status == 400 || resp.status == 413;
-	log_warning("Azure Monitor POST %s failed after %u attempt(s): %s (%u period(s) %s)", m->url,
-		    resp.attempts, desc, periods, drop ? "dropped" : "kept in the spool");
-	http_response_done(&resp);
-	return drop ? 1 : 0;
-}
-
-static time_t name_time(const char *name)
-{
-	unsigned long long t = 0;
-	char buf[32];
-	size_t n = strcspn(name, ".");
-	if (n == 0 || n >= sizeof(buf))
-		return 0;
-	memcpy(buf, name, n);
-	buf[n] = '\0';
-	return safe_atou64(buf, &t) < 0 ? 0 : (time_t)t;
-}
-
-static void push_spool(Monitor *m)
-{
-	_cleanup_strv_free_ char **files = NULL;
-	time_t now = time(NULL);
-
-	if (spool_list(m->cfg->spool_dir, &files) < 0 || !files[0])
-		return;
-	if (resolve_target(m) < 0)
-		return;
-	size_t n = strv_length(files), i = 0;
-	unsigned too_old = 0;
-	while (i < n && !stopping(m)) {
-		StrBuf body = {0};
-		size_t first = i;
-		unsigned periods = 0;
-		for (; i < n; i++) {
-			if (name_time(files[i]) < now - MONITOR_MAX_AGE_SEC) {
-				drop_file(m, files[i]);
-				too_old++;
-				continue;
-			}
-			char p[4096];
-			_cleanup_free_ char *data = NULL;
-			size_t len;
-			snprintf(p, sizeof(p), "%s/%s", m->cfg->spool_dir, files[i]);
-			if (read_full_file(p, MONITOR_MAX_BATCH, &data, &len) < 0) {
-				drop_file(m, files[i]); /* unreadable or oversized: not ours */
-				continue;
-			}
-			if (body.len > 0 && body.len + len > MONITOR_MAX_BATCH)
-				break;
-			strbuf_append(&body, data, len);
-			periods++;
-		}
-		if (periods > 0 && post_batch(m, &body, periods) == 1) {
-			for (size_t j = first; j < i; j++)
-				drop_file(m, files[j]);
-			if (m->push_failing)
-				log_info("Azure Monitor: pushing works again");
-			m->push_failing = false;
-		} else if (periods > 0) {
-			m->push_failing = true;
-			strbuf_free(&body);
-			break; /* keep the rest for the next period, in order */
-		}
-		strbuf_free(&body);
-	}
-	if (too_old > 0)
-		log_warning("Azure Monitor: dropped %u spooled period(s) older than the service "
-			    "accepts (30 minutes)",
-			    too_old);
-}
-
-static void *push_thread(void *userdata)
-{
-	Monitor *m = userdata;
-
-	/* what a previous run left in the spool goes first */
-	push_spool(m);
-	for (;;) {
-		pthread_mutex_lock(&m->lock);
-		while (!m->pending && !m->stop)
-			pthread_cond_wait(&m->cond, &m->lock);
-		bool stop = m->stop;
-		m->pending = false;
-		pthread_mutex_unlock(&m->lock);
-		if (stop)
-			break;
-		push_spool(m);
-	}
-	return NULL;
-}
-
-int monitor_new(const MetricsConfig *cfg, Monitor **ret)
+int monitor_new(const MetricsConfig *cfg, const char *config_path, Monitor **ret)
 {
 	_cleanup_free_ Monitor *m = calloc(1, sizeof(*m));
 	int r;
@@ -600,8 +501,9 @@ int monitor_new(const MetricsConfig *cfg, Monitor **ret)
 		return -ENOMEM;
 	m->cfg = cfg;
 	m->timer_fd = -1;
-	pthread_mutex_init(&m->lock, NULL);
-	pthread_cond_init(&m->cond, NULL);
+	m->config_path = strdup(config_path);
+	if (!m->config_path)
+		return -ENOMEM;
 
 	/* a scrape of its own, with only what the aggregates need */
 	m->sample_cfg = *cfg;
@@ -613,24 +515,16 @@ int monitor_new(const MetricsConfig *cfg, Monitor **ret)
 	m->sample_cfg.enabled[COLLECTOR_DISKSTATS] = true;
 	m->sample_cfg.enabled[COLLECTOR_NETDEV] = true;
 	m->sample_cfg.enabled[COLLECTOR_FILESYSTEM] = true;
+	m->sample_cfg.enabled[COLLECTOR_CGROUPS] = cfg->enabled[COLLECTOR_CGROUPS];
+	m->sample_cfg.cgroup_pressure = false;
 	m->sample_cfg.monitor = false;
 	m->scrape_ok = scrape_init(&m->scrape, &m->sample_cfg) >= 0;
 
 	if ((r = mkdir_p(cfg->spool_dir, 0700)) < 0)
 		log_warning_errno(r, "Cannot create the spool directory %s: %m", cfg->spool_dir);
-	if ((r = http_global_init()) < 0 ||
-	    (r = imds_client_init(&m->imds, cfg->imds_url, "lazuli-metrics/" LAZULI_VERSION)) < 0)
-		goto fail;
-	m->imds.budget = 30 * USEC_PER_SEC;
-	m->imds.request_timeout = 5 * USEC_PER_SEC;
-	m->imds.policy_template.sleep = interruptible_sleep;
-	m->imds.policy_template.userdata = m;
-	if ((r = token_cache_new(&m->imds, NULL, &m->tokens)) < 0)
-		goto fail;
-
 	m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (m->timer_fd < 0) {
-		r = -errno;
+		r = log_error_errno(errno, "Cannot create the sampling timer: %m");
 		goto fail;
 	}
 	struct itimerspec its = {
@@ -639,23 +533,19 @@ int monitor_new(const MetricsConfig *cfg, Monitor **ret)
 	};
 	its.it_value = its.it_interval;
 	if (timerfd_settime(m->timer_fd, 0, &its, NULL) < 0) {
-		r = -errno;
+		r = log_error_errno(errno, "Cannot arm the sampling timer: %m");
 		goto fail;
 	}
 	sample(m); /* the first sample sets the counters rates are computed from */
-	if ((r = -pthread_create(&m->thread, NULL, push_thread, m)) < 0)
-		goto fail;
-	m->thread_started = true;
+	ensure_pusher(m);
 	*ret = TAKE_PTR(m);
 	return 0;
 fail:
-	log_error_errno(r, "Cannot start the Azure Monitor push: %m");
 	if (m->timer_fd >= 0)
 		close(m->timer_fd);
-	token_cache_free(m->tokens);
-	imds_client_done(&m->imds);
 	if (m->scrape_ok)
 		scrape_done(&m->scrape);
+	free(m->config_path);
 	return r;
 }
 
@@ -663,21 +553,14 @@ void monitor_free(Monitor *m)
 {
 	if (!m)
 		return;
-	if (m->thread_started) {
-		pthread_mutex_lock(&m->lock);
-		m->stop = true;
-		pthread_cond_broadcast(&m->cond);
-		pthread_mutex_unlock(&m->lock);
-		pthread_join(m->thread, NULL);
+	if (m->pusher > 0) {
+		kill(m->pusher, SIGTERM);
+		(void)waitpid(m->pusher, NULL, 0);
 	}
 	if (m->timer_fd >= 0)
 		close(m->timer_fd);
-	token_cache_free(m->tokens);
-	imds_client_done(&m->imds);
 	if (m->scrape_ok)
 		scrape_done(&m->scrape);
-	free(m->url);
-	pthread_mutex_destroy(&m->lock);
-	pthread_cond_destroy(&m->cond);
+	free(m->config_path);
 	free(m);
 }

@@ -304,6 +304,8 @@ int scrape_run(Scrape *s, ExpoFormat fmt)
 		note_result(s, id, r, t0);
 	}
 
+	if (s->extra)
+		s->extra(s, s->extra_userdata);
 	expo_family(&s->out, "node_scrape_collector_duration_seconds", MT_GAUGE,
 		    "lazuli-metrics: Duration of a collector scrape.");
 	for (int i = 0; i < _COLLECTOR_MAX; i++)

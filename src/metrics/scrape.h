@@ -98,8 +98,9 @@ typedef struct Scrape {
 	bool ok[_COLLECTOR_MAX];
 	double duration[_COLLECTOR_MAX];
 	bool ran[_COLLECTOR_MAX];
-	/* test hook: skip the clock-dependent collectors' syscalls */
-	bool no_syscalls;
+	/* more families at the end of every scrape (the Azure VM info) */
+	void (*extra)(struct Scrape *s, void *userdata);
+	void *extra_userdata;
 } Scrape;
 
 int scrape_init(Scrape *s, const MetricsConfig *cfg);
@@ -148,6 +149,14 @@ int parse_io_stat(CgroupWalk *w, CgroupRow *row, const char *buf, size_t len);
 /* Engine of a cgroup from its path ("/system.slice/x.service"); id or unit name into name. */
 int cgroup_classify(const char *rel, const char **name, size_t *namelen);
 void cgroup_walk_free(CgroupWalk *w);
+
+/* The containers (not systemd units) of the last cgroup walk; pointers valid until the next. */
+typedef struct CgroupInfo {
+	const char *path, *name, *engine;
+	bool has_cpu, has_memory;
+	uint64_t cpu_usec, memory;
+} CgroupInfo;
+size_t cgroup_containers(const Scrape *s, CgroupInfo *out, size_t max);
 
 int collect_host(Scrape *s, CollectorId id);
 int collect_diskstats(Scrape *s);

@@ -10,6 +10,8 @@ common_setup() {
 	# no system configuration leaks into the tests
 	printf '[Metrics]\nRunStateDirectory=\n' >"$T/metrics.conf"
 	export LAZULI_METRICS_CONFIG="$T/metrics.conf"
+	# the Azure Monitor pusher from this build, not an installed one
+	export LAZULI_METRICS_PUSH="$LAZULI_BUILDDIR/src/metrics/lazuli-metrics-push"
 }
 
 common_teardown() {

@@ -65,6 +65,14 @@ pyq() { posts | python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.
 	[ "$(pyq '[x for x in d[0]["documents"] if x["data"]["baseData"]["metric"] == "load1"][0]["data"]["baseData"]["series"][0]["max"]')" = 1.25 ]
 	[ "$(pyq '[x for x in d[0]["documents"] if x["data"]["baseData"]["metric"] == "memory_available_bytes"][0]["data"]["baseData"]["series"][0]["min"]')" = 24903680000 ]
 	[ "$(pyq 'd[0]["documents"][0]["data"]["baseData"]["namespace"]')" = lazuli-metrics ]
+	# containers: one series each, with the container id and engine as dimensions
+	mem='[x for x in d[0]["documents"] if x["data"]["baseData"]["metric"] == "container_memory_bytes"][0]["data"]["baseData"]'
+	[ "$(pyq "$mem[\"dimNames\"]")" = '["container", "engine"]' ]
+	[ "$(pyq "sorted(s[\"dimValues\"][1] for s in $mem[\"series\"])")" = '["docker", "podman"]' ]
+	[ "$(pyq "[s[\"max\"] for s in $mem[\"series\"] if s[\"dimValues\"][1] == \"podman\"][0]")" = 1048576 ]
+	# the VM's identity is a series of the scrape
+	run curl -sS "$URL"
+	[[ "$output" == *"lazuli_azure_vm_info{vm_id=\""*"\",vm_size=\""*"\",region=\""*"\",resource_id=\"$RID\"} 1"* ]]
 	# accepted periods leave the spool
 	wait_for 'len(d) >= 2'
 	lm_stop
@@ -148,4 +156,34 @@ pyq() { posts | python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.
 	run "$LM" --config "$T/bad.conf" --once
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"SampleInterval"* ]]
+}
+
+@test "a hung endpoint: the request times out, the failure is logged, scrapes are not blocked" {
+	monitor_conf RequestTimeout=1s MaxAttempts=1
+	curl -sS -X PUT --data "{\"imds\":{\"$RID/metrics\":[{\"status\":200,\"delay_ms\":4000},{\"default\":true}]}}" "$IMDS/_emu/scenario" >/dev/null
+	lm_start --root "$ROOT"
+	for _ in $(seq 1 150); do grep -q 'Azure Monitor POST .* failed' "$T/lm.log" && break; sleep 0.2; done
+	grep -q 'Azure Monitor POST .* failed after 1 attempt(s): .*(1 period(s) kept in the spool)' "$T/lm.log"
+	# the push runs in its own thread: a scrape answers meanwhile
+	run curl -sS -m 2 "$URL"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'node_load1 1.25'* ]]
+	wait_for 'any(r["status"] == 200 for r in d)'
+}
+
+@test "the pusher is a separate process: the server has no libcurl; a killed pusher is restarted" {
+	! ldd "$LM" | grep -q libcurl
+	monitor_conf
+	lm_start --root "$ROOT"
+	pusher=
+	for _ in $(seq 1 50); do pusher=$(pgrep -P "$LM_PID" -f lazuli-metrics-push || true); [ -n "$pusher" ] && break; sleep 0.1; done
+	[ -n "$pusher" ]
+	kill -KILL "$pusher"
+	for _ in $(seq 1 100); do grep -q 'exited (signal 9); restarting it' "$T/lm.log" && break; sleep 0.1; done
+	grep -q 'exited (signal 9); restarting it' "$T/lm.log"
+	wait_for 'any(r["status"] == 200 for r in d)'
+	# stopping the server stops the pusher too
+	lm_stop
+	for _ in $(seq 1 50); do pgrep -f "lazuli-metrics-push --config $T/metrics.conf" >/dev/null || break; sleep 0.1; done
+	! pgrep -f "lazuli-metrics-push --config $T/metrics.conf"
 }

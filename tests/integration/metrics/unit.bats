@@ -14,6 +14,8 @@ UNIT="$LAZULI_SRCDIR/units/lazuli-metrics.service"
 	echo "$line"
 	[[ "$line" =~ (SAFE|OK) ]]
 	[[ "$output" == *"✓ User=/DynamicUser="* ]]
+	# the timex collector's read-only adjtimex() must get through the filter
+	[[ "$output" == *"adjtimex is allowed"* ]]
 }
 
 @test "the unit runs the installed binary with no capabilities" {

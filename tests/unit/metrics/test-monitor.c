@@ -47,6 +47,24 @@ static void test_bucket(void **state)
 	    "\"count\":3}]}}}\n");
 	strbuf_free(&out);
 
+	MonitorContainer cs[2] = {{.name = "web1", .engine = "lazuli-run"}, {.name = "db", .engine = "podman"}};
+	monitor_agg_add(&cs[0].memory, 100);
+	monitor_agg_add(&cs[0].memory, 300);
+	monitor_agg_add(&cs[1].memory, 7);
+	monitor_agg_add(&cs[1].cpu, 12.5);
+	MonitorBucket bc = {.start = 60 * USEC_PER_SEC, .containers = cs, .n_containers = 2};
+	assert_int_equal(monitor_bucket_serialize(&bc, &out), 2);
+	assert_string_equal(
+	    out.data,
+	    "{\"time\":\"1970-01-01T00:01:00Z\",\"data\":{\"baseData\":{\"metric\":\"container_cpu_usage_percent\","
+	    "\"namespace\":\"lazuli-metrics\",\"dimNames\":[\"container\",\"engine\"],\"series\":["
+	    "{\"dimValues\":[\"db\",\"podman\"],\"min\":12.5,\"max\":12.5,\"sum\":12.5,\"count\":1}]}}}\n"
+	    "{\"time\":\"1970-01-01T00:01:00Z\",\"data\":{\"baseData\":{\"metric\":\"container_memory_bytes\","
+	    "\"namespace\":\"lazuli-metrics\",\"dimNames\":[\"container\",\"engine\"],\"series\":["
+	    "{\"dimValues\":[\"web1\",\"lazuli-run\"],\"min\":100,\"max\":300,\"sum\":400,\"count\":2},"
+	    "{\"dimValues\":[\"db\",\"podman\"],\"min\":7,\"max\":7,\"sum\":7,\"count\":1}]}}}\n");
+	strbuf_free(&out);
+
 	MonitorBucket empty = {0};
 	assert_int_equal(monitor_bucket_serialize(&empty, &out), 0);
 	strbuf_free(&out);
