@@ -14,7 +14,6 @@ static char *group_path(Cli *cli, const char *name)
 {
 	const char *sub = cli_subscription_id(cli);
 	char *p = NULL;
-	_cleanup_free_ char *esc = NULL;
 	if (!sub)
 		return NULL;
 	if (!name || strpbrk(name, "/?#")) {

@@ -816,8 +816,6 @@ static int start_operation(EmuState *st, const char *sub, const char *location,
 			       json_object_new_int((int)st->scenario->arm_lro_polls));
 	json_object_object_add(op, "status", json_object_new_string("InProgress"));
 	json_object_object_add(st->arm.operations, id, op);
-	if (st->scenario->arm_lro_polls == 0)
-		emu_arm_complete_pending(st);
 
 	snprintf(buf, sizeof(buf),
 		 "%s/subscriptions/%s/providers/Lazuli.Emulator/locations/%s/operations/%s"
@@ -834,6 +832,9 @@ static int start_operation(EmuState *st, const char *sub, const char *location,
 	snprintf(buf, sizeof(buf), "%u", st->scenario->arm_retry_after);
 	if ((r = emu_response_header(resp, "Retry-After", buf)) < 0)
 		return r;
+	/* Last: finishing it may free the resource that location and target point into. */
+	if (st->scenario->arm_lro_polls == 0)
+		emu_arm_complete_pending(st);
 	return emu_response_set(resp, 202, NULL, "", 0);
 }
 
