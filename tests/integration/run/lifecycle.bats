@@ -74,13 +74,18 @@ teardown() { common_teardown; }
 
 @test "kill takes signal names and numbers; a stopped container cannot be signalled" {
 	with_out
-	args 'trap "echo usr1 >>/out/sig" USR1; trap "echo hup >>/out/sig" HUP; trap "echo term >>/out/sig; exit 0" TERM; while :; do sleep 0.05; done'
+	# The shell says when its traps are set, and each signal is sent only
+	# after the one before has been handled: a loaded machine may take
+	# longer than any fixed sleep to get there.
+	args 'trap "echo usr1 >>/out/sig" USR1; trap "echo hup >>/out/sig" HUP; trap "echo term >>/out/sig; exit 0" TERM; echo >/out/ready; while :; do sleep 0.05; done'
 	lrd run -d -b "$B" "$ID"
-	sleep 0.2
+	sig_lines() { [ -e "$OUT/sig" ] && wc -l <"$OUT/sig" || echo 0; }
+	wait_for() { for _ in $(seq 400); do eval "$1" && return 0; sleep 0.05; done; return 1; }
+	wait_for '[ -e "$OUT/ready" ]'
 	lr kill "$ID" USR1
-	sleep 0.2
+	wait_for '[ "$(sig_lines)" -ge 1 ]'
 	lr kill "$ID" SIGHUP
-	sleep 0.2
+	wait_for '[ "$(sig_lines)" -ge 2 ]'
 	lr kill "$ID" 15
 	wait_status "$ID" stopped
 	[ "$(cat "$OUT/sig")" = "$(printf 'usr1\nhup\nterm')" ]
