@@ -282,10 +282,19 @@ PY
 @test "rebooting the VM sends no second report" {
 	local boot_id
 	boot_id=$(vm cat /proc/sys/kernel/random/boot_id)
+	local panics
+	panics=$(grep -ac 'Kernel panic' "$SERIAL_LOG" || true)
 	vm_ssh sudo -n systemctl reboot || true
-	local new=
-	for _ in $(seq 1 120); do
+	# At most 15 minutes of wall time (each ssh try may take its 30 s
+	# connect timeout), and none at all once the guest kernel panicked.
+	local new= deadline=$((SECONDS + 900))
+	while [ "$SECONDS" -lt "$deadline" ]; do
 		sleep 5
+		if [ "$(grep -ac 'Kernel panic' "$SERIAL_LOG" || true)" -gt "$panics" ]; then
+			echo "the guest kernel panicked while rebooting:"
+			grep -a -B12 'Kernel panic' "$SERIAL_LOG" | tail -n 14 | sed 's/^/#   /'
+			return 1
+		fi
 		new=$(vm_ssh cat /proc/sys/kernel/random/boot_id 2>/dev/null) || continue
 		[ "$new" != "$boot_id" ] && break
 	done
