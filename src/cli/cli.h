@@ -82,6 +82,8 @@ void cli_endpoints(Cli *cli, ArmEndpoints *ep);
 
 /* Output */
 int cli_print(Cli *cli, json_object *result);
+/* One id's result alone, several ids' as the list (a new reference), as az does. */
+json_object *cli_one_or_list(json_object *all);
 /* Add "resourceGroup" (from the id) to a resource or each resource of an array. */
 void cli_add_resource_group(json_object *o);
 /* A $filter string value: quotes doubled, then percent-encoded. Caller frees. */

@@ -94,9 +94,7 @@ static int show(Cli *cli, json_object **ret, bool instance_view)
 		cli_add_resource_group(o);
 		json_object_array_add(all, o);
 	}
-	*ret = json_object_array_length(all) == 1
-		   ? json_object_get(json_object_array_get_idx(all, 0))
-		   : json_object_get(all);
+	*ret = cli_one_or_list(all);
 	return CLI_EXIT_OK;
 }
 

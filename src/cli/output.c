@@ -208,6 +208,17 @@ static bool is_scalar(json_object *v)
 	       !json_object_is_type(v, json_type_array);
 }
 
+/* One tsv field: a list prints its length, an object nothing, a scalar its text. */
+static void put_tsv_value(StrBuf *b, json_object *v)
+{
+	if (json_object_is_type(v, json_type_array))
+		strbuf_printf(b, "%zu", json_object_array_length(v));
+	else if (v && !json_object_is_type(v, json_type_object)) {
+		_cleanup_free_ char *t = scalar_text(v);
+		strbuf_puts(b, t ? t : "");
+	}
+}
+
 static void put_tsv_row(StrBuf *b, json_object *row)
 {
 	if (json_object_is_type(row, json_type_object)) {
@@ -225,12 +236,7 @@ static void put_tsv_row(StrBuf *b, json_object *row)
 			json_object_object_get_ex(row, keys[i], &v);
 			if (i)
 				strbuf_puts(b, "\t");
-			if (json_object_is_type(v, json_type_array))
-				strbuf_printf(b, "%zu", json_object_array_length(v));
-			else if (v && !json_object_is_type(v, json_type_object)) {
-				_cleanup_free_ char *t = scalar_text(v);
-				strbuf_puts(b, t ? t : "");
-			}
+			put_tsv_value(b, v);
 		}
 		free(keys);
 	} else if (json_object_is_type(row, json_type_array)) {
@@ -238,12 +244,7 @@ static void put_tsv_row(StrBuf *b, json_object *row)
 			json_object *v = json_object_array_get_idx(row, i);
 			if (i)
 				strbuf_puts(b, "\t");
-			if (json_object_is_type(v, json_type_array))
-				strbuf_printf(b, "%zu", json_object_array_length(v));
-			else if (v && !json_object_is_type(v, json_type_object)) {
-				_cleanup_free_ char *t = scalar_text(v);
-				strbuf_puts(b, t ? t : "");
-			}
+			put_tsv_value(b, v);
 		}
 	} else if (row) {
 		_cleanup_free_ char *t = scalar_text(row);
@@ -416,6 +417,13 @@ int cli_print(Cli *cli, json_object *result)
 		return CLI_EXIT_ERROR;
 	}
 	return CLI_EXIT_OK;
+}
+
+json_object *cli_one_or_list(json_object *all)
+{
+	return json_object_array_length(all) == 1
+		   ? json_object_get(json_object_array_get_idx(all, 0))
+		   : json_object_get(all);
 }
 
 void cli_add_resource_group(json_object *o)
