@@ -113,9 +113,10 @@ int parse_preserve_fds(const char *verb, const char *arg)
  * is our pid) are passed on as fds 3.., before those of --preserve-fds, and
  * the container's pid 1 is told so through LISTEN_FDS and LISTEN_PID=1.
  */
-int create_options(const CreateArgs *a, CreateOptions *o)
+int create_options(const GlobalOptions *g, const CreateArgs *a, CreateOptions *o)
 {
 	*o = (CreateOptions){
+	    .systemd_cgroup = g->systemd_cgroup,
 	    .bundle = a->bundle,
 	    .pid_file = a->pid_file,
 	    .console_socket = a->console_socket,
@@ -153,7 +154,7 @@ int verb_create(const GlobalOptions *g, int argc, char **argv)
 	if (!id)
 		return EXIT_USAGE_ERROR;
 	CreateOptions o;
-	if (create_options(&a, &o) < 0)
+	if (create_options(g, &a, &o) < 0)
 		return EXIT_USAGE_ERROR;
 	int r = container_create(g->root, id, &o, &pid, &e);
 	strv_free(o.extra_env);

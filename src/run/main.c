@@ -148,9 +148,8 @@ int main(int argc, char **argv)
 			log_set_max_level(LOG_DEBUG);
 			break;
 		case ARG_SYSTEMD_CGROUP:
-			report_error(
-			    "--systemd-cgroup: the systemd cgroup driver is not supported yet");
-			return EXIT_USAGE_ERROR;
+			g.systemd_cgroup = true;
+			break;
 		case 'h':
 			help();
 			return 0;

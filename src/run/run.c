@@ -61,7 +61,7 @@ int verb_run(const GlobalOptions *g, int argc, char **argv)
 	const char *id = single_id("run", argc, argv);
 	if (!id)
 		return EXIT_USAGE_ERROR;
-	if (create_options(&a, &o) < 0)
+	if (create_options(g, &a, &o) < 0)
 		return EXIT_USAGE_ERROR;
 	if (!a.detach && !a.console_socket)
 		o.ret_terminal = &pty;

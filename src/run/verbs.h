@@ -11,6 +11,7 @@
 typedef struct GlobalOptions {
 	const char *root;
 	bool debug;
+	bool systemd_cgroup; /* --systemd-cgroup */
 } GlobalOptions;
 
 /* Print an error the way the caller asked for (stderr, and --log as text or JSON). */
@@ -62,7 +63,7 @@ typedef struct CreateArgs {
 } CreateArgs;
 /* CreateOptions from the arguments, with LISTEN_FDS passed on; free o->extra_env. */
 typedef struct CreateOptions CreateOptions;
-int create_options(const CreateArgs *a, CreateOptions *o);
+int create_options(const GlobalOptions *g, const CreateArgs *a, CreateOptions *o);
 int parse_create_args(const char *verb, int argc, char **argv, bool is_run, CreateArgs *ret);
 /* Exactly one container id argument after the options. */
 const char *single_id(const char *verb, int argc, char **argv);

@@ -197,17 +197,67 @@ for r in json.load(sys.stdin):
 	[ "$(echo "$output" | tail -n 1)" -gt 3500 ]
 }
 
-@test "a container runs with podman's default runtime, from a local root" {
+@test "a container runs with podman's default runtime, lazuli-run, from a local root" {
 	# dash and the libraries ldd names (libc, the dynamic loader), any ARCH.
 	vm 'set -e; r=$(mktemp -d); mkdir -p $r/usr/bin $r/usr/lib $r/usr/lib64
 		ln -s usr/bin $r/bin; ln -s usr/lib $r/lib; ln -s usr/lib64 $r/lib64
 		cp /usr/bin/dash $r/usr/bin/sh
 		for l in $(ldd /usr/bin/dash | grep -o "/[^ ]*"); do cp --parents "$l" $r/; done
 		echo $r >/tmp/rootfs-dir'
+	run vm sudo -n podman info --format '{{.Host.OCIRuntime.Name}}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = lazuli-run ]
 	run vm 'sudo -n podman run --rm --network none --rootfs "$(cat /tmp/rootfs-dir)" /usr/bin/sh -c "echo in-container"'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = in-container ]
+}
+
+@test "podman --runtime lazuli-run: a systemd scope with the limits, gone after rm" {
+	# The rootfs of the test before; podman's cgroup manager is systemd, so
+	# lazuli-run gets --systemd-cgroup and machine.slice:libpod:ID.
+	run vm 'sudo -n podman --runtime lazuli-run run -d -i --network none --memory 64m --pids-limit 50 \
+		--rootfs "$(cat /tmp/rootfs-dir)" /usr/bin/sh -c "read x"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	id=${lines[-1]}
+	run vm sudo -n podman inspect --format '{{.OCIRuntime}}' "$id"
+	[ "$output" = lazuli-run ]
+	run vm systemctl show -p ActiveState -p MemoryMax -p TasksMax "libpod-$id.scope"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *ActiveState=active* ]]
+	[[ "$output" == *MemoryMax=67108864* ]]
+	[[ "$output" == *TasksMax=50* ]]
+	# The container sees the same limits in its own cgroup.
+	run vm sudo -n podman exec "$id" /usr/bin/sh -c 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 67108864 ]
+	[ "${lines[1]}" = 50 ]
+	run vm sudo -n podman rm -f -t 0 "$id"
+	[ "$status" -eq 0 ]
+	run vm "systemctl show -P ActiveState libpod-$id.scope; sudo -n ls /run/lazuli-run; test -e /sys/fs/cgroup/machine.slice/libpod-$id.scope && echo cgroup-left"
+	echo "$output"
+	[ "${lines[0]}" = inactive ]
+	[[ "$output" != *"$id"* ]]
+	[[ "$output" != *cgroup-left* ]]
+}
+
+@test "lazuli-metrics runs sandboxed and serves the VM's metrics on loopback" {
+	run vm systemctl is-active lazuli-metrics.service
+	[ "$output" = active ]
+	run vm 'bash -c "exec 3<>/dev/tcp/127.0.0.1/9179 && printf \"GET /metrics HTTP/1.0\\r\\n\\r\\n\" >&3 && cat <&3"'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "HTTP/1.0 200"* || "${lines[0]}" == "HTTP/1.1 200"* ]]
+	[[ "$output" == *'node_cpu_seconds_total{cpu="0",mode="idle"}'* ]]
+	[[ "$output" == *node_memory_MemTotal_bytes* ]]
+	# Its own user, not root.
+	run vm 'stat -c %U /proc/$(systemctl show -P MainPID lazuli-metrics.service)'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = lazuli-metrics ]
 }
 
 @test "the ARM CLI is in the image: lazuli logs in with the VM's identity and finds the VM" {

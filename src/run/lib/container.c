@@ -28,6 +28,7 @@
 #include "init.h"
 #include "json-util.h"
 #include "log.h"
+#include "cgroup-systemd.h"
 #include "seccomp-filter.h"
 #include "strutil.h"
 
@@ -41,6 +42,7 @@ typedef struct Creation {
 	bool cgroup_created;
 	pid_t helper, init;
 	bool in_cgroup; /* cloned into it: no need to move the init there */
+	bool systemd;	/* the cgroup is a systemd scope, made once the init exists */
 } Creation;
 
 static void remove_state_dir(const char *root, const char *id, int dirfd)
@@ -285,7 +287,7 @@ static int spawn_init(const RunConfig *cfg, int *nsfds, InitContext *ictx, int p
 
 	if (!join) {
 		pid_t pid = -ENOSYS;
-		if (c->cgroup_path) {
+		if (c->cgroup_path && !c->systemd) {
 			_cleanup_close_ int cg =
 			    open(c->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (cg >= 0)
@@ -393,6 +395,37 @@ static int run_late_hooks(const char *root, const ContainerState *s, ContainerSt
 	return hooks_run(cfg, kind, json, e) < 0 ? 1 : 0;
 }
 
+/*
+ * The systemd driver: the init (still waiting for our go) becomes the
+ * scope's first process, and the limits go into the scope's cgroup as with
+ * cgroupfs. systemd decides where the cgroup is; it should be where the
+ * slice names say, and the state file already says so.
+ */
+static int start_scope(Creation *c, const SystemdScope *scope, const char *cgmount,
+		       const RunConfig *cfg, RunError *e)
+{
+	char desc[1100], f[64], buf[4200];
+	snprintf(desc, sizeof(desc), "lazuli-run container %s", c->id);
+	int r = systemd_scope_start(scope, c->init, &cfg->resources, desc, e);
+	if (r < 0)
+		return r;
+	snprintf(f, sizeof(f), "/proc/%d/cgroup", (int)c->init);
+	r = read_small_file(f, buf, sizeof(buf));
+	if (r < 0)
+		return run_error(e, r, "%s: %m", f);
+	char *line = strstr(buf, "0::/");
+	if (line && (line == buf || line[-1] == '\n')) {
+		line += strlen("0::");
+		line[strcspn(line, "\n")] = '\0';
+		if (!streq(line + 1, scope->path))
+			return run_error(e, -EIO,
+					 "linux.cgroupsPath: systemd put the container into %s, not "
+					 "/%s",
+					 line, scope->path);
+	}
+	return cgroup_apply(cgmount, c->cgroup_path, &cfg->resources, e);
+}
+
 static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 {
 	_cleanup_config_ RunConfig *cfg = NULL;
@@ -400,6 +433,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	_cleanup_close_ int fifo = -EBADF, pty = -EBADF;
 	size_t config_len = 0;
 	SeccompProgram prog = {};
+	_cleanup_(systemd_scope_done) SystemdScope scope = {};
 	char pty_name[32] = "";
 	int *mount_fds = NULL;
 	int nsfds[16];
@@ -434,12 +468,20 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 				 "linux.resources: limits need cgroup v2, and %s is not a cgroup2 "
 				 "mount (cgroup v1 is not supported yet)",
 				 cgmount);
-	if (cfg->cgroups_path && strchr(cfg->cgroups_path, ':'))
-		return run_error(
-		    e, -EOPNOTSUPP,
-		    "linux.cgroupsPath: \"%s\" is a systemd slice:prefix:name path; the "
-		    "systemd cgroup driver is not supported yet",
-		    cfg->cgroups_path);
+	if (o->systemd_cgroup) {
+		if (!v2)
+			return run_error(e, -EOPNOTSUPP,
+					 "--systemd-cgroup: the systemd cgroup driver needs cgroup v2, "
+					 "and %s is not a cgroup2 mount",
+					 cgmount);
+		r = systemd_scope_parse(cfg->cgroups_path, c->id, &scope, e);
+		if (r < 0)
+			return r;
+	} else if (cfg->cgroups_path && strchr(cfg->cgroups_path, ':'))
+		return run_error(e, -EINVAL,
+				 "linux.cgroupsPath: \"%s\" is a systemd slice:prefix:name path, "
+				 "which needs --systemd-cgroup",
+				 cfg->cgroups_path);
 	if (cfg->seccomp) {
 		r = seccomp_compile(cfg->seccomp, &prog, e);
 		if (r < 0)
@@ -491,7 +533,17 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	for (int k = 0; k < _HOOK_MAX; k++)
 		if (cfg->n_hooks[k])
 			st.hooks |= 1u << k;
-	if (v2) {
+	if (scope.path) {
+		/* systemd makes it once the init exists; we remove it if create fails. */
+		if (asprintf(&c->cgroup_path, "%s/%s", cgmount, scope.path) < 0) {
+			c->cgroup_path = NULL;
+			r = -ENOMEM;
+			goto out;
+		}
+		c->systemd = c->cgroup_created = true;
+		st.cgroup_path = c->cgroup_path;
+		st.cgroup_created = true;
+	} else if (v2) {
 		r = cgroup_path(cgmount, cfg->cgroups_path, c->id, &c->cgroup_path, e);
 		if (r < 0)
 			goto out;
@@ -516,7 +568,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		r = run_error(e, r, "%s/%s: %m", dir, CONFIG_COPY);
 		goto out;
 	}
-	if (c->cgroup_path) {
+	if (c->cgroup_path && !c->systemd) {
 		r = cgroup_create(cgmount, c->cgroup_path, &cfg->resources, e);
 		if (r < 0) {
 			c->cgroup_created = false; /* cgroup_create removed what it made */
@@ -577,7 +629,11 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		if (r < 0)
 			goto out;
 	}
-	if (c->cgroup_path && !c->in_cgroup) {
+	if (c->systemd) {
+		r = start_scope(c, &scope, cgmount, cfg, e);
+		if (r < 0)
+			goto out;
+	} else if (c->cgroup_path && !c->in_cgroup) {
 		r = cgroup_enter(c->cgroup_path, c->init, e);
 		if (r < 0)
 			goto out;

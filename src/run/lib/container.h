@@ -24,6 +24,7 @@ typedef struct CreateOptions {
 	int *ret_terminal;	    /* else, without a console socket: it is returned here */
 	unsigned preserve_fds;	    /* fds 3 .. 3+n-1 are passed to the container */
 	char **extra_env;	    /* appended to process.env (LISTEN_FDS=..., LISTEN_PID=1) */
+	bool systemd_cgroup;	    /* a scope unit by systemd (cgroupsPath slice:prefix:name) */
 } CreateOptions;
 
 int container_create(const char *root, const char *id, const CreateOptions *o, pid_t *ret_pid,

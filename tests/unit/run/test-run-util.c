@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup-systemd.h"
 #include "cgroup.h"
 #include "container.h"
 #include "fileio.h"
@@ -408,6 +409,69 @@ static void test_container_update(void **state)
 	close(dfd);
 }
 
+static void check_scope(const char *cgroups_path, const char *id, const char *slice,
+			const char *unit, const char *path)
+{
+	SystemdScope s = {};
+	RunError e = {};
+	assert_int_equal(systemd_scope_parse(cgroups_path, id, &s, &e), 0);
+	assert_string_equal(s.slice, slice);
+	assert_string_equal(s.unit, unit);
+	assert_string_equal(s.path, path);
+	systemd_scope_done(&s);
+}
+
+static void check_scope_refused(const char *cgroups_path, const char *what)
+{
+	SystemdScope s = {};
+	RunError e = {};
+	assert_int_equal(systemd_scope_parse(cgroups_path, "c1", &s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "linux.cgroupsPath"));
+	assert_non_null(strstr(e.msg, what));
+	assert_null(s.unit);
+}
+
+/* The systemd driver's names, as podman, containerd and CRI-O hand them over. */
+static void test_systemd_scope_names(void **state)
+{
+	char *p;
+	assert_int_equal(systemd_slice_path("machine.slice", &p), 0);
+	assert_string_equal(p, "machine.slice");
+	free(p);
+	assert_int_equal(systemd_slice_path("kubepods-besteffort-pod1.slice", &p), 0);
+	assert_string_equal(p, "kubepods.slice/kubepods-besteffort.slice/"
+			       "kubepods-besteffort-pod1.slice");
+	free(p);
+	assert_int_equal(systemd_slice_path("-.slice", &p), 0);
+	assert_string_equal(p, "");
+	free(p);
+	assert_int_equal(systemd_slice_path("a--b.slice", &p), -EINVAL);
+	assert_int_equal(systemd_slice_path("-a.slice", &p), -EINVAL);
+	assert_int_equal(systemd_slice_path("a-.slice", &p), -EINVAL);
+	assert_int_equal(systemd_slice_path("a/b.slice", &p), -EINVAL);
+	assert_int_equal(systemd_slice_path("machine.scope", &p), -EINVAL);
+
+	check_scope("machine.slice:libpod:0123abcd", "x", "machine.slice", "libpod-0123abcd.scope",
+		    "machine.slice/libpod-0123abcd.scope");
+	check_scope("system.slice:cri-containerd:c1", "x", "system.slice",
+		    "cri-containerd-c1.scope", "system.slice/cri-containerd-c1.scope");
+	check_scope(NULL, "c1", "system.slice", "lazuli-run-c1.scope",
+		    "system.slice/lazuli-run-c1.scope");
+	check_scope(":p:n", "x", "system.slice", "p-n.scope", "system.slice/p-n.scope");
+	check_scope("user-1000.slice::n", "x", "user-1000.slice", "n.scope",
+		    "user.slice/user-1000.slice/n.scope");
+	check_scope("-.slice:p:full.scope", "x", "-.slice", "full.scope", "full.scope");
+
+	check_scope_refused("/machine.slice/c1", "slice:prefix:name");
+	check_scope_refused("a:b", "slice:prefix:name");
+	check_scope_refused("a.slice:b:c:d", "slice:prefix:name");
+	check_scope_refused("machine.slice:p:", "not a valid systemd scope name");
+	check_scope_refused("machine.slice:p:a/b", "not a valid systemd scope name");
+	check_scope_refused("machine.slice:p:a b", "not a valid systemd scope name");
+	check_scope_refused("machine:p:n", "not a valid slice name");
+	check_scope_refused("bad--name.slice:p:n", "not a valid slice name");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +479,7 @@ int main(void)
 	    cmocka_unit_test(test_ids_and_signals),
 	    cmocka_unit_test_setup_teardown(test_state_roundtrip, setup_tmp, teardown_tmp),
 	    cmocka_unit_test(test_seccomp_compile),
+	    cmocka_unit_test(test_systemd_scope_names),
 	    cmocka_unit_test_setup_teardown(test_cgroup_apply, setup_tmp, teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_container_update, setup_tmp, teardown_tmp),
 	};
