@@ -79,9 +79,9 @@ fails_with() {
 	assert_nothing_left "$ID"
 }
 
-@test "cgroup paths: systemd notation is refused, .. is refused, an existing cgroup is kept" {
+@test "cgroup paths: systemd notation needs --systemd-cgroup, .. is refused, an existing cgroup is kept" {
 	cfg "c['linux']['cgroupsPath'] = 'system.slice:lazuli:$ID'"
-	fails_with "linux.cgroupsPath: \"system.slice:lazuli:$ID\" is a systemd slice:prefix:name path; the systemd cgroup driver is not supported yet"
+	fails_with "linux.cgroupsPath: \"system.slice:lazuli:$ID\" is a systemd slice:prefix:name path, which needs --systemd-cgroup"
 	cfg "c['linux']['cgroupsPath'] = '/a/../../$ID'"
 	fails_with 'config.json: linux.cgroupsPath: must not contain ".."'
 	# A cgroup that existed before create is used, and neither emptied nor removed.
@@ -91,6 +91,30 @@ fails_with() {
 	lr run -b "$B" "$ID"
 	[ -d "$CGROOT/$ID-pre" ]
 	rmdir "$CGROOT/$ID-pre"
+}
+
+@test "--systemd-cgroup: a path that is not slice:prefix:name, a host without systemd" {
+	args 'true'
+	cfg "c['linux']['cgroupsPath'] = '/$ID'"
+	run lrd --systemd-cgroup create -b "$B" "$ID"
+	echo "# $output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "lazuli-run: linux.cgroupsPath: \"/$ID\": the systemd cgroup driver expects \"slice:prefix:name\"" ]
+	assert_nothing_left "$ID"
+	cfg "c['linux']['cgroupsPath'] = 'bad--slice.slice:p:$ID'"
+	run lrd --systemd-cgroup create -b "$B" "$ID"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'"bad--slice.slice" is not a valid slice name'* ]]
+	assert_nothing_left "$ID"
+	# This test host's pid 1 is not systemd (and run-suite's namespace has no bus):
+	# create says so, and the init it had started is gone with everything else.
+	[ -S /run/systemd/private ] && skip "systemd runs here"
+	cfg "c['linux']['cgroupsPath'] = 'machine.slice:lzr:$ID'"
+	run lrd --systemd-cgroup create -b "$B" "$ID"
+	echo "# $output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "lazuli-run: --systemd-cgroup: cannot connect to systemd over D-Bus: "* ]]
+	assert_nothing_left "$ID"
 }
 
 @test "usage errors exit 1 with a message" {
