@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup-systemd.h"
 #include "cgroup.h"
 #include "oci-config.h"
 #include "fileio.h"
@@ -28,7 +29,6 @@
 #include "init.h"
 #include "json-util.h"
 #include "log.h"
-#include "cgroup-systemd.h"
 #include "seccomp-filter.h"
 #include "strutil.h"
 
@@ -755,6 +755,43 @@ static int lock_container(const char *root, const char *id, RunError *e)
 	return fd;
 }
 
+/*
+ * With startContainer hooks the init runs them after start's go, and only
+ * then executes the program: wait for one or the other, so that a failing
+ * hook fails start, as the spec asks (the init has exited: the container
+ * is stopped). The init's executable (/proc/PID/exe) changes when it execs;
+ * when a hook fails it writes "E" into exec.fifo (fifo: our read end)
+ * before it exits.
+ */
+static int wait_started(const ContainerState *s, int fifo, const struct stat *exe_before,
+			RunError *e)
+{
+	char exe[64];
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)s->pid);
+	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+	for (int wait_ms = 1;; wait_ms = MIN(wait_ms * 2, 20)) {
+		struct pollfd p = {.fd = pfd, .events = POLLIN};
+		struct stat st;
+		if (pfd < 0 || poll(&p, 1, wait_ms) > 0 || stat(exe, &st) < 0) {
+			/* It has exited: before the exec, or its program already ran. */
+			char c = 0;
+			if (read(fifo, &c, 1) != 1)
+				return 0;
+			if (c == 'E')
+				return run_error(e, -ECHILD,
+						 "cannot start container \"%s\": a startContainer "
+						 "hook failed and the container stopped (the hook's "
+						 "error is on the container's stderr)",
+						 s->id);
+			return run_error(e, -ECHILD,
+					 "cannot start container \"%s\": it exited before it started",
+					 s->id);
+		}
+		if (st.st_dev != exe_before->st_dev || st.st_ino != exe_before->st_ino)
+			return 0;
+	}
+}
+
 int container_start(const char *root, const char *id, RunError *e)
 {
 	_cleanup_state_ ContainerState *s = NULL;
@@ -782,10 +819,25 @@ int container_start(const char *root, const char *id, RunError *e)
 	_cleanup_close_ int fd = openat(lock, EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return run_error(e, errno, "cannot start container \"%s\": exec.fifo: %m", id);
+	_cleanup_close_ int rfifo = -EBADF;
+	if ((s->hooks & (1u << HOOK_START_CONTAINER)) &&
+	    (rfifo = openat(lock, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return run_error(e, errno, "cannot start container \"%s\": exec.fifo: %m", id);
 	if (unlinkat(lock, EXEC_FIFO, 0) < 0)
 		return run_error(e, errno, "cannot start container \"%s\": exec.fifo: %m", id);
+	bool hooks = s->hooks & (1u << HOOK_START_CONTAINER);
+	char exe[64];
+	struct stat exe_before;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)s->pid);
+	if (hooks && stat(exe, &exe_before) < 0)
+		return run_error(e, errno, "cannot start container \"%s\": %s: %m", id, exe);
 	if (write(fd, "0", 1) != 1)
 		return run_error(e, errno, "cannot start container \"%s\": exec.fifo: %m", id);
+	if (hooks) {
+		r = wait_started(s, rfifo, &exe_before, e);
+		if (r < 0)
+			return r;
+	}
 	return run_late_hooks(root, s, STATUS_RUNNING, HOOK_POSTSTART, e);
 }
 

@@ -749,15 +749,17 @@ void container_init(const InitContext *ctx)
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		_exit(1);
-	close(ctx->fifo_fd);
 	if (has_hooks(ctx->cfg, HOOK_START_CONTAINER)) {
 		RunError he = {};
 		if (hooks_run(ctx->cfg, HOOK_START_CONTAINER, hook_state ? hook_state : "{}", &he) <
 		    0) {
 			dprintf(STDERR_FILENO, "lazuli-run: %s\n", he.msg);
+			/* start waits for this (or for the exec) to tell the caller. */
+			(void)!write(ctx->fifo_fd, "E", 1);
 			_exit(1);
 		}
 	}
+	close(ctx->fifo_fd);
 	for (unsigned i = 0; i < ctx->preserve_fds; i++)
 		(void)fcntl(3 + (int)i, F_SETFD, 0);
 

@@ -116,6 +116,32 @@ record() { # file
 	assert_nothing_left "$ID"
 }
 
+@test "create, then start: a failing startContainer hook fails start, a passing one does not" {
+	with_out
+	args 'echo program-ran >/out/ran'
+	hook startContainer 'exit 2'
+	lrd create -b "$B" "$ID"
+	run lr start "$ID"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot start container \"$ID\": a startContainer hook failed"* ]]
+	[ ! -e "$OUT/ran" ]
+	wait_status "$ID" stopped
+	lr delete "$ID"
+	assert_nothing_left "$ID"
+
+	cfg "del c['hooks']"
+	hook startContainer 'exit 0'
+	lrd create -b "$B" "$ID"
+	run lr start "$ID"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	for _ in $(seq 1 100); do [ -s "$OUT/ran" ] && break; sleep 0.05; done
+	[ "$(cat "$OUT/ran")" = program-ran ]
+	wait_status "$ID" stopped
+	lr delete "$ID"
+}
+
 @test "failing poststart and poststop hooks are warnings" {
 	args 'sleep 300'
 	hook poststart 'exit 5'
