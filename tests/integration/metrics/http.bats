@@ -138,3 +138,20 @@ assert s.recv(100).startswith(b"HTTP/1.1 200"), "no answer with 70 others open"
 PY
 	grep -q 'More than 64 connections' "$T/lm.log"
 }
+
+@test "15 s timeouts: an idle connection is closed; a head trickled byte by byte gets 408 (slowloris)" {
+	lm_start --root "$ROOT"
+	python3 "$RAW" 127.0.0.1 "$(port)" eof:19 >"$T/idle.out" &
+	idle=$!
+	# a byte of its head every 2 s: still unfinished when its 15 s are up
+	python3 "$RAW" 127.0.0.1 "$(port)" 'trickle:GET /metrics HTTP/1.1\r\n' read:1 >"$T/slow.out" &
+	slow=$!
+	sleep 5
+	run curl -sS -m 3 "$URL" # others are served meanwhile
+	[[ "$output" == *'node_load1 1.25'* ]]
+	wait "$idle"
+	wait "$slow"
+	[ "$(cat "$T/idle.out")" = closed ]
+	[[ "$(cat "$T/slow.out")" == 408*"connection=close"* ]]
+	grep -q 'did not complete its request within 15 s' "$T/lm.log"
+}

@@ -7,7 +7,8 @@ usage: rawhttp.py HOST PORT STEP...
   read:N       read N responses and print one line each:
                STATUS name=value... body=LEN [gunzip=LEN] [load1=yes|no]
   head:N       the same, for responses to HEAD (no body expected)
-  eof          print "closed" if the server closes within 5 s, else "open"
+  trickle:TEXT send TEXT one byte every 2 s; stop quietly when the server hangs up
+  eof[:SEC]    print "closed" if the server closes within SEC (default 5) s, else "open"
 """
 import gzip
 import socket
@@ -52,8 +53,8 @@ class Conn:
             out.append("load1=%s" % ("yes" if b"\nnode_load1 " in body else "no"))
         return " ".join(out)
 
-    def closed(self):
-        end = time.time() + 5
+    def closed(self, timeout):
+        end = time.time() + timeout
         self.s.settimeout(0.2)
         while time.time() < end:
             try:
@@ -80,11 +81,18 @@ def main():
             elif op in ("read", "head"):
                 for _ in range(int(arg)):
                     print(c.response(op == "head"), flush=True)
+            elif op == "trickle":
+                for ch in arg.encode("latin-1").decode("unicode_escape").encode("latin-1"):
+                    try:
+                        c.s.sendall(bytes([ch]))
+                    except OSError:
+                        break
+                    time.sleep(2)
             elif op == "eof":
-                print("closed" if c.closed() else "open", flush=True)
+                print("closed" if c.closed(float(arg or 5)) else "open", flush=True)
             else:
                 sys.exit("unknown step " + step)
-        except (EOFError, ConnectionResetError):
+        except (EOFError, OSError):
             print("EOF", flush=True)
             return
 
