@@ -133,3 +133,11 @@ teardown() { common_teardown; }
 	run curl -sS -g "$URL"
 	[[ "$output" == *'node_load1 1.25'* ]]
 }
+
+@test "no TLS stack in the process: neither libmicrohttpd nor GnuTLS is linked" {
+	# they were 2.1 MB of a 4.8 MB RSS for an endpoint that never serves TLS
+	run ldd "$LM"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *libmicrohttpd* ]]
+	[[ "$output" != *libgnutls* ]]
+}
