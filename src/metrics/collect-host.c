@@ -271,7 +271,9 @@ int parse_meminfo(Scrape *s, const char *buf, size_t len)
 		if (!concat3(name, sizeof(name), "node_memory_", field, fl, kb ? "_bytes" : ""))
 			continue;
 		char help[200];
-		snprintf(help, sizeof(help), "Memory information field %s.", name + 12);
+		if (!concat3(help, sizeof(help), "Memory information field ", name + 12,
+			     strlen(name + 12), "."))
+			continue;
 		expo_family(&s->out, name, MT_GAUGE, help);
 		expo_begin(&s->out);
 		expo_end_u64(&s->out, v);
@@ -316,7 +318,9 @@ int parse_vmstat(Scrape *s, const char *buf, size_t len)
 			continue;
 		if (!concat3(name, sizeof(name), "node_vmstat_", w, wl, ""))
 			continue;
-		snprintf(help, sizeof(help), "/proc/vmstat information field %s.", name + 12);
+		if (!concat3(help, sizeof(help), "/proc/vmstat information field ", name + 12,
+			     strlen(name + 12), "."))
+			continue;
 		expo_family(&s->out, name, MT_UNTYPED, help);
 		expo_begin(&s->out);
 		expo_end_u64(&s->out, v);

@@ -69,8 +69,11 @@ int parse_netdev(Scrape *s, const char *buf, size_t len)
 		return -EBADMSG;
 	for (unsigned i = 0; i < 16; i++) {
 		char fam[96], help[128];
-		snprintf(fam, sizeof(fam), "node_network_%s_total", netdev_fields[i]);
-		snprintf(help, sizeof(help), "Network device statistic %s.", netdev_fields[i]);
+		size_t fl = strlen(netdev_fields[i]); /* all short: no bounds to check */
+		char *f = mempcpy(mempcpy(fam, "node_network_", 13), netdev_fields[i], fl);
+		memcpy(f, "_total", 7);
+		char *h = mempcpy(mempcpy(help, "Network device statistic ", 25), netdev_fields[i], fl);
+		memcpy(h, ".", 2);
 		expo_family(&s->out, fam, MT_COUNTER, help);
 		for (size_t j = 0; j < s->n_nets; j++) {
 			expo_begin(&s->out);
@@ -113,8 +116,13 @@ static void emit_netstat(Scrape *s, const char *proto, size_t pl, const char *na
 	uint64_t v;
 	if (!netstat_field_wanted(proto, pl, name, nl) || !parse_value(val, vl, &neg, &v))
 		return;
-	snprintf(fam, sizeof(fam), "node_netstat_%.*s_%.*s", (int)pl, proto, (int)nl, name);
-	snprintf(help, sizeof(help), "Statistic %.*s%.*s.", (int)pl, proto, (int)nl, name);
+	if (13 + pl + 1 + nl + 1 > sizeof(fam) || 10 + pl + nl + 2 > sizeof(help))
+		return; /* netstat_field_wanted() knows only short names */
+	char *f = mempcpy(mempcpy(fam, "node_netstat_", 13), proto, pl);
+	*f++ = '_';
+	*(char *)mempcpy(f, name, nl) = '\0';
+	char *h = mempcpy(mempcpy(mempcpy(help, "Statistic ", 10), proto, pl), name, nl);
+	memcpy(h, ".", 2);
 	expo_family(&s->out, fam, MT_UNTYPED, help);
 	expo_begin(&s->out);
 	if (neg)

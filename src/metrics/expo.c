@@ -31,7 +31,7 @@ void expo_done(Expo *e)
 	*e = (Expo){0};
 }
 
-static bool reserve(Expo *e, size_t n)
+static bool __attribute__((noinline)) reserve_slow(Expo *e, size_t n)
 {
 	size_t max = e->max ? e->max : EXPO_DEFAULT_MAX;
 
@@ -57,6 +57,14 @@ static bool reserve(Expo *e, size_t n)
 	e->buf = b;
 	e->cap = ncap;
 	return true;
+}
+
+/* Called for every piece of output: the common case stays inline. */
+static inline bool reserve(Expo *e, size_t n)
+{
+	if (!e->failed && e->len + n + 1 <= e->cap)
+		return true;
+	return reserve_slow(e, n);
 }
 
 void expo_append(Expo *e, const char *s, size_t n)
@@ -109,19 +117,33 @@ static const char *type_name(const Expo *e, MetricType type)
 	}
 }
 
+/*
+ * Text with some characters escaped, copied in runs between them: a HELP
+ * text or label value rarely has any, and a scrape writes hundreds.
+ */
+static void put_escaped(Expo *e, const char *s, size_t n, bool quote)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *esc;
+		if (s[i] == '\\')
+			esc = "\\\\";
+		else if (s[i] == '\n')
+			esc = "\\n";
+		else if (s[i] == '"' && quote)
+			esc = "\\\"";
+		else
+			continue;
+		expo_append(e, s + start, i - start);
+		expo_append(e, esc, 2);
+		start = i + 1;
+	}
+	expo_append(e, s + start, n - start);
+}
+
 static void put_help_text(Expo *e, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '\\')
-			puts_(e, "\\\\");
-		else if (c == '\n')
-			puts_(e, "\\n");
-		else if (c == '"' && e->fmt == EXPO_OPENMETRICS)
-			puts_(e, "\\\"");
-		else
-			putc_(e, c);
-	}
+	put_escaped(e, s, n, e->fmt == EXPO_OPENMETRICS);
 }
 
 static void header(Expo *e, MetricType type, const char *help_prefix, const char *help_middle,
@@ -166,19 +188,7 @@ void expo_begin(Expo *e)
 
 static void put_label_value(Expo *e, const char *v, size_t n)
 {
-	if (!reserve(e, n))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		char c = v[i];
-		if (c == '\\')
-			puts_(e, "\\\\");
-		else if (c == '"')
-			puts_(e, "\\\"");
-		else if (c == '\n')
-			puts_(e, "\\n");
-		else
-			putc_(e, c);
-	}
+	put_escaped(e, v, n, true);
 }
 
 void expo_label_n(Expo *e, const char *name, const char *value, size_t value_len)

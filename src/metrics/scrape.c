@@ -196,6 +196,11 @@ ssize_t scrape_read_single(Scrape *s, int dirfd, const char *path)
 	return read_path(s, dirfd, path, true);
 }
 
+ssize_t scrape_read_fd(Scrape *s, int fd, bool single)
+{
+	return read_fd(s, fd, single);
+}
+
 ssize_t scrape_read_cached(Scrape *s, int dirfd, const char *path, bool single)
 {
 	CachedFd *c = NULL;

@@ -120,6 +120,8 @@ ssize_t scrape_read(Scrape *s, int dirfd, const char *path);
  * file: a short read is the end, so no second read() is needed.
  */
 ssize_t scrape_read_single(Scrape *s, int dirfd, const char *path);
+/* The same for a descriptor the caller keeps open (read from offset 0). */
+ssize_t scrape_read_fd(Scrape *s, int fd, bool single);
 /*
  * Like scrape_read(), through the descriptor cache: path must outlive s.
  * A file the kernel removed (read error) is reopened once.

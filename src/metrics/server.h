@@ -7,7 +7,7 @@
 #include "scrape.h"
 
 /*
- * The HTTP endpoint: libmicrohttpd driven from our own poll loop (one
+ * The HTTP endpoint: our own small HTTP/1.1 server in the caller's poll loop (one
  * thread, no timers of its own), so that nothing runs between requests.
  * GET /metrics scrapes on demand; HEAD is answered like GET without a body.
  */
