@@ -245,6 +245,21 @@ for r in json.load(sys.stdin):
 	[[ "$output" != *cgroup-left* ]]
 }
 
+@test "containerd's runc shim runs lazuli-run (CRI's BinaryName); containerd waits to be started" {
+	run vm systemctl is-enabled containerd.service
+	[ "$output" = disabled ]
+	run vm 'sudo -n systemctl start containerd.service && sudo -n containerd config dump'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'BinaryName = "/usr/bin/lazuli-run"'* ]]
+	[[ "$output" == *'SystemdCgroup = true'* ]]
+	# The same runc option through ctr, with the root of the podman test.
+	run vm 'sudo -n ctr run --rm --runc-binary /usr/bin/lazuli-run --rootfs "$(cat /tmp/rootfs-dir)" lzr-ctd /usr/bin/sh -c "echo in-containerd"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = in-containerd ]
+	vm sudo -n systemctl stop containerd.service
+}
+
 @test "lazuli-metrics runs sandboxed and serves the VM's metrics on loopback" {
 	run vm systemctl is-active lazuli-metrics.service
 	[ "$output" = active ]
