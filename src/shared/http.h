@@ -7,10 +7,20 @@
 #include "time-util.h"
 
 /*
- * HTTP client over libcurl. One attempt with http_send(); bounded retries
- * with http_send_retry(). Requests to link-local (169.254.0.0/16, fe80::/10),
+ * HTTP client. One attempt with http_send(); bounded retries with
+ * http_send_retry(). Requests to link-local (169.254.0.0/16, fe80::/10),
  * loopback and the wireserver (168.63.129.16) never go through a proxy,
  * whatever http_proxy/HTTPS_PROXY/ALL_PROXY say.
+ *
+ * Two backends, one contract. Plain http:// requests that no proxy applies
+ * to (an exempt host above, or no http_proxy/HTTP_PROXY/all_proxy/ALL_PROXY
+ * set, or a no_proxy/NO_PROXY entry naming the host) are sent by a small
+ * built-in HTTP/1.1 client, one request per connection, so that talking to
+ * IMDS, the wireserver or lazuli-emu does not load libcurl (some 14 ms of
+ * dynamic loading and initialisation). Everything else (https://, proxies,
+ * URLs the built-in parser leaves alone) goes through libcurl, opened on
+ * first use. LAZULI_HTTP_BACKEND=curl in the environment sends every request
+ * through libcurl, to compare the two or to work around the built-in one.
  */
 
 #define HTTP_DEFAULT_MAX_RESPONSE (1024u * 1024u)
@@ -34,7 +44,7 @@ typedef struct HttpResponse {
 	char *content_type;   /* NULL if absent */
 	bool has_retry_after; /* a valid Retry-After header was present */
 	usec_t retry_after;   /* its value as a delay from now */
-	char *error;	      /* on transport failure: curl's message */
+	char *error;	      /* on transport failure: what failed, and where */
 	unsigned attempts;    /* filled by http_send_retry() */
 	/* All response headers as "name: value" (name lower-cased), NULL-terminated. */
 	char **headers;
