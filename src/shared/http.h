@@ -106,6 +106,13 @@ usec_t http_backoff_delay(const HttpRetryPolicy *p, unsigned attempt);
  */
 int http_parse_retry_after(const char *value, time_t now_realtime, usec_t *ret);
 
+/*
+ * Percent-encode everything but unreserved characters (A-Z a-z 0-9 - . _ ~),
+ * as curl_easy_escape() does, for query values and form fields. Returns a
+ * malloc()ed string or NULL.
+ */
+char *http_url_escape(const char *s);
+
 /* Is this URL's host one that must bypass proxies (see above)? */
 bool http_url_is_proxy_exempt(const char *url);
 
