@@ -127,5 +127,10 @@ bool http_url_is_proxy_exempt(const char *url);
  */
 int http_wait_for_route(const char *url, usec_t timeout, usec_t *waited);
 
-/* Call once per process before threads (curl_global_init). Idempotent. */
+/*
+ * Initialise libcurl (curl_global_init), which http_send() otherwise does on
+ * the first request that needs it. A program that sends https:// or proxied
+ * requests from several threads calls it once before starting them; the
+ * built-in client needs nothing. Idempotent.
+ */
 int http_global_init(void);
