@@ -635,6 +635,11 @@ static int conn_open(Conn *c, usec_t connect_deadline, int *ret_fd)
 		hints.ai_flags |= AI_NUMERICHOST;
 	} else
 		hints.ai_flags |= AI_ADDRCONFIG;
+	/*
+	 * A name is resolved by a blocking getaddrinfo(), which the timeouts do
+	 * not bound (libcurl's threaded resolver would). The endpoints this
+	 * client is for are addresses or localhost, answered from /etc/hosts.
+	 */
 	int g = getaddrinfo(c->u->host, port, &hints, &ai);
 	if (g == EAI_MEMORY)
 		return conn_fail(c, -ENOMEM, "out of memory resolving the host");
