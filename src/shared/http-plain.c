@@ -115,6 +115,13 @@ int http_url_parse(const char *url, HttpUrl *ret)
 
 	u.path = aend;
 	u.path_len = strcspn(aend, "#");
+	/* libcurl removes "." and ".." segments; let it. */
+	size_t plen = strcspn(aend, "?#");
+	for (const char *s = aend; s < aend + plen; s++)
+		if (s[0] == '/' && s[1] == '.' &&
+		    (s + 2 == aend + plen || s[2] == '/' ||
+		     (s[2] == '.' && (s + 3 == aend + plen || s[3] == '/'))))
+			return -EOPNOTSUPP;
 	*ret = u;
 	return 0;
 }

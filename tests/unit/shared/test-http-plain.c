@@ -144,6 +144,7 @@ static void test_url_parse(void **state)
 	assert_int_equal(u.path_len, 3);
 	assert_memory_equal(u.path, "/?q", 3);
 
+	assert_int_equal(http_url_parse("http://h/a/..b/.c?x=/../#/./", &u), 0);
 	assert_int_equal(http_url_parse("https://management.azure.com/x", &u), 0);
 	assert_true(u.https);
 	assert_int_equal(u.port, 443);
@@ -161,6 +162,10 @@ static void test_url_parse(void **state)
 				 "http://[fe80::1%25eth0]/",
 				 "http://127.1/",
 				 "http://0x7f.0.0.1/",
+				 "http://h/a/../b",
+				 "http://h/.",
+				 "http://h/a/./b?c",
+				 "http://h/..",
 				 "not a url",
 				 NULL};
 	for (const char **s = to_curl; *s; s++)
