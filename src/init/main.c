@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "curl-dl.h"
 #include "http.h"
 #include "log.h"
 #include "provision.h"
@@ -137,14 +136,11 @@ int main(int argc, char **argv)
 
 	int logfd = open_log_file(cfg.log_file);
 	log_set_extra_fd(logfd);
-	r = http_global_init();
-	if (r < 0) {
-		log_error("Cannot initialise libcurl: %s",
-			  curl_dl_error() ? curl_dl_error() : "curl_global_init() failed");
-		init_config_done(&cfg);
-		return EXIT_PROVISION_FAILED;
-	}
-
+	/*
+	 * No http_global_init(): IMDS and the wireserver are plain HTTP, which
+	 * the built-in client sends, so libcurl is opened only if a request
+	 * needs it (a proxy, https), and that request reports it if it cannot be.
+	 */
 	ProvisionOutcome outcome;
 	r = provision_run(&cfg, &outcome);
 	init_config_done(&cfg);

@@ -781,12 +781,6 @@ int report_send(const ReportContext *ctx, bool ready, const char *description, c
 	log_info("Reporting %s to %s: %s", ready ? "Ready" : "NotReady/ProvisioningFailed",
 		 ctx->wireserver_url, desc);
 
-	r = http_global_init();
-	if (r < 0) {
-		report_seterr(err, errlen, "HTTP client initialisation failed: %s", strerror(-r));
-		return r;
-	}
-
 	s.deadline =
 	    now_usec(CLOCK_MONOTONIC) + (ctx->budget ? ctx->budget : REPORT_DEFAULT_BUDGET);
 	s.base = strdup(ctx->wireserver_url);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "arm.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,8 +362,8 @@ static int fetch_identity_token(ArmClient *c, ArmError *e)
 static int fetch_secret_token(ArmClient *c, ArmError *e)
 {
 	_cleanup_free_ char *url = NULL, *form = NULL;
-	char *id = curl_easy_escape(NULL, c->auth.client_id, 0);
-	char *sec = curl_easy_escape(NULL, c->auth.secret, 0);
+	char *id = http_url_escape(c->auth.client_id);
+	char *sec = http_url_escape(c->auth.secret);
 	_cleanup_free_ char *scope_raw = NULL;
 	HttpResponse resp = {};
 	int r;
@@ -372,20 +371,22 @@ static int fetch_secret_token(ArmClient *c, ArmError *e)
 	if (asprintf(&scope_raw, "%s%s.default", c->resource,
 		     endswith(c->resource, "/") ? "" : "/") < 0)
 		scope_raw = NULL;
-	char *scope = scope_raw ? curl_easy_escape(NULL, scope_raw, 0) : NULL;
+	char *scope = scope_raw ? http_url_escape(scope_raw) : NULL;
 	if (!id || !sec || !scope ||
 	    asprintf(&url, "%s/%s/oauth2/v2.0/token", c->authority, c->auth.tenant) < 0 ||
 	    asprintf(&form, "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s",
 		     id, sec, scope) < 0) {
-		curl_free(id);
-		curl_free(sec);
-		curl_free(scope);
+		free(id);
+		if (sec)
+			explicit_bzero(sec, strlen(sec));
+		free(sec);
+		free(scope);
 		return -ENOMEM;
 	}
-	curl_free(id);
+	free(id);
 	explicit_bzero(sec, strlen(sec));
-	curl_free(sec);
-	curl_free(scope);
+	free(sec);
+	free(scope);
 
 	_cleanup_free_ char *ua = NULL;
 	if (asprintf(&ua, "User-Agent: %s", c->user_agent) < 0)

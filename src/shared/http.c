@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "http.h"
 #include "curl-dl.h"
+#include "http-plain.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -9,6 +10,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,6 @@
 #define DEFAULT_BASE_DELAY (500 * USEC_PER_MSEC)
 #define DEFAULT_MAX_DELAY (8 * USEC_PER_SEC)
 #define DEFAULT_MAX_RETRY_AFTER (120 * USEC_PER_SEC)
-#define MAX_HEADER_LINES 200
 
 static const long default_retry_statuses[] = {404, 408, 410, 429, 500, 502, 503, 504, 0};
 
@@ -67,37 +68,71 @@ const char *http_response_header(const HttpResponse *r, const char *name)
 	return NULL;
 }
 
+char *http_url_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s);
+	if (n > (SIZE_MAX - 1) / 3)
+		return NULL;
+	char *out = malloc(3 * n + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+		    (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_' || *c == '~')
+			*o++ = (char)*c;
+		else {
+			*o++ = '%';
+			*o++ = hex[*c >> 4];
+			*o++ = hex[*c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static bool host_is_proxy_exempt(char *h)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	size_t n = strlen(h);
+
+	if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
+		h[n - 1] = '\0';
+		h++;
+	}
+	if (strcasecmp(h, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, h, &a4) == 1) {
+		uint32_t ip = ntohl(a4.s_addr);
+		return (ip >> 24) == 127 ||    /* loopback */
+		       (ip >> 16) == 0xa9fe || /* 169.254.0.0/16: IMDS */
+		       ip == 0xa83f8110;       /* 168.63.129.16: wireserver */
+	}
+	if (inet_pton(AF_INET6, h, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_LINKLOCAL(&a6);
+	return false;
+}
+
 bool http_url_is_proxy_exempt(const char *url)
 {
+	HttpUrl pu;
+	int r = http_url_parse(url, &pu);
+	if (r == 0)
+		return host_is_proxy_exempt(pu.host);
+	if (r != -EOPNOTSUPP)
+		return false;
+
+	/* What the small parser leaves alone, libcurl's parser decides. */
 	CURLU *u = curl_url();
 	char *host = NULL;
 	bool exempt = false;
 
 	if (!u)
 		return false;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		goto out;
-
-	struct in_addr a4;
-	struct in6_addr a6;
-	char *h = host;
-	size_t n = strlen(h);
-	if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
-		h[n - 1] = '\0';
-		h++;
-	}
-	if (strcasecmp(h, "localhost") == 0)
-		exempt = true;
-	else if (inet_pton(AF_INET, h, &a4) == 1) {
-		uint32_t ip = ntohl(a4.s_addr);
-		exempt = (ip >> 24) == 127 ||	 /* loopback */
-			 (ip >> 16) == 0xa9fe || /* 169.254.0.0/16: IMDS */
-			 ip == 0xa83f8110;	 /* 168.63.129.16: wireserver */
-	} else if (inet_pton(AF_INET6, h, &a6) == 1) {
-		exempt = IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_LINKLOCAL(&a6);
-	}
-out:
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		exempt = host_is_proxy_exempt(host);
 	curl_free(host);
 	curl_url_cleanup(u);
 	return exempt;
@@ -116,38 +151,19 @@ static int route_exists(const struct addrinfo *ai)
 	return -errno;
 }
 
-int http_wait_for_route(const char *url, usec_t timeout, usec_t *waited)
+/* host: a numeric address, or a name (not waited for). */
+static int route_wait(const char *host, const char *port, usec_t timeout, usec_t *waited)
 {
-	CURLU *u = curl_url();
-	char *host = NULL, *port = NULL;
 	struct addrinfo *ai = NULL;
-	int r;
-
-	if (waited)
-		*waited = 0;
-	if (!u)
-		return -ENOMEM;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-		r = -EINVAL;
-		goto out;
-	}
-	char *h = host;
-	size_t n = strlen(h);
-	if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
-		h[n - 1] = '\0';
-		h++;
-	}
 	struct addrinfo hints = {
 	    .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
 	    .ai_socktype = SOCK_DGRAM,
 	};
-	if (getaddrinfo(h, port, &hints, &ai) != 0) {
-		/* A name: resolving it needs the network anyway; the request's retries wait. */
-		r = 0;
-		goto out;
-	}
+	int r;
+
+	/* A name: resolving it needs the network anyway; the request's retries wait. */
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return 0;
 	usec_t start = now_usec(CLOCK_MONOTONIC);
 	for (;;) {
 		r = route_exists(ai);
@@ -162,11 +178,43 @@ int http_wait_for_route(const char *url, usec_t timeout, usec_t *waited)
 		}
 		sleep_usec(MIN(50 * USEC_PER_MSEC, timeout - spent));
 	}
-	if (r > 0)
-		r = 0;
-out:
-	if (ai)
-		freeaddrinfo(ai);
+	freeaddrinfo(ai);
+	return r > 0 ? 0 : r;
+}
+
+int http_wait_for_route(const char *url, usec_t timeout, usec_t *waited)
+{
+	HttpUrl pu;
+	int r;
+
+	if (waited)
+		*waited = 0;
+	r = http_url_parse(url, &pu);
+	if (r == -EINVAL)
+		return r;
+	if (r == 0) {
+		char port[8];
+		snprintf(port, sizeof(port), "%u", pu.port);
+		return route_wait(pu.host, port, timeout, waited);
+	}
+
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	if (!u)
+		return -ENOMEM;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+		r = -EINVAL;
+	else {
+		char *h = host;
+		size_t n = strlen(h);
+		if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
+			h[n - 1] = '\0';
+			h++;
+		}
+		r = route_wait(h, port, timeout, waited);
+	}
 	curl_free(host);
 	curl_free(port);
 	curl_url_cleanup(u);
@@ -241,7 +289,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
 		return n;
 	}
 	const char *colon = memchr(data, ':', n);
-	if (!colon || t->n_headers >= MAX_HEADER_LINES)
+	if (!colon || t->n_headers >= HTTP_MAX_HEADER_LINES)
 		return n;
 	char *line = strndup(data, n);
 	if (!line)
@@ -291,7 +339,26 @@ static int curl_to_errno(CURLcode c, bool too_big, long os_errno)
 	}
 }
 
-int http_send(const HttpRequest *req, HttpResponse *r)
+int http_response_fill(HttpResponse *r, long status, StrBuf *body, char ***headers)
+{
+	r->status = status;
+	r->body_len = body->len;
+	r->body = strbuf_steal(body);
+	if (!r->body)
+		return -ENOMEM;
+	r->headers = TAKE_PTR(*headers);
+	if (!r->headers && !(r->headers = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	const char *ct = http_response_header(r, "content-type");
+	if (ct && !(r->content_type = strdup(ct)))
+		return -ENOMEM;
+	const char *ra = http_response_header(r, "retry-after");
+	if (ra && http_parse_retry_after(ra, time(NULL), &r->retry_after) == 0)
+		r->has_retry_after = true;
+	return 0;
+}
+
+static int curl_send(const HttpRequest *req, HttpResponse *r)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL;
@@ -373,26 +440,11 @@ int http_send(const HttpRequest *req, HttpResponse *r)
 		goto out;
 	}
 
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	r->body_len = t.body.len;
-	r->body = strbuf_steal(&t.body);
-	if (!r->body) {
-		ret = -ENOMEM;
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	ret = http_response_fill(r, status, &t.body, &t.headers);
+	if (ret < 0)
 		goto out;
-	}
-	r->headers = TAKE_PTR(t.headers);
-	if (!r->headers && !(r->headers = calloc(1, sizeof(char *)))) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	const char *ct = http_response_header(r, "content-type");
-	if (ct && !(r->content_type = strdup(ct))) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	const char *ra = http_response_header(r, "retry-after");
-	if (ra && http_parse_retry_after(ra, time(NULL), &r->retry_after) == 0)
-		r->has_retry_after = true;
 	ret = 0;
 out:
 	strbuf_free(&t.body);
@@ -402,6 +454,23 @@ out:
 	if (ret < 0 && !r->error)
 		r->error = strdup(strerror(-ret));
 	return ret;
+}
+
+int http_send(const HttpRequest *req, HttpResponse *r)
+{
+	HttpUrl u;
+
+	*r = (HttpResponse){0};
+	if (!req->url)
+		return -EINVAL;
+	int w = http_plain_wanted(req->url, &u);
+	if (w < 0) {
+		r->error = strdup("malformed URL");
+		return w;
+	}
+	if (w > 0)
+		return http_plain_send(req, &u, r);
+	return curl_send(req, r);
 }
 
 usec_t http_backoff_delay(const HttpRetryPolicy *p, unsigned attempt)

@@ -7,10 +7,20 @@
 #include "time-util.h"
 
 /*
- * HTTP client over libcurl. One attempt with http_send(); bounded retries
- * with http_send_retry(). Requests to link-local (169.254.0.0/16, fe80::/10),
+ * HTTP client. One attempt with http_send(); bounded retries with
+ * http_send_retry(). Requests to link-local (169.254.0.0/16, fe80::/10),
  * loopback and the wireserver (168.63.129.16) never go through a proxy,
  * whatever http_proxy/HTTPS_PROXY/ALL_PROXY say.
+ *
+ * Two backends, one contract. Plain http:// requests that no proxy applies
+ * to (an exempt host above, or no http_proxy/HTTP_PROXY/all_proxy/ALL_PROXY
+ * set, or a no_proxy/NO_PROXY entry naming the host) are sent by a small
+ * built-in HTTP/1.1 client, one request per connection, so that talking to
+ * IMDS, the wireserver or lazuli-emu does not load libcurl (some 14 ms of
+ * dynamic loading and initialisation). Everything else (https://, proxies,
+ * URLs the built-in parser leaves alone) goes through libcurl, opened on
+ * first use. LAZULI_HTTP_BACKEND=curl in the environment sends every request
+ * through libcurl, to compare the two or to work around the built-in one.
  */
 
 #define HTTP_DEFAULT_MAX_RESPONSE (1024u * 1024u)
@@ -34,7 +44,7 @@ typedef struct HttpResponse {
 	char *content_type;   /* NULL if absent */
 	bool has_retry_after; /* a valid Retry-After header was present */
 	usec_t retry_after;   /* its value as a delay from now */
-	char *error;	      /* on transport failure: curl's message */
+	char *error;	      /* on transport failure: what failed, and where */
 	unsigned attempts;    /* filled by http_send_retry() */
 	/* All response headers as "name: value" (name lower-cased), NULL-terminated. */
 	char **headers;
@@ -96,6 +106,13 @@ usec_t http_backoff_delay(const HttpRetryPolicy *p, unsigned attempt);
  */
 int http_parse_retry_after(const char *value, time_t now_realtime, usec_t *ret);
 
+/*
+ * Percent-encode everything but unreserved characters (A-Z a-z 0-9 - . _ ~),
+ * as curl_easy_escape() does, for query values and form fields. Returns a
+ * malloc()ed string or NULL.
+ */
+char *http_url_escape(const char *s);
+
 /* Is this URL's host one that must bypass proxies (see above)? */
 bool http_url_is_proxy_exempt(const char *url);
 
@@ -110,5 +127,10 @@ bool http_url_is_proxy_exempt(const char *url);
  */
 int http_wait_for_route(const char *url, usec_t timeout, usec_t *waited);
 
-/* Call once per process before threads (curl_global_init). Idempotent. */
+/*
+ * Initialise libcurl (curl_global_init), which http_send() otherwise does on
+ * the first request that needs it. A program that sends https:// or proxied
+ * requests from several threads calls it once before starting them; the
+ * built-in client needs nothing. Idempotent.
+ */
 int http_global_init(void);

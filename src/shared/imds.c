@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "imds.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,20 +136,20 @@ int imds_get_token(ImdsClient *c, const char *resource, const char *client_id, j
 		   char *err, size_t errlen)
 {
 	_cleanup_free_ char *path = NULL;
-	char *res = curl_easy_escape(NULL, resource, 0);
-	char *cid = client_id ? curl_easy_escape(NULL, client_id, 0) : NULL;
+	char *res = http_url_escape(resource);
+	char *cid = client_id ? http_url_escape(client_id) : NULL;
 	int r;
 
 	if (!res || (client_id && !cid)) {
-		curl_free(res);
-		curl_free(cid);
+		free(res);
+		free(cid);
 		return -ENOMEM;
 	}
 	r = asprintf(&path,
 		     "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=%s%s%s", res,
 		     cid ? "&client_id=" : "", cid ? cid : "");
-	curl_free(res);
-	curl_free(cid);
+	free(res);
+	free(cid);
 	if (r < 0)
 		return -ENOMEM;
 	return imds_get_json(c, path, ret, err, errlen);

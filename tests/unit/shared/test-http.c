@@ -415,8 +415,11 @@ static void test_wait_for_route_waits(void **state)
 	assert_int_equal(in_netns_without_routes(false), 0);
 }
 
-int main(void)
+/* argv[1]: the backend, "builtin" or "curl" (see LAZULI_HTTP_BACKEND in http.h). */
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		setenv("LAZULI_HTTP_BACKEND", argv[1], 1);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_retry_after_parse),
 	    cmocka_unit_test(test_backoff_bounds),
