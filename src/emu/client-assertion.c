@@ -97,11 +97,12 @@ static bool signature_ok(X509 *cert, bool pss, const char *input, size_t input_l
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
-	bool ok = ctx &&
-		  EVP_DigestVerifyInit(ctx, &pctx, EVP_sha256(), NULL, X509_get0_pubkey(cert)) == 1 &&
-		  (!pss || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-			    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1)) &&
-		  EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)input, input_len) == 1;
+	bool ok =
+	    ctx &&
+	    EVP_DigestVerifyInit(ctx, &pctx, EVP_sha256(), NULL, X509_get0_pubkey(cert)) == 1 &&
+	    (!pss || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+		      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1)) &&
+	    EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)input, input_len) == 1;
 	EVP_MD_CTX_free(ctx);
 	ERR_clear_error();
 	return ok;
@@ -130,16 +131,17 @@ int emu_client_assertion_check(const char *assertion, const char *cert_pem, cons
 		return FAIL(50027, "invalid_request", "JWT token is invalid or malformed.");
 	const char *alg = str(h, "alg"), *kx5t = str(h, "x5t"), *kx5t256 = str(h, "x5t#S256");
 	if (!alg || (!streq(alg, "RS256") && !streq(alg, "PS256")))
-		return FAIL(50027, "invalid_request",
-			    "JWT token is invalid or malformed: the algorithm '%s' is not supported.",
-			    strempty(alg));
+		return FAIL(
+		    50027, "invalid_request",
+		    "JWT token is invalid or malformed: the algorithm '%s' is not supported.",
+		    strempty(alg));
 	if (!kx5t && !kx5t256)
 		return FAIL(50027, "invalid_request",
 			    "JWT token is invalid or malformed: the header names no certificate "
 			    "(x5t or x5t#S256).");
 	_cleanup_(X509_freep) X509 *cert = cert_pem ? read_cert(cert_pem) : NULL;
-	if (cert && (!(x5t = thumbprint(cert, EVP_sha1())) ||
-		     !(x5t256 = thumbprint(cert, EVP_sha256()))))
+	if (cert &&
+	    (!(x5t = thumbprint(cert, EVP_sha1())) || !(x5t256 = thumbprint(cert, EVP_sha256()))))
 		return -ENOMEM;
 	if (!cert || (kx5t && !streq(kx5t, x5t)) || (kx5t256 && !streq(kx5t256, x5t256)))
 		return FAIL(700027, "invalid_client",
@@ -149,7 +151,8 @@ int emu_client_assertion_check(const char *assertion, const char *cert_pem, cons
 			    kx5t ? kx5t : kx5t256);
 	if (!signature_ok(cert, streq(alg, "PS256"), assertion, (size_t)(d2 - assertion), sig,
 			  sig_len))
-		return FAIL(700027, "invalid_client", "Client assertion failed signature validation.");
+		return FAIL(700027, "invalid_client",
+			    "Client assertion failed signature validation.");
 	const char *iss = str(c, "iss"), *sub = str(c, "sub"), *aud = str(c, "aud");
 	if (!iss || !sub || !strcaseeq(iss, client_id) || !strcaseeq(sub, client_id))
 		return FAIL(700021, "invalid_client",

@@ -80,14 +80,16 @@ static int load_pem(const CryptoDl *fn, const char *path, time_t now, Loaded *l,
 
 	r = read_full_file(path, PEM_FILE_MAX, &t.buf, &t.len);
 	if (r < 0) {
-		snprintf(err, errlen, "Cannot read the certificate file %s: %s", path, strerror(-r));
+		snprintf(err, errlen, "Cannot read the certificate file %s: %s", path,
+			 strerror(-r));
 		return r;
 	}
 	if (!memmem(t.buf, t.len, "-----BEGIN ", 11)) {
-		snprintf(err, errlen,
-			 "%s is not a PEM file: it should hold the private key and the certificate, "
-			 "each between -----BEGIN and -----END lines",
-			 path);
+		snprintf(
+		    err, errlen,
+		    "%s is not a PEM file: it should hold the private key and the certificate, "
+		    "each between -----BEGIN and -----END lines",
+		    path);
 		return -EBADMSG;
 	}
 	if (!(b = fn->BIO_new_mem_buf(t.buf, (int)t.len)))
@@ -97,10 +99,11 @@ static int load_pem(const CryptoDl *fn, const char *path, time_t now, Loaded *l,
 	if (!l->key) {
 		bool encrypted = memmem(t.buf, t.len, "ENCRYPTED", 9);
 		snprintf(err, errlen,
-			 encrypted ? "%s holds an encrypted private key; lazuli needs it unencrypted "
-				     "(openssl pkey -in FILE -out FILE.key)"
-				   : "%s has no private key: append the certificate to the private key "
-				     "in one PEM file",
+			 encrypted
+			     ? "%s holds an encrypted private key; lazuli needs it unencrypted "
+			       "(openssl pkey -in FILE -out FILE.key)"
+			     : "%s has no private key: append the certificate to the private key "
+			       "in one PEM file",
 			 path);
 		return encrypted ? -EOPNOTSUPP : -EBADMSG;
 	}
@@ -126,7 +129,8 @@ static int load_pem(const CryptoDl *fn, const char *path, time_t now, Loaded *l,
 			 path);
 		return -EKEYREJECTED;
 	}
-	const ASN1_TIME *nb = fn->X509_get0_notBefore(l->cert), *na = fn->X509_get0_notAfter(l->cert);
+	const ASN1_TIME *nb = fn->X509_get0_notBefore(l->cert),
+			*na = fn->X509_get0_notAfter(l->cert);
 	bool expired = fn->X509_cmp_time(na, &now) < 0;
 	if (expired || fn->X509_cmp_time(nb, &now) > 0) {
 		struct tm tm = {};

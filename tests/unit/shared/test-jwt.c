@@ -144,24 +144,24 @@ static void test_assertion_verifies(void **state)
 	size_t sig_len;
 	unsigned char *sig = b64url_decode(d2 + 1, strlen(d2 + 1), &sig_len);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	assert_int_equal(EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, X509_get0_pubkey(cert)), 1);
-	assert_int_equal(EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)jwt,
-					  (size_t)(d2 - jwt)),
-			 1);
+	assert_int_equal(
+	    EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, X509_get0_pubkey(cert)), 1);
+	assert_int_equal(
+	    EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)jwt, (size_t)(d2 - jwt)), 1);
 	/* and a changed claim does not verify */
 	jwt[d1 - jwt + 3] ^= 1;
 	EVP_MD_CTX_reset(ctx);
-	assert_int_equal(EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, X509_get0_pubkey(cert)), 1);
-	assert_int_not_equal(EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)jwt,
-					      (size_t)(d2 - jwt)),
-			     1);
+	assert_int_equal(
+	    EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, X509_get0_pubkey(cert)), 1);
+	assert_int_not_equal(
+	    EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)jwt, (size_t)(d2 - jwt)), 1);
 	EVP_MD_CTX_free(ctx);
 
 	/* Two assertions differ in jti. */
 	char *jwt2 = NULL;
 	assert_int_equal(jwt_client_assertion(path, CLIENT, AUD, now, &jwt2, err, sizeof(err)), 0);
-	json_object *c2 = part_json(strchr(jwt2, '.') + 1,
-				    (size_t)(strrchr(jwt2, '.') - strchr(jwt2, '.') - 1));
+	json_object *c2 =
+	    part_json(strchr(jwt2, '.') + 1, (size_t)(strrchr(jwt2, '.') - strchr(jwt2, '.') - 1));
 	assert_string_not_equal(json_get_string(c, "jti"), json_get_string(c2, "jti"));
 
 	json_object_put(c2);
@@ -232,8 +232,8 @@ static void test_bad_files_name_the_file(void **state)
 	assert_true(asprintf(&p, "%s/encrypted.pem", dir) > 0);
 	FILE *f = fopen(p, "w");
 	assert_non_null(f);
-	assert_true(PEM_write_PrivateKey(f, key, EVP_aes_128_cbc(), (unsigned char *)"pw", 2, NULL,
-					 NULL));
+	assert_true(
+	    PEM_write_PrivateKey(f, key, EVP_aes_128_cbc(), (unsigned char *)"pw", 2, NULL, NULL));
 	assert_true(PEM_write_X509(f, cert));
 	fclose(f);
 	assert_int_equal(try(p, time(NULL), err, sizeof(err)), -EOPNOTSUPP);
