@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -41,6 +42,7 @@ static int login(Cli *cli, json_object **ret)
 	_cleanup_(arm_client_freep) ArmClient *arm = NULL;
 	_cleanup_(arm_error_done) ArmError e = {};
 	_cleanup_json_ json_object *subs = NULL, *user_obj = NULL, *login_obj = NULL;
+	_cleanup_free_ char *cert_path = NULL;
 	ArmEndpoints ep;
 	ArmAuth auth = {};
 	int r;
@@ -74,27 +76,44 @@ static int login(Cli *cli, json_object **ret)
 					       json_object_new_string("systemAssignedIdentity"));
 		}
 	} else {
-		if (!password)
+		const char *certificate = cli_arg(a, "certificate");
+		struct stat st;
+		if (certificate && password) {
+			cli_error("Use one of --password (a client secret) or --certificate.");
+			return CLI_EXIT_USAGE;
+		}
+		/* Before --certificate, az took the PEM file's path in --password. */
+		if (password && stat(password, &st) == 0 && S_ISREG(st.st_mode)) {
+			fprintf(stderr, "WARNING: Passing the service principal certificate with "
+					"--password is deprecated; use --certificate instead.\n");
+			certificate = password;
+			password = NULL;
+		}
+		if (!certificate && !password)
 			password = getenv("AZURE_CLIENT_SECRET");
-		if (!user || !tenant || isempty(password)) {
+		if (!user || !tenant || (!certificate && isempty(password))) {
 			cli_error("--service-principal needs --username (the application id), "
 				  "--tenant and --password (or AZURE_CLIENT_SECRET in the "
-				  "environment).");
+				  "environment) or --certificate.");
 			return CLI_EXIT_USAGE;
 		}
-		if (cli_arg(a, "certificate")) {
-			cli_error("Certificate credentials are not supported yet; use a client "
-				  "secret.");
-			return CLI_EXIT_USAGE;
-		}
-		auth.kind = ARM_AUTH_SECRET;
-		auth.client_id = (char *)user;
-		auth.tenant = (char *)tenant;
-		auth.secret = (char *)password;
 		json_object_object_add(login_obj, "type", json_object_new_string("servicePrincipal"));
 		json_object_object_add(login_obj, "clientId", json_object_new_string(user));
 		json_object_object_add(login_obj, "tenant", json_object_new_string(tenant));
-		json_object_object_add(login_obj, "secret", json_object_new_string(password));
+		auth.client_id = (char *)user;
+		auth.tenant = (char *)tenant;
+		if (certificate) {
+			/* Later commands sign again, from wherever they run: keep the full path. */
+			cert_path = realpath(certificate, NULL);
+			auth.kind = ARM_AUTH_CERTIFICATE;
+			auth.certificate = cert_path ?: (char *)certificate;
+			json_object_object_add(login_obj, "certificate",
+					       json_object_new_string(auth.certificate));
+		} else {
+			auth.kind = ARM_AUTH_SECRET;
+			auth.secret = (char *)password;
+			json_object_object_add(login_obj, "secret", json_object_new_string(password));
+		}
 		json_object_object_add(user_obj, "name", json_object_new_string(user));
 	}
 	json_object_object_add(user_obj, "type", json_object_new_string("servicePrincipal"));
@@ -243,7 +262,8 @@ static const CliOption login_options[] = {
     {"username", "u", true, false, NULL, "service principal's application id"},
     {"password", "p", true, false, NULL, "client secret (or AZURE_CLIENT_SECRET)"},
     {"tenant", "t", true, false, NULL, "tenant id"},
-    {"certificate", NULL, true, false, NULL, "not supported yet"},
+    {"certificate", NULL, true, false, NULL,
+     "PEM file with the service principal's private key and certificate"},
     {"allow-no-subscriptions", NULL, false, false, NULL, "log in without subscriptions"},
     {},
 };

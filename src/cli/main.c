@@ -53,6 +53,9 @@ int cli_arm_error(int r, const ArmError *e)
 		cli_error("%s", e && e->message ? e->message : strerror(-r));
 	if (e && e->correlation_id)
 		fprintf(stderr, "Correlation ID: %s\n", e->correlation_id);
+	/* Only the Azure CLI's user login is refreshed, and only az can log the user in again. */
+	if (r == -EKEYREJECTED && e && e->code && streq(e->code, "invalid_grant"))
+		fprintf(stderr, "Interactive authentication is needed. Please run:\naz login\n");
 	if (r == -ENOENT)
 		return CLI_EXIT_MISSING;
 	return CLI_EXIT_ERROR;

@@ -120,10 +120,56 @@ static const char *msal_arm_token(json_object *cache, const char *tenant, time_t
 	return best;
 }
 
+/* The Azure CLI's public client id: its users' tokens are issued to it. */
+#define AZCLI_CLIENT_ID "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+#define AZCLI_RESOURCE "https://management.core.windows.net/"
+
+/*
+ * The user's refresh token in MSAL's cache: the account of that user name
+ * gives its home_account_id, which names the refresh token issued to the
+ * Azure CLI (or to its family of Microsoft clients).
+ */
+static const char *msal_refresh_token(json_object *cache, const char *username,
+				      const char **ret_account)
+{
+	json_object *accounts = json_get_path(cache, "Account"),
+		    *rts = json_get_path(cache, "RefreshToken");
+	const char *best = NULL;
+	if (!username || !accounts || !rts || !json_object_is_type(accounts, json_type_object) ||
+	    !json_object_is_type(rts, json_type_object))
+		return NULL;
+	json_object_object_foreach(accounts, ak, acct) {
+		(void)ak;
+		const char *name = json_get_string(acct, "username"),
+			   *home = json_get_string(acct, "home_account_id");
+		if (!name || !home || !strcaseeq(name, username))
+			continue;
+		json_object_object_foreach(rts, rk, rt) {
+			(void)rk;
+			const char *h = json_get_string(rt, "home_account_id"),
+				   *cid = json_get_string(rt, "client_id"),
+				   *fam = json_get_string(rt, "family_id"),
+				   *secret = json_get_string(rt, "secret");
+			if (!h || !secret || !streq(h, home))
+				continue;
+			if (cid && strcaseeq(cid, AZCLI_CLIENT_ID)) {
+				*ret_account = home;
+				return secret;
+			}
+			if (fam && streq(fam, "1") && !best) {
+				*ret_account = home;
+				best = secret;
+			}
+		}
+	}
+	return best;
+}
+
 /*
  * A profile from the Azure CLI's ~/.azure: its subscriptions as they are,
  * and a login of the same kind (managed identity, a service principal
- * with its secret, or a user's cached access token). Returns 1 if there
+ * with its secret or certificate, or a user's cached access token, else
+ * the user's refresh token to get a new one). Returns 1 if there
  * is one, 0 if there is none, or a negative errno after printing why not.
  */
 static int azcli_profile(Cli *cli, json_object **ret)
@@ -165,7 +211,7 @@ static int azcli_profile(Cli *cli, json_object **ret)
 					       json_object_new_string(info + strlen("MSIClient-")));
 	} else if (type && streq(type, "servicePrincipal")) {
 		_cleanup_json_ json_object *entries = NULL;
-		const char *secret = NULL;
+		const char *secret = NULL, *certificate = NULL;
 		(void)read_azcli_json(dir, "service_principal_entries.json", &entries);
 		json_object *list = entries;
 		if (list && !json_object_is_type(list, json_type_array))
@@ -174,10 +220,12 @@ static int azcli_profile(Cli *cli, json_object **ret)
 			json_object *e = json_object_array_get_idx(list, i);
 			/* Since az 2.30 (MSAL): client_id/client_secret; before: servicePrincipalId/accessToken. */
 			const char *cid = json_get_string(e, "client_id") ?: json_get_string(e, "servicePrincipalId");
-			if (cid && user && strcaseeq(cid, user))
+			if (cid && user && strcaseeq(cid, user)) {
 				secret = json_get_string(e, "client_secret") ?: json_get_string(e, "accessToken");
+				certificate = json_get_string(e, "client_certificate");
+			}
 		}
-		if (!secret) {
+		if (!secret && !certificate) {
 			cli_error("The Azure CLI's login of service principal %s has no client secret "
 				  "lazuli can use; run 'lazuli login --service-principal'.",
 				  strempty(user));
@@ -186,22 +234,32 @@ static int azcli_profile(Cli *cli, json_object **ret)
 		json_object_object_add(login, "type", json_object_new_string("servicePrincipal"));
 		json_object_object_add(login, "clientId", json_object_new_string(user));
 		json_object_object_add(login, "tenant", json_object_new_string(strempty(tenant)));
-		json_object_object_add(login, "secret", json_object_new_string(secret));
+		if (secret)
+			json_object_object_add(login, "secret", json_object_new_string(secret));
+		else
+			json_object_object_add(login, "certificate", json_object_new_string(certificate));
 	} else {
 		_cleanup_json_ json_object *cache = NULL;
 		time_t exp = 0;
 		r = read_azcli_json(dir, "msal_token_cache.json", &cache);
-		const char *tok = r >= 0 ? msal_arm_token(cache, tenant, &exp) : NULL;
-		if (!tok) {
-			cli_error("The Azure CLI's login of %s has no unexpired ARM token in %s "
-				  "(lazuli does not refresh user logins); run 'az login' or "
-				  "'lazuli login'.",
+		const char *tok = r >= 0 ? msal_arm_token(cache, tenant, &exp) : NULL, *account = NULL;
+		const char *refresh = r >= 0 && !tok ? msal_refresh_token(cache, user, &account) : NULL;
+		if (tok) {
+			json_object_object_add(login, "type", json_object_new_string("token"));
+			json_object_object_add(login, "token", json_object_new_string(tok));
+			json_object_object_add(login, "expiresOn", json_object_new_int64(exp));
+		} else if (refresh) {
+			/* A new token from the refresh token, kept in lazuli's cache; az's files stay as they are. */
+			json_object_object_add(login, "type", json_object_new_string("azcliUser"));
+			json_object_object_add(login, "refreshToken", json_object_new_string(refresh));
+			json_object_object_add(login, "account", json_object_new_string(account));
+			json_object_object_add(login, "tenant", json_object_new_string(strempty(tenant)));
+		} else {
+			cli_error("The Azure CLI's login of %s has no unexpired ARM token and no "
+				  "refresh token in %s; run 'az login' or 'lazuli login'.",
 				  strempty(user), dir);
 			return -EKEYEXPIRED;
 		}
-		json_object_object_add(login, "type", json_object_new_string("token"));
-		json_object_object_add(login, "token", json_object_new_string(tok));
-		json_object_object_add(login, "expiresOn", json_object_new_int64(exp));
 	}
 	*ret = TAKE_PTR(p);
 	return 1;
@@ -352,11 +410,12 @@ int cli_arm(Cli *cli, ArmClient **ret)
 		auth.kind = ARM_AUTH_IDENTITY;
 		auth.client_id = (char *)json_get_string(cli->profile, "login.clientId");
 	} else if (type && streq(type, "servicePrincipal")) {
-		auth.kind = ARM_AUTH_SECRET;
 		auth.client_id = (char *)json_get_string(cli->profile, "login.clientId");
 		auth.tenant = (char *)json_get_string(cli->profile, "login.tenant");
 		auth.secret = (char *)json_get_string(cli->profile, "login.secret");
-		if (!auth.client_id || !auth.tenant || !auth.secret) {
+		auth.certificate = (char *)json_get_string(cli->profile, "login.certificate");
+		auth.kind = auth.certificate ? ARM_AUTH_CERTIFICATE : ARM_AUTH_SECRET;
+		if (!auth.client_id || !auth.tenant || (!auth.secret && !auth.certificate)) {
 			cli_error("The saved login is incomplete; run 'lazuli login' again.");
 			return -EBADMSG;
 		}
@@ -365,11 +424,25 @@ int cli_arm(Cli *cli, ArmClient **ret)
 		auth.kind = ARM_AUTH_TOKEN;
 		auth.token = (char *)json_get_string(cli->profile, "login.token");
 		auth.token_expires_on = exp ? (time_t)json_object_get_int64(exp) : 0;
+	} else if (type && streq(type, "azcliUser")) {
+		auth.kind = ARM_AUTH_REFRESH;
+		auth.client_id = (char *)AZCLI_CLIENT_ID;
+		auth.tenant = (char *)json_get_string(cli->profile, "login.tenant");
+		auth.refresh_token = (char *)json_get_string(cli->profile, "login.refreshToken");
+		auth.account = (char *)json_get_string(cli->profile, "login.account");
+		if (isempty(auth.tenant) || !auth.refresh_token) {
+			cli_error("The Azure CLI's login has no tenant or refresh token; run 'az "
+				  "login'.");
+			return -EBADMSG;
+		}
 	} else {
 		cli_error("Please run 'lazuli login' to setup account.");
 		return -ENOKEY;
 	}
 	cli_endpoints(cli, &ep);
+	/* The scope the Azure CLI asks for its users: the classic ARM audience. */
+	if (auth.kind == ARM_AUTH_REFRESH)
+		ep.resource = AZCLI_RESOURCE;
 	_cleanup_free_ char *cache = cli_config_path(cli, "tokens.json");
 	if (!cache)
 		return -ENOMEM;

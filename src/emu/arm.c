@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "client-assertion.h"
 #include "log.h"
 #include "random-util.h"
 #include "state.h"
@@ -450,7 +451,7 @@ static int identity_error(EmuResponse *resp, int status, const char *error, int 
 }
 
 static int login_with_form(EmuState *st, const EmuPair *fp, size_t fn, const char *tenant,
-			   bool v2, usec_t now_real, EmuResponse *resp);
+			   const char *host, bool v2, usec_t now_real, EmuResponse *resp);
 
 static int serve_login(EmuState *st, const EmuRequest *req, const char *tenant, bool v2,
 		       usec_t now_real, EmuResponse *resp)
@@ -467,57 +468,137 @@ static int serve_login(EmuState *st, const EmuRequest *req, const char *tenant, 
 		return -ENOMEM;
 	if ((r = emu_query_parse(body, &fp, &fn)) < 0)
 		return r;
-	r = login_with_form(st, fp, fn, tenant, v2, now_real, resp);
+	r = login_with_form(st, fp, fn, tenant, header(req, "Host"), v2, now_real, resp);
 	emu_pairs_free(fp, fn);
 	return r;
 }
 
+#define JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+/*
+ * A certificate credential: the client assertion, checked against the
+ * registered certificate. 0 if good, 1 once resp holds the error.
+ */
+static int check_client_assertion(const EmuScenario *sc, const char *type, const char *assertion,
+				  const char *client_id, const char *tenant, const char *host,
+				  time_t now, EmuResponse *resp)
+{
+	if (!type || !streq(type, JWT_BEARER))
+		return identity_error(resp, 400, "invalid_request", 50027,
+				      "JWT token is invalid or malformed: client_assertion_type "
+				      "must be " JWT_BEARER ".") ?: 1;
+	if (!assertion)
+		return identity_error(resp, 400, "invalid_request", 900144,
+				      "The request body must contain the following parameter: "
+				      "'client_assertion'.") ?: 1;
+	/* The token endpoint as the client addressed it, v2.0 or v1. */
+	_cleanup_free_ char *a0 = NULL, *a1 = NULL, *a2 = NULL, *a3 = NULL;
+	const char *h = strempty(host);
+	if (asprintf(&a0, "http://%s/%s/oauth2/v2.0/token", h, tenant) < 0 ||
+	    asprintf(&a1, "http://%s/%s/oauth2/token", h, tenant) < 0 ||
+	    asprintf(&a2, "https://%s/%s/oauth2/v2.0/token", h, tenant) < 0 ||
+	    asprintf(&a3, "https://%s/%s/oauth2/token", h, tenant) < 0)
+		return -ENOMEM;
+	const char *const auds[] = {a0, a1, a2, a3, NULL};
+	const char *error = NULL;
+	char desc[512];
+	int code = emu_client_assertion_check(assertion, sc->arm_client_certificate, client_id, auds,
+					      now, &error, desc, sizeof(desc));
+	if (code <= 0)
+		return code;
+	return identity_error(resp, streq(error, "invalid_client") ? 401 : 400, error, code, desc) ?: 1;
+}
+
+/* The resource a v2.0 scope names: its first "<resource>/.default" word. */
+static bool scope_resource(const char *scope, char *aud, size_t size)
+{
+	static const char suffix[] = "/.default";
+	const size_t sl = sizeof(suffix) - 1;
+	for (const char *w = scope; w && *w;) {
+		size_t n = strcspn(w, " ");
+		if (n > sl && strncmp(w + n - sl, suffix, sl) == 0) {
+			/* "https://management.core.windows.net//.default" names "...net/". */
+			size_t al = n - sl;
+			snprintf(aud, size, "%.*s%s", (int)al, w, w[al - 1] == '/' ? "" : "/");
+			return true;
+		}
+		w += n;
+		w += strspn(w, " ");
+	}
+	return false;
+}
+
+static bool refresh_token_known(const EmuScenario *sc, const char *token)
+{
+	json_object *l = sc->arm_refresh_tokens;
+	for (size_t i = 0; l && i < json_object_array_length(l); i++)
+		if (streq(json_object_get_string(json_object_array_get_idx(l, i)), token))
+			return true;
+	return false;
+}
+
 static int login_with_form(EmuState *st, const EmuPair *fp, size_t fn, const char *tenant,
-			   bool v2, usec_t now_real, EmuResponse *resp)
+			   const char *host, bool v2, usec_t now_real, EmuResponse *resp)
 {
 	const EmuScenario *sc = st->scenario;
 #define FORM(k) emu_pairs_get(fp, fn, k, false)
 	const char *grant = FORM("grant_type"), *client_id = FORM("client_id");
 	const char *secret = FORM("client_secret"), *scope = FORM("scope"),
 		   *resource = FORM("resource");
-	const char *assertion_type = FORM("client_assertion_type");
+	const char *assertion_type = FORM("client_assertion_type"),
+		   *assertion = FORM("client_assertion"), *refresh = FORM("refresh_token");
 #undef FORM
+	time_t now = (time_t)(now_real / USEC_PER_SEC);
+	bool user = grant && streq(grant, "refresh_token");
+	int r;
+
 	const char *want_tenant = sc->arm_tenant ? sc->arm_tenant : EMU_ARM_DEFAULT_TENANT;
 	if (!strcaseeq(tenant, want_tenant) && !strcaseeq(tenant, "organizations"))
 		return identity_error(resp, 400, "invalid_request", 90002,
 				      "Tenant not found. Check to make sure you have the correct "
 				      "tenant ID and are signing into the correct cloud.");
-	if (!grant || !streq(grant, "client_credentials"))
+	if (!grant || (!streq(grant, "client_credentials") && !user))
 		return identity_error(resp, 400, "unsupported_grant_type", 70003,
 				      "The app requested an unsupported grant type.");
-	const char *want_id = sc->arm_client_id ? sc->arm_client_id : EMU_ARM_DEFAULT_CLIENT_ID;
-	const char *want_secret =
-	    sc->arm_client_secret ? sc->arm_client_secret : EMU_ARM_DEFAULT_CLIENT_SECRET;
-	if (!client_id || !strcaseeq(client_id, want_id))
-		return identity_error(resp, 400, "unauthorized_client", 700016,
-				      "Application was not found in the directory.");
-	if (assertion_type)
-		return identity_error(resp, 401, "invalid_client", 700027,
-				      "Client assertion failed signature validation.");
-	if (!secret || !streq(secret, want_secret))
-		return identity_error(resp, 401, "invalid_client", 7000215,
-				      "Invalid client secret provided. Ensure the secret being "
-				      "sent in the request is the client secret value, not the "
-				      "client secret ID.");
+	if (user) {
+		/* A public client (the Azure CLI's): no secret, the refresh token is the grant. */
+		if (!client_id)
+			return identity_error(resp, 400, "invalid_request", 900144,
+					      "The request body must contain the following "
+					      "parameter: 'client_id'.");
+		if (!refresh)
+			return identity_error(resp, 400, "invalid_request", 900144,
+					      "The request body must contain the following "
+					      "parameter: 'refresh_token'.");
+		if (!refresh_token_known(sc, refresh))
+			return identity_error(resp, 400, "invalid_grant", 70000,
+					      "Provided grant is invalid or malformed.");
+	} else {
+		const char *want_id = sc->arm_client_id ? sc->arm_client_id
+							: EMU_ARM_DEFAULT_CLIENT_ID;
+		const char *want_secret = sc->arm_client_secret ? sc->arm_client_secret
+								: EMU_ARM_DEFAULT_CLIENT_SECRET;
+		if (!client_id || !strcaseeq(client_id, want_id))
+			return identity_error(resp, 400, "unauthorized_client", 700016,
+					      "Application was not found in the directory.");
+		if (assertion_type || assertion) {
+			r = check_client_assertion(sc, assertion_type, assertion, client_id, tenant,
+						   host, now, resp);
+			if (r != 0)
+				return r < 0 ? r : 0;
+		} else if (!secret || !streq(secret, want_secret))
+			return identity_error(resp, 401, "invalid_client", 7000215,
+					      "Invalid client secret provided. Ensure the secret "
+					      "being sent in the request is the client secret value, "
+					      "not the client secret ID.");
+	}
 	char aud[512];
 	if (v2) {
-		const char *suffix = "/.default";
-		size_t n = scope ? strlen(scope) : 0;
-		if (!scope || n <= strlen(suffix) || !streq(scope + n - strlen(suffix), suffix))
+		if (!scope || !scope_resource(scope, aud, sizeof(aud)))
 			return identity_error(resp, 400, "invalid_scope", 1002012,
 					      "The provided value for scope is not valid. Client "
 					      "credential flows must have a scope value with "
 					      "/.default suffixed to the resource identifier.");
-		snprintf(aud, sizeof(aud), "%.*s/", (int)(n - strlen(suffix)), scope);
-		/* "https://management.core.windows.net//.default" names "...net/". */
-		size_t al = strlen(aud);
-		if (al >= 2 && aud[al - 2] == '/')
-			aud[al - 1] = '\0';
 	} else {
 		if (!resource)
 			return identity_error(resp, 400, "invalid_request", 900144,
@@ -525,7 +606,6 @@ static int login_with_form(EmuState *st, const EmuPair *fp, size_t fn, const cha
 					      "parameter: 'resource'.");
 		snprintf(aud, sizeof(aud), "%s", resource);
 	}
-	time_t now = (time_t)(now_real / USEC_PER_SEC);
 	unsigned expires_in = sc->identity.expires_in;
 	_cleanup_free_ char *token = emu_fake_jwt(st, aud, client_id, NULL, "", now,
 						  now + (time_t)expires_in);
@@ -536,6 +616,8 @@ static int login_with_form(EmuState *st, const EmuPair *fp, size_t fn, const cha
 		return -ENOMEM;
 	json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
 	if (v2) {
+		if (user)
+			json_object_object_add(o, "scope", json_object_new_string(scope));
 		json_object_object_add(o, "expires_in", json_object_new_int(expires_in));
 		json_object_object_add(o, "ext_expires_in", json_object_new_int(expires_in));
 	} else {
@@ -547,6 +629,9 @@ static int login_with_form(EmuState *st, const EmuPair *fp, size_t fn, const cha
 		json_object_object_add(o, "resource", json_object_new_string(aud));
 	}
 	json_object_object_add(o, "access_token", json_object_new_string(token));
+	/* The same refresh token back: the scenario's list stays the truth. */
+	if (user)
+		json_object_object_add(o, "refresh_token", json_object_new_string(refresh));
 	return emu_response_json(resp, 200, o);
 }
 

@@ -80,6 +80,8 @@ void emu_scenario_free(EmuScenario *s)
 	free(s->arm_tenant);
 	free(s->arm_client_id);
 	free(s->arm_client_secret);
+	free(s->arm_client_certificate);
+	json_object_put(s->arm_refresh_tokens);
 	json_object_put(s->arm_data);
 	free(s);
 }
@@ -519,7 +521,23 @@ static int parse_arm(Ctx *c, json_object *o, EmuScenario *s)
 			r = get_string(c, "arm.client_id", val, &s->arm_client_id);
 		else if (streq(key, "client_secret"))
 			r = get_string(c, "arm.client_secret", val, &s->arm_client_secret);
-		else if (streq(key, "queues"))
+		else if (streq(key, "client_certificate")) {
+			r = get_string(c, "arm.client_certificate", val, &s->arm_client_certificate);
+			if (r >= 0 && !strstr(s->arm_client_certificate, "-----BEGIN CERTIFICATE-----"))
+				r = fail(c, -EINVAL,
+					 "arm.client_certificate: expected a PEM certificate "
+					 "(-----BEGIN CERTIFICATE-----)");
+		} else if (streq(key, "refresh_tokens")) {
+			if (!json_object_is_type(val, json_type_array))
+				return fail(c, -EINVAL, "arm.refresh_tokens: expected an array");
+			for (size_t i = 0; i < json_object_array_length(val); i++)
+				if (!json_object_is_type(json_object_array_get_idx(val, i),
+							 json_type_string))
+					return fail(c, -EINVAL,
+						    "arm.refresh_tokens[%zu]: expected a string", i);
+			json_object_put(s->arm_refresh_tokens);
+			s->arm_refresh_tokens = json_object_get(val);
+		} else if (streq(key, "queues"))
 			r = parse_queues(c, "arm", val, &s->arm, &s->n_arm);
 		else if (streq(key, "data")) {
 			static const char *const sub_req[] = {"subscriptionId", NULL};
@@ -545,7 +563,8 @@ static int parse_arm(Ctx *c, json_object *o, EmuScenario *s)
 		} else
 			r = fail(c, -EINVAL,
 				 "arm: unknown key '%s' (allowed: page_size, lro_polls, "
-				 "retry_after, tenant, client_id, client_secret, data, queues)",
+				 "retry_after, tenant, client_id, client_secret, client_certificate, "
+				 "refresh_tokens, data, queues)",
 				 key);
 		if (r < 0)
 			return r;

@@ -92,6 +92,8 @@ typedef struct EmuScenario {
 	char *arm_tenant;	  /* NULL: EMU_ARM_DEFAULT_TENANT */
 	char *arm_client_id;	  /* the service principal the token endpoint accepts */
 	char *arm_client_secret;
+	char *arm_client_certificate;  /* PEM: the certificate the client's assertions are signed with */
+	json_object *arm_refresh_tokens; /* strings: the users' refresh tokens the endpoint accepts */
 	json_object *arm_data; /* {subscriptions, resourceGroups, resources} to add */
 	EmuQueue *arm;
 	size_t n_arm;

@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "imds.h"
 #include "json-util.h"
+#include "jwt.h"
 #include "log.h"
 #include "random-util.h"
 #include "strutil.h"
@@ -50,6 +51,12 @@ void arm_auth_done(ArmAuth *a)
 		explicit_bzero(a->token, strlen(a->token));
 		free(a->token);
 	}
+	free(a->certificate);
+	if (a->refresh_token) {
+		explicit_bzero(a->refresh_token, strlen(a->refresh_token));
+		free(a->refresh_token);
+	}
+	free(a->account);
 	*a = (ArmAuth){};
 }
 
@@ -111,7 +118,10 @@ int arm_client_new(const ArmEndpoints *ep, const ArmAuth *auth, const char *toke
 		if ((auth->client_id && !(c->auth.client_id = strdup(auth->client_id))) ||
 		    (auth->tenant && !(c->auth.tenant = strdup(auth->tenant))) ||
 		    (auth->secret && !(c->auth.secret = strdup(auth->secret))) ||
-		    (auth->token && !(c->auth.token = strdup(auth->token))))
+		    (auth->token && !(c->auth.token = strdup(auth->token))) ||
+		    (auth->certificate && !(c->auth.certificate = strdup(auth->certificate))) ||
+		    (auth->refresh_token && !(c->auth.refresh_token = strdup(auth->refresh_token))) ||
+		    (auth->account && !(c->auth.account = strdup(auth->account))))
 			return -ENOMEM;
 	}
 	uuid4_string(c->correlation_id);
@@ -247,8 +257,13 @@ static int status_to_errno(long status)
 static char *cache_key(const ArmClient *c)
 {
 	char *k;
-	const char *kind = c->auth.kind == ARM_AUTH_IDENTITY ? "identity" : "secret";
-	if (asprintf(&k, "%s|%s|%s|%s", kind, strempty(c->auth.tenant), strempty(c->auth.client_id),
+	const char *kind = c->auth.kind == ARM_AUTH_IDENTITY      ? "identity"
+			   : c->auth.kind == ARM_AUTH_CERTIFICATE ? "certificate"
+			   : c->auth.kind == ARM_AUTH_REFRESH	  ? "user"
+								  : "secret";
+	/* A user's token is the user's, whichever client asked for it. */
+	const char *who = c->auth.kind == ARM_AUTH_REFRESH ? c->auth.account : c->auth.client_id;
+	if (asprintf(&k, "%s|%s|%s|%s", kind, strempty(c->auth.tenant), strempty(who),
 		     c->resource) < 0)
 		return NULL;
 	return k;
@@ -359,34 +374,78 @@ static int fetch_identity_token(ArmClient *c, ArmError *e)
 	return 0;
 }
 
-static int fetch_secret_token(ArmClient *c, ArmError *e)
+/* The form's part that proves who asks: a secret, a signed assertion or a refresh token. */
+static int credential_form(ArmClient *c, const char *url, char **ret, ArmError *e)
 {
-	_cleanup_free_ char *url = NULL, *form = NULL;
-	char *id = http_url_escape(c->auth.client_id);
-	char *sec = http_url_escape(c->auth.secret);
-	_cleanup_free_ char *scope_raw = NULL;
+	_cleanup_free_ char *assertion = NULL;
+	char err[1024];
+	const char *grant = "client_credentials", *name = "client_secret", *value = c->auth.secret;
+	int r;
+
+	switch (c->auth.kind) {
+	case ARM_AUTH_CERTIFICATE:
+		r = jwt_client_assertion(c->auth.certificate, c->auth.client_id, url, time(NULL),
+					 &assertion, err, sizeof(err));
+		if (r < 0) {
+			set_error(e, 0, "%s", err);
+			/* Not the errno of a missing ARM resource: the credential is unusable. */
+			return r == -ENOMEM ? r : -ENOKEY;
+		}
+		name = "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3A"
+		       "jwt-bearer&client_assertion";
+		value = assertion;
+		break;
+	case ARM_AUTH_REFRESH:
+		grant = "refresh_token";
+		name = "refresh_token";
+		value = c->auth.refresh_token;
+		break;
+	default:
+		break;
+	}
+	char *v = http_url_escape(strempty(value));
+	if (!v)
+		return -ENOMEM;
+	r = asprintf(ret, "grant_type=%s&%s=%s", grant, name, v);
+	explicit_bzero(v, strlen(v));
+	free(v);
+	if (assertion)
+		explicit_bzero(assertion, strlen(assertion));
+	return r < 0 ? -ENOMEM : 0;
+}
+
+/*
+ * A token from the tenant's v2.0 token endpoint: the client-credentials
+ * grant for a service principal, the refresh-token grant for a user, with
+ * the scope and client_info MSAL sends (the Azure CLI's requests).
+ */
+static int fetch_platform_token(ArmClient *c, ArmError *e)
+{
+	_cleanup_free_ char *url = NULL, *form = NULL, *cred = NULL, *scope_raw = NULL;
+	bool user = c->auth.kind == ARM_AUTH_REFRESH;
 	HttpResponse resp = {};
 	int r;
 
-	if (asprintf(&scope_raw, "%s%s.default", c->resource,
-		     endswith(c->resource, "/") ? "" : "/") < 0)
+	if (asprintf(&url, "%s/%s/oauth2/v2.0/token", c->authority, c->auth.tenant) < 0)
+		return -ENOMEM;
+	if (asprintf(&scope_raw, "%s%s.default%s", c->resource, endswith(c->resource, "/") ? "" : "/",
+		     user ? " offline_access openid profile" : "") < 0) {
 		scope_raw = NULL;
-	char *scope = scope_raw ? http_url_escape(scope_raw) : NULL;
-	if (!id || !sec || !scope ||
-	    asprintf(&url, "%s/%s/oauth2/v2.0/token", c->authority, c->auth.tenant) < 0 ||
-	    asprintf(&form, "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s",
-		     id, sec, scope) < 0) {
-		free(id);
-		if (sec)
-			explicit_bzero(sec, strlen(sec));
-		free(sec);
-		free(scope);
 		return -ENOMEM;
 	}
+	if ((r = credential_form(c, url, &cred, e)) < 0)
+		return r;
+	char *id = http_url_escape(c->auth.client_id);
+	char *scope = http_url_escape(scope_raw);
+	if (!id || !scope ||
+	    asprintf(&form, "%s&client_id=%s&scope=%s%s", cred, id, scope,
+		     user ? "&client_info=1" : "") < 0)
+		form = NULL;
 	free(id);
-	explicit_bzero(sec, strlen(sec));
-	free(sec);
 	free(scope);
+	explicit_bzero(cred, strlen(cred));
+	if (!form)
+		return -ENOMEM;
 
 	_cleanup_free_ char *ua = NULL;
 	if (asprintf(&ua, "User-Agent: %s", c->user_agent) < 0)
@@ -410,6 +469,8 @@ static int fetch_secret_token(ArmClient *c, ArmError *e)
 		error_from_response(e, "The identity platform", &resp);
 		r = status_to_errno(resp.status);
 		http_response_done(&resp);
+		if (user && e && e->code && streq(e->code, "invalid_grant"))
+			return -EKEYREJECTED;
 		return r == -EIO ? -EACCES : r;
 	}
 	_cleanup_json_ json_object *o = NULL;
@@ -458,13 +519,15 @@ int arm_get_token(ArmClient *c, const char **ret, time_t *ret_expires_on, ArmErr
 		goto done;
 	case ARM_AUTH_IDENTITY:
 	case ARM_AUTH_SECRET:
+	case ARM_AUTH_CERTIFICATE:
+	case ARM_AUTH_REFRESH:
 		r = cache_lookup(c, now);
 		if (r < 0)
 			return r;
 		if (r > 0)
 			goto done;
 		r = c->auth.kind == ARM_AUTH_IDENTITY ? fetch_identity_token(c, e)
-						      : fetch_secret_token(c, e);
+						      : fetch_platform_token(c, e);
 		if (r < 0)
 			return r;
 		cache_store(c);

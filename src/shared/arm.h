@@ -10,8 +10,10 @@
 
 /*
  * An Azure Resource Manager client: bearer tokens from a managed identity
- * (IMDS), a service principal's client secret (the identity platform's
- * client-credentials flow) or a token handed in (the Azure CLI's cache),
+ * (IMDS), a service principal's client secret or certificate (the identity
+ * platform's client-credentials flow, the certificate signing a client
+ * assertion), a user's refresh token (the Azure CLI's MSAL cache) or a
+ * token handed in (the same cache),
  * cached per resource in a 0600 file and refreshed 5 minutes before they
  * expire; requests with an api-version, x-ms-client-request-id and
  * x-ms-correlation-request-id; bounded retries of 429/5xx that honour
@@ -28,14 +30,20 @@ typedef enum ArmAuthKind {
 	ARM_AUTH_IDENTITY, /* managed identity through IMDS */
 	ARM_AUTH_SECRET,   /* service principal with a client secret */
 	ARM_AUTH_TOKEN,	   /* a bearer token given as is */
+	ARM_AUTH_CERTIFICATE, /* service principal with a certificate */
+	ARM_AUTH_REFRESH,     /* a public client's refresh token (the Azure CLI's user login) */
 } ArmAuthKind;
 
 typedef struct ArmAuth {
 	ArmAuthKind kind;
-	char *client_id; /* identity: user-assigned client id (NULL: system-assigned); secret: app id */
-	char *tenant;	 /* secret */
+	char *client_id; /* identity: user-assigned client id (NULL: system-assigned);
+			    secret, certificate: app id; refresh: the public client's id */
+	char *tenant;	 /* secret, certificate, refresh */
 	char *secret;	 /* secret: never logged */
 	char *token;	 /* token: never logged */
+	char *certificate;   /* certificate: PEM file with the private key and the certificate */
+	char *refresh_token; /* refresh: never logged */
+	char *account;	     /* refresh: whose token (MSAL's home_account_id), for the cache */
 	time_t token_expires_on;
 } ArmAuth;
 
@@ -82,7 +90,9 @@ const char *arm_client_url(const ArmClient *c);
 
 /*
  * A bearer token for the configured resource, from the cache or fetched.
- * On failure e says which endpoint and why. The token is borrowed.
+ * On failure e says which endpoint and why. The token is borrowed. A
+ * refresh token the identity platform refuses gives -EKEYREJECTED; a
+ * certificate file that cannot be used, -ENOKEY.
  */
 int arm_get_token(ArmClient *c, const char **ret, time_t *ret_expires_on, ArmError *e);
 

@@ -322,3 +322,183 @@ PY
 	n=$(curl -sS "$ARM/_emu/requests?port=arm" | jget 'len([r for r in d if r["path"].endswith("/oauth2/v2.0/token")])')
 	[ "$n" -eq 1 ]
 }
+
+# sp_cert NAME: $T/NAME.pem with a new RSA key and its self-signed certificate, as
+# 'az ad sp create-for-rbac --create-cert' writes it; $T/NAME.crt alone
+sp_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/$1.key" -out "$T/$1.crt" \
+		-days 2 -subj "/CN=$1" 2>/dev/null
+	cat "$T/$1.key" "$T/$1.crt" >"$T/$1.pem"
+}
+
+# emu_start_cert CRT: the emulator with CRT registered for the service principal
+emu_start_cert() {
+	emu_start "$(python3 -c 'import json,sys; print(json.dumps({"arm":{"client_certificate":open(sys.argv[1]).read()}}))' "$1")"
+}
+
+token_requests() {
+	curl -sS "$ARM/_emu/requests?port=arm" | jget 'len([r for r in d if r["path"].endswith("/oauth2/v2.0/token")])'
+}
+
+@test "login --certificate: a signed assertion; the profile keeps the file's path, later commands sign again" {
+	sp_cert sp
+	emu_start_cert "$T/sp.crt"
+	mkdir "$T/work"
+	cd "$T/work"
+	cp "$T/sp.pem" ./sp.pem
+	run "$LAZULI" login --service-principal -u "$CLIENT" --tenant "$TENANT" --certificate sp.pem
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jget 'd[0]["user"]' <<<"$output")" = "{\"name\":\"$CLIENT\",\"type\":\"servicePrincipal\"}" ]
+	[ "$(jget 'd["login"]' <"$LAZULI_CONFIG_DIR/profile.json")" = "{\"type\":\"servicePrincipal\",\"clientId\":\"$CLIENT\",\"tenant\":\"$TENANT\",\"certificate\":\"$T/work/sp.pem\"}" ]
+	! grep -q 'PRIVATE KEY' "$LAZULI_CONFIG_DIR/profile.json" "$LAZULI_CONFIG_DIR/tokens.json"
+	cd /
+	run "$LAZULI" group list --query '[].name' -o tsv
+	[ "$output" = lazuli-rg ]
+	[ "$(token_requests)" -eq 1 ]
+	# Without a cached token the next command signs a new assertion from the file.
+	rm "$LAZULI_CONFIG_DIR/tokens.json"
+	run "$LAZULI" vm list --query '[0].name' -o tsv
+	[ "$status" -eq 0 ]
+	[ "$output" = temp-vm ]
+	[ "$(token_requests)" -eq 2 ]
+	# and says so, naming the file, once the file is gone
+	rm "$LAZULI_CONFIG_DIR/tokens.json" "$T/work/sp.pem"
+	run "$LAZULI" vm list
+	[ "$status" -eq 1 ]
+	[ "$output" = "ERROR: Cannot read the certificate file $T/work/sp.pem: No such file or directory" ]
+}
+
+@test "login --certificate: a certificate the application does not know is refused with AADSTS700027" {
+	sp_cert sp
+	sp_cert other
+	emu_start_cert "$T/sp.crt"
+	run "$LAZULI" login --service-principal -u "$CLIENT" --tenant "$TENANT" --certificate "$T/other.pem"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "ERROR: (invalid_client) AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application."* ]]
+	[ ! -e "$LAZULI_CONFIG_DIR/profile.json" ]
+	# az's older form: the PEM file in --password, with az's deprecation warning
+	run "$LAZULI" login --service-principal -u "$CLIENT" --tenant "$TENANT" -p "$T/sp.pem" -o none
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"WARNING: Passing the service principal certificate with --password is deprecated; use --certificate instead."* ]]
+	[ "$(jget 'd["login"]["certificate"]' <"$LAZULI_CONFIG_DIR/profile.json")" = "$T/sp.pem" ]
+	run "$LAZULI" login --service-principal -u "$CLIENT" --tenant "$TENANT" -p "$SECRET" --certificate "$T/sp.pem"
+	[ "$status" -eq 2 ]
+}
+
+@test "login --certificate: a missing, garbage, key-less or mismatched PEM file is named, and nothing is sent" {
+	sp_cert sp
+	sp_cert other
+	emu_start_cert "$T/sp.crt"
+	login_cert() { "$LAZULI" login --service-principal -u "$CLIENT" --tenant "$TENANT" --certificate "$1"; }
+	run login_cert "$T/nope.pem"
+	[ "$status" -eq 1 ]
+	[ "$output" = "ERROR: Cannot read the certificate file $T/nope.pem: No such file or directory" ]
+	echo 'hello, not a certificate' >"$T/garbage.pem"
+	run login_cert "$T/garbage.pem"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "ERROR: $T/garbage.pem is not a PEM file"* ]]
+	run login_cert "$T/sp.crt"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "ERROR: $T/sp.crt has no private key"* ]]
+	run login_cert "$T/sp.key"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "ERROR: $T/sp.key has no certificate"* ]]
+	cat "$T/other.key" "$T/sp.crt" >"$T/mixed.pem"
+	run login_cert "$T/mixed.pem"
+	[ "$status" -eq 1 ]
+	[ "$output" = "ERROR: $T/mixed.pem: the private key does not belong to the certificate" ]
+	# a certificate of January 2020 (openssl req chooses no start date before 3.4; openssl ca does)
+	mkdir "$T/ca"
+	touch "$T/ca/index.txt"
+	printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s/index.txt\nserial=%s/serial\nnew_certs_dir=%s\npolicy=p\ndefault_md=sha256\n[p]\ncommonName=supplied\n' \
+		"$T/ca" "$T/ca" "$T/ca" >"$T/ca/ca.cnf"
+	echo 01 >"$T/ca/serial"
+	openssl req -new -newkey rsa:2048 -nodes -keyout "$T/old.key" -out "$T/old.csr" -subj /CN=old 2>/dev/null
+	openssl ca -batch -notext -selfsign -config "$T/ca/ca.cnf" -keyfile "$T/old.key" -in "$T/old.csr" \
+		-out "$T/old.crt" -startdate 20200101000000Z -enddate 20200201000000Z 2>/dev/null
+	cat "$T/old.key" "$T/old.crt" >"$T/old.pem"
+	run login_cert "$T/old.pem"
+	[ "$status" -eq 1 ]
+	[ "$output" = "ERROR: $T/old.pem: the certificate expired on 2020-02-01 00:00:00 UTC" ]
+	[ "$(token_requests)" -eq 0 ]
+	[ ! -e "$LAZULI_CONFIG_DIR/profile.json" ]
+}
+
+@test "libcrypto is opened only to sign: not linked, not loaded by --version or a cached token" {
+	! ldd "$LAZULI" | grep -E 'libcrypto|libssl|libcurl'
+	run env LD_DEBUG=files "$LAZULI" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" != *libcrypto* ]]
+	sp_cert sp
+	emu_start_cert "$T/sp.crt"
+	run env LD_DEBUG=files "$LAZULI" login --service-principal -u "$CLIENT" --tenant "$TENANT" --certificate "$T/sp.pem" -o none
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"file=libcrypto.so.3 [0];  dynamically loaded by "* ]]
+	# With a cached token nothing is signed (libcurl's TLS library may still bring libcrypto in).
+	run env LD_DEBUG=files "$LAZULI" vm show -g lazuli-rg -n temp-vm --query name -o tsv
+	[ "$status" -eq 0 ]
+	[[ "$output" == *temp-vm* ]]
+	[[ "$output" != *"libcrypto.so.3 [0];  dynamically loaded"* ]]
+}
+
+# msal_cache AT-EXPIRES-IN REFRESH-TOKEN: az's msal_token_cache.json for user@example.com
+msal_cache() {
+	python3 - "$HOME/.azure/msal_token_cache.json" "$1" "$2" "$TENANT" <<'PY'
+import json, sys, time
+path, expires_in, rt, tenant = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+az = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+home = "0000aaaa-1111.%s" % tenant
+env = "login.microsoftonline.com"
+cache = {
+  "Account": {"%s-%s-%s" % (home, env, tenant): {"home_account_id": home, "environment": env,
+      "realm": tenant, "local_account_id": "0000aaaa-1111", "username": "user@example.com",
+      "authority_type": "MSSTS"}},
+  "AccessToken": {"at": {"credential_type": "AccessToken", "secret": "expired-access-token",
+      "home_account_id": home, "environment": env, "client_id": az, "realm": tenant,
+      "target": "https://management.core.windows.net//user_impersonation https://management.core.windows.net//.default",
+      "expires_on": str(int(time.time()) + expires_in), "token_type": "Bearer"}},
+  "RefreshToken": {"rt": {"credential_type": "RefreshToken", "secret": rt, "home_account_id": home,
+      "environment": env, "client_id": az, "target": "https://management.core.windows.net//user_impersonation",
+      "family_id": "1"}},
+  "IdToken": {}, "AppMetadata": {}}
+with open(path, "w", encoding="utf-8-sig") as f:
+    json.dump(cache, f)
+PY
+}
+
+@test "the Azure CLI's expired user token is refreshed once with its refresh token, kept in lazuli's cache" {
+	emu_start '{"arm":{"refresh_tokens":["rt-of-user"]}}'
+	azcli_profile '{"name":"user@example.com","type":"user"}'
+	msal_cache -600 rt-of-user
+	before=$(sha256sum "$HOME"/.azure/*)
+	run "$LAZULI" vm list --query '[0].name' -o tsv
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = temp-vm ]
+	run "$LAZULI" group list --query '[].name' -o tsv
+	[ "$output" = lazuli-rg ]
+	run "$LAZULI" account get-access-token --query tokenType -o tsv
+	[ "$output" = Bearer ]
+	# one refresh, with what az's MSAL sends
+	run curl -sS "$ARM/_emu/requests?port=arm"
+	[ "$(jget 'len([r for r in d if r["path"].endswith("/oauth2/v2.0/token")])' <<<"$output")" -eq 1 ]
+	[ "$(jget '[r["path"] for r in d if "oauth2" in r["path"]]' <<<"$output")" = "[\"/$TENANT/oauth2/v2.0/token\"]" ]
+	# The new token is lazuli's, 0600; az's files are as they were.
+	[ "$(stat -c %a "$LAZULI_CONFIG_DIR/tokens.json")" = 600 ]
+	[ "$(jget 'len(d)' <"$LAZULI_CONFIG_DIR/tokens.json")" -eq 1 ]
+	[ "$(sha256sum "$HOME"/.azure/*)" = "$before" ]
+	[ ! -e "$LAZULI_CONFIG_DIR/profile.json" ]
+}
+
+@test "the Azure CLI's refresh token refused: the identity platform's error and 'az login', exit 1" {
+	emu_start '{"arm":{"refresh_tokens":["rt-of-user"]}}'
+	azcli_profile '{"name":"user@example.com","type":"user"}'
+	msal_cache -600 rt-revoked
+	run "$LAZULI" vm list
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == "ERROR: (invalid_grant) AADSTS70000: Provided grant is invalid or malformed."* ]]
+	[ "${lines[-2]}" = "Interactive authentication is needed. Please run:" ]
+	[ "${lines[-1]}" = "az login" ]
+	[ ! -e "$LAZULI_CONFIG_DIR/tokens.json" ] || [ "$(jget 'len(d)' <"$LAZULI_CONFIG_DIR/tokens.json")" -eq 0 ]
+}

@@ -248,3 +248,115 @@ sub() { jget 'd["value"][0]["subscriptionId"]' < <(arm GET "/subscriptions?$RV" 
 	run "$EMU" --arm-port 0 --imds-port 0 --wireserver-port 0 --scenario "$T/s.json"
 	[[ "$output" == *"arm: unknown key 'colour'"* ]]
 }
+
+# new_cert NAME [openssl req args...]: $T/NAME.key and $T/NAME.crt, self-signed RSA
+new_cert() {
+	local n=$1
+	shift
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/$n.key" -out "$T/$n.crt" \
+		-subj "/CN=$n" "$@" 2>/dev/null
+}
+
+# assertion KEY CERT ALG CLAIMS-PYTHON-DICT: a client assertion signed by openssl, as a
+# client would build it; the claims expression may use now, aud, client.
+assertion() {
+	python3 - "$1" "$2" "$3" "$4" "$ARM/$TENANT/oauth2/v2.0/token" "$CLIENT" <<'PY'
+import base64, hashlib, json, subprocess, sys, time, uuid
+key, crt, alg, claims, aud, client = sys.argv[1:7]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+der = subprocess.run(["openssl", "x509", "-in", crt, "-outform", "DER"], capture_output=True, check=True).stdout
+now = int(time.time())
+h = {"alg": alg, "typ": "JWT", "x5t": b64(hashlib.sha1(der).digest())}
+c = {"aud": aud, "iss": client, "sub": client, "jti": str(uuid.uuid4()), "nbf": now, "iat": now, "exp": now + 600}
+c.update(eval(claims))
+data = b64(json.dumps(h).encode()) + "." + b64(json.dumps(c).encode())
+opts = ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"] if alg == "PS256" else []
+sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key, *opts], input=data.encode(),
+                     capture_output=True, check=True).stdout
+print(data + "." + b64(sig))
+PY
+}
+
+# token_with ASSERTION: "<body>\n<status>" of a client-credentials request with it
+token_with() {
+	curl -sS -w '\n%{http_code}' -X POST "$ARM/$TENANT/oauth2/v2.0/token" \
+		--data-urlencode grant_type=client_credentials --data-urlencode "client_id=$CLIENT" \
+		--data-urlencode client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \
+		--data-urlencode "client_assertion=$1" \
+		--data-urlencode 'scope=https://management.azure.com/.default'
+}
+
+@test "certificate credentials: the assertion is verified against the registered certificate" {
+	new_cert sp
+	new_cert other
+	emu_scenario "$(python3 -c 'import json,sys; print(json.dumps({"arm":{"client_certificate":open(sys.argv[1]).read()}}))' "$T/sp.crt")"
+	for alg in RS256 PS256; do
+		run token_with "$(assertion "$T/sp.key" "$T/sp.crt" $alg '{}')"
+		[ "${lines[1]}" = 200 ]
+		TOK=$(jget 'd["access_token"]' <<<"${lines[0]}")
+		run arm GET "/subscriptions?$RV"
+		[ "${lines[-1]}" = 200 ]
+	done
+	# another certificate: unknown to the application
+	run token_with "$(assertion "$T/other.key" "$T/other.crt" RS256 '{}')"
+	[ "${lines[1]}" = 401 ]
+	[ "$(jget 'd["error"], d["error_codes"]' <<<"${lines[0]}")" = '["invalid_client",[700027]]' ]
+	[[ "$(jget 'd["error_description"]' <<<"${lines[0]}")" == "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application."* ]]
+	# the registered certificate's thumbprint, another key's signature
+	run token_with "$(assertion "$T/other.key" "$T/sp.crt" RS256 '{}')"
+	[ "$(jget 'd["error_codes"], d["error_description"]' <<<"${lines[0]}")" = '[[700027],"AADSTS700027: Client assertion failed signature validation."]' ]
+	run token_with "$(assertion "$T/sp.key" "$T/sp.crt" RS256 '{"exp": now - 3600, "nbf": now - 4200}')"
+	[ "$(jget 'd["error"], d["error_codes"]' <<<"${lines[0]}")" = '["invalid_client",[700024]]' ]
+	[[ "$(jget 'd["error_description"]' <<<"${lines[0]}")" == "AADSTS700024: Client assertion is not within its valid time range."* ]]
+	run token_with "$(assertion "$T/sp.key" "$T/sp.crt" RS256 '{"nbf": now + 3600, "exp": now + 4200}')"
+	[ "$(jget 'd["error_codes"]' <<<"${lines[0]}")" = '[700024]' ]
+	run token_with "$(assertion "$T/sp.key" "$T/sp.crt" RS256 '{"aud": "https://login.example/x/oauth2/v2.0/token"}')"
+	[ "$(jget 'd["error_codes"]' <<<"${lines[0]}")" = '[700023]' ]
+	run token_with "$(assertion "$T/sp.key" "$T/sp.crt" RS256 '{"iss": "someone-else"}')"
+	[ "$(jget 'd["error_codes"]' <<<"${lines[0]}")" = '[700021]' ]
+	run token_with "$(assertion "$T/sp.key" "$T/sp.crt" HS256 '{}')"
+	[ "${lines[1]}" = 400 ]
+	[ "$(jget 'd["error"], d["error_codes"]' <<<"${lines[0]}")" = '["invalid_request",[50027]]' ]
+	run token_with not.a.jwt
+	[ "$(jget 'd["error_codes"]' <<<"${lines[0]}")" = '[50027]' ]
+}
+
+@test "certificate credentials without a registered certificate are refused" {
+	new_cert sp
+	emu_start
+	run token_with "$(assertion "$T/sp.key" "$T/sp.crt" RS256 '{}')"
+	[ "${lines[1]}" = 401 ]
+	[ "$(jget 'd["error_codes"]' <<<"${lines[0]}")" = '[700027]' ]
+}
+
+@test "refresh tokens: the scenario's are redeemed, others are an invalid grant" {
+	emu_scenario '{"arm":{"refresh_tokens":["rt-1"]}}'
+	refresh() {
+		curl -sS -w '\n%{http_code}' -X POST "$ARM/$TENANT/oauth2/v2.0/token" \
+			--data-urlencode grant_type=refresh_token \
+			--data-urlencode client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46 \
+			--data-urlencode "refresh_token=$1" --data-urlencode client_info=1 \
+			--data-urlencode 'scope=https://management.core.windows.net//.default offline_access openid profile'
+	}
+	run refresh rt-1
+	[ "${lines[1]}" = 200 ]
+	[ "$(jget 'd["token_type"], d["refresh_token"], d["scope"]' <<<"${lines[0]}")" = '["Bearer","rt-1","https://management.core.windows.net//.default offline_access openid profile"]' ]
+	TOK=$(jget 'd["access_token"]' <<<"${lines[0]}")
+	run arm GET "/subscriptions?$RV"
+	[ "${lines[-1]}" = 200 ]
+	run refresh rt-unknown
+	[ "${lines[1]}" = 400 ]
+	[ "$(jget 'd["error"], d["error_codes"]' <<<"${lines[0]}")" = '["invalid_grant",[70000]]' ]
+	[[ "$(jget 'd["error_description"]' <<<"${lines[0]}")" == "AADSTS70000: "* ]]
+}
+
+@test "bad certificate and refresh token scenario keys are named" {
+	printf '%s' '{"arm":{"client_certificate":"not pem"}}' >"$T/s.json"
+	run "$EMU" --arm-port 0 --imds-port 0 --wireserver-port 0 --scenario "$T/s.json"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"arm.client_certificate: expected a PEM certificate"* ]]
+	printf '%s' '{"arm":{"refresh_tokens":["a",2]}}' >"$T/s.json"
+	run "$EMU" --arm-port 0 --imds-port 0 --wireserver-port 0 --scenario "$T/s.json"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"arm.refresh_tokens[1]: expected a string"* ]]
+}
