@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "http.h"
 #include "jmespath.h"
 #include "json-util.h"
 #include "strutil.h"
@@ -441,23 +442,15 @@ void cli_add_resource_group(json_object *o)
 
 char *cli_filter_value(const char *v)
 {
+	/* OData doubles a quote inside a quoted string; then the query's escaping. */
 	StrBuf b = {};
-	for (const char *p = v; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		int r;
-		if (c == '\'')
-			r = strbuf_puts(&b, "%27%27");
-		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			 strchr("-._~", c))
-			r = strbuf_append(&b, p, 1);
-		else
-			r = strbuf_printf(&b, "%%%02X", c);
-		if (r < 0) {
+	for (const char *p = v; *p; p++)
+		if ((*p == '\'' ? strbuf_puts(&b, "''") : strbuf_append(&b, p, 1)) < 0) {
 			strbuf_free(&b);
 			return NULL;
 		}
-	}
-	return strbuf_steal(&b);
+	_cleanup_free_ char *quoted = strbuf_steal(&b);
+	return http_url_escape(strempty(quoted));
 }
 
 int cli_parse_tags(const char *const *words, size_t n, json_object **ret)

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "client-assertion.h"
+#include "http.h"
 #include "log.h"
 #include "random-util.h"
 #include "state.h"
@@ -60,19 +61,6 @@ static char *strjoin(const char *a, const char *b)
 {
 	char *s;
 	return asprintf(&s, "%s%s", a, b) < 0 ? NULL : s;
-}
-
-/* Percent-encode everything but RFC 3986's unreserved characters. */
-static int append_escaped(StrBuf *b, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		int r = isalnum(c) || strchr("-._~", c) ? strbuf_append(b, s, 1)
-							: strbuf_printf(b, "%%%02X", c);
-		if (r < 0)
-			return r;
-	}
-	return 0;
 }
 
 /* ---- errors --------------------------------------------------------- */
@@ -862,8 +850,9 @@ static int serve_list(EmuState *st, const EmuRequest *req, json_object *map, con
 		strbuf_puts(&b, "?api-version=");
 		strbuf_puts(&b, param(req, "api-version"));
 		if (filter) {
+			_cleanup_free_ char *esc = http_url_escape(filter);
 			strbuf_puts(&b, "&%24filter=");
-			append_escaped(&b, filter);
+			strbuf_puts(&b, strempty(esc));
 		}
 		if (top_s) {
 			strbuf_puts(&b, "&%24top=");
