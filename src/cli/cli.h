@@ -75,6 +75,12 @@ int cli_profile_clear(Cli *cli);
 json_object *cli_subscription(Cli *cli);
 const char *cli_subscription_id(Cli *cli);
 int cli_arm(Cli *cli, ArmClient **ret);
+/*
+ * A client whose token is for another resource (az rest --resource), sent
+ * to origin (scheme://host[:port]) instead of ARM; NULL keeps ARM's. The
+ * caller frees it.
+ */
+int cli_arm_for(Cli *cli, const char *origin, const char *resource, ArmClient **ret);
 char *cli_config_path(const Cli *cli, const char *file);
 int cli_config_dir_create(Cli *cli);
 /* Endpoints from the environment, else the profile, else the defaults. */

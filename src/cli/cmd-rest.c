@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "fileio.h"
+#include "http.h"
 #include "json-util.h"
 #include "strutil.h"
 
@@ -24,6 +26,72 @@ static char *expand_url(Cli *cli, const char *url)
 			     p + strlen("{subscriptionId}")) < 0)
 		return NULL;
 	return out;
+}
+
+/* "https://host:port/path?q" -> "https://host:port". */
+static char *url_origin(const char *url)
+{
+	const char *p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	return strndup(url, (size_t)(p - url) + strcspn(p, "/?#"));
+}
+
+static bool url_under(const char *url, const char *base)
+{
+	const char *rest = startswith(url, base);
+	return rest && (*rest == '\0' || *rest == '/' || *rest == '?');
+}
+
+/*
+ * A URL off ARM without --resource: like az, send it without a token (what
+ * the server then says is the user's to read), and say why.
+ */
+static int send_unauthenticated(const char *method, const char *url, json_object *body,
+				json_object **ret)
+{
+	_cleanup_(arm_error_done) ArmError e = {};
+	_cleanup_free_ char *body_s = NULL;
+	HttpResponse resp = {};
+	const char *headers[] = {"Content-Type: application/json", "User-Agent: lazuli/" LAZULI_VERSION,
+				 NULL};
+	char err[256];
+
+	fprintf(stderr, "WARNING: no resource is known for %s, so no access token is sent; "
+			"give --resource for one.\n",
+		url);
+	if (body && !(body_s = strdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN))))
+		return CLI_EXIT_ERROR;
+	HttpRequest req = {
+	    .method = method,
+	    .url = url,
+	    .headers = headers,
+	    .body = body_s,
+	    .body_len = body_s ? strlen(body_s) : 0,
+	    .max_response = 64u * 1024 * 1024,
+	};
+	int r = http_send(&req, &resp);
+	if (r < 0) {
+		cli_error("%s: %s", url, resp.error ? resp.error : strerror(-r));
+		http_response_done(&resp);
+		return CLI_EXIT_ERROR;
+	}
+	if (resp.status < 200 || resp.status > 299) {
+		arm_error_from_body(&e, resp.body, resp.body_len);
+		e.status = resp.status;
+		if (!e.code && !e.message && asprintf(&e.message, "%ld from %s", resp.status, url) < 0)
+			e.message = NULL;
+		r = resp.status == 404 ? -ENOENT : -EIO;
+		http_response_done(&resp);
+		return cli_arm_error(r, &e);
+	}
+	if (resp.body_len > 0 &&
+	    json_parse_strict(resp.body, resp.body_len, ret, err, sizeof(err)) < 0) {
+		/* Not JSON: print it as it came, like az. */
+		fwrite(resp.body, 1, resp.body_len, stdout);
+		*ret = NULL;
+	}
+	http_response_done(&resp);
+	return CLI_EXIT_OK;
 }
 
 static int rest(Cli *cli, json_object **ret)
@@ -83,8 +151,23 @@ static int rest(Cli *cli, json_object **ret)
 	url = expand_url(cli, url_arg);
 	if (!url)
 		return CLI_EXIT_ERROR;
-	/* A full URL must be on the ARM endpoint: the token goes nowhere else. */
-	r = arm_request(arm, method_up, url, NULL, body, ret, NULL, &e);
+	/*
+	 * ARM's token goes to ARM only. Another host gets a token only for the
+	 * resource --resource names, and none without it.
+	 */
+	const char *resource = cli_arg(&cli->args, "resource");
+	bool on_arm = !(startswith(url, "http://") || startswith(url, "https://")) ||
+		      url_under(url, arm_client_url(arm));
+	if (!on_arm && !resource)
+		return send_unauthenticated(method_up, url, body, ret);
+	if (resource) {
+		_cleanup_(arm_client_freep) ArmClient *other = NULL;
+		_cleanup_free_ char *origin = on_arm ? NULL : url_origin(url);
+		if ((!on_arm && !origin) || cli_arm_for(cli, origin, resource, &other) < 0)
+			return CLI_EXIT_ERROR;
+		r = arm_request(other, method_up, url, NULL, body, ret, NULL, &e);
+	} else
+		r = arm_request(arm, method_up, url, NULL, body, ret, NULL, &e);
 	return r < 0 ? cli_arm_error(r, &e) : CLI_EXIT_OK;
 }
 
@@ -93,11 +176,13 @@ static const CliOption rest_options[] = {
     {"url", "u", true, false, "uri", "ARM URL or path; {subscriptionId} is replaced"},
     {"body", "b", true, false, NULL, "JSON body, or @FILE"},
     {"headers", NULL, true, true, NULL, "accepted for compatibility (JSON is always sent)"},
-    {"resource", NULL, true, false, NULL, "accepted when it is ARM"},
+    {"resource", NULL, true, false, NULL,
+     "the token's resource (audience); needed for a URL off ARM"},
     {},
 };
 
 const CliCommand cli_rest_commands[] = {
-    {"rest", rest, "Send any request to Azure Resource Manager", rest_options},
+    {"rest", rest, "Send a request to Azure Resource Manager or another Azure endpoint",
+     rest_options},
     {},
 };

@@ -393,16 +393,13 @@ void cli_endpoints(Cli *cli, ArmEndpoints *ep)
 	};
 }
 
-int cli_arm(Cli *cli, ArmClient **ret)
+/* A client of the saved login; arm_url and resource override the profile's when not NULL. */
+static int client_new(Cli *cli, const char *arm_url, const char *resource, ArmClient **ret)
 {
 	ArmEndpoints ep;
 	ArmAuth auth = {};
 	int r;
 
-	if (cli->arm) {
-		*ret = cli->arm;
-		return 0;
-	}
 	if ((r = cli_profile_load(cli)) < 0)
 		return r;
 	const char *type = json_get_string(cli->profile, "login.type");
@@ -439,18 +436,40 @@ int cli_arm(Cli *cli, ArmClient **ret)
 		cli_error("Please run 'lazuli login' to setup account.");
 		return -ENOKEY;
 	}
+	if (resource && auth.kind == ARM_AUTH_TOKEN) {
+		cli_error("The saved login is an access token for Azure Resource Manager only; it "
+			  "gives no token for %s. Log in with 'lazuli login' (or 'az login').",
+			  resource);
+		return -ENOKEY;
+	}
 	cli_endpoints(cli, &ep);
 	/* The scope the Azure CLI asks for its users: the classic ARM audience. */
 	if (auth.kind == ARM_AUTH_REFRESH)
 		ep.resource = AZCLI_RESOURCE;
+	if (arm_url)
+		ep.arm = arm_url;
+	if (resource)
+		ep.resource = resource;
 	_cleanup_free_ char *cache = cli_config_path(cli, "tokens.json");
 	if (!cache)
 		return -ENOMEM;
 	/* With the Azure CLI's login there may be no directory of ours yet. */
 	(void)mkdir(config_dir(cli), 0700);
-	r = arm_client_new(&ep, &auth, cache, "lazuli/" LAZULI_VERSION, &cli->arm);
-	if (r < 0)
-		return r;
+	return arm_client_new(&ep, &auth, cache, "lazuli/" LAZULI_VERSION, ret);
+}
+
+int cli_arm(Cli *cli, ArmClient **ret)
+{
+	if (!cli->arm) {
+		int r = client_new(cli, NULL, NULL, &cli->arm);
+		if (r < 0)
+			return r;
+	}
 	*ret = cli->arm;
 	return 0;
+}
+
+int cli_arm_for(Cli *cli, const char *origin, const char *resource, ArmClient **ret)
+{
+	return client_new(cli, origin, resource, ret);
 }

@@ -187,7 +187,7 @@ teardown() { common_teardown; }
 	[ "$output" = "{}" ]
 }
 
-@test "rest: relative URLs with {subscriptionId}, bodies from a file, and the token never leaves ARM" {
+@test "rest: relative URLs with {subscriptionId}, bodies from a file; ARM's token stays on ARM, --resource for others" {
 	emu_start
 	"$LAZULI" login --identity >/dev/null
 	run "$LAZULI" rest --method get --url '/subscriptions/{subscriptionId}/resourcegroups?api-version=2024-11-01' --query 'value[0].name' -o tsv
@@ -198,9 +198,25 @@ teardown() { common_teardown; }
 	[ "$(jget 'd["location"]' <<<"$output")" = westus ]
 	run "$LAZULI" rest -u "$ARM/subscriptions?api-version=2022-12-01" --query 'value[0].displayName' -o tsv
 	[ "$output" = "Lazuli Emulated Subscription" ]
-	run "$LAZULI" rest -u 'http://127.0.0.2:9/steal?api-version=1'
+	# Off ARM (here: the emulator's IMDS port) without --resource: sent, but with no token.
+	run "$LAZULI" rest -u "$IMDS/metadata/versions?steal=1"
+	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"Refusing to send the ARM token to http://127.0.0.2:9/steal"* ]]
+	[[ "$output" == *"WARNING: no resource is known for $IMDS/metadata/versions?steal=1, so no access token is sent"* ]]
+	[[ "$output" == *"Required metadata header not specified"* ]]
+	run curl -sS "$IMDS/_emu/requests?port=imds&path=/metadata/versions"
+	[ "$(jget 'len(d)' <<<"$output")" -eq 1 ]
+	[ "$(jget '[k for k in d[0]["headers"] if k.lower() == "authorization"]' <<<"$output")" = "[]" ]
+	# With --resource: a token for that resource, and only there.
+	run "$LAZULI" rest -u "$IMDS/metadata/versions?steal=2" --resource https://vault.azure.net
+	[ "$status" -eq 1 ]
+	run curl -sS "$IMDS/_emu/requests?port=imds&path=/metadata/versions"
+	aud=$(jget 'json.loads(__import__("base64").urlsafe_b64decode((lambda p: p + "=" * (-len(p) % 4))(d[1]["headers"]["Authorization"].split()[1].split(".")[1])))["aud"]' <<<"$output")
+	[ "$aud" = https://vault.azure.net ]
+	# ARM itself with another resource: ARM refuses that audience.
+	run "$LAZULI" rest -u '/subscriptions?api-version=2022-12-01' --resource https://vault.azure.net
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"(InvalidAuthenticationTokenAudience)"* ]]
 	run "$LAZULI" rest -m put -u /x -b '{"a":'
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"argument --body: not valid JSON"* ]]
