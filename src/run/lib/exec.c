@@ -151,6 +151,7 @@ _noreturn_ static void exec_child(const ExecChild *x)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	reset_signal_dispositions();
 	r = close_fds_except(3 + x->preserve_fds, keep, 1);
 	if (r < 0) {
 		run_error(&e, r, "cannot close inherited file descriptors: %m");

@@ -619,6 +619,7 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	reset_signal_dispositions();
 	umask(0);
 
 	ssize_t n = recv(ctx->sync_fd, &c, 1, 0);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -289,4 +290,13 @@ int first_closed_fd(unsigned n)
 		if (fcntl(3 + (int)i, F_GETFD) < 0)
 			return 3 + (int)i;
 	return 0;
+}
+
+void reset_signal_dispositions(void)
+{
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL); /* glibc's own signals refuse: fine */
 }

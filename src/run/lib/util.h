@@ -36,6 +36,14 @@ int open_in_root(int rootfd, const char *path, int flags);
  */
 int mkdir_p_in_root(int rootfd, const char *path, bool as_file);
 
+/*
+ * Every signal back to its default action. An ignored signal stays ignored
+ * across execve(), so a caller started under nohup (SIGHUP ignored) would
+ * otherwise hand that on to the container's processes, whose traps for it
+ * then never fire.
+ */
+void reset_signal_dispositions(void);
+
 /* The start time of a process (field 22 of /proc/PID/stat), 0 if it is gone or a zombie. */
 uint64_t process_start_time(pid_t pid);
 
