@@ -305,6 +305,22 @@ static int note_framing(HttpParser *p, const char *line, size_t nlen)
 	return 0;
 }
 
+/* A "name: value" line (headers and trailers alike) into r->headers, name lower-cased. */
+static int keep_header(HttpParser *p, const char *l)
+{
+	if (p->n_headers >= HTTP_MAX_HEADER_LINES)
+		return 0;
+	char *copy = strdup(l);
+	if (!copy)
+		return fail(p, -ENOMEM, "out of memory");
+	for (char *c = copy; *c != ':'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	if (strv_push(&p->headers, copy) < 0)
+		return fail(p, -ENOMEM, "out of memory");
+	p->n_headers++;
+	return 0;
+}
+
 static int add_header_line(HttpParser *p, char *l)
 {
 	/* Obsolete line folding continues the previous header. */
@@ -325,17 +341,7 @@ static int add_header_line(HttpParser *p, char *l)
 	int r = note_framing(p, l, (size_t)(colon - l));
 	if (r < 0)
 		return r;
-	if (p->n_headers >= HTTP_MAX_HEADER_LINES)
-		return 0;
-	char *copy = strdup(l);
-	if (!copy)
-		return fail(p, -ENOMEM, "out of memory");
-	for (char *c = copy; *c != ':'; c++)
-		*c = (char)tolower((unsigned char)*c);
-	if (strv_push(&p->headers, copy) < 0)
-		return fail(p, -ENOMEM, "out of memory");
-	p->n_headers++;
-	return 0;
+	return keep_header(p, l);
 }
 
 static void drop_headers(HttpParser *p)
@@ -423,17 +429,7 @@ static int handle_line(HttpParser *p, char *l)
 		/* libcurl hands trailers to the header callback too. */
 		if (l[0] == ' ' || l[0] == '\t' || !strchr(l, ':'))
 			return 0;
-		if (p->n_headers >= HTTP_MAX_HEADER_LINES)
-			return 0;
-		char *copy = strdup(l);
-		if (!copy)
-			return fail(p, -ENOMEM, "out of memory");
-		for (char *c = copy; *c != ':'; c++)
-			*c = (char)tolower((unsigned char)*c);
-		if (strv_push(&p->headers, copy) < 0)
-			return fail(p, -ENOMEM, "out of memory");
-		p->n_headers++;
-		return 0;
+		return keep_header(p, l);
 	default:
 		return fail(p, -EPROTO, "unexpected line");
 	}

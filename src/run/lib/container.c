@@ -763,11 +763,9 @@ static int lock_container(const char *root, const char *id, RunError *e)
  * when a hook fails it writes "E" into exec.fifo (fifo: our read end)
  * before it exits.
  */
-static int wait_started(const ContainerState *s, int fifo, const struct stat *exe_before,
-			RunError *e)
+static int wait_started(const ContainerState *s, int fifo, const char *exe,
+			const struct stat *exe_before, RunError *e)
 {
-	char exe[64];
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)s->pid);
 	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
 	for (int wait_ms = 1;; wait_ms = MIN(wait_ms * 2, 20)) {
 		struct pollfd p = {.fd = pfd, .events = POLLIN};
@@ -834,7 +832,7 @@ int container_start(const char *root, const char *id, RunError *e)
 	if (write(fd, "0", 1) != 1)
 		return run_error(e, errno, "cannot start container \"%s\": exec.fifo: %m", id);
 	if (hooks) {
-		r = wait_started(s, rfifo, &exe_before, e);
+		r = wait_started(s, rfifo, exe, &exe_before, e);
 		if (r < 0)
 			return r;
 	}
