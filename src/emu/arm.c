@@ -441,6 +441,59 @@ static int identity_error(EmuResponse *resp, int status, const char *error, int 
 static int login_with_form(EmuState *st, const EmuPair *fp, size_t fn, const char *tenant,
 			   const char *host, bool v2, usec_t now_real, EmuResponse *resp);
 
+/* 0 if the tenant in the path is ours (or "organizations"), 1 once resp holds the error. */
+static int check_tenant(const EmuScenario *sc, const char *tenant, EmuResponse *resp)
+{
+	const char *want = sc->arm_tenant ? sc->arm_tenant : EMU_ARM_DEFAULT_TENANT;
+	if (strcaseeq(tenant, want) || strcaseeq(tenant, "organizations"))
+		return 0;
+	return identity_error(resp, 400, "invalid_request", 90002,
+			      "Tenant not found. Check to make sure you have the correct "
+			      "tenant ID and are signing into the correct cloud.") ?: 1;
+}
+
+/*
+ * OpenID Connect discovery, /{tenant}[/v2.0]/.well-known/openid-configuration:
+ * MSAL (the Azure CLI's login library) reads the token endpoint from here
+ * before its first token request.
+ */
+static int serve_openid_configuration(EmuState *st, const EmuRequest *req, const char *tenant,
+				      bool v2, EmuResponse *resp)
+{
+	const char *want = st->scenario->arm_tenant ? st->scenario->arm_tenant
+						    : EMU_ARM_DEFAULT_TENANT;
+	const char *base = st->arm.base_url, *ver = v2 ? "/v2.0" : "";
+	_cleanup_free_ char *issuer = NULL, *authz = NULL, *token = NULL, *keys = NULL;
+	int r;
+
+	if (!streq(req->method, "GET") && !streq(req->method, "HEAD"))
+		return identity_error(resp, 405, "invalid_request", 900561,
+				      "The endpoint only accepts GET requests.");
+	if ((r = check_tenant(st->scenario, tenant, resp)) != 0)
+		return r < 0 ? r : 0;
+	if (asprintf(&issuer, "%s/%s%s", base, want, ver) < 0 ||
+	    asprintf(&authz, "%s/%s/oauth2%s/authorize", base, tenant, ver) < 0 ||
+	    asprintf(&token, "%s/%s/oauth2%s/token", base, tenant, ver) < 0 ||
+	    asprintf(&keys, "%s/%s/discovery%s/keys", base, tenant, ver) < 0)
+		return -ENOMEM;
+	json_object *o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "issuer", json_object_new_string(issuer));
+	json_object_object_add(o, "authorization_endpoint", json_object_new_string(authz));
+	json_object_object_add(o, "token_endpoint", json_object_new_string(token));
+	json_object_object_add(o, "jwks_uri", json_object_new_string(keys));
+	json_object_object_add(o, "tenant_region_scope", json_object_new_string("WW"));
+	json_object *methods = json_object_new_array(), *grants = json_object_new_array();
+	json_object_array_add(methods, json_object_new_string("client_secret_post"));
+	json_object_array_add(methods, json_object_new_string("private_key_jwt"));
+	json_object_array_add(grants, json_object_new_string("client_credentials"));
+	json_object_array_add(grants, json_object_new_string("refresh_token"));
+	json_object_object_add(o, "token_endpoint_auth_methods_supported", methods);
+	json_object_object_add(o, "grant_types_supported", grants);
+	return emu_response_json(resp, 200, o);
+}
+
 static int serve_login(EmuState *st, const EmuRequest *req, const char *tenant, bool v2,
 		       usec_t now_real, EmuResponse *resp)
 {
@@ -540,11 +593,8 @@ static int login_with_form(EmuState *st, const EmuPair *fp, size_t fn, const cha
 	bool user = grant && streq(grant, "refresh_token");
 	int r;
 
-	const char *want_tenant = sc->arm_tenant ? sc->arm_tenant : EMU_ARM_DEFAULT_TENANT;
-	if (!strcaseeq(tenant, want_tenant) && !strcaseeq(tenant, "organizations"))
-		return identity_error(resp, 400, "invalid_request", 90002,
-				      "Tenant not found. Check to make sure you have the correct "
-				      "tenant ID and are signing into the correct cloud.");
+	if ((r = check_tenant(sc, tenant, resp)) != 0)
+		return r < 0 ? r : 0;
 	if (!grant || (!streq(grant, "client_credentials") && !user))
 		return identity_error(resp, 400, "unsupported_grant_type", 70003,
 				      "The app requested an unsupported grant type.");
@@ -1462,6 +1512,81 @@ static int not_allowed(const EmuRequest *req, EmuResponse *resp)
 			     req->path);
 }
 
+static void add_str(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_object_new_string(value));
+}
+
+/*
+ * GET /metadata/endpoints: the cloud's endpoints, without a token, as the
+ * Azure CLI and SDKs read them to register a cloud (`az cloud register
+ * --endpoint-resource-manager`). Login and ARM point at this emulator; the
+ * suffixes are the public cloud's. api-version 2019-05-01 and older answer a
+ * list of clouds, newer ones the cloud itself.
+ */
+static int serve_cloud_metadata(EmuState *st, const EmuRequest *req, EmuResponse *resp)
+{
+	static const char *const suffixes[][2] = {
+	    {"acrLoginServer", "azurecr.io"},
+	    {"attestationEndpoint", "attest.azure.net"},
+	    {"azureDataLakeAnalyticsCatalogAndJob", "azuredatalakeanalytics.net"},
+	    {"azureDataLakeStoreFileSystem", "azuredatalakestore.net"},
+	    {"keyVaultDns", "vault.azure.net"},
+	    {"mhsmDns", "managedhsm.azure.net"},
+	    {"sqlServerHostname", "database.windows.net"},
+	    {"storage", "core.windows.net"},
+	    {"synapseAnalytics", "dev.azuresynapse.net"},
+	};
+	const char *api = param(req, "api-version");
+	_cleanup_free_ char *rm = NULL;
+
+	if (!streq(req->method, "GET") && !streq(req->method, "HEAD"))
+		return not_allowed(req, resp);
+	if (!api)
+		return emu_arm_error(resp, 400, "MissingApiVersionParameter",
+				     "The api-version query parameter (?api-version=) is required "
+				     "for all requests.");
+	if (asprintf(&rm, "%s/", st->arm.base_url) < 0)
+		return -ENOMEM;
+	json_object *o = json_object_new_object(), *auth = json_object_new_object(),
+		    *aud = json_object_new_array(), *suf = json_object_new_object();
+	if (!o || !auth || !aud || !suf) {
+		json_object_put(o);
+		json_object_put(auth);
+		json_object_put(aud);
+		json_object_put(suf);
+		return -ENOMEM;
+	}
+	add_str(o, "name", "AzureCloud");
+	add_str(o, "resourceManager", rm);
+	add_str(o, "portal", "https://portal.azure.com");
+	add_str(o, "graphAudience", "https://graph.windows.net/");
+	add_str(o, "microsoftGraphResourceId", "https://graph.microsoft.com/");
+	add_str(o, "sqlManagement", "https://management.core.windows.net:8443/");
+	add_str(o, "batch", "https://batch.core.windows.net/");
+	add_str(o, "activeDirectoryDataLake", "https://datalake.azure.net/");
+	add_str(auth, "loginEndpoint", st->arm.base_url);
+	json_object_array_add(aud, json_object_new_string("https://management.core.windows.net/"));
+	json_object_array_add(aud, json_object_new_string("https://management.azure.com/"));
+	json_object_object_add(auth, "audiences", aud);
+	add_str(auth, "tenant", "common");
+	add_str(auth, "identityProvider", "AAD");
+	json_object_object_add(o, "authentication", auth);
+	for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
+		add_str(suf, suffixes[i][0], suffixes[i][1]);
+	json_object_object_add(o, "suffixes", suf);
+	if (api_version_ok(api) && strncmp(api, "2022", 4) < 0) {
+		json_object *list = json_object_new_array();
+		if (!list) {
+			json_object_put(o);
+			return -ENOMEM;
+		}
+		json_object_array_add(list, o);
+		o = list;
+	}
+	return emu_response_json(resp, 200, o);
+}
+
 static int route(EmuState *st, const EmuRequest *req, usec_t now_real, EmuResponse *resp)
 {
 	_cleanup_free_ char *path = strdup(req->path);
@@ -1473,11 +1598,19 @@ static int route(EmuState *st, const EmuRequest *req, usec_t now_real, EmuRespon
 		return -ENOMEM;
 	n = split_path(path, seg, ARM_MAX_SEGMENTS);
 
-	/* The identity platform: /{tenant}/oauth2/v2.0/token and /{tenant}/oauth2/token. */
+	/* The identity platform: discovery, /{tenant}/oauth2/v2.0/token and /{tenant}/oauth2/token. */
+	if (n == 4 && streq(seg[1], "v2.0") && streq(seg[2], ".well-known") &&
+	    streq(seg[3], "openid-configuration"))
+		return serve_openid_configuration(st, req, seg[0], true, resp);
+	if (n == 3 && streq(seg[1], ".well-known") && streq(seg[2], "openid-configuration"))
+		return serve_openid_configuration(st, req, seg[0], false, resp);
 	if (n == 4 && streq(seg[1], "oauth2") && streq(seg[2], "v2.0") && streq(seg[3], "token"))
 		return serve_login(st, req, seg[0], true, now_real, resp);
 	if (n == 3 && streq(seg[1], "oauth2") && streq(seg[2], "token"))
 		return serve_login(st, req, seg[0], false, now_real, resp);
+
+	if (n == 2 && streq(seg[0], "metadata") && streq(seg[1], "endpoints"))
+		return serve_cloud_metadata(st, req, resp);
 
 	r = check_auth(st, req, now_real, resp);
 	if (r != 0)

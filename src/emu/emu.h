@@ -19,6 +19,8 @@ typedef struct EmuOptions {
 	int imds_port;		   /* < 0: EMU_DEFAULT_IMDS_PORT; 0: ephemeral */
 	int wireserver_port;	   /* < 0: EMU_DEFAULT_WIRESERVER_PORT; 0: ephemeral */
 	int arm_port;		   /* < 0: EMU_DEFAULT_ARM_PORT; 0: ephemeral */
+	const char *arm_tls_cert;  /* PEM certificate chain: ARM and login over HTTPS */
+	const char *arm_tls_key;   /* its PEM private key; both or neither */
 	bool allow_nonloopback;
 	const char *ready_file; /* written atomically once both listeners are up */
 	bool log_requests;	/* one line per request to stderr */

@@ -28,6 +28,9 @@ static void help(void)
 	       "  --wireserver-port PORT wireserver port (default %d, 0: ephemeral)\n"
 	       "  --arm-port PORT        Azure Resource Manager and login port (default %d,\n"
 	       "                         0: ephemeral)\n"
+	       "  --arm-tls-cert FILE    serve ARM and login over HTTPS with this PEM\n"
+	       "                         certificate (chain)\n"
+	       "  --arm-tls-key FILE     the certificate's PEM private key\n"
 	       "  --listen ADDR          numeric address to listen on (repeatable;\n"
 	       "                         default 127.0.0.1; loopback only)\n"
 	       "  --allow-nonloopback    accept non-loopback --listen addresses\n"
@@ -63,6 +66,8 @@ int main(int argc, char **argv)
 		ARG_IMDS_PORT,
 		ARG_WS_PORT,
 		ARG_ARM_PORT,
+		ARG_ARM_TLS_CERT,
+		ARG_ARM_TLS_KEY,
 		ARG_LISTEN,
 		ARG_ALLOW_NONLOOPBACK,
 		ARG_READY_FILE,
@@ -77,6 +82,8 @@ int main(int argc, char **argv)
 	    {"imds-port", required_argument, NULL, ARG_IMDS_PORT},
 	    {"wireserver-port", required_argument, NULL, ARG_WS_PORT},
 	    {"arm-port", required_argument, NULL, ARG_ARM_PORT},
+	    {"arm-tls-cert", required_argument, NULL, ARG_ARM_TLS_CERT},
+	    {"arm-tls-key", required_argument, NULL, ARG_ARM_TLS_KEY},
 	    {"listen", required_argument, NULL, ARG_LISTEN},
 	    {"allow-nonloopback", no_argument, NULL, ARG_ALLOW_NONLOOPBACK},
 	    {"ready-file", required_argument, NULL, ARG_READY_FILE},
@@ -114,6 +121,12 @@ int main(int argc, char **argv)
 		case ARG_ARM_PORT:
 			if (parse_port(optarg, "--arm-port", &o.arm_port) < 0)
 				return EXIT_USAGE;
+			break;
+		case ARG_ARM_TLS_CERT:
+			o.arm_tls_cert = optarg;
+			break;
+		case ARG_ARM_TLS_KEY:
+			o.arm_tls_key = optarg;
 			break;
 		case ARG_LISTEN:
 			if (strv_extend(&listen, optarg) < 0)

@@ -47,12 +47,14 @@ struct EmuServer {
 	bool stop_requested;
 	bool log_requests;
 	char *ready_file;
+	char *arm_tls_cert; /* PEM text; NULL: the ARM port speaks plain HTTP */
+	char *arm_tls_key;
 	json_object *log[EMU_LOG_CAPACITY];
 	size_t log_start, log_n;
 	uint64_t log_seq;
 };
 
-/* Base URL of a listener ("http://127.0.0.1:18080"); caller frees. */
+/* Base URL of a listener ("http://127.0.0.1:18080", https for ARM with TLS); caller frees. */
 char *emu_server_url(EmuServer *s, EmuPort p);
 /* Under the lock. */
 int emu_listener_set_up(Listener *l, bool up, char *err, size_t errlen);

@@ -564,16 +564,27 @@ static int daemon_start(Listener *l, const char *addr, int port, int *ret_port, 
 		return -ENOMEM;
 	}
 	d->listener = l;
+	const EmuServer *s = l->server;
+	bool tls = l->kind == EMU_PORT_ARM && s->arm_tls_cert;
+	struct MHD_OptionItem tls_opts[] = {
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, tls ? s->arm_tls_cert : NULL},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, tls ? s->arm_tls_key : NULL},
+	    {MHD_OPTION_END, 0, NULL},
+	};
 	d->mhd = MHD_start_daemon(
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-		MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
+		MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) | (tls ? MHD_USE_TLS : 0),
 	    0, NULL, NULL, handler, d, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK,
 	    uri_cb, d, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d, MHD_OPTION_EXTERNAL_LOGGER,
-	    mhd_logger, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
+	    mhd_logger, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_ARRAY,
+	    tls ? tls_opts : tls_opts + 2, MHD_OPTION_END);
 	if (!d->mhd) {
 		close(fd);
 		free(d);
-		snprintf(err, errlen, "cannot start HTTP server for %s",
+		snprintf(err, errlen,
+			 tls ? "cannot start the HTTPS server for %s: the TLS library refused "
+			       "the certificate or key (see the log above)"
+			     : "cannot start HTTP server for %s",
 			 emu_port_to_string(l->kind));
 		return -EIO;
 	}
@@ -653,8 +664,9 @@ char *emu_server_url(EmuServer *s, EmuPort p)
 	const char *a = s->addrs[0];
 	bool v6 = strchr(a, ':');
 	char *url;
-	if (asprintf(&url, "http://%s%s%s:%d", v6 ? "[" : "", a, v6 ? "]" : "",
-		     s->listeners[p].port) < 0)
+	bool tls = p == EMU_PORT_ARM && s->arm_tls_cert;
+	if (asprintf(&url, "%s://%s%s%s:%d", tls ? "https" : "http", v6 ? "[" : "", a,
+		     v6 ? "]" : "", s->listeners[p].port) < 0)
 		return NULL;
 	return url;
 }
@@ -670,6 +682,26 @@ int emu_server_arm_port(EmuServer *s)
 }
 
 /* ---- lifecycle ------------------------------------------------------- */
+
+/* A PEM file whose text names what it must hold ("CERTIFICATE", "PRIVATE KEY"). */
+static int load_pem(const char *path, const char *opt, const char *what, char **ret, char *err,
+		    size_t errlen)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = read_full_file(path, 1024 * 1024, &text, &len);
+	if (r < 0) {
+		snprintf(err, errlen, "%s %s: %s", opt, path, strerror(-r));
+		return r == -ENOMEM ? r : -EINVAL;
+	}
+	const char *b = strstr(text, "-----BEGIN ");
+	if (strlen(text) != len || !b || !strstr(b, what) || !strstr(b, "-----END ")) {
+		snprintf(err, errlen, "%s %s: not a PEM file with a %s", opt, path, what);
+		return -EINVAL;
+	}
+	*ret = TAKE_PTR(text);
+	return 0;
+}
 
 int emu_server_new(const EmuOptions *o, EmuServer **ret, char *err, size_t errlen)
 {
@@ -747,6 +779,19 @@ int emu_server_new(const EmuOptions *o, EmuServer **ret, char *err, size_t errle
 		return r;
 	if (o->ready_file && !(s->ready_file = strdup(o->ready_file)))
 		return -ENOMEM;
+	if (!o->arm_tls_cert != !o->arm_tls_key) {
+		snprintf(err, errlen, "--arm-tls-cert and --arm-tls-key go together");
+		return -EINVAL;
+	}
+	if (o->arm_tls_cert) {
+		r = load_pem(o->arm_tls_cert, "--arm-tls-cert", "CERTIFICATE", &s->arm_tls_cert,
+			     err, errlen);
+		if (r >= 0)
+			r = load_pem(o->arm_tls_key, "--arm-tls-key", "PRIVATE KEY",
+				     &s->arm_tls_key, err, errlen);
+		if (r < 0)
+			return r;
+	}
 
 	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -883,6 +928,10 @@ void emu_server_free(EmuServer *s)
 		free(s->addrs[i]);
 	free(s->scenario_dir);
 	free(s->ready_file);
+	free(s->arm_tls_cert);
+	if (s->arm_tls_key)
+		explicit_bzero(s->arm_tls_key, strlen(s->arm_tls_key));
+	free(s->arm_tls_key);
 	if (s->stop_fd >= 0)
 		close(s->stop_fd);
 	if (s->wake_fd >= 0)

@@ -330,6 +330,10 @@ static int curl_to_errno(CURLcode c, bool too_big, long os_errno)
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_BAD_CONTENT_ENCODING:
 		return -EPROTO;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+		return -EKEYREJECTED;
 	case CURLE_URL_MALFORMAT:
 		return -EINVAL;
 	case CURLE_OUT_OF_MEMORY:
@@ -356,6 +360,21 @@ int http_response_fill(HttpResponse *r, long status, StrBuf *body, char ***heade
 	if (ra && http_parse_retry_after(ra, time(NULL), &r->retry_after) == 0)
 		r->has_retry_after = true;
 	return 0;
+}
+
+/*
+ * The CA bundle that replaces the system's, from the variables the Azure
+ * CLI (Python requests), curl and OpenSSL read; NULL: the system's.
+ */
+static const char *ca_bundle(void)
+{
+	static const char *const vars[] = {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"};
+	for (size_t i = 0; i < ELEMENTSOF(vars); i++) {
+		const char *v = getenv(vars[i]);
+		if (!isempty(v))
+			return v;
+	}
+	return NULL;
 }
 
 static int curl_send(const HttpRequest *req, HttpResponse *r)
@@ -395,6 +414,9 @@ static int curl_send(const HttpRequest *req, HttpResponse *r)
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t.cap);
+	const char *ca = ca_bundle();
+	if (ca)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	if (http_url_is_proxy_exempt(req->url))
 		curl_easy_setopt(c, CURLOPT_PROXY, "");
 

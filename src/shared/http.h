@@ -60,7 +60,10 @@ const char *http_response_header(const HttpResponse *r, const char *name);
  * -ETIMEDOUT (connect or transfer timeout), -ECONNREFUSED, -ECONNRESET
  * (connection closed/reset, also a body shorter than Content-Length),
  * -EFBIG (response exceeded max_response), -EHOSTUNREACH, -EPROTO (garbage
- * that is not HTTP), -EINVAL (bad URL), -ENOMEM.
+ * that is not HTTP), -EKEYREJECTED (the server's TLS certificate is not
+ * trusted, or the CA bundle is unreadable; not retried), -EINVAL (bad URL),
+ * -ENOMEM. https:// trusts the system's CAs, or the bundle named by
+ * REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE or SSL_CERT_FILE (first one set).
  * r->error names the cause for transport failures.
  */
 int http_send(const HttpRequest *req, HttpResponse *r);

@@ -79,6 +79,35 @@ teardown() { common_teardown; }
 	[ ! -e "$LAZULI_CONFIG_DIR/profile.json" ]
 }
 
+@test "ARM over HTTPS: trusted through REQUESTS_CA_BUNDLE as az's is; an untrusted certificate is named, not retried" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/emu.key" \
+		-out "$T/emu.crt" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	emu_start '' --arm-tls-cert "$T/emu.crt" --arm-tls-key "$T/emu.key"
+	[[ "$ARM" == https://* ]]
+	run "$LAZULI" login --service-principal -u "$CLIENT" -p "$SECRET" --tenant "$TENANT" --debug
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Cannot reach the identity platform at $ARM: SSL certificate problem: self-signed certificate"* ]]
+	[[ "$output" != *retrying* ]]
+	[ ! -e "$LAZULI_CONFIG_DIR/profile.json" ]
+
+	export REQUESTS_CA_BUNDLE=$T/emu.crt
+	run "$LAZULI" login --service-principal -u "$CLIENT" -p "$SECRET" --tenant "$TENANT"
+	[ "$status" -eq 0 ]
+	run "$LAZULI" vm show -g lazuli-rg -n temp-vm --query name -o tsv
+	[ "$status" -eq 0 ]
+	[ "$output" = temp-vm ]
+	run "$LAZULI" rest --method get --url "/subscriptions/{subscriptionId}/resourcegroups?api-version=2024-11-01" \
+		--query 'value[0].name' -o tsv
+	[ "$output" = lazuli-rg ]
+	# curl's variable works too; a bundle that cannot be read is named.
+	unset REQUESTS_CA_BUNDLE
+	CURL_CA_BUNDLE=$T/emu.crt run "$LAZULI" group list --query '[0].name' -o tsv
+	[ "$output" = lazuli-rg ]
+	REQUESTS_CA_BUNDLE=$T/missing.pem run "$LAZULI" group list
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$T/missing.pem"* ]]
+}
+
 @test "groups: create with tags, show, exists, list by tag, delete waits for the operation" {
 	emu_start '{"arm":{"lro_polls":2}}'
 	"$LAZULI" login --identity >/dev/null

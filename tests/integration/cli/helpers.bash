@@ -11,7 +11,7 @@ common_setup() {
 	EMU_PID=
 	export LAZULI_CONFIG_DIR="$T/config"
 	export HOME="$T/home"
-	unset AZURE_CLIENT_SECRET
+	unset AZURE_CLIENT_SECRET REQUESTS_CA_BUNDLE CURL_CA_BUNDLE SSL_CERT_FILE
 }
 
 common_teardown() {
@@ -22,13 +22,14 @@ common_teardown() {
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
-# emu_start [scenario-json]: start lazuli-emu, point the CLI at it
+# emu_start [scenario-json [lazuli-emu args...]]: start lazuli-emu, point the CLI at it
 emu_start() {
 	local args=()
 	if [ -n "${1:-}" ]; then
 		printf '%s\n' "$1" >"$T/scenario.json"
 		args=(--scenario "$T/scenario.json")
 	fi
+	[ $# -le 1 ] || args+=("${@:2}")
 	"$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --ready-file "$T/ready.json" \
 		"${args[@]}" 2>"$T/emu.log" &
 	EMU_PID=$!
@@ -53,5 +54,5 @@ print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))
 
 # requests [path-prefix]: what ARM received, as JSON
 requests() {
-	curl -sS "$ARM/_emu/requests?port=arm"
+	curl -sS ${REQUESTS_CA_BUNDLE:+--cacert "$REQUESTS_CA_BUNDLE"} "$ARM/_emu/requests?port=arm"
 }

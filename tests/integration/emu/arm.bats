@@ -360,3 +360,64 @@ token_with() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"arm.refresh_tokens[1]: expected a string"* ]]
 }
+
+@test "ARM over HTTPS: the URL in the ready file, cloud metadata and OpenID discovery without a token" {
+	new_cert 127.0.0.1 -addext subjectAltName=IP:127.0.0.1
+	emu_start --arm-tls-cert "$T/127.0.0.1.crt" --arm-tls-key "$T/127.0.0.1.key"
+	[[ "$ARM" == https://127.0.0.1:* ]]
+	[[ "$IMDS" == http://127.0.0.1:* ]]
+	# Only a client that trusts the certificate gets through.
+	run curl -sS "$ARM/metadata/endpoints?api-version=2022-09-01"
+	[ "$status" -eq 60 ]
+	C=(--cacert "$T/127.0.0.1.crt")
+	run curl -sS "${C[@]}" "$ARM/metadata/endpoints?api-version=2022-09-01"
+	[ "$status" -eq 0 ]
+	[ "$(jget 'd["resourceManager"], d["authentication"]["loginEndpoint"], d["authentication"]["audiences"][0]' <<<"$output")" = \
+		"[\"$ARM/\",\"$ARM\",\"https://management.core.windows.net/\"]" ]
+	# The older api-version lists the clouds.
+	run curl -sS "${C[@]}" "$ARM/metadata/endpoints?api-version=2019-05-01"
+	[ "$(jget 'd[0]["name"]' <<<"$output")" = AzureCloud ]
+	run curl -sS "${C[@]}" "$ARM/$TENANT/v2.0/.well-known/openid-configuration"
+	[ "$(jget 'd["token_endpoint"], d["issuer"]' <<<"$output")" = \
+		"[\"$ARM/$TENANT/oauth2/v2.0/token\",\"$ARM/$TENANT/v2.0\"]" ]
+	run curl -sS "${C[@]}" "$ARM/organizations/.well-known/openid-configuration"
+	[ "$(jget 'd["token_endpoint"]' <<<"$output")" = "$ARM/organizations/oauth2/token" ]
+	run curl -sS -w '\n%{http_code}' "${C[@]}" "$ARM/other-tenant/v2.0/.well-known/openid-configuration"
+	[ "${lines[1]}" = 400 ]
+	[[ "$(jget 'd["error_description"]' <<<"${lines[0]}")" == "AADSTS90002: Tenant not found."* ]]
+	# A token from the HTTPS token endpoint works on ARM, as over HTTP.
+	TOK=$(curl -sS "${C[@]}" -X POST "$ARM/$TENANT/oauth2/v2.0/token" \
+		--data-urlencode grant_type=client_credentials --data-urlencode "client_id=$CLIENT" \
+		--data-urlencode "client_secret=$SECRET" \
+		--data-urlencode 'scope=https://management.azure.com/.default' | jget 'd["access_token"]')
+	run arm GET "/subscriptions?$RV" "${C[@]}"
+	[ "${lines[-1]}" = 200 ]
+	# Location headers of long-running operations name the HTTPS URL.
+	sub=$(jget 'd["value"][0]["subscriptionId"]' <<<"${lines[0]}")
+	run curl -sS -D - -o /dev/null "${C[@]}" -X DELETE -H "Authorization: Bearer $TOK" \
+		"$ARM/subscriptions/$sub/resourceGroups/lazuli-rg?$RV"
+	[[ "$output" == *"ocation: $ARM/"* ]]
+}
+
+@test "bad TLS options: one without the other, a missing file, a file that is not PEM" {
+	new_cert 127.0.0.1
+	run "$EMU" --arm-port 0 --imds-port 0 --wireserver-port 0 --arm-tls-cert "$T/127.0.0.1.crt"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--arm-tls-cert and --arm-tls-key go together"* ]]
+	run "$EMU" --arm-port 0 --imds-port 0 --wireserver-port 0 --arm-tls-cert "$T/nope.crt" \
+		--arm-tls-key "$T/127.0.0.1.key"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--arm-tls-cert $T/nope.crt: No such file or directory"* ]]
+	echo garbage >"$T/garbage.pem"
+	run "$EMU" --arm-port 0 --imds-port 0 --wireserver-port 0 --arm-tls-cert "$T/127.0.0.1.crt" \
+		--arm-tls-key "$T/garbage.pem"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--arm-tls-key $T/garbage.pem: not a PEM file with a PRIVATE KEY"* ]]
+	# The key of another certificate: the TLS library refuses the pair, and nothing listens.
+	new_cert other
+	run "$EMU" --arm-port 0 --imds-port 0 --wireserver-port 0 --arm-tls-cert "$T/127.0.0.1.crt" \
+		--arm-tls-key "$T/other.key" --ready-file "$T/ready.json"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"cannot start the HTTPS server for arm"* ]]
+	[ ! -e "$T/ready.json" ]
+}
