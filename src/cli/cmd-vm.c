@@ -11,6 +11,31 @@
 
 #define VM_TYPE "Microsoft.Compute/virtualMachines"
 
+/*
+ * The Azure CLI prints a VM as its SDK model: the members of "properties"
+ * (hardwareProfile, vmId, provisioningState, instanceView, ...) at the top,
+ * so `--query hardwareProfile.vmSize` is the same script for both.
+ */
+static void vm_flatten(json_object *o)
+{
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			vm_flatten(json_object_array_get_idx(o, i));
+		return;
+	}
+	json_object *props = NULL;
+	if (!json_object_object_get_ex(o, "properties", &props) ||
+	    !json_object_is_type(props, json_type_object))
+		return;
+	json_object_get(props);
+	json_object_object_del(o, "properties");
+	json_object_object_foreach(props, key, val) {
+		if (!json_object_object_get_ex(o, key, NULL))
+			json_object_object_add(o, key, json_object_get(val));
+	}
+	json_object_put(props);
+}
+
 /* --ids, or -g and -n. */
 static int vm_ids(Cli *cli, char ***ret)
 {
@@ -67,6 +92,7 @@ static int vm_list(Cli *cli, json_object **ret)
 	r = arm_list(arm, path, CLI_API_COMPUTE, ret, &e);
 	if (r < 0)
 		return cli_arm_error(r, &e);
+	vm_flatten(*ret);
 	cli_add_resource_group(*ret);
 	return CLI_EXIT_OK;
 }
@@ -91,6 +117,7 @@ static int show(Cli *cli, json_object **ret, bool instance_view)
 		r = arm_request(arm, "GET", path, CLI_API_COMPUTE, NULL, &o, NULL, &e);
 		if (r < 0)
 			return cli_arm_error(r, &e);
+		vm_flatten(o);
 		cli_add_resource_group(o);
 		json_object_array_add(all, o);
 	}

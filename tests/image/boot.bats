@@ -291,7 +291,7 @@ for r in json.load(sys.stdin):
 	vmid=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["vmId"])' "$compute")
 	rg=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["resourceGroupName"])' "$compute")
 	name=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["name"])' "$compute")
-	run vm "lazuli vm show -g '$rg' -n '$name' --query properties.vmId -o tsv"
+	run vm "lazuli vm show -g '$rg' -n '$name' --query vmId -o tsv"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$vmid" ]

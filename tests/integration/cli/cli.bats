@@ -136,14 +136,20 @@ teardown() { common_teardown; }
 	"$LAZULI" login --identity >/dev/null
 	run "$LAZULI" vm list --query '[].[name, resourceGroup]' -o tsv
 	[ "$output" = $'temp-vm\tlazuli-rg\nweb-1\tlazuli-rg' ]
+	# The VM's properties are at the top, as in az's output.
+	run "$LAZULI" vm show -g lazuli-rg -n temp-vm
+	[ "$(jget '[d["hardwareProfile"]["vmSize"], d["provisioningState"], "properties" in d]' <<<"$output")" = \
+		'["Standard_D2ds_v5","Succeeded",false]' ]
+	run "$LAZULI" vm list --query '[].osProfile.computerName' -o tsv
+	[ "$output" = $'temp-vm\nweb-1' ]
 	run "$LAZULI" vm deallocate -g lazuli-rg -n web-1
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	run "$LAZULI" vm get-instance-view -g lazuli-rg -n web-1 --query 'properties.instanceView.statuses[1].displayStatus' -o tsv
+	run "$LAZULI" vm get-instance-view -g lazuli-rg -n web-1 --query 'instanceView.statuses[1].displayStatus' -o tsv
 	[ "$output" = "VM deallocated" ]
 	run "$LAZULI" vm start -g lazuli-rg -n web-1 --no-wait
 	[ "$status" -eq 0 ]
-	run "$LAZULI" vm get-instance-view -g lazuli-rg -n web-1 --query 'properties.instanceView.statuses[1].code' -o tsv
+	run "$LAZULI" vm get-instance-view -g lazuli-rg -n web-1 --query 'instanceView.statuses[1].code' -o tsv
 	[ "$output" = PowerState/starting ]
 	# Polls went to the Azure-AsyncOperation URL, and only for the waiting command.
 	polls=$(requests | jget 'len([r for r in d if "/operations/" in r["path"]])')
