@@ -17,12 +17,13 @@
 #define curl_url_get curl_url_get_as_declared
 #include <curl/curl.h>
 #undef curl_url_get
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "curl-dl.h"
+#include "dl-util.h"
+#include "macros.h"
 
 #define LIBCURL_SONAME "libcurl.so.4"
 
@@ -51,39 +52,26 @@ static int loaded;
 
 static void load(void)
 {
-	void *h = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		snprintf(load_error, sizeof(load_error), "cannot load %s: %s", LIBCURL_SONAME,
-			 dlerror());
-		return;
-	}
-#define SYM(field, name)                                                                          \
-	do {                                                                                      \
-		*(void **)(&fn.field) = dlsym(h, name);                                           \
-		if (!fn.field) {                                                                  \
-			snprintf(load_error, sizeof(load_error), "%s has no %s", LIBCURL_SONAME,  \
-				 name);                                                           \
-			return;                                                                   \
-		}                                                                                 \
-	} while (0)
-	SYM(global_init, "curl_global_init");
-	SYM(easy_init, "curl_easy_init");
-	SYM(easy_setopt, "curl_easy_setopt");
-	SYM(easy_perform, "curl_easy_perform");
-	SYM(easy_cleanup, "curl_easy_cleanup");
-	SYM(easy_getinfo, "curl_easy_getinfo");
-	SYM(easy_strerror, "curl_easy_strerror");
-	SYM(easy_escape, "curl_easy_escape");
-	SYM(free, "curl_free");
-	SYM(slist_append, "curl_slist_append");
-	SYM(slist_free_all, "curl_slist_free_all");
-	SYM(getdate, "curl_getdate");
-	SYM(url, "curl_url");
-	SYM(url_cleanup, "curl_url_cleanup");
-	SYM(url_set, "curl_url_set");
-	SYM(url_get, "curl_url_get");
-#undef SYM
-	loaded = 1;
+	static const DlSymbol syms[] = {
+	    {"curl_global_init", (void **)&fn.global_init},
+	    {"curl_easy_init", (void **)&fn.easy_init},
+	    {"curl_easy_setopt", (void **)&fn.easy_setopt},
+	    {"curl_easy_perform", (void **)&fn.easy_perform},
+	    {"curl_easy_cleanup", (void **)&fn.easy_cleanup},
+	    {"curl_easy_getinfo", (void **)&fn.easy_getinfo},
+	    {"curl_easy_strerror", (void **)&fn.easy_strerror},
+	    {"curl_easy_escape", (void **)&fn.easy_escape},
+	    {"curl_free", (void **)&fn.free},
+	    {"curl_slist_append", (void **)&fn.slist_append},
+	    {"curl_slist_free_all", (void **)&fn.slist_free_all},
+	    {"curl_getdate", (void **)&fn.getdate},
+	    {"curl_url", (void **)&fn.url},
+	    {"curl_url_cleanup", (void **)&fn.url_cleanup},
+	    {"curl_url_set", (void **)&fn.url_set},
+	    {"curl_url_get", (void **)&fn.url_get},
+	};
+	loaded = dl_open_symbols(LIBCURL_SONAME, syms, ELEMENTSOF(syms), load_error,
+				 sizeof(load_error)) != NULL;
 }
 
 static int ensure(void)

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "cgroup-systemd.h"
+#include "dl-util.h"
 #include "strutil.h"
 #include "time-util.h"
 
@@ -157,41 +157,33 @@ static struct {
 
 static int load_libsystemd(RunError *e)
 {
+	static const DlSymbol syms[] = {
+	    {"sd_bus_new", (void **)&sd.bus_new},
+	    {"sd_bus_set_address", (void **)&sd.bus_set_address},
+	    {"sd_bus_start", (void **)&sd.bus_start},
+	    {"sd_bus_open_system", (void **)&sd.bus_open_system},
+	    {"sd_bus_flush_close_unref", (void **)&sd.bus_flush_close_unref},
+	    {"sd_bus_message_new_method_call", (void **)&sd.message_new_method_call},
+	    {"sd_bus_message_append", (void **)&sd.message_append},
+	    {"sd_bus_message_open_container", (void **)&sd.message_open_container},
+	    {"sd_bus_message_close_container", (void **)&sd.message_close_container},
+	    {"sd_bus_message_read", (void **)&sd.message_read},
+	    {"sd_bus_message_unref", (void **)&sd.message_unref},
+	    {"sd_bus_call", (void **)&sd.call},
+	    {"sd_bus_match_signal", (void **)&sd.match_signal},
+	    {"sd_bus_slot_unref", (void **)&sd.slot_unref},
+	    {"sd_bus_process", (void **)&sd.process},
+	    {"sd_bus_wait", (void **)&sd.wait},
+	    {"sd_bus_error_free", (void **)&sd.error_free},
+	};
 	static void *handle;
+	char err[256];
+
 	if (handle)
 		return 0;
-	void *h = dlopen(LIBSYSTEMD_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return run_error(e, -ENOENT, "--systemd-cgroup: cannot load %s: %s",
-				 LIBSYSTEMD_SONAME, dlerror());
-#define SYM(field, name)                                                                          \
-	do {                                                                                      \
-		*(void **)(&sd.field) = dlsym(h, name);                                           \
-		if (!sd.field) {                                                                  \
-			dlclose(h);                                                               \
-			return run_error(e, -ENOENT, "--systemd-cgroup: %s has no %s",            \
-					 LIBSYSTEMD_SONAME, name);                                \
-		}                                                                                 \
-	} while (0)
-	SYM(bus_new, "sd_bus_new");
-	SYM(bus_set_address, "sd_bus_set_address");
-	SYM(bus_start, "sd_bus_start");
-	SYM(bus_open_system, "sd_bus_open_system");
-	SYM(bus_flush_close_unref, "sd_bus_flush_close_unref");
-	SYM(message_new_method_call, "sd_bus_message_new_method_call");
-	SYM(message_append, "sd_bus_message_append");
-	SYM(message_open_container, "sd_bus_message_open_container");
-	SYM(message_close_container, "sd_bus_message_close_container");
-	SYM(message_read, "sd_bus_message_read");
-	SYM(message_unref, "sd_bus_message_unref");
-	SYM(call, "sd_bus_call");
-	SYM(match_signal, "sd_bus_match_signal");
-	SYM(slot_unref, "sd_bus_slot_unref");
-	SYM(process, "sd_bus_process");
-	SYM(wait, "sd_bus_wait");
-	SYM(error_free, "sd_bus_error_free");
-#undef SYM
-	handle = h;
+	handle = dl_open_symbols(LIBSYSTEMD_SONAME, syms, ELEMENTSOF(syms), err, sizeof(err));
+	if (!handle)
+		return run_error(e, -ENOENT, "--systemd-cgroup: %s", err);
 	return 0;
 }
 
