@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "macros.h"
+#include "ssl-dl.h"
 #include "time-util.h"
 
 #define DEFAULT_CONNECT_TIMEOUT (5 * USEC_PER_SEC)
@@ -188,6 +189,17 @@ static bool no_proxy_matches(const char *np, const HttpUrl *u)
 	return false;
 }
 
+const char *http_ca_bundle(void)
+{
+	static const char *const vars[] = {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"};
+	for (size_t i = 0; i < ELEMENTSOF(vars); i++) {
+		const char *v = env_set(vars[i]);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
 int http_plain_wanted(const char *url, HttpUrl *u)
 {
 	const char *backend = getenv("LAZULI_HTTP_BACKEND");
@@ -196,11 +208,12 @@ int http_plain_wanted(const char *url, HttpUrl *u)
 	int r = http_url_parse(url, u);
 	if (r == -EINVAL)
 		return r;
-	if (r < 0 || u->https)
+	if (r < 0 || (u->https && !ssl_dl()))
 		return false;
 	if (http_url_is_proxy_exempt(url))
 		return true;
-	if (!env_set("http_proxy") && !env_set("HTTP_PROXY") && !env_set("all_proxy") &&
+	if (!env_set(u->https ? "https_proxy" : "http_proxy") &&
+	    !env_set(u->https ? "HTTPS_PROXY" : "HTTP_PROXY") && !env_set("all_proxy") &&
 	    !env_set("ALL_PROXY"))
 		return true;
 	const char *np = env_set("no_proxy");
@@ -541,10 +554,15 @@ int http_parser_eof(HttpParser *p)
 
 typedef struct Conn {
 	const HttpUrl *u;
-	char where[300]; /* host:port for messages */
+	char where[300]; /* host:port, for connection failures */
 	usec_t deadline;
 	usec_t timeout;
 	HttpResponse *r;
+	int fd;
+	/* https:// only */
+	const SslDl *tls;
+	SSL_CTX *ctx;
+	SSL *ssl;
 } Conn;
 
 _printf_(3, 4) static int conn_fail(Conn *c, int err, const char *fmt, ...)
@@ -555,9 +573,9 @@ _printf_(3, 4) static int conn_fail(Conn *c, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Like libcurl's messages: callers name the URL. */
 	free(c->r->error);
-	if (asprintf(&c->r->error, "%s: %s", c->where, msg) < 0)
-		c->r->error = NULL;
+	c->r->error = strdup(msg);
 	return err;
 }
 
@@ -656,11 +674,135 @@ static int conn_open(Conn *c, usec_t connect_deadline, int *ret_fd)
 	}
 	freeaddrinfo(ai);
 	if (r == -ETIMEDOUT)
-		return conn_fail(c, r, "connect timed out after %" PRIu64 " ms",
+		return conn_fail(c, r, "connecting to %s timed out after %" PRIu64 " ms", c->where,
 				 (uint64_t)(c->timeout / USEC_PER_MSEC));
 	if (r < 0)
-		return conn_fail(c, connect_errno(-r), "connect failed: %s", strerror(-r));
+		return conn_fail(c, connect_errno(-r), "cannot connect to %s: %s", c->where,
+				 strerror(-r));
 	return 0;
+}
+
+/* ---- TLS ------------------------------------------------------------------------------------- */
+
+/* The newest queued OpenSSL error as text, or fallback. */
+static const char *tls_error(Conn *c, char *buf, size_t len, const char *fallback)
+{
+	unsigned long e = c->tls->ERR_get_error();
+	if (e == 0)
+		return fallback;
+	c->tls->ERR_error_string_n(e, buf, len);
+	c->tls->ERR_clear_error();
+	return buf;
+}
+
+/*
+ * Wait as an SSL call that returned ret asks: 1 to call it again, or the
+ * error, with what was being done for the message.
+ */
+static int tls_wait(Conn *c, int ret, const char *doing)
+{
+	char buf[256];
+	int e = c->tls->SSL_get_error(c->ssl, ret);
+	short ev;
+
+	if (e == SSL_ERROR_WANT_READ)
+		ev = POLLIN;
+	else if (e == SSL_ERROR_WANT_WRITE)
+		ev = POLLOUT;
+	else if (e == SSL_ERROR_SYSCALL && errno != 0)
+		return conn_fail(c, -ECONNRESET, "%s failed: %s", doing, strerror(errno));
+	else
+		return conn_fail(c, -ECONNRESET, "%s failed: %s", doing,
+				 tls_error(c, buf, sizeof(buf), "the connection was closed"));
+	int w = wait_fd(c->fd, ev, c->deadline);
+	if (w == 0)
+		return conn_fail(c, -ETIMEDOUT, "timed out after %" PRIu64 " ms %s",
+				 (uint64_t)(c->timeout / USEC_PER_MSEC), doing);
+	if (w < 0)
+		return conn_fail(c, w, "poll: %s", strerror(-w));
+	return 1;
+}
+
+/*
+ * TLS 1.2 or newer over the connected socket, the server's certificate
+ * checked against the system's CAs (or http_ca_bundle()) and the URL's host
+ * name or address, with the same messages as libcurl's for the failures a
+ * user must act on.
+ */
+static int tls_handshake(Conn *c)
+{
+	const SslDl *t = c->tls;
+	const char *ca = http_ca_bundle();
+	char buf[256];
+	int r;
+
+	t->ERR_clear_error();
+	c->ctx = t->SSL_CTX_new(t->TLS_client_method());
+	if (!c->ctx)
+		return conn_fail(c, -ENOMEM, "cannot set up TLS: %s",
+				 tls_error(c, buf, sizeof(buf), "SSL_CTX_new failed"));
+	t->SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+	/*
+	 * A close without close_notify reads as the end of the stream: the
+	 * response parser still refuses a body shorter than its framing.
+	 */
+	t->SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+					   SSL_OP_IGNORE_UNEXPECTED_EOF);
+	t->SSL_CTX_ctrl(c->ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL);
+	if (ca ? t->SSL_CTX_load_verify_locations(c->ctx, ca, NULL) != 1
+	       : t->SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+		t->ERR_clear_error();
+		if (ca)
+			return conn_fail(c, -EKEYREJECTED, "error setting certificate file: %s", ca);
+		return conn_fail(c, -EKEYREJECTED, "cannot load the system's CA certificates");
+	}
+	c->ssl = t->SSL_new(c->ctx);
+	if (!c->ssl || t->SSL_set_fd(c->ssl, c->fd) != 1)
+		return conn_fail(c, -ENOMEM, "cannot set up TLS: %s",
+				 tls_error(c, buf, sizeof(buf), "SSL_new failed"));
+	X509_VERIFY_PARAM *param = t->SSL_get0_param(c->ssl);
+	bool literal = c->u->ipv6 || inet_pton(AF_INET, c->u->host, &(struct in_addr){0}) == 1;
+	if (literal)
+		r = t->X509_VERIFY_PARAM_set1_ip_asc(param, c->u->host);
+	else {
+		t->X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		r = t->X509_VERIFY_PARAM_set1_host(param, c->u->host, 0);
+		/* Server Name Indication, for names only (RFC 6066). */
+		if (r == 1)
+			r = (int)t->SSL_ctrl(c->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+					     TLSEXT_NAMETYPE_host_name, (void *)c->u->host);
+	}
+	if (r != 1)
+		return conn_fail(c, -EINVAL, "cannot check the certificate against %s",
+				 c->u->host);
+	for (;;) {
+		errno = 0;
+		r = t->SSL_connect(c->ssl);
+		if (r == 1)
+			return 0;
+		long v = t->SSL_get_verify_result(c->ssl);
+		if (v != X509_V_OK) {
+			t->ERR_clear_error();
+			return conn_fail(c, -EKEYREJECTED, "SSL certificate problem: %s",
+					 t->X509_verify_cert_error_string(v));
+		}
+		r = tls_wait(c, r, "in the TLS handshake");
+		if (r < 0)
+			return r;
+	}
+}
+
+static void conn_close(Conn *c)
+{
+	if (c->ssl)
+		c->tls->SSL_free(c->ssl);
+	if (c->ctx)
+		c->tls->SSL_CTX_free(c->ctx);
+	c->ssl = NULL;
+	c->ctx = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -EBADF;
 }
 
 static bool has_header(const char *const *headers, const char *name)
@@ -691,7 +833,7 @@ static int build_request(const HttpRequest *req, const HttpUrl *u, StrBuf *b)
 		return r;
 	if (!has_header(hs, "Host")) {
 		const char *ob = u->ipv6 ? "[" : "", *cb = u->ipv6 ? "]" : "";
-		if (u->explicit_port && u->port != 80)
+		if (u->explicit_port && u->port != (u->https ? 443 : 80))
 			r = strbuf_printf(b, "Host: %s%s%s:%u\r\n", ob, u->host, cb, u->port);
 		else
 			r = strbuf_printf(b, "Host: %s%s%s\r\n", ob, u->host, cb);
@@ -729,9 +871,23 @@ static int build_request(const HttpRequest *req, const HttpUrl *u, StrBuf *b)
 	return 0;
 }
 
-static int send_all(Conn *c, int fd, const char *data, size_t len)
+static int send_all(Conn *c, const char *data, size_t len)
 {
+	int fd = c->fd;
 	while (len > 0) {
+		if (c->ssl) {
+			errno = 0;
+			int n = c->tls->SSL_write(c->ssl, data, (int)MIN(len, (size_t)INT32_MAX));
+			if (n <= 0) {
+				int w = tls_wait(c, n, "sending the request");
+				if (w < 0)
+					return w;
+				continue;
+			}
+			data += n;
+			len -= (size_t)n;
+			continue;
+		}
 		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -755,12 +911,35 @@ static int send_all(Conn *c, int fd, const char *data, size_t len)
 	return 0;
 }
 
-static int receive(Conn *c, int fd, HttpParser *p)
+/* Like recv(): bytes, 0 at the end of the stream, or -1 with errno (EAGAIN: wait). */
+static ssize_t tls_recv(Conn *c, void *buf, size_t len)
+{
+	for (;;) {
+		errno = 0;
+		int n = c->tls->SSL_read(c->ssl, buf, (int)MIN(len, (size_t)INT32_MAX));
+		if (n > 0)
+			return n;
+		int e = c->tls->SSL_get_error(c->ssl, n);
+		/* The server's close_notify, or (SSL_OP_IGNORE_UNEXPECTED_EOF) a bare close. */
+		if (e == SSL_ERROR_ZERO_RETURN)
+			return 0;
+		int w = tls_wait(c, n, "receiving the response");
+		if (w < 0) {
+			errno = -w;
+			return -2; /* c->r->error is set */
+		}
+	}
+}
+
+static int receive(Conn *c, HttpParser *p)
 {
 	char buf[RECV_CHUNK];
+	int fd = c->fd;
 
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		ssize_t n = c->ssl ? tls_recv(c, buf, sizeof(buf)) : recv(fd, buf, sizeof(buf), 0);
+		if (n == -2)
+			return -errno;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -792,8 +971,7 @@ int http_plain_send(const HttpRequest *req, const HttpUrl *u, HttpResponse *r)
 	usec_t cto = req->connect_timeout ? req->connect_timeout : DEFAULT_CONNECT_TIMEOUT;
 	usec_t to = req->timeout ? req->timeout : DEFAULT_TIMEOUT;
 	usec_t start = now_usec(CLOCK_MONOTONIC);
-	Conn c = {.u = u, .r = r, .deadline = start + to, .timeout = MIN(cto, to)};
-	_cleanup_close_ int fd = -EBADF;
+	Conn c = {.u = u, .r = r, .deadline = start + to, .timeout = MIN(cto, to), .fd = -EBADF};
 	HttpParser p;
 	StrBuf out = {0};
 	int ret;
@@ -809,18 +987,28 @@ int http_plain_send(const HttpRequest *req, const HttpUrl *u, HttpResponse *r)
 		strbuf_free(&out);
 		return conn_fail(&c, ret, "%s", strerror(-ret));
 	}
-	ret = conn_open(&c, start + MIN(cto, to), &fd);
+	ret = conn_open(&c, start + MIN(cto, to), &c.fd);
+	if (ret >= 0 && u->https) {
+		c.tls = ssl_dl();
+		c.deadline = start + MIN(cto, to);
+		ret = c.tls ? tls_handshake(&c)
+			    : conn_fail(&c, -ENOPKG, "%s", strempty(ssl_dl_error()));
+		c.deadline = start + to;
+	}
 	c.timeout = to;
 	if (ret >= 0)
-		ret = send_all(&c, fd, out.data, out.len);
+		ret = send_all(&c, out.data, out.len);
 	strbuf_free(&out);
-	if (ret < 0)
+	if (ret < 0) {
+		conn_close(&c);
 		return ret;
+	}
 
 	bool head = req->method && streq(req->method, "HEAD");
 	http_parser_init(&p, head,
 			 req->max_response ? req->max_response : HTTP_DEFAULT_MAX_RESPONSE);
-	ret = receive(&c, fd, &p);
+	ret = receive(&c, &p);
+	conn_close(&c);
 	if (ret >= 0)
 		ret = http_response_fill(r, p.status, &p.body, &p.headers);
 	http_parser_done(&p);

@@ -362,21 +362,6 @@ int http_response_fill(HttpResponse *r, long status, StrBuf *body, char ***heade
 	return 0;
 }
 
-/*
- * The CA bundle that replaces the system's, from the variables the Azure
- * CLI (Python requests), curl and OpenSSL read; NULL: the system's.
- */
-static const char *ca_bundle(void)
-{
-	static const char *const vars[] = {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"};
-	for (size_t i = 0; i < ELEMENTSOF(vars); i++) {
-		const char *v = getenv(vars[i]);
-		if (!isempty(v))
-			return v;
-	}
-	return NULL;
-}
-
 static int curl_send(const HttpRequest *req, HttpResponse *r)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -414,7 +399,7 @@ static int curl_send(const HttpRequest *req, HttpResponse *r)
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t.cap);
-	const char *ca = ca_bundle();
+	const char *ca = http_ca_bundle();
 	if (ca)
 		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	if (http_url_is_proxy_exempt(req->url))

@@ -93,8 +93,13 @@ teardown() { common_teardown; }
 	export REQUESTS_CA_BUNDLE=$T/emu.crt
 	run "$LAZULI" login --service-principal -u "$CLIENT" -p "$SECRET" --tenant "$TENANT"
 	[ "$status" -eq 0 ]
-	run "$LAZULI" vm show -g lazuli-rg -n temp-vm --query name -o tsv
+	# The built-in client speaks TLS through libssl; libcurl is not loaded.
+	run env LD_DEBUG=files "$LAZULI" vm show -g lazuli-rg -n temp-vm --query name -o tsv
 	[ "$status" -eq 0 ]
+	[[ "$output" == *"file=libssl.so.3 [0];  dynamically loaded by "* ]]
+	[[ "$output" != *libcurl* ]]
+	[[ "$output" == *$'\ntemp-vm\n'* ]]
+	LAZULI_HTTP_BACKEND=curl run "$LAZULI" vm show -g lazuli-rg -n temp-vm --query name -o tsv
 	[ "$output" = temp-vm ]
 	run "$LAZULI" rest --method get --url "/subscriptions/{subscriptionId}/resourcegroups?api-version=2024-11-01" \
 		--query 'value[0].name' -o tsv
@@ -103,9 +108,20 @@ teardown() { common_teardown; }
 	unset REQUESTS_CA_BUNDLE
 	CURL_CA_BUNDLE=$T/emu.crt run "$LAZULI" group list --query '[0].name' -o tsv
 	[ "$output" = lazuli-rg ]
-	REQUESTS_CA_BUNDLE=$T/missing.pem run "$LAZULI" group list
+	for backend in builtin curl; do
+		LAZULI_HTTP_BACKEND=$backend REQUESTS_CA_BUNDLE=$T/missing.pem run "$LAZULI" group list
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"error setting certificate file: $T/missing.pem"* ]]
+	done
+	# A certificate the CA bundle trusts, but for another address.
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/other.key" \
+		-out "$T/other.crt" -subj /CN=10.9.9.9 -addext subjectAltName=IP:10.9.9.9 2>/dev/null
+	kill "$EMU_PID"
+	wait "$EMU_PID" || true
+	emu_start '' --arm-tls-cert "$T/other.crt" --arm-tls-key "$T/other.key"
+	REQUESTS_CA_BUNDLE=$T/other.crt run "$LAZULI" group list
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"$T/missing.pem"* ]]
+	[[ "$output" == *"SSL certificate problem: IP address mismatch"* ]]
 }
 
 @test "groups: create with tags, show, exists, list by tag, delete waits for the operation" {

@@ -175,8 +175,9 @@ static void test_url_parse(void **state)
 
 static void clear_env(void)
 {
-	const char *vars[] = {"http_proxy", "HTTP_PROXY", "all_proxy",		 "ALL_PROXY",
-			      "no_proxy",   "NO_PROXY",	  "LAZULI_HTTP_BACKEND", NULL};
+	const char *vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy",	 "HTTPS_PROXY",
+			      "all_proxy",  "ALL_PROXY",  "no_proxy",		 "NO_PROXY",
+			      "LAZULI_HTTP_BACKEND", NULL};
 	for (const char **v = vars; *v; v++)
 		unsetenv(*v);
 }
@@ -193,7 +194,8 @@ static void test_backend_choice(void **state)
 	clear_env();
 	assert_true(wanted("http://169.254.169.254/metadata"));
 	assert_true(wanted("http://vm.example/x"));
-	assert_false(wanted("https://management.azure.com/"));
+	/* https:// too, with libssl. */
+	assert_true(wanted("https://management.azure.com/"));
 	assert_false(wanted("http://127.1/"));
 	assert_int_equal(http_plain_wanted("http://h:99999/", &u), -EINVAL);
 
@@ -215,6 +217,17 @@ static void test_backend_choice(void **state)
 	}
 	setenv("http_proxy", "", 1);
 	assert_true(wanted("http://vm.example/x"));
+	/* Each scheme's own proxy variables. */
+	setenv("http_proxy", "http://proxy.example:3128", 1);
+	assert_true(wanted("https://vm.example/x"));
+	setenv("HTTPS_PROXY", "http://proxy.example:3128", 1);
+	assert_false(wanted("https://vm.example/x"));
+	assert_true(wanted("https://127.0.0.1:8443/x"));
+	unsetenv("HTTPS_PROXY");
+	setenv("https_proxy", "http://proxy.example:3128", 1);
+	assert_false(wanted("https://vm.example/x"));
+	unsetenv("https_proxy");
+	unsetenv("http_proxy");
 
 	setenv("http_proxy", "http://proxy.example:3128", 1);
 	setenv("no_proxy", "*", 1);
