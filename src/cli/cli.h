@@ -18,6 +18,7 @@
 #define CLI_API_SUBSCRIPTIONS "2022-12-01"
 #define CLI_API_COMPUTE "2024-11-01"
 #define CLI_API_TAGS "2021-04-01"
+#define CLI_API_NETWORK "2024-05-01"
 
 /* Parsed arguments of one command: "--name value" pairs and flags. */
 typedef struct CliArgs {
@@ -41,6 +42,11 @@ typedef struct Cli {
 	/* Set up on first use. */
 	json_object *profile;
 	ArmClient *arm;
+	/*
+	 * Set by a command: what -o table shows of one result object, as the
+	 * Azure CLI's table transformer for the command (not with --query).
+	 */
+	json_object *(*table_row)(json_object *o);
 } Cli;
 
 /* A command: returns an exit code; *ret is what to print (may stay NULL). */
@@ -90,7 +96,10 @@ void cli_endpoints(Cli *cli, ArmEndpoints *ep);
 int cli_print(Cli *cli, json_object *result);
 /* One id's result alone, several ids' as the list (a new reference), as az does. */
 json_object *cli_one_or_list(json_object *all);
-/* Add "resourceGroup" (from the id) to a resource or each resource of an array. */
+/*
+ * Add "resourceGroup" (from the id) to every object in o with the id of a
+ * resource in a group, at any depth, as az does to every command's result.
+ */
 void cli_add_resource_group(json_object *o);
 /* A $filter string value: quotes doubled, then percent-encoded. Caller frees. */
 char *cli_filter_value(const char *v);

@@ -148,7 +148,6 @@ static int resource_list(Cli *cli, json_object **ret)
 	strbuf_free(&path);
 	if (r < 0)
 		return cli_arm_error(r, &e);
-	cli_add_resource_group(*ret);
 	return CLI_EXIT_OK;
 }
 
@@ -173,7 +172,6 @@ static int resource_show(Cli *cli, json_object **ret)
 		r = arm_request(arm, "GET", ids[i], api, NULL, &o, NULL, &e);
 		if (r < 0)
 			return cli_arm_error(r, &e);
-		cli_add_resource_group(o);
 		json_object_array_add(all, o);
 	}
 	*ret = cli_one_or_list(all);
@@ -271,7 +269,6 @@ static int resource_tag(Cli *cli, json_object **ret)
 		if ((r = api_version_for(cli, arm, ids[i], &api, &e)) < 0 ||
 		    (r = arm_request(arm, "GET", ids[i], api, NULL, &o, NULL, &e)) < 0)
 			return e.message ? cli_arm_error(r, &e) : CLI_EXIT_ERROR;
-		cli_add_resource_group(o);
 		json_object_array_add(all, o);
 	}
 	*ret = cli_one_or_list(all);

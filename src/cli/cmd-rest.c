@@ -42,19 +42,120 @@ static bool url_under(const char *url, const char *base)
 	return rest && (*rest == '\0' || *rest == '/' || *rest == '?');
 }
 
+static int add_header(char ***lines, const char *name, size_t nlen, const char *value)
+{
+	char *l;
+	if (nlen == 0 || memchr(name, ':', nlen) || strpbrk(value, "\r\n") ||
+	    strcspn(name, "\r\n \t") < nlen) {
+		cli_error("argument --headers: '%.*s' is not a valid header", (int)nlen, name);
+		return -EINVAL;
+	}
+	if (asprintf(&l, "%.*s: %s", (int)nlen, name, value) < 0 || strv_push(lines, l) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * --headers as az takes it: KEY=VALUE words, or one JSON object (or
+ * @FILE holding one). Returns "Name: value" lines.
+ */
+static int parse_headers(Cli *cli, char ***ret)
+{
+	_cleanup_free_ const char **words = NULL;
+	size_t n = cli_arg_all(&cli->args, "headers", &words);
+	char **lines = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		const char *w = words[i];
+		if (w[0] == '{' || w[0] == '@') {
+			_cleanup_free_ char *buf = NULL;
+			_cleanup_json_ json_object *o = NULL;
+			char err[256];
+			size_t len;
+			if (w[0] == '@') {
+				r = read_full_file(w + 1, BODY_MAX, &buf, &len);
+				if (r < 0) {
+					cli_error("argument --headers: cannot read %s: %s", w + 1,
+						  strerror(-r));
+					break;
+				}
+			} else {
+				buf = strdup(w);
+				if (!buf) {
+					r = -ENOMEM;
+					break;
+				}
+				len = strlen(buf);
+			}
+			if (json_parse_strict(buf, len, &o, err, sizeof(err)) < 0 ||
+			    !json_object_is_type(o, json_type_object)) {
+				cli_error("argument --headers: not a JSON object of headers%s%s",
+					  *err ? ": " : "", err);
+				r = -EINVAL;
+				break;
+			}
+			json_object_object_foreach(o, key, val) {
+				if (r < 0)
+					break;
+				r = add_header(&lines, key, strlen(key),
+					       json_object_is_type(val, json_type_string)
+						   ? json_object_get_string(val)
+						   : json_object_to_json_string_ext(
+							 val, JSON_C_TO_STRING_PLAIN));
+			}
+			continue;
+		}
+		const char *eq = strchr(w, '=');
+		if (!eq) {
+			cli_error("argument --headers: '%s' is not KEY=VALUE or a JSON object", w);
+			r = -EINVAL;
+			break;
+		}
+		r = add_header(&lines, w, (size_t)(eq - w), eq + 1);
+	}
+	if (r < 0) {
+		strv_free(lines);
+		return r;
+	}
+	*ret = lines;
+	return 0;
+}
+
+static bool has_name(char *const *lines, const char *name)
+{
+	size_t n = strlen(name);
+	for (char *const *l = lines; l && *l; l++)
+		if (strncasecmp(*l, name, n) == 0 && (*l)[n] == ':')
+			return true;
+	return false;
+}
+
 /*
  * A URL off ARM without --resource: like az, send it without a token (what
  * the server then says is the user's to read), and say why.
  */
 static int send_unauthenticated(const char *method, const char *url, json_object *body,
-				json_object **ret)
+				char *const *extra, json_object **ret)
 {
 	_cleanup_(arm_error_done) ArmError e = {};
 	_cleanup_free_ char *body_s = NULL;
 	HttpResponse resp = {};
-	const char *headers[] = {"Content-Type: application/json", "User-Agent: lazuli/" LAZULI_VERSION,
-				 NULL};
+	const char *ours[] = {"Content-Type: application/json", "User-Agent: lazuli/" LAZULI_VERSION};
+	_cleanup_free_ const char **headers =
+	    calloc(ELEMENTSOF(ours) + strv_length(extra) + 1, sizeof(char *));
+	size_t nh = 0;
 	char err[256];
+
+	if (!headers)
+		return CLI_EXIT_ERROR;
+	for (size_t i = 0; i < ELEMENTSOF(ours); i++) {
+		_cleanup_free_ char *name = strndup(ours[i], strcspn(ours[i], ":"));
+		if (name && !has_name(extra, name))
+			headers[nh++] = ours[i];
+	}
+	for (char *const *h = extra; h && *h; h++)
+		headers[nh++] = *h;
 
 	fprintf(stderr, "WARNING: no resource is known for %s, so no access token is sent; "
 			"give --resource for one.\n",
@@ -146,6 +247,10 @@ static int rest(Cli *cli, json_object **ret)
 			return CLI_EXIT_USAGE;
 		}
 	}
+	_cleanup_strv_free_ char **headers = NULL;
+	r = parse_headers(cli, &headers);
+	if (r < 0)
+		return r == -ENOMEM ? CLI_EXIT_ERROR : CLI_EXIT_USAGE;
 	if (cli_arm(cli, &arm) < 0)
 		return CLI_EXIT_ERROR;
 	url = expand_url(cli, url_arg);
@@ -159,15 +264,19 @@ static int rest(Cli *cli, json_object **ret)
 	bool on_arm = !(startswith(url, "http://") || startswith(url, "https://")) ||
 		      url_under(url, arm_client_url(arm));
 	if (!on_arm && !resource)
-		return send_unauthenticated(method_up, url, body, ret);
+		return send_unauthenticated(method_up, url, body, headers, ret);
 	if (resource) {
 		_cleanup_(arm_client_freep) ArmClient *other = NULL;
 		_cleanup_free_ char *origin = on_arm ? NULL : url_origin(url);
-		if ((!on_arm && !origin) || cli_arm_for(cli, origin, resource, &other) < 0)
+		if ((!on_arm && !origin) || cli_arm_for(cli, origin, resource, &other) < 0 ||
+		    arm_client_set_headers(other, headers) < 0)
 			return CLI_EXIT_ERROR;
 		r = arm_request(other, method_up, url, NULL, body, ret, NULL, &e);
-	} else
+	} else {
+		if (arm_client_set_headers(arm, headers) < 0)
+			return CLI_EXIT_ERROR;
 		r = arm_request(arm, method_up, url, NULL, body, ret, NULL, &e);
+	}
 	return r < 0 ? cli_arm_error(r, &e) : CLI_EXIT_OK;
 }
 
@@ -175,7 +284,8 @@ static const CliOption rest_options[] = {
     {"method", "m", true, false, NULL, "get (default), put, patch, post, delete, head"},
     {"url", "u", true, false, "uri", "ARM URL or path; {subscriptionId} is replaced"},
     {"body", "b", true, false, NULL, "JSON body, or @FILE"},
-    {"headers", NULL, true, true, NULL, "accepted for compatibility (JSON is always sent)"},
+    {"headers", NULL, true, true, NULL,
+     "KEY=VALUE headers or a JSON object (@FILE); they replace the defaults"},
     {"resource", NULL, true, false, NULL,
      "the token's resource (audience); needed for a URL off ARM"},
     {},

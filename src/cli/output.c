@@ -309,7 +309,8 @@ static void put_table(StrBuf *b, json_object *result, bool sort_keys)
 		goto out;
 	for (size_t c = 0; c < ncols; c++) {
 		_cleanup_free_ char *h = header_of(cols[c]);
-		width[c] = h ? utf8_width(h) : 0;
+		/* As tabulate's: a column is at least two wider than its header. */
+		width[c] = h ? utf8_width(h) + 2 : 0;
 	}
 	for (size_t i = 0; i < nrows; i++) {
 		json_object *r = json_object_array_get_idx(rows, i);
@@ -377,11 +378,29 @@ out:
 	strv_free(cols);
 }
 
+/* The command's table rows for a result object or list. */
+static json_object *table_rows(Cli *cli, json_object *result)
+{
+	if (!json_object_is_type(result, json_type_array))
+		return cli->table_row(result);
+	json_object *rows = json_object_new_array();
+	for (size_t i = 0; rows && i < json_object_array_length(result); i++) {
+		json_object *row = cli->table_row(json_object_array_get_idx(result, i));
+		if (!row || json_object_array_add(rows, row) < 0) {
+			json_object_put(row);
+			json_object_put(rows);
+			return NULL;
+		}
+	}
+	return rows;
+}
+
 int cli_print(Cli *cli, json_object *result)
 {
 	_cleanup_json_ json_object *queried = NULL;
 	StrBuf b = {};
 
+	cli_add_resource_group(result);
 	if (cli->query) {
 		char err[512] = "";
 		int r = jmespath_query(cli->query, result, &queried, err, sizeof(err));
@@ -406,6 +425,11 @@ int cli_print(Cli *cli, json_object *result)
 				put_tsv_row(&b, json_object_array_get_idx(result, i));
 		else if (result)
 			put_tsv_row(&b, result);
+	} else if (cli->table_row && !cli->query && result) {
+		_cleanup_json_ json_object *rows = table_rows(cli, result);
+		if (!rows)
+			return CLI_EXIT_ERROR;
+		put_table(&b, rows, false);
 	} else
 		put_table(&b, result, !cli->query);
 	if (b.len > 0 && fwrite(b.data, 1, b.len, stdout) != b.len) {
@@ -427,6 +451,32 @@ json_object *cli_one_or_list(json_object *all)
 		   : json_object_get(all);
 }
 
+/*
+ * The group of a resource id as az finds it: split at '/', part 3 is
+ * "resourceGroups" and part 4 the group, and there is a part 8 (a resource
+ * in the group, not the group itself).
+ */
+static char *id_resource_group(const char *id)
+{
+	const char *part[9] = {id};
+	size_t n = 1;
+	for (const char *s = strchr(id, '/'); s && n < ELEMENTSOF(part); s = strchr(s + 1, '/'))
+		part[n++] = s + 1;
+	if (n < ELEMENTSOF(part) || strncasecmp(part[3], "resourcegroups/", 15) != 0)
+		return NULL;
+	return strndup(part[4], strcspn(part[4], "/"));
+}
+
+static bool has_key_no_case(json_object *o, const char *key)
+{
+	json_object_object_foreach(o, k, v) {
+		(void)v;
+		if (strcaseeq(k, key))
+			return true;
+	}
+	return false;
+}
+
 void cli_add_resource_group(json_object *o)
 {
 	if (json_object_is_type(o, json_type_array)) {
@@ -434,10 +484,19 @@ void cli_add_resource_group(json_object *o)
 			cli_add_resource_group(json_object_array_get_idx(o, i));
 		return;
 	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, key, val) {
+		if (!streq(key, "sourceVault"))
+			cli_add_resource_group(val);
+	}
 	const char *id = json_get_string(o, "id");
-	_cleanup_free_ char *rg = NULL;
-	if (id && arm_parse_id(id, NULL, &rg, NULL, NULL, NULL) >= 0 && rg)
+	if (isempty(id) || has_key_no_case(o, "resourceGroup"))
+		return;
+	char *rg = id_resource_group(id);
+	if (rg)
 		json_object_object_add(o, "resourceGroup", json_object_new_string(rg));
+	free(rg);
 }
 
 char *cli_filter_value(const char *v)

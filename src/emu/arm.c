@@ -210,6 +210,116 @@ static json_object *vm_properties(const char *name, const char *size, const char
 	return p;
 }
 
+/* IMDS's "000D3A123456" as ARM writes a MAC address: "00-0D-3A-12-34-56". */
+static void arm_mac(const char *imds, char *buf, size_t size)
+{
+	size_t o = 0, n = strlen(strempty(imds));
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && o + 4 <= size; i += 2) {
+		o += (size_t)snprintf(buf + o, size - o, "%s%c%c", i ? "-" : "",
+				      toupper((unsigned char)imds[i]),
+				      i + 1 < n ? toupper((unsigned char)imds[i + 1]) : '0');
+	}
+}
+
+static json_object *new_ref(const char *id)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(id));
+	return o;
+}
+
+/*
+ * The network of the IMDS fixture as ARM resources: a network interface per
+ * IMDS interface (MAC address, an IP configuration per address), a public
+ * IP address resource per public address, and the VM's networkProfile
+ * naming the interfaces, which is what `vm show -d` follows.
+ */
+static int seed_network(EmuState *st, json_object *vm, const char *sub, const char *rg,
+			const char *name, const char *loc)
+{
+	json_object *ifs = get(get(emu_state_vm(st)->instance, "network"), "interface");
+	json_object *refs = json_object_new_array(), *np = json_object_new_object();
+	size_t n = ifs && json_object_is_type(ifs, json_type_array) ? json_object_array_length(ifs) : 0;
+	int r;
+
+	if (!refs || !np) {
+		json_object_put(refs);
+		json_object_put(np);
+		return -ENOMEM;
+	}
+	json_object_object_add(np, "networkInterfaces", refs);
+	json_object_object_add(get(vm, "properties"), "networkProfile", np);
+	for (size_t i = 0; i < MAX(n, (size_t)1); i++) {
+		json_object *itf = i < n ? json_object_array_get_idx(ifs, i) : NULL;
+		json_object *addrs = get(get(itf, "ipv4"), "ipAddress");
+		size_t na = addrs && json_object_is_type(addrs, json_type_array)
+				? json_object_array_length(addrs)
+				: 0;
+		char nic[256], mac[64];
+		if (i == 0)
+			snprintf(nic, sizeof(nic), "%s-nic", name);
+		else
+			snprintf(nic, sizeof(nic), "%s-nic%zu", name, i);
+		json_object *props = json_object_new_object(), *cfgs = json_object_new_array();
+		json_object *o = new_resource(sub, rg, "Microsoft.Network/networkInterfaces", nic, loc,
+					      NULL, props);
+		if (!o || !cfgs) {
+			json_object_put(o);
+			json_object_put(cfgs);
+			return -ENOMEM;
+		}
+		const char *nic_id = get_str(o, "id");
+		arm_mac(get_str(itf, "macAddress"), mac, sizeof(mac));
+		if (*mac)
+			json_object_object_add(props, "macAddress", json_object_new_string(mac));
+		json_object_object_add(props, "primary", json_object_new_boolean(i == 0));
+		json_object_object_add(props, "virtualMachine", new_ref(get_str(vm, "id")));
+		json_object_object_add(props, "ipConfigurations", cfgs);
+		for (size_t j = 0; j < na; j++) {
+			json_object *ad = json_object_array_get_idx(addrs, j);
+			json_object *c = json_object_new_object(), *cp = json_object_new_object();
+			char cname[32], cid[512];
+			snprintf(cname, sizeof(cname), "ipconfig%zu", j + 1);
+			snprintf(cid, sizeof(cid), "%s/ipConfigurations/%s", nic_id, cname);
+			json_object_object_add(c, "id", json_object_new_string(cid));
+			json_object_object_add(c, "name", json_object_new_string(cname));
+			json_object_object_add(c, "properties", cp);
+			json_object_array_add(cfgs, c);
+			json_object_object_add(cp, "privateIPAddress",
+					       json_object_new_string(strempty(get_str(ad, "privateIpAddress"))));
+			json_object_object_add(cp, "privateIPAllocationMethod",
+					       json_object_new_string("Dynamic"));
+			json_object_object_add(cp, "primary", json_object_new_boolean(j == 0));
+			json_object_object_add(cp, "provisioningState", json_object_new_string("Succeeded"));
+			const char *pub = get_str(ad, "publicIpAddress");
+			if (isempty(pub))
+				continue;
+			char pname[300];
+			snprintf(pname, sizeof(pname), "%s-ip%zu", nic, j + 1);
+			json_object *pp = json_object_new_object();
+			json_object *pip = new_resource(sub, rg, "Microsoft.Network/publicIPAddresses",
+							pname, loc, NULL, pp);
+			if (!pip)
+				return -ENOMEM;
+			json_object_object_add(pp, "ipAddress", json_object_new_string(pub));
+			json_object_object_add(pp, "publicIPAllocationMethod",
+					       json_object_new_string("Static"));
+			json_object_object_add(pp, "ipConfiguration", new_ref(cid));
+			json_object_object_add(cp, "publicIPAddress", new_ref(get_str(pip, "id")));
+			if ((r = add_keyed(st->arm.resources, pip)) < 0)
+				return r;
+		}
+		json_object *ref = new_ref(nic_id), *rp = json_object_new_object();
+		json_object_object_add(rp, "primary", json_object_new_boolean(i == 0));
+		json_object_object_add(ref, "properties", rp);
+		json_object_array_add(refs, ref);
+		if ((r = add_keyed(st->arm.resources, o)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* Seed data: the VM of the IMDS fixture in its subscription and group, plus the scenario's. */
 static int seed(EmuState *st)
 {
@@ -251,10 +361,7 @@ static int seed(EmuState *st)
 	_cleanup_free_ char *vkey = lower_dup(get_str(vm, "id"));
 	json_object_object_add(a->power, vkey, json_object_new_string("running"));
 
-	char nic[256];
-	snprintf(nic, sizeof(nic), "%s-nic", name);
-	if ((r = add_keyed(a->resources, new_resource(sub, rg, "Microsoft.Network/networkInterfaces",
-						      nic, loc, NULL, NULL))) < 0)
+	if ((r = seed_network(st, vm, sub, rg, name, loc)) < 0)
 		return r;
 
 	/* The scenario's own subscriptions, groups and resources. */

@@ -37,7 +37,31 @@ struct ArmClient {
 	void (*sleep)(usec_t usec, void *userdata);
 	void *sleep_userdata;
 	usec_t waited;
+	char **extra_headers;
 };
+
+int arm_client_set_headers(ArmClient *c, char *const *headers)
+{
+	char **copy = NULL;
+	for (char *const *h = headers; h && *h; h++)
+		if (strv_extend(&copy, *h) < 0) {
+			strv_free(copy);
+			return -ENOMEM;
+		}
+	strv_free(c->extra_headers);
+	c->extra_headers = copy;
+	return 0;
+}
+
+/* Does the caller's header list name this header? */
+static bool extra_has(const ArmClient *c, const char *line)
+{
+	size_t n = strcspn(line, ":");
+	for (char **h = c->extra_headers; h && *h; h++)
+		if (strncasecmp(*h, line, n) == 0 && (*h)[n] == ':')
+			return true;
+	return false;
+}
 
 void arm_auth_done(ArmAuth *a)
 {
@@ -139,6 +163,7 @@ void arm_client_free(ArmClient *c)
 	free(c->resource);
 	free(c->user_agent);
 	free(c->cache_path);
+	strv_free(c->extra_headers);
 	arm_auth_done(&c->auth);
 	if (c->token) {
 		explicit_bzero(c->token, strlen(c->token));
@@ -588,19 +613,30 @@ int arm_request(ArmClient *c, const char *method, const char *path_or_url,
 			  c->arm_url);
 		return -EPERM;
 	}
-	r = arm_get_token(c, &token, NULL, e);
+	bool own_auth = extra_has(c, "Authorization:");
+	r = own_auth ? 0 : arm_get_token(c, &token, NULL, e);
 	if (r < 0)
 		return r;
 	uuid4_string(client_id);
 	snprintf(corr, sizeof(corr), "x-ms-correlation-request-id: %s", c->correlation_id);
 	snprintf(client, sizeof(client), "x-ms-client-request-id: %s", client_id);
-	if (asprintf(&auth, "Authorization: Bearer %s", token) < 0 ||
+	if ((!own_auth && asprintf(&auth, "Authorization: Bearer %s", token) < 0) ||
 	    asprintf(&ua, "User-Agent: %s", c->user_agent) < 0)
 		return -ENOMEM;
 	if (body && !(body_s = json_to_string_compact(body)))
 		return -ENOMEM;
-	const char *headers[] = {auth, ua, corr, client, "Accept: application/json",
-				 body_s ? "Content-Type: application/json" : NULL, NULL};
+	const char *ours[] = {auth, ua, corr, client, "Accept: application/json",
+			      body_s ? "Content-Type: application/json" : NULL};
+	_cleanup_free_ const char **headers =
+	    calloc(ELEMENTSOF(ours) + strv_length(c->extra_headers) + 1, sizeof(char *));
+	size_t nh = 0;
+	if (!headers)
+		return -ENOMEM;
+	for (size_t i = 0; i < ELEMENTSOF(ours); i++)
+		if (ours[i] && !extra_has(c, ours[i]))
+			headers[nh++] = ours[i];
+	for (char **h = c->extra_headers; h && *h; h++)
+		headers[nh++] = *h;
 	HttpRequest req = {.method = method, .url = url, .headers = headers, .body = body_s,
 			   .body_len = body_s ? strlen(body_s) : 0, .timeout = 60 * USEC_PER_SEC,
 			   .max_response = ARM_MAX_RESPONSE};
@@ -610,7 +646,8 @@ int arm_request(ArmClient *c, const char *method, const char *path_or_url,
 				  .retry_statuses = arm_retry_statuses, .sleep = policy_sleep,
 				  .userdata = c};
 	r = http_send_retry(&req, &policy, &resp);
-	explicit_bzero(auth, strlen(auth));
+	if (auth)
+		explicit_bzero(auth, strlen(auth));
 	if (r < 0) {
 		set_error(e, 0, "%s %s: %s", method, url, resp.error ? resp.error : strerror(-r));
 		if (e && !e->correlation_id)

@@ -110,6 +110,13 @@ int arm_request(ArmClient *c, const char *method, const char *path_or_url,
 		const char *api_version, json_object *body, json_object **ret,
 		HttpResponse *ret_resp, ArmError *e);
 
+/*
+ * "Name: value" lines sent with every later request of c (NULL clears them).
+ * One with the name of a header the client sets (Authorization, Accept,
+ * Content-Type, User-Agent, the request ids) replaces it. Returns -ENOMEM.
+ */
+int arm_client_set_headers(ArmClient *c, char *const *headers);
+
 /* GET a collection and follow nextLink to the end; returns one array. */
 int arm_list(ArmClient *c, const char *path, const char *api_version, json_object **ret,
 	     ArmError *e);

@@ -181,6 +181,48 @@ teardown() { common_teardown; }
 	[[ "$output" == *"(ResourceNotFound)"* ]]
 }
 
+@test "vm show -d and list -d: power state and addresses from the network interfaces, az's table" {
+	# The fixture's VM with a public address and a second private one.
+	python3 - "$LAZULI_SRCDIR/tests/fixtures/emu/vm-pps-running.json" "$T/vm.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["network"]["interface"][0]["ipv4"]["ipAddress"] = [
+    {"privateIpAddress": "10.0.0.4", "publicIpAddress": "203.0.113.7"},
+    {"privateIpAddress": "10.0.0.5", "publicIpAddress": ""}]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+	emu_start '{}' --vm "$T/vm.json"
+	"$LAZULI" login --identity >/dev/null
+	run "$LAZULI" vm show -d -g lazuli-rg -n temp-vm
+	[ "$status" -eq 0 ]
+	[ "$(jget '[d[k] for k in ("powerState", "publicIps", "privateIps", "fqdns", "macAddresses")]' <<<"$output")" = \
+		'["VM running","203.0.113.7","10.0.0.4,10.0.0.5","","00-0D-3A-12-34-56"]' ]
+	# As az: no instance view, sub-resources flattened and given their group.
+	[ "$(jget '["instanceView" in d, d["networkProfile"]["networkInterfaces"][0]["primary"], d["networkProfile"]["networkInterfaces"][0]["resourceGroup"]]' <<<"$output")" = \
+		'[false,true,"lazuli-rg"]' ]
+	"$LAZULI" vm deallocate -g lazuli-rg -n temp-vm
+	run "$LAZULI" vm list -d --query '[].[name, powerState, publicIps]' -o tsv
+	[ "$output" = $'temp-vm\tVM deallocated\t203.0.113.7' ]
+	# az's table for VMs: these columns, the details only with -d.
+	run "$LAZULI" vm list -d -o table
+	[ "$output" = "$(printf '%s\n' \
+		'Name     ResourceGroup    PowerState      PublicIps    Fqdns    Location    Zones' \
+		'-------  ---------------  --------------  -----------  -------  ----------  -------' \
+		'temp-vm  lazuli-rg        VM deallocated  203.0.113.7           westeurope')" ]
+	run "$LAZULI" vm show -g lazuli-rg -n temp-vm -o table
+	[ "$output" = "$(printf '%s\n' \
+		'Name     ResourceGroup    Location    Zones' \
+		'-------  ---------------  ----------  -------' \
+		'temp-vm  lazuli-rg        westeurope')" ]
+	# With --query the table shows what the query selected.
+	run "$LAZULI" vm list -d -o table --query '[].{VM:name, IP:publicIps}'
+	[ "${lines[0]}" = "VM       IP" ]
+	# Each -d read the interface and its public address: four commands, two reads each.
+	run jget '[(r["path"].split("/")[-2], r["query"]) for r in d if "/Microsoft.Network/" in r["path"]]' < <(requests)
+	pair='["networkInterfaces","api-version=2024-05-01"],["publicIPAddresses","api-version=2024-05-01"]'
+	[ "$output" = "[$pair,$pair,$pair,$pair]" ]
+}
+
 @test "a 409 from ARM is an error with ARM's code and exit 1" {
 	emu_start '{"arm":{"lro_polls":0}}'
 	"$LAZULI" login --identity >/dev/null
@@ -273,6 +315,28 @@ teardown() { common_teardown; }
 	[[ "$output" == *"argument --body: not valid JSON"* ]]
 	run "$LAZULI" rest -m fetch -u /x
 	[ "$status" -eq 2 ]
+}
+
+@test "rest --headers: KEY=VALUE words or a JSON object are sent, replacing the defaults; bad ones are usage errors" {
+	emu_start
+	"$LAZULI" login --identity >/dev/null
+	printf '%s' '{"X-From-File": "f", "Accept": "application/json;odata=nometadata"}' >"$T/h.json"
+	run "$LAZULI" rest -u '/subscriptions/{subscriptionId}/resourcegroups?api-version=2024-11-01' \
+		--headers X-Test=1 "Y-Other=two words" '{"X-Json": "j"}' "@$T/h.json" --query 'value[0].name' -o tsv
+	[ "$status" -eq 0 ]
+	[ "$output" = lazuli-rg ]
+	run jget '[{k.lower(): v for k, v in r["headers"].items()} for r in d if r["path"].endswith("/resourcegroups")][-1]' < <(requests)
+	[ "$(jget '[d.get(k) for k in ("x-test", "y-other", "x-json", "x-from-file", "accept")]' <<<"$output")" = \
+		'["1","two words","j","f","application/json;odata=nometadata"]' ]
+	# The caller's Authorization is sent instead of lazuli's token (here: refused).
+	run "$LAZULI" rest -u '/subscriptions?api-version=2022-12-01' --headers "Authorization=Bearer nope"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"(InvalidAuthenticationToken)"* ]]
+	for bad in novalue '{"a":' 'X Y=1' $'X-Evil=a\r\nInjected: 1' "@$T/missing.json"; do
+		run "$LAZULI" rest -u '/subscriptions?api-version=2022-12-01' --headers "$bad"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"argument --headers:"* ]]
+	done
 }
 
 @test "429 with Retry-After is retried after the delay; the retry keeps its request ids" {
