@@ -408,6 +408,27 @@ with open(sys.argv[1], "w", encoding="utf-8-sig") as f:
 PY
 }
 
+@test "zsh completion offers the table's groups, commands and options" {
+	# _lazuli run by zsh itself, with compadd replaced by a printer of the candidates.
+	zc() {
+		PATH="$(dirname "$LAZULI"):$PATH" zsh -fc '
+			compadd() { print -r -- "${(j: :)${(P)2}}"; }
+			words=("${(@)argv[2,-1]}"); CURRENT=$#words
+			source "$1"' zc "$LAZULI_SRCDIR/shell-completion/_lazuli" "$@"
+	}
+	run zc lazuli ''
+	[[ " $output " == *" vm "* ]]
+	[[ " $output " == *" group "* ]]
+	run zc lazuli vm ''
+	[[ " $output " == *" deallocate "* ]]
+	[[ " $output " != *" group "* ]]
+	run zc lazuli vm start ''
+	[[ " $output " == *" --no-wait "* ]]
+	[[ " $output " == *" --output "* ]]
+	run zc lazuli vm list -o ''
+	[ "$output" = "json jsonc table tsv none" ]
+}
+
 @test "the Azure CLI's login is used when lazuli has none: a user's cached token, with the BOM az writes" {
 	emu_start
 	token=$(curl -sS -X POST "$ARM/$TENANT/oauth2/v2.0/token" -d grant_type=client_credentials \
