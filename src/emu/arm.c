@@ -456,30 +456,6 @@ json_object *emu_arm_dump(const EmuState *st)
 
 /* ---- authentication --------------------------------------------------- */
 
-static json_object *jwt_payload(const char *token)
-{
-	const char *p = strchr(token, '.'), *q;
-	if (!p || !(q = strchr(p + 1, '.')))
-		return NULL;
-	size_t n = (size_t)(q - p - 1);
-	_cleanup_free_ char *b = malloc(n + 4);
-	_cleanup_free_ unsigned char *out = NULL;
-	size_t out_len;
-	json_object *o = NULL;
-	if (!b)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		b[i] = p[1 + i] == '-' ? '+' : p[1 + i] == '_' ? '/' : p[1 + i];
-	while (n % 4)
-		b[n++] = '=';
-	b[n] = '\0';
-	if (base64_decode(b, n, &out, &out_len) < 0)
-		return NULL;
-	if (emu_json_parse((const char *)out, out_len, &o, NULL, 0) < 0)
-		return NULL;
-	return o;
-}
-
 static bool audience_is_arm(const char *aud)
 {
 	static const char *const ok[] = {
@@ -507,7 +483,7 @@ static int check_auth(const EmuState *st, const EmuRequest *req, usec_t now_real
 	const char *tok = h + 7;
 	if (st->scenario->identity.access_token && streq(tok, st->scenario->identity.access_token))
 		return 0;
-	_cleanup_jobj_ json_object *p = jwt_payload(tok);
+	_cleanup_jobj_ json_object *p = emu_jwt_payload(tok);
 	if (!p)
 		return emu_arm_error(resp, 401, "InvalidAuthenticationToken",
 				     "The access token is invalid.") ?: 1;

@@ -337,3 +337,27 @@ int emu_read_file_beneath(const char *base_dir, const char *rel, size_t max, cha
 	}
 	return 0;
 }
+
+json_object *emu_jwt_payload(const char *token)
+{
+	const char *p = strchr(token, '.'), *q;
+	if (!p || !(q = strchr(p + 1, '.')))
+		return NULL;
+	size_t n = (size_t)(q - p - 1);
+	_cleanup_free_ char *b = malloc(n + 4);
+	_cleanup_free_ unsigned char *out = NULL;
+	size_t out_len;
+	json_object *o = NULL;
+	if (!b)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		b[i] = p[1 + i] == '-' ? '+' : p[1 + i] == '_' ? '/' : p[1 + i];
+	while (n % 4)
+		b[n++] = '=';
+	b[n] = '\0';
+	if (base64_decode(b, n, &out, &out_len) < 0)
+		return NULL;
+	if (emu_json_parse((const char *)out, out_len, &o, NULL, 0) < 0)
+		return NULL;
+	return o;
+}

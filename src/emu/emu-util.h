@@ -71,3 +71,6 @@ int emu_address_is_loopback(const char *addr);
 /* Read a file relative to base_dir, refusing absolute paths and any escape from base_dir. */
 int emu_read_file_beneath(const char *base_dir, const char *rel, size_t max, char **ret,
 			  size_t *ret_len, char *err, size_t errlen);
+
+/* The claims of a JWT (its middle part, base64url JSON), or NULL if it is not one. */
+json_object *emu_jwt_payload(const char *token);

@@ -254,6 +254,41 @@ int emu_monitor_record(EmuState *st, const EmuRequest *req, int status, const ch
 	return json_object_array_add(st->monitor, rec) < 0 ? -ENOMEM : 0;
 }
 
+#define MONITOR_AUDIENCE "https://monitoring.azure.com"
+
+/*
+ * NULL if Azure Monitor takes the bearer token: one for its audience that
+ * has not expired (or the scenario's own identity.access_token). Else the
+ * error code, with the message in err.
+ */
+static const char *check_token(const EmuState *st, const char *tok, usec_t now_real, char *err,
+			       size_t errlen)
+{
+	const char *own = st->scenario->identity.access_token;
+	if (own && streq(tok, own))
+		return NULL;
+	_cleanup_jobj_ json_object *p = emu_jwt_payload(tok);
+	json_object *aud = NULL, *exp = NULL;
+	if (!p) {
+		snprintf(err, errlen, "The access token is invalid.");
+		return "InvalidAuthenticationToken";
+	}
+	json_object_object_get_ex(p, "aud", &aud);
+	const char *a = aud ? json_object_get_string(aud) : "";
+	if (!strcaseeq(a, MONITOR_AUDIENCE) && !strcaseeq(a, MONITOR_AUDIENCE "/")) {
+		snprintf(err, errlen, "The access token has been obtained for wrong audience or "
+				      "resource '%s'. It should be '" MONITOR_AUDIENCE "/'.", a);
+		return "InvalidAuthenticationTokenAudience";
+	}
+	if (!json_object_object_get_ex(p, "exp", &exp) ||
+	    json_object_get_int64(exp) <= (int64_t)(now_real / USEC_PER_SEC)) {
+		snprintf(err, errlen, "The access token expiry UTC time is earlier than current "
+				      "UTC time.");
+		return "ExpiredAuthenticationToken";
+	}
+	return NULL;
+}
+
 int emu_monitor_handle(EmuState *st, const EmuRequest *req, usec_t now_real, EmuResponse *resp)
 {
 	const char *auth = emu_pairs_get(req->headers, req->n_headers, "Authorization", true);
@@ -268,6 +303,8 @@ int emu_monitor_handle(EmuState *st, const EmuRequest *req, usec_t now_real, Emu
 		code = "AuthenticationFailed";
 		snprintf(err, sizeof(err), "Authentication failed. The 'Authorization' header is "
 					   "missing or not a bearer token.");
+	} else if ((code = check_token(st, auth + 7, now_real, err, sizeof(err)))) {
+		status = 401;
 	} else if (!ctype || !(startswith(ctype, "application/json") ||
 			       startswith(ctype, "application/x-ndjson"))) {
 		status = 415;

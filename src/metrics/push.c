@@ -122,22 +122,25 @@ static void drop_file(Pusher *m, const char *name)
 	(void)unlink(p);
 }
 
-/* Post one batch; returns 1 when it is done with (accepted or refused for good), 0 to keep. */
-static int post_batch(Pusher *m, const StrBuf *body, unsigned periods)
+/*
+ * One POST of the batch with the cached (or a new) token, retried as the
+ * policy says: http_send_retry()'s result, or 1 when there is no token
+ * (logged; the periods stay in the spool).
+ */
+static int post_with_token(Pusher *m, const StrBuf *body, unsigned periods, const char *client_id,
+			   HttpResponse *ret)
 {
 	static const long retry_statuses[] = {408, 429, 500, 502, 503, 504, 0};
-	char err[512] = "", auth[8192], desc[512];
+	char err[512] = "", auth[8192];
 	const Token *tok = NULL;
-	HttpResponse resp = {0};
 	int r;
 
-	r = token_cache_get(m->tokens, MONITOR_TOKEN_RESOURCE,
-			    isempty(m->cfg->client_id) ? NULL : m->cfg->client_id, &tok, err,
-			    sizeof(err));
+	*ret = (HttpResponse){0};
+	r = token_cache_get(m->tokens, MONITOR_TOKEN_RESOURCE, client_id, &tok, err, sizeof(err));
 	if (r < 0) {
 		log_warning("Azure Monitor: no token for %s: %s (%u period(s) kept in the spool)",
 			    MONITOR_TOKEN_RESOURCE, err, periods);
-		return 0;
+		return 1;
 	}
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok->access_token);
 	const char *headers[] = {auth, "Content-Type: application/x-ndjson",
@@ -159,8 +162,31 @@ static int post_batch(Pusher *m, const StrBuf *body, unsigned periods)
 	    .max_retry_after = 60 * USEC_PER_SEC,
 	    .retry_statuses = retry_statuses,
 	};
-	r = http_send_retry(&req, &policy, &resp);
+	r = http_send_retry(&req, &policy, ret);
 	explicit_bzero(auth, sizeof(auth));
+	return r;
+}
+
+/* Post one batch; returns 1 when it is done with (accepted or refused for good), 0 to keep. */
+static int post_batch(Pusher *m, const StrBuf *body, unsigned periods)
+{
+	char desc[512];
+	HttpResponse resp = {0};
+	int r;
+
+	const char *client_id = isempty(m->cfg->client_id) ? NULL : m->cfg->client_id;
+	/* A 401 gets one more try with a new token: the cached one was refused. */
+	for (int attempt = 0;; attempt++) {
+		r = post_with_token(m, body, periods, client_id, &resp);
+		if (r != 0 || resp.status != 401 || attempt > 0)
+			break;
+		monitor_describe_error(resp.status, resp.body, resp.body_len, desc, sizeof(desc));
+		log_notice("Azure Monitor refused the token (%s); getting a new one", desc);
+		http_response_done(&resp);
+		token_cache_invalidate(m->tokens, MONITOR_TOKEN_RESOURCE, client_id);
+	}
+	if (r > 0)
+		return 0; /* no token: said, and the periods stay */
 	if (r < 0) {
 		log_warning("Azure Monitor POST %s failed after %u attempt(s): %s (%u period(s) "
 			    "kept in the spool)",

@@ -267,6 +267,13 @@ void token_cache_free(TokenCache *c)
 	free(c);
 }
 
+void token_cache_invalidate(TokenCache *c, const char *resource, const char *client_id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (same_key(c->tokens[i], resource, client_id))
+			c->tokens[i]->expires_on = 0;
+}
+
 int token_cache_get(TokenCache *c, const char *resource, const char *client_id, const Token **ret,
 		    char *err, size_t errlen)
 {

@@ -38,6 +38,13 @@ void token_cache_free(TokenCache *c);
 int token_cache_get(TokenCache *c, const char *resource, const char *client_id, const Token **ret,
 		    char *err, size_t errlen);
 
+/*
+ * The service refused the cached token for resource (401: expired early,
+ * revoked, clock skew): the next token_cache_get() fetches a new one and
+ * never falls back to this one.
+ */
+void token_cache_invalidate(TokenCache *c, const char *resource, const char *client_id);
+
 /* For tests: override the clock. */
 void token_cache_set_clock(TokenCache *c, time_t (*now)(void *), void *userdata);
 

@@ -14,6 +14,13 @@ doc() { # TIME [extra baseData json]
 	printf '{"time":"%s","data":{"baseData":{"metric":"cpu_usage_percent","namespace":"lazuli-metrics","dimNames":["host"],"series":[{"dimValues":["vm1"],"min":1,"max":2.5,"sum":3.5,"count":2}]%s}}}\n' "$1" "${2:-}"
 }
 
+# token [RESOURCE]: a managed-identity token from the emulator's IMDS (default: Azure Monitor's)
+token() {
+	curl -sS -H 'Metadata: true' -G "$IMDS/metadata/identity/oauth2/token" \
+		--data-urlencode api-version=2018-02-01 \
+		--data-urlencode "resource=${1:-https://monitoring.azure.com/}" | jget 'd["access_token"]'
+}
+
 post() { # CONTENT-TYPE BODY-FILE [AUTH]
 	curl -sS -o "$T/out" -w '%{http_code}' -H "Content-Type: $1" ${3:+-H "Authorization: $3"} \
 		--data-binary "@$2" "$IMDS$RID/metrics"
@@ -22,7 +29,7 @@ post() { # CONTENT-TYPE BODY-FILE [AUTH]
 @test "an NDJSON body of valid documents is accepted and recorded" {
 	emu_start
 	{ doc "$NOW"; doc "$NOW"; } >"$T/body"
-	run post application/x-ndjson "$T/body" "Bearer tok"
+	run post application/x-ndjson "$T/body" "Bearer $(token)"
 	[ "$output" = 200 ]
 	run curl -sS "$IMDS/_emu/monitor"
 	[ "$(jget 'len(d)' <<<"$output")" = 1 ]
@@ -40,10 +47,32 @@ post() { # CONTENT-TYPE BODY-FILE [AUTH]
 	grep -q '"code":"AuthenticationFailed"' "$T/out"
 }
 
+@test "a token for another audience, an expired one or garbage: 401 with ARM's codes" {
+	emu_start
+	doc "$NOW" >"$T/body"
+	run post application/json "$T/body" "Bearer $(token https://management.azure.com/)"
+	[ "$output" = 401 ]
+	grep -q '"code":"InvalidAuthenticationTokenAudience"' "$T/out"
+	run post application/json "$T/body" "Bearer not-a-jwt"
+	[ "$output" = 401 ]
+	grep -q '"code":"InvalidAuthenticationToken"' "$T/out"
+	curl -sS -X PUT --data '{"identity":{"expires_in":1}}' "$IMDS/_emu/scenario" >/dev/null
+	old=$(token)
+	sleep 2.2
+	run post application/json "$T/body" "Bearer $old"
+	[ "$output" = 401 ]
+	grep -q '"code":"ExpiredAuthenticationToken"' "$T/out"
+	# The record says why, and nothing was taken.
+	run curl -sS "$IMDS/_emu/monitor"
+	[ "$(jget '[r["code"] for r in d]' <<<"$output")" = \
+		'["InvalidAuthenticationTokenAudience","InvalidAuthenticationToken","ExpiredAuthenticationToken"]' ]
+	[ "$(jget 'sum(len(r["documents"]) for r in d)' <<<"$output")" = 0 ]
+}
+
 @test "a time outside the window: 400 InvalidTimeRange, the whole body refused" {
 	emu_start
 	{ doc "$NOW"; doc "2020-01-01T00:00:00Z"; } >"$T/body"
-	run post application/x-ndjson "$T/body" "Bearer tok"
+	run post application/x-ndjson "$T/body" "Bearer $(token)"
 	[ "$output" = 400 ]
 	grep -q '"code":"InvalidTimeRange"' "$T/out"
 	grep -q 'line 2' "$T/out"
@@ -55,35 +84,35 @@ post() { # CONTENT-TYPE BODY-FILE [AUTH]
 @test "schema violations are 400 BadRequest naming the rule" {
 	emu_start
 	printf '{"time":"%s","data":{"baseData":{"metric":"m","namespace":"n","dimNames":["a","b"],"series":[{"dimValues":["x"],"min":1,"max":1,"sum":1,"count":1}]}}}\n' "$NOW" >"$T/b1"
-	run post application/json "$T/b1" "Bearer tok"
+	run post application/json "$T/b1" "Bearer $(token)"
 	[ "$output" = 400 ]
 	grep -q '1 dimValues for 2 dimNames' "$T/out"
 	printf '{"time":"%s","data":{"baseData":{"metric":"m","namespace":"n","series":[{"min":3,"max":1,"sum":1,"count":1}]}}}\n' "$NOW" >"$T/b2"
-	run post application/json "$T/b2" "Bearer tok"
+	run post application/json "$T/b2" "Bearer $(token)"
 	[ "$output" = 400 ]
 	grep -q 'min is greater than max' "$T/out"
 	printf '{"time":"%s","data":{"baseData":{"metric":"m","namespace":"n","series":[{"min":1,"max":1,"sum":1,"count":0}]}}}\n' "$NOW" >"$T/b3"
-	run post application/json "$T/b3" "Bearer tok"
+	run post application/json "$T/b3" "Bearer $(token)"
 	[ "$output" = 400 ]
 	printf 'not json\n' >"$T/b4"
-	run post application/json "$T/b4" "Bearer tok"
+	run post application/json "$T/b4" "Bearer $(token)"
 	[ "$output" = 400 ]
 	grep -q 'not JSON' "$T/out"
 	doc "$NOW" ',"unit":"s"' >"$T/b5"
-	run post application/json "$T/b5" "Bearer tok"
+	run post application/json "$T/b5" "Bearer $(token)"
 	[ "$output" = 400 ]
 	grep -q "unknown property 'unit'" "$T/out"
 	doc "$NOW" >"$T/b6"
-	run post text/plain "$T/b6" "Bearer tok"
+	run post text/plain "$T/b6" "Bearer $(token)"
 	[ "$output" = 415 ]
 }
 
 @test "scripted faults come from the scenario's queue for the path" {
 	emu_scenario "{\"imds\":{\"$RID/metrics\":[{\"status\":503,\"headers\":{\"Retry-After\":\"1\"},\"body_json\":{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"busy\"}}},{\"default\":true}]}}"
 	doc "$NOW" >"$T/body"
-	run post application/json "$T/body" "Bearer tok"
+	run post application/json "$T/body" "Bearer $(token)"
 	[ "$output" = 503 ]
-	run post application/json "$T/body" "Bearer tok"
+	run post application/json "$T/body" "Bearer $(token)"
 	[ "$output" = 200 ]
 	run curl -sS "$IMDS/_emu/monitor"
 	[ "$(jget '[r["status"] for r in d]' <<<"$output")" = "[503,200]" ]

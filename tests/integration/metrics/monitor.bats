@@ -102,6 +102,33 @@ pyq() { posts | python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.
 	grep -q 'pushing works again' "$T/lm.log"
 }
 
+@test "a token the endpoint refuses (401, expired early): a new one is fetched and the same batch accepted" {
+	monitor_conf
+	q='{"status":401,"body_json":{"error":{"code":"ExpiredAuthenticationToken","message":"The access token expiry UTC time is earlier than current UTC time."}}}'
+	curl -sS -X PUT --data "{\"imds\":{\"$RID/metrics\":[$q,{\"default\":true}]}}" "$IMDS/_emu/scenario" >/dev/null
+	lm_start --root "$ROOT"
+	wait_for 'any(r["status"] == 200 for r in d)'
+	# The refused batch went again at once with another token, and was taken.
+	[ "$(pyq '[r["status"] for r in d][:2]')" = "[401, 200]" ]
+	[ "$(pyq 'd[0]["body_bytes"] == d[1]["body_bytes"]')" = true ]
+	grep -q 'Azure Monitor refused the token (HTTP 401 ExpiredAuthenticationToken: .*); getting a new one' "$T/lm.log"
+	! grep -q 'kept in the spool' "$T/lm.log"
+	tokens=$(curl -sS "$IMDS/_emu/requests?port=imds&path=/metadata/identity/oauth2/token" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+	[ "$tokens" -eq 2 ]
+}
+
+@test "a token refused twice running: the batch stays in the spool, one line each time" {
+	monitor_conf MaxAttempts=1
+	q='{"status":401,"body_json":{"error":{"code":"InvalidAuthenticationToken","message":"The access token is invalid."}}}'
+	curl -sS -X PUT --data "{\"imds\":{\"$RID/metrics\":[$q,$q,{\"default\":true}]}}" "$IMDS/_emu/scenario" >/dev/null
+	lm_start --root "$ROOT"
+	wait_for 'any(r["status"] == 200 for r in d)'
+	[ "$(pyq '[r["status"] for r in d][:3]')" = "[401, 401, 200]" ]
+	grep -q 'HTTP 401 InvalidAuthenticationToken: The access token is invalid. (1 period(s) kept in the spool)' "$T/lm.log"
+	# What was kept went with the next push.
+	[ "$(pyq 'd[2]["body_bytes"] > d[0]["body_bytes"]')" = true ]
+}
+
 @test "400 is not retried: the period is dropped with a line naming the code" {
 	monitor_conf
 	curl -sS -X PUT --data "{\"imds\":{\"$RID/metrics\":[{\"status\":400,\"body_json\":{\"error\":{\"code\":\"InvalidTimeRange\",\"message\":\"too old\"}}},{\"default\":true}]}}" "$IMDS/_emu/scenario" >/dev/null

@@ -92,12 +92,25 @@ static void test_cache_refresh_and_fallback(void **state)
 	    token_cache_get(c, "https://monitoring.azure.com/", NULL, &t2, err, sizeof(err)), 0);
 	assert_int_equal(token_requests(&h), 3);
 
+	/* Refused by a service: the next get fetches anew. */
+	token_cache_invalidate(c, "https://monitoring.azure.com/", NULL);
+	assert_int_equal(
+	    token_cache_get(c, "https://monitoring.azure.com/", NULL, &t2, err, sizeof(err)), 0);
+	assert_int_equal(token_requests(&h), 4);
+	assert_true(t2->expires_on > fake_now);
+
 	/* Endpoint gone, token still valid for a while: the cached one is served. */
 	fake_now = t2->expires_on - 60;
 	emu_stop(&h);
 	assert_int_equal(
 	    token_cache_get(c, "https://monitoring.azure.com/", NULL, &t, err, sizeof(err)), 0);
 	assert_ptr_equal(t, t2);
+	/* But an invalidated token is never that fallback. */
+	time_t valid_until = t2->expires_on;
+	token_cache_invalidate(c, "https://monitoring.azure.com/", NULL);
+	assert_true(
+	    token_cache_get(c, "https://monitoring.azure.com/", NULL, &t, err, sizeof(err)) < 0);
+	((Token *)t2)->expires_on = valid_until;
 	/* Expired and endpoint gone: an error that names the endpoint. */
 	fake_now = t2->expires_on + 1;
 	assert_true(
