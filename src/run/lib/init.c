@@ -95,6 +95,34 @@ static int check_fs(int fd, long magic)
 	return sfs.f_type == magic ? 0 : -EXDEV;
 }
 
+/* rro, rnosuid, ...: the attributes on every mount of the tree at top. */
+static int set_recursive_attributes(int top, const RunMount *m, size_t i, RunError *e)
+{
+	struct mount_attr attr = {.attr_set = m->attr_set, .attr_clr = m->attr_clr};
+	char names[256];
+
+	if (!m->attr_set && !m->attr_clr)
+		return 0;
+	if (mount_setattr(top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+		return 0;
+	return run_error(e, errno, "mounts[%zu].options: cannot set %s on %s: %m", i,
+			 config_mount_attr_names(m->attr_set, m->attr_clr, names, sizeof(names)),
+			 m->destination);
+}
+
+/* The last step of every mount: recursive attributes, then propagation. */
+static int set_tree_options(int top, const RunMount *m, size_t i, RunError *e)
+{
+	char p[64];
+	int r = set_recursive_attributes(top, m, i, e);
+	if (r < 0)
+		return r;
+	if (m->propagation && mount(NULL, FD_PATH(p, top), NULL, m->propagation, NULL) < 0)
+		return run_error(e, errno, "mounts[%zu].options: cannot set propagation of %s: %m",
+				 i, m->destination);
+	return 0;
+}
+
 static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size_t i, RunError *e)
 {
 	const char *type = m->type;
@@ -166,10 +194,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 			return run_error(e, r, "mounts[%zu]: %s is not a %s mount after mounting",
 					 i, m->destination, type);
 	}
-	if (m->propagation && mount(NULL, FD_PATH(p, top), NULL, m->propagation, NULL) < 0)
-		return run_error(e, errno, "mounts[%zu].options: cannot set propagation of %s: %m",
-				 i, m->destination);
-	return 0;
+	return set_tree_options(top, m, i, e);
 }
 
 static const RunDevice default_devices[] = {

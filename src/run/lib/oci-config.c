@@ -304,8 +304,20 @@ int rlimit_from_name(const char *name)
 	return -EINVAL;
 }
 
-/* Mount options: flags set or cleared, propagation, or bind. */
-enum { OPT_SET, OPT_CLEAR, OPT_PROPAGATION, OPT_BIND, OPT_NOOP };
+/*
+ * Mount options: MS_* flags set or cleared, propagation, bind, recursive
+ * MOUNT_ATTR_* set or cleared, or an atime mode for the whole tree.
+ */
+enum {
+	OPT_SET,
+	OPT_CLEAR,
+	OPT_PROPAGATION,
+	OPT_BIND,
+	OPT_NOOP,
+	OPT_ATTR_SET,
+	OPT_ATTR_CLEAR,
+	OPT_ATTR_ATIME,
+};
 static const struct {
 	const char *name;
 	int kind;
@@ -334,6 +346,8 @@ static const struct {
     {"nostrictatime", OPT_CLEAR, MS_STRICTATIME},
     {"lazytime", OPT_SET, MS_LAZYTIME},
     {"nolazytime", OPT_CLEAR, MS_LAZYTIME},
+    {"nosymfollow", OPT_SET, MS_NOSYMFOLLOW},
+    {"symfollow", OPT_CLEAR, MS_NOSYMFOLLOW},
     {"defaults", OPT_NOOP, 0},
     {"bind", OPT_BIND, MS_BIND},
     {"rbind", OPT_BIND, MS_BIND | MS_REC},
@@ -345,17 +359,54 @@ static const struct {
     {"rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC},
     {"unbindable", OPT_PROPAGATION, MS_UNBINDABLE},
     {"runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC},
+    {"rro", OPT_ATTR_SET, MOUNT_ATTR_RDONLY},
+    {"rrw", OPT_ATTR_CLEAR, MOUNT_ATTR_RDONLY},
+    {"rnosuid", OPT_ATTR_SET, MOUNT_ATTR_NOSUID},
+    {"rsuid", OPT_ATTR_CLEAR, MOUNT_ATTR_NOSUID},
+    {"rnodev", OPT_ATTR_SET, MOUNT_ATTR_NODEV},
+    {"rdev", OPT_ATTR_CLEAR, MOUNT_ATTR_NODEV},
+    {"rnoexec", OPT_ATTR_SET, MOUNT_ATTR_NOEXEC},
+    {"rexec", OPT_ATTR_CLEAR, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", OPT_ATTR_SET, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", OPT_ATTR_CLEAR, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", OPT_ATTR_SET, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", OPT_ATTR_CLEAR, MOUNT_ATTR_NOSYMFOLLOW},
+    /* A tree has one atime mode: the "no" forms fall back to the kernel's default, relatime,
+       except norelatime, which asks for every access to count. */
+    {"rnoatime", OPT_ATTR_ATIME, MOUNT_ATTR_NOATIME},
+    {"ratime", OPT_ATTR_ATIME, MOUNT_ATTR_RELATIME},
+    {"rrelatime", OPT_ATTR_ATIME, MOUNT_ATTR_RELATIME},
+    {"rnorelatime", OPT_ATTR_ATIME, MOUNT_ATTR_STRICTATIME},
+    {"rstrictatime", OPT_ATTR_ATIME, MOUNT_ATTR_STRICTATIME},
+    {"rnostrictatime", OPT_ATTR_ATIME, MOUNT_ATTR_RELATIME},
 };
 
 /* Options the spec lists that we recognise but do not implement yet. */
 static const char *const mount_opts_unsupported[] = {
-    "idmap",	      "ridmap",	       "rro",	    "rrw",	   "rnosuid",
-    "rsuid",	      "rnodev",	       "rdev",	    "rnoexec",	   "rexec",
-    "rnoatime",	      "ratime",	       "rrelatime", "rnorelatime", "rstrictatime",
-    "rnostrictatime", "rnodiratime",   "rdiratime", "tmpcopyup",   "remount",
-    "nosymfollow",    "rnosymfollow",  "symfollow", "rsymfollow",  "copy-symlink",
-    "src-nofollow",   "dest-nofollow",
+    "idmap",	    "ridmap",	    "tmpcopyup",     "remount",
+    "copy-symlink", "src-nofollow", "dest-nofollow",
 };
+
+const char *config_mount_attr_names(uint64_t attr_set, uint64_t attr_clr, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t k = 0; k < ELEMENTSOF(mount_opts) && n < len; k++) {
+		uint64_t f = mount_opts[k].flag;
+		bool on = (mount_opts[k].kind == OPT_ATTR_SET && (attr_set & f)) ||
+			  (mount_opts[k].kind == OPT_ATTR_CLEAR && (attr_clr & f));
+		/* The first name of the atime mode that is set stands for it. */
+		if (mount_opts[k].kind == OPT_ATTR_ATIME && (attr_clr & MOUNT_ATTR__ATIME) &&
+		    (attr_set & MOUNT_ATTR__ATIME) == f) {
+			on = true;
+			attr_clr &= ~(uint64_t)MOUNT_ATTR__ATIME;
+		}
+		if (on)
+			n += (size_t)snprintf(buf + n, len - n, "%s\"%s\"", n ? "," : "",
+					      mount_opts[k].name);
+	}
+	return buf;
+}
 
 const char *config_mount_option_name(size_t i)
 {
@@ -647,6 +698,21 @@ static int parse_mount_options(Ctx *c, json_object *m, const char *field, RunMou
 			case OPT_BIND:
 				mnt->bind = true;
 				mnt->flags |= mount_opts[k].flag;
+				break;
+			case OPT_ATTR_SET:
+				mnt->attr_set |= mount_opts[k].flag;
+				mnt->attr_clr &= ~(uint64_t)mount_opts[k].flag;
+				break;
+			case OPT_ATTR_CLEAR:
+				mnt->attr_clr |= mount_opts[k].flag;
+				mnt->attr_set &= ~(uint64_t)mount_opts[k].flag;
+				break;
+			case OPT_ATTR_ATIME:
+				/* mount_setattr(2) wants the whole atime field cleared and one mode
+				 * set. */
+				mnt->attr_clr |= MOUNT_ATTR__ATIME;
+				mnt->attr_set = (mnt->attr_set & ~(uint64_t)MOUNT_ATTR__ATIME) |
+						mount_opts[k].flag;
 				break;
 			default:
 				break;

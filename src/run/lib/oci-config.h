@@ -38,6 +38,8 @@ typedef struct RunMount {
 	unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [| MS_REC] or 0 */
 	bool bind;		   /* bind or rbind (MS_BIND, MS_REC for rbind) */
 	char *data;		   /* filesystem options joined by ',' (may be NULL) */
+	/* Recursive attributes (rro, rnosuid, ratime, ...): MOUNT_ATTR_* for mount_setattr(2). */
+	uint64_t attr_set, attr_clr;
 } RunMount;
 
 typedef struct RunNamespace {
@@ -209,3 +211,6 @@ const char *config_seccomp_operator_name(size_t i);
 const char *config_seccomp_arch_name(size_t i);
 const char *config_seccomp_flag_name(size_t i);
 const char *config_mount_option_name(size_t i);
+/* The options that set attr_set and clear attr_clr (recursive MOUNT_ATTR_*), into buf:
+ * "\"rro\",\"rnosuid\"". */
+const char *config_mount_attr_names(uint64_t attr_set, uint64_t attr_clr, char *buf, size_t len);

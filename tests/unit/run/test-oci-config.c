@@ -314,6 +314,48 @@ static void test_mount_errors(void **state)
 	expect_error("mounts.1.options", "[\"a,b\"]", "mounts[1].options: invalid option \"a,b\"");
 }
 
+/* mounts[2] of base replaced by a bind mount of /srv on /data with these options and fields. */
+#define BIND_DATA(opts, extra)                                                                     \
+	"{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv\",\"options\":" opts extra \
+	"}"
+
+static RunConfig *parse_mount2(const char *mount)
+{
+	RunConfig *c = NULL;
+	char err[512] = "";
+	if (parse_with("mounts.2", mount, &c, err, sizeof(err)) < 0)
+		fail_msg("%s: %s", mount, err);
+	return c;
+}
+
+static void test_mount_recursive_attributes(void **state)
+{
+	RunConfig *c = parse_mount2(BIND_DATA(
+	    "[\"rbind\",\"rro\",\"rnosuid\",\"rrw\",\"rnoatime\",\"ratime\",\"rnodiratime\","
+	    "\"nosymfollow\",\"rnosymfollow\",\"rsymfollow\",\"rnoexec\",\"rdev\"]",
+	    ""));
+	const RunMount *m = &c->mounts[2];
+	/* later options win: rro, rrw -> cleared; rnoatime, ratime -> relatime */
+	assert_int_equal(m->attr_set,
+			 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOEXEC);
+	assert_int_equal(m->attr_clr, MOUNT_ATTR_RDONLY | MOUNT_ATTR__ATIME |
+					  MOUNT_ATTR_NOSYMFOLLOW | MOUNT_ATTR_NODEV);
+	assert_int_equal(m->flags, MS_BIND | MS_REC | MS_NOSYMFOLLOW);
+	assert_null(m->data);
+	run_config_free(c);
+
+	c = parse_mount2(BIND_DATA("[\"bind\",\"rro\",\"rstrictatime\",\"symfollow\"]", ""));
+	m = &c->mounts[2];
+	assert_int_equal(m->attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_STRICTATIME);
+	assert_int_equal(m->attr_clr, MOUNT_ATTR__ATIME);
+	assert_int_equal(m->flags, MS_BIND);
+	run_config_free(c);
+
+	c = parse_mount2(BIND_DATA("[\"bind\",\"rstrictatime\",\"rnorelatime\",\"rnoatime\"]", ""));
+	assert_int_equal(c->mounts[2].attr_set, MOUNT_ATTR_NOATIME);
+	run_config_free(c);
+}
+
 static void test_linux_errors(void **state)
 {
 	expect_error("linux", "[]", "linux: must be an object");
@@ -553,6 +595,7 @@ int main(void)
 	    cmocka_unit_test(test_top_level_errors),
 	    cmocka_unit_test(test_process_errors),
 	    cmocka_unit_test(test_mount_errors),
+	    cmocka_unit_test(test_mount_recursive_attributes),
 	    cmocka_unit_test(test_linux_errors),
 	    cmocka_unit_test(test_seccomp_errors),
 	    cmocka_unit_test(test_default_spec_parses),

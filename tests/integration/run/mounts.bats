@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# Mount options beyond flags: recursive attributes (rro, rnosuid, ...) and
+# nosymfollow; refusals leave nothing.
+
+load helpers
+
+setup_file() { common_setup_file; }
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# mount_opts MOUNTPOINT: the per-mount options field of its /proc/self/mountinfo line in $output.
+mount_opts() {
+	echo "$output" | awk -v m="$1" '$5 == m { print $6 }'
+}
+
+# A user namespace mapping container 0.. to host 200000.. (no cgroup mount: not ours to see).
+with_userns() {
+	cfg "c['linux']['namespaces'].append({'type': 'user'})
+c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 200000, 'size': 65536}]
+c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 200000, 'size': 65536}]
+c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/sys/fs/cgroup']"
+}
+
+@test "rro: the bind mount and the submount under it are read-only; ro alone leaves the submount writable" {
+	mkdir -p "$OUT/data/sub"
+	echo top >"$OUT/data/file"
+	mount -t tmpfs sub "$OUT/data/sub"
+	echo insub >"$OUT/data/sub/f"
+	cfg "c['mounts'] += [
+  {'destination': '/r', 'type': 'bind', 'source': '$OUT/data', 'options': ['rbind', 'rro']},
+  {'destination': '/o', 'type': 'bind', 'source': '$OUT/data', 'options': ['rbind', 'ro']}]"
+	inside 'cat /r/file /r/sub/f; echo x >/r/file; echo top=$?; echo x >/r/sub/f; echo sub=$?; echo y >/o/sub/g; echo osub=$?; cat /proc/self/mountinfo'
+	host_opts=$(findmnt -rn -o OPTIONS "$OUT/data/sub")
+	umount "$OUT/data/sub"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = top ]
+	[ "${lines[1]}" = insub ]
+	[[ "$output" == *"top=1"* ]]
+	[[ "$output" == *"sub=1"* ]]
+	[ "$(mount_opts /r)" = ro ] || [[ "$(mount_opts /r)" == ro,* ]]
+	[[ "$(mount_opts /r/sub)" == ro,* ]]
+	# Plain ro is for the top mount only.
+	[[ "$(mount_opts /o)" == ro,* ]]
+	[[ "$(mount_opts /o/sub)" == rw,* ]]
+	[[ "$output" == *"osub=0"* ]]
+	# The host's mounts are untouched: only the container's copy changed.
+	[[ "$host_opts" == rw,* ]]
+}
+
+@test "rnosuid, rnodev, rnoexec, rnoatime on a tree; rrw and rexec undo them; a tmpfs too" {
+	mkdir -p "$OUT/data/sub"
+	mount -t tmpfs sub "$OUT/data/sub"
+	cfg "c['mounts'] += [
+  {'destination': '/a', 'type': 'bind', 'source': '$OUT/data', 'options': ['rbind', 'rnosuid', 'rnodev', 'rnoexec', 'rnoatime']},
+  {'destination': '/b', 'type': 'bind', 'source': '$OUT/data', 'options': ['rbind', 'rro', 'rnoexec', 'rrw', 'rexec', 'rnodiratime']},
+  {'destination': '/t', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['rnoexec', 'rnosuid']}]"
+	inside 'cat /proc/self/mountinfo'
+	umount "$OUT/data/sub"
+	[ "$status" -eq 0 ]
+	for m in /a /a/sub; do
+		[[ "$(mount_opts $m)" == rw,nosuid,nodev,noexec,noatime* ]]
+	done
+	for m in /b /b/sub; do
+		[[ "$(mount_opts $m)" == rw,* ]]
+		[[ "$(mount_opts $m)" != *noexec* ]]
+		[[ "$(mount_opts $m)" == *nodiratime* ]]
+	done
+	[[ "$(mount_opts /t)" == rw,nosuid,noexec* ]]
+}
+
+@test "nosymfollow and rnosymfollow: following a symlink there fails with ELOOP, readlink works" {
+	mkdir -p "$OUT/data/sub"
+	mount -t tmpfs sub "$OUT/data/sub"
+	echo hi >"$OUT/data/sub/f"
+	ln -s f "$OUT/data/sub/l"
+	cfg "c['mounts'] += [
+  {'destination': '/n', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosymfollow']},
+  {'destination': '/r', 'type': 'bind', 'source': '$OUT/data', 'options': ['rbind', 'rnosymfollow']},
+  {'destination': '/f', 'type': 'bind', 'source': '$OUT/data', 'options': ['rbind', 'rnosymfollow', 'rsymfollow']}]"
+	inside 'echo x >/n/f; ln -s f /n/l; cat /n/l; echo n=$?; readlink /n/l; cat /r/sub/l; echo r=$?; readlink /r/sub/l; cat /f/sub/l; cat /proc/self/mountinfo'
+	umount "$OUT/data/sub"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Symbolic link loop"* || "$output" == *"Too many levels of symbolic links"* ]]
+	[[ "$output" == *"n=1"* ]]
+	[[ "$output" == *"r=1"* ]]
+	[ "$(echo "$output" | grep -cx f)" -eq 2 ] # readlink, twice
+	[ "$(echo "$output" | grep -cx hi)" -eq 1 ] # through /f only
+	[[ "$(mount_opts /n)" == *nosymfollow* ]]
+	[[ "$(mount_opts /r/sub)" == *nosymfollow* ]]
+	[[ "$(mount_opts /f/sub)" != *nosymfollow* ]]
+}
+
+@test "options the kernel refuses: the error names the mount and option, and nothing is left" {
+	# Without its own network namespace, a user namespace gets the host's /sys bound in
+	# (see the init): its atime setting (relatime) is locked, and rnoatime is refused in the init.
+	with_userns
+	cfg "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network']
+for m in c['mounts']:
+    if m['destination'] == '/sys':
+        m['options'] += ['rnoatime']"
+	n=$(python3 -c "import json; print([m['destination'] for m in json.load(open('$B/config.json'))['mounts']].index('/sys'))")
+	fails_with "mounts[$n].options: cannot set \"rnoatime\" on /sys: Operation not permitted"
+}
