@@ -306,7 +306,8 @@ int rlimit_from_name(const char *name)
 
 /*
  * Mount options: MS_* flags set or cleared, propagation, bind, recursive
- * MOUNT_ATTR_* set or cleared, or an atime mode for the whole tree.
+ * MOUNT_ATTR_* set or cleared, an atime mode for the whole tree, or a
+ * MOUNT_EXT_* extension.
  */
 enum {
 	OPT_SET,
@@ -317,6 +318,7 @@ enum {
 	OPT_ATTR_SET,
 	OPT_ATTR_CLEAR,
 	OPT_ATTR_ATIME,
+	OPT_EXT,
 };
 static const struct {
 	const char *name;
@@ -379,12 +381,13 @@ static const struct {
     {"rnorelatime", OPT_ATTR_ATIME, MOUNT_ATTR_STRICTATIME},
     {"rstrictatime", OPT_ATTR_ATIME, MOUNT_ATTR_STRICTATIME},
     {"rnostrictatime", OPT_ATTR_ATIME, MOUNT_ATTR_RELATIME},
+    {"idmap", OPT_EXT, MOUNT_EXT_IDMAP},
+    {"ridmap", OPT_EXT, MOUNT_EXT_IDMAP | MOUNT_EXT_IDMAP_RECURSIVE},
 };
 
 /* Options the spec lists that we recognise but do not implement yet. */
 static const char *const mount_opts_unsupported[] = {
-    "idmap",	    "ridmap",	    "tmpcopyup",     "remount",
-    "copy-symlink", "src-nofollow", "dest-nofollow",
+    "tmpcopyup", "remount", "copy-symlink", "src-nofollow", "dest-nofollow",
 };
 
 const char *config_mount_attr_names(uint64_t attr_set, uint64_t attr_clr, char *buf, size_t len)
@@ -714,6 +717,9 @@ static int parse_mount_options(Ctx *c, json_object *m, const char *field, RunMou
 				mnt->attr_set = (mnt->attr_set & ~(uint64_t)MOUNT_ATTR__ATIME) |
 						mount_opts[k].flag;
 				break;
+			case OPT_EXT:
+				mnt->extensions |= (unsigned)mount_opts[k].flag;
+				break;
 			default:
 				break;
 			}
@@ -738,6 +744,67 @@ static int parse_mount_options(Ctx *c, json_object *m, const char *field, RunMou
 	}
 	if (data.len > 0)
 		mnt->data = strbuf_steal(&data);
+	return 0;
+}
+
+static int parse_idmaps(Ctx *c, json_object *a, const char *name, RunIdMap **ret, size_t *ret_n);
+
+/* The option of ext that mounts[i] names, for messages: "ridmap" rather than "idmap". */
+static const char *mount_ext_name(const RunMount *m, unsigned ext)
+{
+	if (ext == MOUNT_EXT_IDMAP && (m->extensions & MOUNT_EXT_IDMAP_RECURSIVE))
+		return "ridmap";
+	for (size_t k = 0; k < ELEMENTSOF(mount_opts); k++)
+		if (mount_opts[k].kind == OPT_EXT && mount_opts[k].flag == ext)
+			return mount_opts[k].name;
+	return "?";
+}
+
+static int parse_mount_idmaps(Ctx *c, json_object *e, size_t i, RunMount *m)
+{
+	static const char *const keys[] = {"uidMappings", "gidMappings"};
+	char f[128];
+
+	for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
+		json_object *a;
+		int r = get_array(c, e, keys[k], FIELD(f, "mounts[%zu].%s", i, keys[k]), &a);
+		if (r <= 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
+		r = k == 0 ? parse_idmaps(c, a, f, &m->uid_mappings, &m->n_uid_mappings)
+			   : parse_idmaps(c, a, f, &m->gid_mappings, &m->n_gid_mappings);
+		if (r < 0)
+			return r;
+		if ((k == 0 ? m->n_uid_mappings : m->n_gid_mappings) == 0)
+			return fail(c, f, "must not be empty");
+	}
+	return 0;
+}
+
+/* Options that only make sense with others, or not with others. */
+static int check_mount_extensions(Ctx *c, size_t i, const RunMount *m)
+{
+	static const unsigned bind_only[] = {MOUNT_EXT_IDMAP};
+	bool maps = m->n_uid_mappings > 0 || m->n_gid_mappings > 0;
+	char f[128];
+
+	FIELD(f, "mounts[%zu].options", i);
+	if (maps && !(m->extensions & MOUNT_EXT_IDMAP))
+		return fail(c,
+			    FIELD(f, "mounts[%zu].%s", i,
+				  m->n_uid_mappings ? "uidMappings" : "gidMappings"),
+			    "needs the \"idmap\" or \"ridmap\" option");
+	for (size_t k = 0; k < ELEMENTSOF(bind_only); k++)
+		if ((m->extensions & bind_only[k]) && !m->bind)
+			return fail(c, f, "\"%s\" needs a bind mount",
+				    mount_ext_name(m, bind_only[k]));
+	if (maps && (m->n_uid_mappings == 0 || m->n_gid_mappings == 0))
+		return fail(c,
+			    FIELD(f, "mounts[%zu].%s", i,
+				  m->n_uid_mappings ? "gidMappings" : "uidMappings"),
+			    "is required with the other mapping");
 	return 0;
 }
 
@@ -783,6 +850,12 @@ static int parse_mounts(Ctx *c, json_object *a, RunConfig *cfg)
 		if (!m->bind && isempty(m->type))
 			return fail(c, FIELD(f, "mounts[%zu].type", i),
 				    "is required unless the mount is a bind mount");
+		r = parse_mount_idmaps(c, e, i, m);
+		if (r < 0)
+			return r;
+		r = check_mount_extensions(c, i, m);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -1351,6 +1424,17 @@ static int check_user_namespace(Ctx *c, RunConfig *cfg)
 	if (user && user->path && maps)
 		return fail(c, "linux.uidMappings",
 			    "must be empty when joining an existing user namespace");
+	/* An idmapped mount without mappings of its own borrows the container's. */
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const RunMount *m = &cfg->mounts[i];
+		char f[64];
+		if ((m->extensions & MOUNT_EXT_IDMAP) && m->n_uid_mappings == 0 &&
+		    (!user || user->path))
+			return fail(c, FIELD(f, "mounts[%zu].options", i),
+				    "\"%s\" without uidMappings and gidMappings needs a new user "
+				    "namespace in linux.namespaces",
+				    mount_ext_name(m, MOUNT_EXT_IDMAP));
+	}
 	return 0;
 }
 
@@ -1567,6 +1651,8 @@ RunConfig *run_config_free(RunConfig *c)
 		free(c->mounts[i].source);
 		free(c->mounts[i].type);
 		free(c->mounts[i].data);
+		free(c->mounts[i].uid_mappings);
+		free(c->mounts[i].gid_mappings);
 	}
 	free(c->mounts);
 	for (size_t i = 0; i < c->n_namespaces; i++)

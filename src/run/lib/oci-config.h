@@ -30,6 +30,16 @@ typedef struct RunRlimit {
 	uint64_t soft, hard;
 } RunRlimit;
 
+typedef struct RunIdMap {
+	uint32_t container_id, host_id, size;
+} RunIdMap;
+
+/* Mount options that are not mount flags. */
+enum {
+	MOUNT_EXT_IDMAP = 1u << 0,	     /* idmap, ridmap: an idmapped bind mount */
+	MOUNT_EXT_IDMAP_RECURSIVE = 1u << 1, /* ridmap: submounts too */
+};
+
 typedef struct RunMount {
 	char *destination;
 	char *source;		   /* may be NULL (tmpfs, proc, ...) */
@@ -40,16 +50,18 @@ typedef struct RunMount {
 	char *data;		   /* filesystem options joined by ',' (may be NULL) */
 	/* Recursive attributes (rro, rnosuid, ratime, ...): MOUNT_ATTR_* for mount_setattr(2). */
 	uint64_t attr_set, attr_clr;
+	unsigned extensions; /* MOUNT_EXT_* */
+	/* An idmapped mount's own mappings; none: the container's user namespace's. */
+	RunIdMap *uid_mappings;
+	size_t n_uid_mappings;
+	RunIdMap *gid_mappings;
+	size_t n_gid_mappings;
 } RunMount;
 
 typedef struct RunNamespace {
 	int type;   /* CLONE_NEW* */
 	char *path; /* join this namespace instead of creating one */
 } RunNamespace;
-
-typedef struct RunIdMap {
-	uint32_t container_id, host_id, size;
-} RunIdMap;
 
 typedef struct RunDevice {
 	char *path;
@@ -203,8 +215,8 @@ int namespace_from_name(const char *name);  /* "pid" -> CLONE_NEWPID, -EINVAL */
 const char *namespace_to_name(int type);    /* CLONE_NEWPID -> "pid" */
 const char *namespace_proc_name(int type);
 const char *hook_kind_name(HookKind k);
-    /* HOOK_CREATE_RUNTIME -> "createRuntime" */ /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
-int rlimit_from_name(const char *name);		 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
+/* HOOK_CREATE_RUNTIME -> "createRuntime" */ /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
+int rlimit_from_name(const char *name);	     /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
 /* Iterate the known names: returns NULL past the end. */
 const char *config_seccomp_action_name(size_t i);
 const char *config_seccomp_operator_name(size_t i);

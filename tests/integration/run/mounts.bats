@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# Mount options beyond flags: recursive attributes (rro, rnosuid, ...) and
-# nosymfollow; refusals leave nothing.
+# Mount options beyond flags: recursive attributes (rro, rnosuid, ...),
+# nosymfollow and idmapped mounts; refusals leave nothing.
 
 load helpers
 
@@ -90,11 +90,71 @@ c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/sys/fs/cgroup']"
 	[[ "$(mount_opts /f/sub)" != *nosymfollow* ]]
 }
 
+@test "idmap with the mount's own mappings: host owners are shown through them, the host's files keep theirs" {
+	mkdir -p "$OUT/idm"
+	touch "$OUT/idm/by-root" "$OUT/idm/by-1000"
+	chown 0:0 "$OUT/idm/by-root"
+	chown 1000:1000 "$OUT/idm/by-1000"
+	# A mount mapping reads like a user namespace's: an owner containerID on disk is hostID through the mount.
+	cfg "c['mounts'].append({'destination': '/m', 'type': 'bind', 'source': '$OUT/idm', 'options': ['bind', 'idmap'],
+  'uidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}],
+  'gidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]})"
+	inside 'stat -c "%n %u:%g" /m/by-root /m/by-1000; grep " /m " /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "/m/by-root 1000:1000" ]
+	[ "${lines[1]}" = "/m/by-1000 65534:65534" ]
+	[[ "$(mount_opts /m)" == *idmapped* ]]
+	[ "$(stat -c %u:%g "$OUT/idm/by-root")" = 0:0 ]
+	[ "$(stat -c %u:%g "$OUT/idm/by-1000")" = 1000:1000 ]
+}
+
+@test "ridmap without mappings of its own uses the container's user namespace, submounts included" {
+	mkdir -p "$OUT/idm/sub"
+	mount -t tmpfs sub "$OUT/idm/sub"
+	touch "$OUT/idm/by-root" "$OUT/idm/sub/by-root"
+	# The user namespace's root may not create mount points in a rootfs of the host's root.
+	own_rootfs
+	mkdir -p "$B/rootfs/m" "$B/rootfs/plain"
+	with_userns
+	cfg "c['mounts'] += [
+  {'destination': '/m', 'type': 'bind', 'source': '$OUT/idm', 'options': ['rbind', 'ridmap']},
+  {'destination': '/plain', 'type': 'bind', 'source': '$OUT/idm', 'options': ['rbind']}]"
+	inside 'stat -c %u /m/by-root /m/sub/by-root /plain/by-root; touch /m/new /m/sub/new; echo new=$?'
+	[ "$status" -eq 0 ]
+	# Host root's files are the container root's; without idmap they belong to nobody.
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = 0 ]
+	[ "${lines[2]}" = 65534 ]
+	[[ "$output" == *"new=0"* ]]
+	# What the container's root writes belongs to the host's root.
+	[ "$(stat -c %u:%g "$OUT/idm/new")" = 0:0 ]
+	[ "$(stat -c %u:%g "$OUT/idm/sub/new")" = 0:0 ]
+	umount "$OUT/idm/sub"
+}
+
+@test "bad option combinations are refused before anything runs, naming the mount and option" {
+	mkdir -p "$OUT/data"
+	cfg "c['mounts'].append({'destination': '/t', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['idmap']})"
+	fails_with 'config.json: mounts[7].options: "idmap" needs a bind mount'
+	cfg "c['mounts'][7] = {'destination': '/d', 'type': 'bind', 'source': '$OUT/data', 'options': ['bind'], 'uidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]}"
+	fails_with 'config.json: mounts[7].uidMappings: needs the "idmap" or "ridmap" option'
+	cfg "c['mounts'][7]['options'] = ['bind', 'idmap']"
+	fails_with 'config.json: mounts[7].gidMappings: is required with the other mapping'
+	cfg "del c['mounts'][7]['uidMappings']"
+	fails_with 'config.json: mounts[7].options: "idmap" without uidMappings and gidMappings needs a new user namespace in linux.namespaces'
+}
+
 @test "options the kernel refuses: the error names the mount and option, and nothing is left" {
+	# proc cannot be idmapped: refused by mount_setattr in the runtime.
+	cfg "c['mounts'].append({'destination': '/p', 'type': 'bind', 'source': '/proc', 'options': ['rbind', 'ridmap'],
+  'uidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}],
+  'gidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]})"
+	fails_with 'mounts[7].options: "ridmap": cannot idmap /proc for /p: Invalid argument'
 	# Without its own network namespace, a user namespace gets the host's /sys bound in
 	# (see the init): its atime setting (relatime) is locked, and rnoatime is refused in the init.
 	with_userns
-	cfg "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network']
+	cfg "c['mounts'].pop()
+c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network']
 for m in c['mounts']:
     if m['destination'] == '/sys':
         m['options'] += ['rnoatime']"
