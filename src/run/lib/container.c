@@ -215,7 +215,7 @@ static int open_mount_sources(const RunConfig *cfg, const char *bundle, int **re
 		fds[i] = -EBADF;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		const RunMount *m = &cfg->mounts[i];
-		if (!m->bind)
+		if (!m->bind || (m->extensions & MOUNT_EXT_REMOUNT))
 			continue;
 		_cleanup_free_ char *path = NULL;
 		if (m->source[0] != '/' && asprintf(&path, "%s/%s", bundle, m->source) < 0)

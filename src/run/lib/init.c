@@ -95,6 +95,21 @@ static int check_fs(int fd, long magic)
 	return sfs.f_type == magic ? 0 : -EXDEV;
 }
 
+/* tmpcopyup: the tmpfs on top starts with what the directory under it (covered) held. */
+static int copy_up(int covered, int top, const RunMount *m, size_t i, RunError *e)
+{
+	_cleanup_close_ int from = openat(covered, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int to = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (from < 0 || to < 0)
+		return run_error(e, errno, "mounts[%zu].options: \"tmpcopyup\": %s: %m", i,
+				 m->destination);
+	int r = copy_tree(from, to, 0);
+	if (r < 0)
+		return run_error(e, r, "mounts[%zu].options: \"tmpcopyup\": cannot copy %s: %m", i,
+				 m->destination);
+	return 0;
+}
+
 /* rro, rnosuid, ...: the attributes on every mount of the tree at top. */
 static int set_recursive_attributes(int top, const RunMount *m, size_t i, RunError *e)
 {
@@ -123,6 +138,19 @@ static int set_tree_options(int top, const RunMount *m, size_t i, RunError *e)
 	return 0;
 }
 
+/* remount: the mount already at the destination gets these flags and data. */
+static int remount_one(int top, const RunMount *m, size_t i, RunError *e)
+{
+	char p[64];
+	unsigned long flags = MS_REMOUNT | m->flags;
+	if (m->bind)
+		flags |= locked_flags(top) & ~MS_RDONLY;
+	if (mount(NULL, FD_PATH(p, top), NULL, flags, m->bind ? NULL : m->data) < 0)
+		return run_error(e, errno, "mounts[%zu].options: \"remount\" of %s: %m", i,
+				 m->destination);
+	return 0;
+}
+
 static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size_t i, RunError *e)
 {
 	const char *type = m->type;
@@ -130,6 +158,14 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 	char p[64];
 	int r;
 
+	if (m->extensions & MOUNT_EXT_REMOUNT) {
+		_cleanup_close_ int top = open_in_root(rootfd, m->destination, O_PATH);
+		if (top < 0)
+			return run_error(e, top, "mounts[%zu].destination: %s: %m", i,
+					 m->destination);
+		r = remount_one(top, m, i, e);
+		return r < 0 ? r : set_tree_options(top, m, i, e);
+	}
 	if (m->bind) {
 		struct stat st;
 		if (fstat(ctx->mount_fds[i], &st) < 0)
@@ -193,6 +229,11 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 		if (r < 0)
 			return run_error(e, r, "mounts[%zu]: %s is not a %s mount after mounting",
 					 i, m->destination, type);
+	}
+	if (m->extensions & MOUNT_EXT_TMPCOPYUP) {
+		r = copy_up(fd, top, m, i, e);
+		if (r < 0)
+			return r;
 	}
 	return set_tree_options(top, m, i, e);
 }

@@ -383,11 +383,15 @@ static const struct {
     {"rnostrictatime", OPT_ATTR_ATIME, MOUNT_ATTR_RELATIME},
     {"idmap", OPT_EXT, MOUNT_EXT_IDMAP},
     {"ridmap", OPT_EXT, MOUNT_EXT_IDMAP | MOUNT_EXT_IDMAP_RECURSIVE},
+    {"tmpcopyup", OPT_EXT, MOUNT_EXT_TMPCOPYUP},
+    {"remount", OPT_EXT, MOUNT_EXT_REMOUNT},
 };
 
 /* Options the spec lists that we recognise but do not implement yet. */
 static const char *const mount_opts_unsupported[] = {
-    "tmpcopyup", "remount", "copy-symlink", "src-nofollow", "dest-nofollow",
+    "copy-symlink",
+    "src-nofollow",
+    "dest-nofollow",
 };
 
 const char *config_mount_attr_names(uint64_t attr_set, uint64_t attr_clr, char *buf, size_t len)
@@ -787,6 +791,7 @@ static int parse_mount_idmaps(Ctx *c, json_object *e, size_t i, RunMount *m)
 static int check_mount_extensions(Ctx *c, size_t i, const RunMount *m)
 {
 	static const unsigned bind_only[] = {MOUNT_EXT_IDMAP};
+	static const unsigned not_with_remount[] = {MOUNT_EXT_IDMAP, MOUNT_EXT_TMPCOPYUP};
 	bool maps = m->n_uid_mappings > 0 || m->n_gid_mappings > 0;
 	char f[128];
 
@@ -800,6 +805,13 @@ static int check_mount_extensions(Ctx *c, size_t i, const RunMount *m)
 		if ((m->extensions & bind_only[k]) && !m->bind)
 			return fail(c, f, "\"%s\" needs a bind mount",
 				    mount_ext_name(m, bind_only[k]));
+	if ((m->extensions & MOUNT_EXT_REMOUNT))
+		for (size_t k = 0; k < ELEMENTSOF(not_with_remount); k++)
+			if (m->extensions & not_with_remount[k])
+				return fail(c, f, "\"remount\" cannot be combined with \"%s\"",
+					    mount_ext_name(m, not_with_remount[k]));
+	if ((m->extensions & MOUNT_EXT_TMPCOPYUP) && (m->bind || !streq(m->type, "tmpfs")))
+		return fail(c, f, "\"tmpcopyup\" needs a tmpfs mount");
 	if (maps && (m->n_uid_mappings == 0 || m->n_gid_mappings == 0))
 		return fail(c,
 			    FIELD(f, "mounts[%zu].%s", i,

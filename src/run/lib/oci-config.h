@@ -38,6 +38,8 @@ typedef struct RunIdMap {
 enum {
 	MOUNT_EXT_IDMAP = 1u << 0,	     /* idmap, ridmap: an idmapped bind mount */
 	MOUNT_EXT_IDMAP_RECURSIVE = 1u << 1, /* ridmap: submounts too */
+	MOUNT_EXT_TMPCOPYUP = 1u << 2,	     /* a tmpfs starts with what it covers */
+	MOUNT_EXT_REMOUNT = 1u << 3,	     /* change a mount at the destination */
 };
 
 typedef struct RunMount {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "strutil.h"
 
 int run_error(RunError *e, int r, const char *fmt, ...)
@@ -110,6 +113,95 @@ int mkdir_p_in_root(int rootfd, const char *path, bool as_file)
 		*slash = '/';
 		p = slash + 1;
 	}
+}
+
+/* One entry of copy_tree: name in from (already lstat'ed as st) recreated in to. */
+static int copy_entry(int from, int to, const char *name, const struct stat *st, unsigned depth)
+{
+	int r = 0;
+
+	if (S_ISDIR(st->st_mode)) {
+		if (mkdirat(to, name, 0700) < 0)
+			return negative_errno();
+		_cleanup_close_ int f =
+		    openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int t =
+		    openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (f < 0 || t < 0)
+			return negative_errno();
+		r = copy_tree(f, t, depth + 1);
+	} else if (S_ISREG(st->st_mode)) {
+		_cleanup_close_ int f = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (f < 0)
+			return negative_errno();
+		_cleanup_close_ int t =
+		    openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (t < 0)
+			return negative_errno();
+		char buf[65536];
+		for (;;) {
+			ssize_t n = read(f, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return negative_errno();
+			if (n == 0)
+				break;
+			r = loop_write(t, buf, (size_t)n);
+			if (r < 0)
+				return r;
+		}
+	} else if (S_ISLNK(st->st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return negative_errno();
+		target[n] = '\0';
+		if (symlinkat(target, to, name) < 0)
+			return negative_errno();
+	} else if (mknodat(to, name, st->st_mode, st->st_rdev) < 0)
+		return negative_errno();
+	if (r < 0)
+		return r;
+	/* In a user namespace an owner it does not map cannot be given (EINVAL): the copy keeps
+	 * ours. */
+	if (fchownat(to, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL)
+		return negative_errno();
+	if (!S_ISLNK(st->st_mode) && fchmodat(to, name, st->st_mode & 07777, 0) < 0)
+		return negative_errno();
+	struct timespec times[2] = {st->st_atim, st->st_mtim};
+	if (utimensat(to, name, times, AT_SYMLINK_NOFOLLOW) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int copy_tree(int from, int to, unsigned depth)
+{
+	if (depth > 256)
+		return -ELOOP;
+	int d = openat(from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0)
+		return negative_errno();
+	DIR *dir = fdopendir(d);
+	if (!dir) {
+		close(d);
+		return negative_errno();
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (errno = 0, de = readdir(dir))) {
+		struct stat st;
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			r = negative_errno();
+		else
+			r = copy_entry(dirfd(dir), to, de->d_name, &st, depth);
+	}
+	if (r == 0 && errno != 0)
+		r = negative_errno();
+	closedir(dir);
+	return r;
 }
 
 uint64_t process_start_time(pid_t pid)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Mount options beyond flags: recursive attributes (rro, rnosuid, ...),
-# nosymfollow and idmapped mounts; refusals leave nothing.
+# nosymfollow, idmapped mounts, tmpcopyup and remount; refusals leave nothing.
 
 load helpers
 
@@ -132,6 +132,46 @@ c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/sys/fs/cgroup']"
 	umount "$OUT/idm/sub"
 }
 
+@test "tmpcopyup: the tmpfs starts with a copy of the directory it covers; the rootfs is not written" {
+	own_rootfs
+	mkdir -p "$B/rootfs/srv/d/sub"
+	echo f >"$B/rootfs/srv/d/f"
+	echo g >"$B/rootfs/srv/d/sub/g"
+	ln -s f "$B/rootfs/srv/d/link"
+	chown 1000:100 "$B/rootfs/srv/d/f"
+	chmod 0604 "$B/rootfs/srv/d/f"
+	cfg "c['mounts'] += [
+  {'destination': '/srv/d', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['tmpcopyup', 'mode=755']},
+  {'destination': '/srv/e', 'type': 'tmpfs', 'source': 'tmpfs'}]"
+	inside 'cat /srv/d/f /srv/d/sub/g; readlink /srv/d/link; stat -c "%u:%g %a" /srv/d/f; ls -A /srv/e | wc -l; echo new >/srv/d/new; grep " /srv/d " /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = f ]
+	[ "${lines[1]}" = g ]
+	[ "${lines[2]}" = f ]
+	[ "${lines[3]}" = "1000:100 604" ]
+	[ "${lines[4]}" = 0 ] # without tmpcopyup: empty
+	echo "${lines[5]}" | grep -E ' - tmpfs '
+	[ ! -e "$B/rootfs/srv/d/new" ]
+}
+
+@test "remount: a mount made before changes its flags" {
+	mkdir -p "$OUT/data"
+	cfg "c['mounts'] += [
+  {'destination': '/t', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['size=1m']},
+  {'destination': '/t', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['remount', 'ro', 'size=2m']},
+  {'destination': '/b', 'type': 'bind', 'source': '$OUT/data', 'options': ['rbind']},
+  {'destination': '/b', 'type': 'bind', 'source': '$OUT/data', 'options': ['bind', 'remount', 'ro', 'noexec']}]"
+	inside 'touch /t/x; echo t=$?; touch /b/x; echo b=$?; grep -E " /(t|b) " /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"t=1"* ]]
+	[[ "$output" == *"b=1"* ]]
+	[ "$(echo "$output" | grep -c ' /t ')" -eq 1 ] # remounted, not stacked
+	[[ "$(mount_opts /t)" == ro,* ]]
+	echo "$output" | grep -E ' /t .* - tmpfs tmpfs ro,size=2048k'
+	[[ "$(mount_opts /b)" == ro,*noexec* ]]
+	[ ! -e "$OUT/data/x" ]
+}
+
 @test "bad option combinations are refused before anything runs, naming the mount and option" {
 	mkdir -p "$OUT/data"
 	cfg "c['mounts'].append({'destination': '/t', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['idmap']})"
@@ -142,6 +182,10 @@ c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/sys/fs/cgroup']"
 	fails_with 'config.json: mounts[7].gidMappings: is required with the other mapping'
 	cfg "del c['mounts'][7]['uidMappings']"
 	fails_with 'config.json: mounts[7].options: "idmap" without uidMappings and gidMappings needs a new user namespace in linux.namespaces'
+	cfg "c['mounts'][7]['options'] = ['bind', 'tmpcopyup']"
+	fails_with 'config.json: mounts[7].options: "tmpcopyup" needs a tmpfs mount'
+	cfg "c['mounts'][7]['options'] = ['bind', 'ridmap', 'remount']"
+	fails_with 'config.json: mounts[7].options: "remount" cannot be combined with "ridmap"'
 }
 
 @test "options the kernel refuses: the error names the mount and option, and nothing is left" {

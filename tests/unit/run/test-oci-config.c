@@ -309,8 +309,8 @@ static void test_mount_errors(void **state)
 	expect_error("mounts.2.source", NULL, "mounts[2].source: is required for a bind mount");
 	expect_error("mounts.1.options", "[\"nosuid\",5]",
 		     "mounts[1].options: must be an array of strings");
-	expect_error("mounts.1.options", "[\"tmpcopyup\"]",
-		     "mounts[1].options: \"tmpcopyup\" is not supported yet");
+	expect_error("mounts.1.options", "[\"copy-symlink\"]",
+		     "mounts[1].options: \"copy-symlink\" is not supported yet");
 	expect_error("mounts.1.options", "[\"a,b\"]", "mounts[1].options: invalid option \"a,b\"");
 }
 
@@ -378,6 +378,20 @@ static void test_mount_extensions(void **state)
 	assert_int_equal(c->mounts[2].extensions, MOUNT_EXT_IDMAP);
 	assert_int_equal(c->mounts[2].n_uid_mappings, 0);
 	run_config_free(c);
+
+	char err[256];
+	assert_int_equal(
+	    parse_with("mounts.1.options", "[\"tmpcopyup\",\"mode=755\"]", &c, err, sizeof(err)),
+	    0);
+	assert_int_equal(c->mounts[1].extensions, MOUNT_EXT_TMPCOPYUP);
+	assert_string_equal(c->mounts[1].data, "mode=755");
+	run_config_free(c);
+
+	assert_int_equal(
+	    parse_with("mounts.1.options", "[\"remount\",\"ro\"]", &c, err, sizeof(err)), 0);
+	assert_int_equal(c->mounts[1].extensions, MOUNT_EXT_REMOUNT);
+	assert_int_equal(c->mounts[1].flags, MS_RDONLY);
+	run_config_free(c);
 }
 
 static void test_mount_extension_errors(void **state)
@@ -386,6 +400,14 @@ static void test_mount_extension_errors(void **state)
 		     "mounts[1].options: \"idmap\" needs a bind mount");
 	expect_error("mounts.1.options", "[\"ridmap\"]",
 		     "mounts[1].options: \"ridmap\" needs a bind mount");
+	expect_error("mounts.0.options", "[\"tmpcopyup\"]",
+		     "mounts[0].options: \"tmpcopyup\" needs a tmpfs mount");
+	expect_error("mounts.2.options", "[\"bind\",\"tmpcopyup\"]",
+		     "mounts[2].options: \"tmpcopyup\" needs a tmpfs mount");
+	expect_error("mounts.2.options", "[\"bind\",\"idmap\",\"remount\"]",
+		     "mounts[2].options: \"remount\" cannot be combined with \"idmap\"");
+	expect_error("mounts.1.options", "[\"remount\",\"tmpcopyup\"]",
+		     "mounts[1].options: \"remount\" cannot be combined with \"tmpcopyup\"");
 	expect_error("mounts.2.uidMappings", "[" MAP(0, 1000, 1) "]",
 		     "mounts[2].uidMappings: needs the \"idmap\" or \"ridmap\" option");
 	expect_error("mounts.2.gidMappings", "[" MAP(0, 1000, 1) "]",
