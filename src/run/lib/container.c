@@ -191,10 +191,18 @@ static int idmap_tree(int fd, const RunConfig *cfg, const RunMount *m, size_t i,
 static int open_mount_source(const RunConfig *cfg, const RunMount *m, size_t i, const char *path,
 			     RunError *e)
 {
+	struct stat st;
+	if ((m->extensions & MOUNT_EXT_COPY_SYMLINK) && lstat(path, &st) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		/* The init copies the link, it does not mount it. */
+		int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		return fd < 0 ? run_error(e, errno, "mounts[%zu].source: %s: %m", i, path) : fd;
+	}
 	/* A detached copy of the tree: it can be attached in another mount namespace. */
 	_cleanup_close_ int fd =
 	    open_tree(AT_FDCWD, path,
-		      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->flags & MS_REC ? AT_RECURSIVE : 0));
+		      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->flags & MS_REC ? AT_RECURSIVE : 0) |
+			  (m->extensions & MOUNT_EXT_SRC_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0));
 	if (fd < 0)
 		return run_error(e, errno, "mounts[%zu].source: %s: %m", i, path);
 	if (m->extensions & MOUNT_EXT_IDMAP) {

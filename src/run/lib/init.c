@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <sched.h>
@@ -95,6 +96,31 @@ static int check_fs(int fd, long magic)
 	return sfs.f_type == magic ? 0 : -EXDEV;
 }
 
+/* copy-symlink: a copy of the source symlink (opened O_PATH|O_NOFOLLOW by the runtime). */
+static int copy_symlink(int rootfd, int linkfd, const RunMount *m, size_t i, RunError *e)
+{
+	char target[PATH_MAX], old[PATH_MAX];
+	ssize_t n = readlinkat(linkfd, "", target, sizeof(target) - 1);
+	if (n < 0)
+		return run_error(e, errno, "mounts[%zu].source: %s: %m", i, m->source);
+	target[n] = '\0';
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int parent = mkdir_parent_in_root(rootfd, m->destination, &name);
+	if (parent < 0)
+		return run_error(e, parent,
+				 "mounts[%zu].destination: cannot create %s in the rootfs: %m", i,
+				 m->destination);
+	if (symlinkat(target, parent, name) == 0)
+		return 0;
+	int r = -errno;
+	/* A rootfs used before already has it. */
+	n = r == -EEXIST ? readlinkat(parent, name, old, sizeof(old) - 1) : -1;
+	if (n >= 0 && (old[n] = '\0', streq(old, target)))
+		return 0;
+	return run_error(e, r, "mounts[%zu].options: \"copy-symlink\": cannot create %s -> %s: %m",
+			 i, m->destination, target);
+}
+
 /* tmpcopyup: the tmpfs on top starts with what the directory under it (covered) held. */
 static int copy_up(int covered, int top, const RunMount *m, size_t i, RunError *e)
 {
@@ -151,6 +177,17 @@ static int remount_one(int top, const RunMount *m, size_t i, RunError *e)
 	return 0;
 }
 
+/*
+ * The mount at the destination, looked up again after mounting. A symlink
+ * mounted with src-nofollow, or a mount on a symlink with dest-nofollow, is
+ * the mount itself: it must not be followed.
+ */
+static int open_mounted(int rootfd, const RunMount *m)
+{
+	bool nofollow = m->extensions & (MOUNT_EXT_SRC_NOFOLLOW | MOUNT_EXT_DEST_NOFOLLOW);
+	return open_in_root(rootfd, m->destination, O_PATH | (nofollow ? O_NOFOLLOW : 0));
+}
+
 static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size_t i, RunError *e)
 {
 	const char *type = m->type;
@@ -159,7 +196,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 	int r;
 
 	if (m->extensions & MOUNT_EXT_REMOUNT) {
-		_cleanup_close_ int top = open_in_root(rootfd, m->destination, O_PATH);
+		_cleanup_close_ int top = open_mounted(rootfd, m);
 		if (top < 0)
 			return run_error(e, top, "mounts[%zu].destination: %s: %m", i,
 					 m->destination);
@@ -170,9 +207,13 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 		struct stat st;
 		if (fstat(ctx->mount_fds[i], &st) < 0)
 			return run_error(e, errno, "mounts[%zu].source: %s: %m", i, m->source);
+		if (S_ISLNK(st.st_mode) && (m->extensions & MOUNT_EXT_COPY_SYMLINK))
+			return copy_symlink(rootfd, ctx->mount_fds[i], m, i, e);
 		as_file = !S_ISDIR(st.st_mode);
 	}
-	_cleanup_close_ int fd = mkdir_p_in_root(rootfd, m->destination, as_file);
+	_cleanup_close_ int fd = m->extensions & MOUNT_EXT_DEST_NOFOLLOW
+				     ? open_nofollow_in_root(rootfd, m->destination, as_file)
+				     : mkdir_p_in_root(rootfd, m->destination, as_file);
 	if (fd < 0)
 		return run_error(e, fd,
 				 "mounts[%zu].destination: cannot create %s in the rootfs: %m", i,
@@ -187,7 +228,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 		if (extra) {
 			/* The fd still names the directory under the new mount: look it up again.
 			 */
-			_cleanup_close_ int top = open_in_root(rootfd, m->destination, O_PATH);
+			_cleanup_close_ int top = open_mounted(rootfd, m);
 			if (top < 0)
 				return run_error(e, top, "mounts[%zu].destination: %s: %m", i,
 						 m->destination);
@@ -207,8 +248,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 			 */
 			r = mount("/sys", p, NULL, MS_BIND | MS_REC, NULL);
 			if (r == 0) {
-				_cleanup_close_ int top =
-				    open_in_root(rootfd, m->destination, O_PATH);
+				_cleanup_close_ int top = open_mounted(rootfd, m);
 				if (top >= 0)
 					r = mount(NULL, FD_PATH(p, top), NULL,
 						  MS_BIND | MS_REMOUNT | m->flags |
@@ -221,7 +261,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 					 what, type, m->destination);
 	}
 
-	_cleanup_close_ int top = open_in_root(rootfd, m->destination, O_PATH);
+	_cleanup_close_ int top = open_mounted(rootfd, m);
 	if (top < 0)
 		return run_error(e, top, "mounts[%zu].destination: %s: %m", i, m->destination);
 	if (type && (streq(type, "proc") || streq(type, "sysfs"))) {

@@ -385,13 +385,9 @@ static const struct {
     {"ridmap", OPT_EXT, MOUNT_EXT_IDMAP | MOUNT_EXT_IDMAP_RECURSIVE},
     {"tmpcopyup", OPT_EXT, MOUNT_EXT_TMPCOPYUP},
     {"remount", OPT_EXT, MOUNT_EXT_REMOUNT},
-};
-
-/* Options the spec lists that we recognise but do not implement yet. */
-static const char *const mount_opts_unsupported[] = {
-    "copy-symlink",
-    "src-nofollow",
-    "dest-nofollow",
+    {"copy-symlink", OPT_EXT, MOUNT_EXT_COPY_SYMLINK},
+    {"src-nofollow", OPT_EXT, MOUNT_EXT_SRC_NOFOLLOW},
+    {"dest-nofollow", OPT_EXT, MOUNT_EXT_DEST_NOFOLLOW},
 };
 
 const char *config_mount_attr_names(uint64_t attr_set, uint64_t attr_clr, char *buf, size_t len)
@@ -730,11 +726,6 @@ static int parse_mount_options(Ctx *c, json_object *m, const char *field, RunMou
 		}
 		if (known)
 			continue;
-		for (size_t k = 0; k < ELEMENTSOF(mount_opts_unsupported); k++)
-			if (streq(opts[i], mount_opts_unsupported[k])) {
-				strbuf_free(&data);
-				return fail(c, field, "\"%s\" is not supported yet", opts[i]);
-			}
 		if (isempty(opts[i]) || strchr(opts[i], ',')) {
 			strbuf_free(&data);
 			return fail(c, field, "invalid option \"%s\"", opts[i]);
@@ -790,8 +781,10 @@ static int parse_mount_idmaps(Ctx *c, json_object *e, size_t i, RunMount *m)
 /* Options that only make sense with others, or not with others. */
 static int check_mount_extensions(Ctx *c, size_t i, const RunMount *m)
 {
-	static const unsigned bind_only[] = {MOUNT_EXT_IDMAP};
-	static const unsigned not_with_remount[] = {MOUNT_EXT_IDMAP, MOUNT_EXT_TMPCOPYUP};
+	static const unsigned bind_only[] = {MOUNT_EXT_IDMAP, MOUNT_EXT_COPY_SYMLINK,
+					     MOUNT_EXT_SRC_NOFOLLOW};
+	static const unsigned not_with_remount[] = {MOUNT_EXT_IDMAP, MOUNT_EXT_TMPCOPYUP,
+						    MOUNT_EXT_COPY_SYMLINK, MOUNT_EXT_SRC_NOFOLLOW};
 	bool maps = m->n_uid_mappings > 0 || m->n_gid_mappings > 0;
 	char f[128];
 

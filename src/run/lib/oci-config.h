@@ -40,6 +40,9 @@ enum {
 	MOUNT_EXT_IDMAP_RECURSIVE = 1u << 1, /* ridmap: submounts too */
 	MOUNT_EXT_TMPCOPYUP = 1u << 2,	     /* a tmpfs starts with what it covers */
 	MOUNT_EXT_REMOUNT = 1u << 3,	     /* change a mount at the destination */
+	MOUNT_EXT_COPY_SYMLINK = 1u << 4,    /* a symlink source is copied, not mounted */
+	MOUNT_EXT_SRC_NOFOLLOW = 1u << 5,    /* the source's last component is not followed */
+	MOUNT_EXT_DEST_NOFOLLOW = 1u << 6,   /* the destination's last component is not followed */
 };
 
 typedef struct RunMount {

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,14 +51,33 @@ int open_in_root(int rootfd, const char *path, int flags)
 	return fd < 0 ? negative_errno() : fd;
 }
 
-int mkdir_p_in_root(int rootfd, const char *path, bool as_file)
+/* An empty file (0644) or directory (0755) named name in dirfd; -EEXIST if something is there. */
+static int create_at(int dirfd, const char *name, bool as_file)
 {
-	_cleanup_free_ char *copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	size_t len = strlen(copy);
+	if (!as_file)
+		return mkdirat(dirfd, name, 0755) < 0 ? negative_errno() : 0;
+	int fd = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return negative_errno();
+	close(fd);
+	return 0;
+}
+
+/* A copy of path without trailing slashes ("/" stays "/"), or NULL. */
+static char *strdup_no_trailing_slash(const char *path)
+{
+	char *copy = strdup(path);
+	size_t len = copy ? strlen(copy) : 0;
 	while (len > 1 && copy[len - 1] == '/')
 		copy[--len] = '\0';
+	return copy;
+}
+
+int mkdir_p_in_root(int rootfd, const char *path, bool as_file)
+{
+	_cleanup_free_ char *copy = strdup_no_trailing_slash(path);
+	if (!copy)
+		return -ENOMEM;
 
 	/* Walk prefixes: "/a", "/a/b", ... each resolved from the root again. */
 	for (char *p = copy;;) {
@@ -86,16 +106,7 @@ int mkdir_p_in_root(int rootfd, const char *path, bool as_file)
 			}
 			if (parent < 0)
 				return parent;
-			int r;
-			if (last && as_file) {
-				int ffd = openat(
-				    parent, name,
-				    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-				r = ffd < 0 ? negative_errno() : 0;
-				if (ffd >= 0)
-					close(ffd);
-			} else
-				r = mkdirat(parent, name, 0755) < 0 ? negative_errno() : 0;
+			int r = create_at(parent, name, last && as_file);
 			if (r < 0 && r != -EEXIST)
 				return r;
 			fd = open_in_root(rootfd, copy, O_PATH);
@@ -113,6 +124,48 @@ int mkdir_p_in_root(int rootfd, const char *path, bool as_file)
 		*slash = '/';
 		p = slash + 1;
 	}
+}
+
+int mkdir_parent_in_root(int rootfd, const char *path, char **ret_name)
+{
+	_cleanup_free_ char *copy = strdup_no_trailing_slash(path);
+	if (!copy)
+		return -ENOMEM;
+	char *slash = strrchr(copy, '/');
+	const char *name = slash ? slash + 1 : copy;
+	if (isempty(name) || streq(name, ".") || streq(name, ".."))
+		return -EINVAL;
+	_cleanup_free_ char *n = strdup(name);
+	if (!n)
+		return -ENOMEM;
+	if (slash)
+		*slash = '\0';
+	int fd = mkdir_p_in_root(rootfd, isempty(copy) ? "/" : copy, false);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return -ENOTDIR;
+	}
+	*ret_name = TAKE_PTR(n);
+	return fd;
+}
+
+int open_nofollow_in_root(int rootfd, const char *path, bool as_file)
+{
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int parent = mkdir_parent_in_root(rootfd, path, &name);
+	if (parent < 0)
+		return parent;
+	int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		int r = create_at(parent, name, as_file);
+		if (r < 0 && r != -EEXIST)
+			return r;
+		fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	return fd < 0 ? negative_errno() : fd;
 }
 
 /* One entry of copy_tree: name in from (already lstat'ed as st) recreated in to. */

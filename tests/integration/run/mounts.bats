@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Mount options beyond flags: recursive attributes (rro, rnosuid, ...),
-# nosymfollow, idmapped mounts, tmpcopyup and remount; refusals leave nothing.
+# nosymfollow, idmapped mounts, tmpcopyup, remount, and the symlink options
+# (src-nofollow, dest-nofollow, copy-symlink); refusals leave nothing.
 
 load helpers
 
@@ -170,6 +171,41 @@ c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/sys/fs/cgroup']"
 	echo "$output" | grep -E ' /t .* - tmpfs tmpfs ro,size=2048k'
 	[[ "$(mount_opts /b)" == ro,*noexec* ]]
 	[ ! -e "$OUT/data/x" ]
+}
+
+@test "src-nofollow binds a symlink source itself; copy-symlink copies it; a plain bind follows it" {
+	mkdir -p "$OUT/target"
+	echo inside-target >"$OUT/target/file"
+	ln -s target "$OUT/link"
+	cfg "c['mounts'] += [
+  {'destination': '/follow', 'type': 'bind', 'source': '$OUT/link', 'options': ['bind']},
+  {'destination': '/nofollow', 'type': 'bind', 'source': '$OUT/link', 'options': ['bind', 'src-nofollow']},
+  {'destination': '/copied', 'type': 'bind', 'source': '$OUT/link', 'options': ['bind', 'copy-symlink']},
+  {'destination': '/dircopy', 'type': 'bind', 'source': '$OUT/target', 'options': ['bind', 'copy-symlink']}]"
+	own_rootfs
+	inside 'cat /follow/file; readlink /nofollow; readlink /copied; cat /dircopy/file; grep -cE " /(nofollow|copied|dircopy) " /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = inside-target ]
+	[ "${lines[1]}" = target ] # the host's link, mounted
+	[ "${lines[2]}" = target ] # a new link in the rootfs
+	[ "${lines[3]}" = inside-target ] # copy-symlink of a directory binds it
+	[ "${lines[4]}" = 2 ] # /nofollow and /dircopy are mounts, /copied is not
+	[ "$(readlink "$B/rootfs/copied")" = target ]
+}
+
+@test "dest-nofollow mounts on a symlink in the rootfs itself, not where it points" {
+	own_rootfs
+	ln -s /etc/passwd "$B/rootfs/pw"
+	echo host-file >"$OUT/file"
+	cfg "c['mounts'] += [
+  {'destination': '/pw', 'type': 'bind', 'source': '$OUT/file', 'options': ['bind', 'dest-nofollow']}]"
+	inside 'cat /pw; head -1 /etc/passwd; grep -cE " /pw " /proc/self/mountinfo; grep -c " /etc/passwd " /proc/self/mountinfo; true'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = host-file ]
+	[ "${lines[1]}" = "root:x:0:0:root:/:/bin/sh" ]
+	[ "${lines[2]}" = 1 ]
+	[ "${lines[3]}" = 0 ]
+	[ "$(readlink "$B/rootfs/pw")" = /etc/passwd ]
 }
 
 @test "bad option combinations are refused before anything runs, naming the mount and option" {

@@ -309,8 +309,6 @@ static void test_mount_errors(void **state)
 	expect_error("mounts.2.source", NULL, "mounts[2].source: is required for a bind mount");
 	expect_error("mounts.1.options", "[\"nosuid\",5]",
 		     "mounts[1].options: must be an array of strings");
-	expect_error("mounts.1.options", "[\"copy-symlink\"]",
-		     "mounts[1].options: \"copy-symlink\" is not supported yet");
 	expect_error("mounts.1.options", "[\"a,b\"]", "mounts[1].options: invalid option \"a,b\"");
 }
 
@@ -343,6 +341,7 @@ static void test_mount_recursive_attributes(void **state)
 					  MOUNT_ATTR_NOSYMFOLLOW | MOUNT_ATTR_NODEV);
 	assert_int_equal(m->flags, MS_BIND | MS_REC | MS_NOSYMFOLLOW);
 	assert_null(m->data);
+	assert_int_equal(m->extensions, 0);
 	run_config_free(c);
 
 	c = parse_mount2(BIND_DATA("[\"bind\",\"rro\",\"rstrictatime\",\"symfollow\"]", ""));
@@ -379,6 +378,12 @@ static void test_mount_extensions(void **state)
 	assert_int_equal(c->mounts[2].n_uid_mappings, 0);
 	run_config_free(c);
 
+	c = parse_mount2(
+	    BIND_DATA("[\"bind\",\"copy-symlink\",\"src-nofollow\",\"dest-nofollow\"]", ""));
+	assert_int_equal(c->mounts[2].extensions,
+			 MOUNT_EXT_COPY_SYMLINK | MOUNT_EXT_SRC_NOFOLLOW | MOUNT_EXT_DEST_NOFOLLOW);
+	run_config_free(c);
+
 	char err[256];
 	assert_int_equal(
 	    parse_with("mounts.1.options", "[\"tmpcopyup\",\"mode=755\"]", &c, err, sizeof(err)),
@@ -400,6 +405,10 @@ static void test_mount_extension_errors(void **state)
 		     "mounts[1].options: \"idmap\" needs a bind mount");
 	expect_error("mounts.1.options", "[\"ridmap\"]",
 		     "mounts[1].options: \"ridmap\" needs a bind mount");
+	expect_error("mounts.1.options", "[\"copy-symlink\"]",
+		     "mounts[1].options: \"copy-symlink\" needs a bind mount");
+	expect_error("mounts.0.options", "[\"src-nofollow\"]",
+		     "mounts[0].options: \"src-nofollow\" needs a bind mount");
 	expect_error("mounts.0.options", "[\"tmpcopyup\"]",
 		     "mounts[0].options: \"tmpcopyup\" needs a tmpfs mount");
 	expect_error("mounts.2.options", "[\"bind\",\"tmpcopyup\"]",
@@ -596,6 +605,24 @@ static void test_features(void **state)
 	for (size_t i = 0; i < json_object_array_length(v); i++)
 		assert_string_not_equal(json_object_get_string(json_object_array_get_idx(v, i)),
 					"time");
+	/* Every mount option of the spec, the recursive and extension ones included. */
+	static const char *const mount_options[] = {
+	    "rro",	    "rrw",	     "rnosuid",	     "rsuid",	       "rnodev",
+	    "rdev",	    "rnoexec",	     "rexec",	     "rnoatime",       "ratime",
+	    "rrelatime",    "rnorelatime",   "rstrictatime", "rnostrictatime", "rnodiratime",
+	    "rdiratime",    "rnosymfollow",  "rsymfollow",   "nosymfollow",    "symfollow",
+	    "idmap",	    "ridmap",	     "tmpcopyup",    "remount",	       "copy-symlink",
+	    "src-nofollow", "dest-nofollow",
+	};
+	assert_true(json_object_object_get_ex(o, "mountOptions", &v));
+	for (size_t k = 0; k < sizeof(mount_options) / sizeof(mount_options[0]); k++) {
+		bool found = false;
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			found |= strcmp(json_object_get_string(json_object_array_get_idx(v, i)),
+					mount_options[k]) == 0;
+		if (!found)
+			fail_msg("mountOptions lacks \"%s\"", mount_options[k]);
+	}
 	json_object *ext, *idmap;
 	assert_true(json_object_object_get_ex(lx, "mountExtensions", &ext));
 	assert_true(json_object_object_get_ex(ext, "idmap", &idmap));
