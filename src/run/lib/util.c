@@ -216,8 +216,10 @@ static int copy_entry(int from, int to, const char *name, const struct stat *st,
 		return negative_errno();
 	if (r < 0)
 		return r;
-	/* In a user namespace an owner it does not map cannot be given (EINVAL): the copy keeps
-	 * ours. */
+	/*
+	 * In a user namespace an owner it does not map, not even as the overflow id, cannot be
+	 * given (EINVAL): the copy keeps ours.
+	 */
 	if (fchownat(to, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL)
 		return negative_errno();
 	if (!S_ISLNK(st->st_mode) && fchmodat(to, name, st->st_mode & 07777, 0) < 0)

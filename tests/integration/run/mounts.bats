@@ -107,6 +107,8 @@ c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/sys/fs/cgroup']"
 	[[ "$(mount_opts /m)" == *idmapped* ]]
 	[ "$(stat -c %u:%g "$OUT/idm/by-root")" = 0:0 ]
 	[ "$(stat -c %u:%g "$OUT/idm/by-1000")" = 1000:1000 ]
+	# The child that held the mapping's user namespace is gone.
+	! grep -lx ' *0 *1000 *1' /proc/[0-9]*/uid_map 2>/dev/null
 }
 
 @test "ridmap without mappings of its own uses the container's user namespace, submounts included" {
@@ -153,6 +155,22 @@ c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/sys/fs/cgroup']"
 	[ "${lines[4]}" = 0 ] # without tmpcopyup: empty
 	echo "${lines[5]}" | grep -E ' - tmpfs '
 	[ ! -e "$B/rootfs/srv/d/new" ]
+}
+
+@test "tmpcopyup in a user namespace: the copy has the owners the container sees" {
+	own_rootfs
+	mkdir -p "$B/rootfs/srv/u"
+	echo mapped >"$B/rootfs/srv/u/mapped"
+	echo unmapped >"$B/rootfs/srv/u/unmapped"
+	chown 201000:201000 "$B/rootfs/srv/u/mapped"
+	chown 7:7 "$B/rootfs/srv/u/unmapped"
+	with_userns
+	cfg "c['mounts'].append({'destination': '/srv/u', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['tmpcopyup']})"
+	inside 'stat -c "%n %u:%g" /srv/u/mapped /srv/u/unmapped; cat /srv/u/unmapped'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "/srv/u/mapped 1000:1000" ]
+	[ "${lines[1]}" = "/srv/u/unmapped 65534:65534" ] # the overflow id, as for the original
+	[ "${lines[2]}" = unmapped ]
 }
 
 @test "remount: a mount made before changes its flags" {
