@@ -140,7 +140,7 @@ int mkdir_parent_in_root(int rootfd, const char *path, char **ret_name)
 		return -ENOMEM;
 	if (slash)
 		*slash = '\0';
-	int fd = mkdir_p_in_root(rootfd, isempty(copy) ? "/" : copy, false);
+	int fd = mkdir_p_in_root(rootfd, !slash || isempty(copy) ? "/" : copy, false);
 	if (fd < 0)
 		return fd;
 	struct stat st;
