@@ -61,13 +61,18 @@ static void put(const char *dir, const char *name, const char *content)
 	fclose(f);
 }
 
+/* TMP/name, made, into buf. */
+static void tmp_subdir(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", tmp, name);
+	assert_int_equal(mkdir(buf, 0755), 0);
+}
+
 static void test_in_root(void **state)
 {
 	char root[1024], outside[1024], p[PATH_MAX], got[PATH_MAX];
-	snprintf(root, sizeof(root), "%s/root", tmp);
-	snprintf(outside, sizeof(outside), "%s/outside", tmp);
-	assert_int_equal(mkdir(root, 0755), 0);
-	assert_int_equal(mkdir(outside, 0755), 0);
+	tmp_subdir(root, sizeof(root), "root");
+	tmp_subdir(outside, sizeof(outside), "outside");
 	/* Hostile rootfs: an absolute link to the host's /etc, a relative one climbing out. */
 	snprintf(p, sizeof(p), "%s/abs", root);
 	assert_int_equal(symlink("/etc", p), 0);
@@ -125,8 +130,7 @@ static void test_in_root(void **state)
 static void test_parent_and_nofollow_in_root(void **state)
 {
 	char root[1024], p[PATH_MAX], got[PATH_MAX];
-	snprintf(root, sizeof(root), "%s/root", tmp);
-	assert_int_equal(mkdir(root, 0755), 0);
+	tmp_subdir(root, sizeof(root), "root");
 	snprintf(p, sizeof(p), "%s/abs", root);
 	assert_int_equal(symlink("/etc", p), 0);
 	snprintf(p, sizeof(p), "%s/etc", root);
@@ -187,10 +191,8 @@ static void test_parent_and_nofollow_in_root(void **state)
 static void test_copy_tree(void **state)
 {
 	char from[1024], to[1024], p[PATH_MAX], got[PATH_MAX];
-	snprintf(from, sizeof(from), "%s/from", tmp);
-	snprintf(to, sizeof(to), "%s/to", tmp);
-	assert_int_equal(mkdir(from, 0755), 0);
-	assert_int_equal(mkdir(to, 0755), 0);
+	tmp_subdir(from, sizeof(from), "from");
+	tmp_subdir(to, sizeof(to), "to");
 	put(from, "f", "content");
 	snprintf(p, sizeof(p), "%s/f", from);
 	assert_int_equal(chmod(p, 0604), 0);
