@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -178,12 +179,40 @@ static int open_namespaces(const RunConfig *cfg, int *fds, RunError *e)
 	return 0;
 }
 
+static int idmap_tree(int fd, const RunConfig *cfg, const RunMount *m, size_t i, RunError *e);
+
 /*
  * Bind mount sources are cloned here (open_tree), by the host's root in the
  * host's namespaces: the container's init attaches them with move_mount, so
  * it needs no access to the host's directories once it is root of a user
- * namespace, and a missing source fails before anything is created.
+ * namespace, and a missing source fails before anything is created. Idmapped
+ * mounts get their mapping here too: that needs the host's privileges.
  */
+static int open_mount_source(const RunConfig *cfg, const RunMount *m, size_t i, const char *path,
+			     RunError *e)
+{
+	struct stat st;
+	if ((m->extensions & MOUNT_EXT_COPY_SYMLINK) && lstat(path, &st) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		/* The init copies the link, it does not mount it. */
+		int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		return fd < 0 ? run_error(e, errno, "mounts[%zu].source: %s: %m", i, path) : fd;
+	}
+	/* A detached copy of the tree: it can be attached in another mount namespace. */
+	_cleanup_close_ int fd =
+	    open_tree(AT_FDCWD, path,
+		      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->flags & MS_REC ? AT_RECURSIVE : 0) |
+			  (m->extensions & MOUNT_EXT_SRC_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0));
+	if (fd < 0)
+		return run_error(e, errno, "mounts[%zu].source: %s: %m", i, path);
+	if (m->extensions & MOUNT_EXT_IDMAP) {
+		int r = idmap_tree(fd, cfg, m, i, e);
+		if (r < 0)
+			return r;
+	}
+	return TAKE_FD(fd);
+}
+
 static int open_mount_sources(const RunConfig *cfg, const char *bundle, int **ret, RunError *e)
 {
 	int *fds = calloc(cfg->n_mounts + 1, sizeof(int));
@@ -194,18 +223,14 @@ static int open_mount_sources(const RunConfig *cfg, const char *bundle, int **re
 		fds[i] = -EBADF;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		const RunMount *m = &cfg->mounts[i];
-		if (!m->bind)
+		if (!m->bind || (m->extensions & MOUNT_EXT_REMOUNT))
 			continue;
 		_cleanup_free_ char *path = NULL;
 		if (m->source[0] != '/' && asprintf(&path, "%s/%s", bundle, m->source) < 0)
 			return -ENOMEM;
-		/* A detached copy of the tree: it can be attached in another mount namespace. */
-		fds[i] = open_tree(AT_FDCWD, path ? path : m->source,
-				   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-				       (m->flags & MS_REC ? AT_RECURSIVE : 0));
+		fds[i] = open_mount_source(cfg, m, i, path ? path : m->source, e);
 		if (fds[i] < 0)
-			return run_error(e, errno, "mounts[%zu].source: %s: %m", i,
-					 path ? path : m->source);
+			return fds[i];
 	}
 	return 0;
 }
@@ -233,6 +258,65 @@ static pid_t raw_clone(unsigned long flags)
 {
 	/* With no stack, clone(2) returns twice like fork(2). */
 	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+/*
+ * A user namespace with these mappings, for an idmapped mount: a child is
+ * cloned into a new one, its maps are written, the namespace is opened
+ * through /proc and the child is killed. Returns the namespace's fd.
+ */
+static int userns_with_mappings(const RunIdMap *uids, size_t n_uids, const char *uid_field,
+				const RunIdMap *gids, size_t n_gids, const char *gid_field,
+				RunError *e)
+{
+	pid_t pid = raw_clone(CLONE_NEWUSER);
+	if (pid < 0)
+		return run_error(e, errno, "%s: cannot create a user namespace: %m", uid_field);
+	if (pid == 0) {
+		/* Held only until the namespace is opened; never outlives the runtime. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	char path[64];
+	int r = write_id_map(pid, "uid_map", uids, n_uids, uid_field, e);
+	if (r >= 0)
+		r = write_id_map(pid, "gid_map", gids, n_gids, gid_field, e);
+	if (r >= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		r = open(path, O_RDONLY | O_CLOEXEC);
+		if (r < 0)
+			r = run_error(e, errno, "%s: %s: %m", uid_field, path);
+	}
+	kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+	return r;
+}
+
+/* idmap, ridmap: the detached tree fd shows the files' owners through the mount's mappings. */
+static int idmap_tree(int fd, const RunConfig *cfg, const RunMount *m, size_t i, RunError *e)
+{
+	char uf[64], gf[64];
+	bool own = m->n_uid_mappings > 0;
+	if (own) {
+		snprintf(uf, sizeof(uf), "mounts[%zu].uidMappings", i);
+		snprintf(gf, sizeof(gf), "mounts[%zu].gidMappings", i);
+	}
+	_cleanup_close_ int userns = userns_with_mappings(
+	    own ? m->uid_mappings : cfg->uid_mappings,
+	    own ? m->n_uid_mappings : cfg->n_uid_mappings, own ? uf : "linux.uidMappings",
+	    own ? m->gid_mappings : cfg->gid_mappings,
+	    own ? m->n_gid_mappings : cfg->n_gid_mappings, own ? gf : "linux.gidMappings", e);
+	if (userns < 0)
+		return userns;
+	bool recursive = m->extensions & MOUNT_EXT_IDMAP_RECURSIVE;
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+			  sizeof(attr)) < 0)
+		return run_error(e, errno,
+				 "mounts[%zu].options: \"%s\": cannot idmap %s for %s: %m", i,
+				 recursive ? "ridmap" : "idmap", m->source, m->destination);
+	return 0;
 }
 
 /* struct clone_args of clone3(2), up to the cgroup field (kernel 5.7). */
@@ -418,10 +502,11 @@ static int start_scope(Creation *c, const SystemdScope *scope, const char *cgmou
 		line += strlen("0::");
 		line[strcspn(line, "\n")] = '\0';
 		if (!streq(line + 1, scope->path))
-			return run_error(e, -EIO,
-					 "linux.cgroupsPath: systemd put the container into %s, not "
-					 "/%s",
-					 line, scope->path);
+			return run_error(
+			    e, -EIO,
+			    "linux.cgroupsPath: systemd put the container into %s, not "
+			    "/%s",
+			    line, scope->path);
 	}
 	return cgroup_apply(cgmount, c->cgroup_path, &cfg->resources, e);
 }
@@ -470,10 +555,11 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 				 cgmount);
 	if (o->systemd_cgroup) {
 		if (!v2)
-			return run_error(e, -EOPNOTSUPP,
-					 "--systemd-cgroup: the systemd cgroup driver needs cgroup v2, "
-					 "and %s is not a cgroup2 mount",
-					 cgmount);
+			return run_error(
+			    e, -EOPNOTSUPP,
+			    "--systemd-cgroup: the systemd cgroup driver needs cgroup v2, "
+			    "and %s is not a cgroup2 mount",
+			    cgmount);
 		r = systemd_scope_parse(cfg->cgroups_path, c->id, &scope, e);
 		if (r < 0)
 			return r;
@@ -776,14 +862,15 @@ static int wait_started(const ContainerState *s, int fifo, const char *exe,
 			if (read(fifo, &c, 1) != 1)
 				return 0;
 			if (c == 'E')
-				return run_error(e, -ECHILD,
-						 "cannot start container \"%s\": a startContainer "
-						 "hook failed and the container stopped (the hook's "
-						 "error is on the container's stderr)",
-						 s->id);
-			return run_error(e, -ECHILD,
-					 "cannot start container \"%s\": it exited before it started",
-					 s->id);
+				return run_error(
+				    e, -ECHILD,
+				    "cannot start container \"%s\": a startContainer "
+				    "hook failed and the container stopped (the hook's "
+				    "error is on the container's stderr)",
+				    s->id);
+			return run_error(
+			    e, -ECHILD,
+			    "cannot start container \"%s\": it exited before it started", s->id);
 		}
 		if (st.st_dev != exe_before->st_dev || st.st_ino != exe_before->st_ino)
 			return 0;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <sched.h>
@@ -95,6 +96,98 @@ static int check_fs(int fd, long magic)
 	return sfs.f_type == magic ? 0 : -EXDEV;
 }
 
+/* copy-symlink: a copy of the source symlink (opened O_PATH|O_NOFOLLOW by the runtime). */
+static int copy_symlink(int rootfd, int linkfd, const RunMount *m, size_t i, RunError *e)
+{
+	char target[PATH_MAX], old[PATH_MAX];
+	ssize_t n = readlinkat(linkfd, "", target, sizeof(target) - 1);
+	if (n < 0)
+		return run_error(e, errno, "mounts[%zu].source: %s: %m", i, m->source);
+	target[n] = '\0';
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int parent = mkdir_parent_in_root(rootfd, m->destination, &name);
+	if (parent < 0)
+		return run_error(e, parent,
+				 "mounts[%zu].destination: cannot create %s in the rootfs: %m", i,
+				 m->destination);
+	if (symlinkat(target, parent, name) == 0)
+		return 0;
+	int r = -errno;
+	/* A rootfs used before already has it. */
+	n = r == -EEXIST ? readlinkat(parent, name, old, sizeof(old) - 1) : -1;
+	if (n >= 0 && (old[n] = '\0', streq(old, target)))
+		return 0;
+	return run_error(e, r, "mounts[%zu].options: \"copy-symlink\": cannot create %s -> %s: %m",
+			 i, m->destination, target);
+}
+
+/* tmpcopyup: the tmpfs on top starts with what the directory under it (covered) held. */
+static int copy_up(int covered, int top, const RunMount *m, size_t i, RunError *e)
+{
+	_cleanup_close_ int from = openat(covered, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int to = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (from < 0 || to < 0)
+		return run_error(e, errno, "mounts[%zu].options: \"tmpcopyup\": %s: %m", i,
+				 m->destination);
+	int r = copy_tree(from, to, 0);
+	if (r < 0)
+		return run_error(e, r, "mounts[%zu].options: \"tmpcopyup\": cannot copy %s: %m", i,
+				 m->destination);
+	return 0;
+}
+
+/* rro, rnosuid, ...: the attributes on every mount of the tree at top. */
+static int set_recursive_attributes(int top, const RunMount *m, size_t i, RunError *e)
+{
+	struct mount_attr attr = {.attr_set = m->attr_set, .attr_clr = m->attr_clr};
+	char names[256];
+
+	if (!m->attr_set && !m->attr_clr)
+		return 0;
+	if (mount_setattr(top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+		return 0;
+	return run_error(e, errno, "mounts[%zu].options: cannot set %s on %s: %m", i,
+			 config_mount_attr_names(m->attr_set, m->attr_clr, names, sizeof(names)),
+			 m->destination);
+}
+
+/* The last step of every mount: recursive attributes, then propagation. */
+static int set_tree_options(int top, const RunMount *m, size_t i, RunError *e)
+{
+	char p[64];
+	int r = set_recursive_attributes(top, m, i, e);
+	if (r < 0)
+		return r;
+	if (m->propagation && mount(NULL, FD_PATH(p, top), NULL, m->propagation, NULL) < 0)
+		return run_error(e, errno, "mounts[%zu].options: cannot set propagation of %s: %m",
+				 i, m->destination);
+	return 0;
+}
+
+/* remount: the mount already at the destination gets these flags and data. */
+static int remount_one(int top, const RunMount *m, size_t i, RunError *e)
+{
+	char p[64];
+	unsigned long flags = MS_REMOUNT | m->flags;
+	if (m->bind)
+		flags |= locked_flags(top) & ~MS_RDONLY;
+	if (mount(NULL, FD_PATH(p, top), NULL, flags, m->bind ? NULL : m->data) < 0)
+		return run_error(e, errno, "mounts[%zu].options: \"remount\" of %s: %m", i,
+				 m->destination);
+	return 0;
+}
+
+/*
+ * The mount at the destination, looked up again after mounting. A symlink
+ * mounted with src-nofollow, or a mount on a symlink with dest-nofollow, is
+ * the mount itself: it must not be followed.
+ */
+static int open_mounted(int rootfd, const RunMount *m)
+{
+	bool nofollow = m->extensions & (MOUNT_EXT_SRC_NOFOLLOW | MOUNT_EXT_DEST_NOFOLLOW);
+	return open_in_root(rootfd, m->destination, O_PATH | (nofollow ? O_NOFOLLOW : 0));
+}
+
 static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size_t i, RunError *e)
 {
 	const char *type = m->type;
@@ -102,13 +195,25 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 	char p[64];
 	int r;
 
+	if (m->extensions & MOUNT_EXT_REMOUNT) {
+		_cleanup_close_ int top = open_mounted(rootfd, m);
+		if (top < 0)
+			return run_error(e, top, "mounts[%zu].destination: %s: %m", i,
+					 m->destination);
+		r = remount_one(top, m, i, e);
+		return r < 0 ? r : set_tree_options(top, m, i, e);
+	}
 	if (m->bind) {
 		struct stat st;
 		if (fstat(ctx->mount_fds[i], &st) < 0)
 			return run_error(e, errno, "mounts[%zu].source: %s: %m", i, m->source);
+		if (S_ISLNK(st.st_mode) && (m->extensions & MOUNT_EXT_COPY_SYMLINK))
+			return copy_symlink(rootfd, ctx->mount_fds[i], m, i, e);
 		as_file = !S_ISDIR(st.st_mode);
 	}
-	_cleanup_close_ int fd = mkdir_p_in_root(rootfd, m->destination, as_file);
+	_cleanup_close_ int fd = m->extensions & MOUNT_EXT_DEST_NOFOLLOW
+				     ? open_nofollow_in_root(rootfd, m->destination, as_file)
+				     : mkdir_p_in_root(rootfd, m->destination, as_file);
 	if (fd < 0)
 		return run_error(e, fd,
 				 "mounts[%zu].destination: cannot create %s in the rootfs: %m", i,
@@ -123,7 +228,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 		if (extra) {
 			/* The fd still names the directory under the new mount: look it up again.
 			 */
-			_cleanup_close_ int top = open_in_root(rootfd, m->destination, O_PATH);
+			_cleanup_close_ int top = open_mounted(rootfd, m);
 			if (top < 0)
 				return run_error(e, top, "mounts[%zu].destination: %s: %m", i,
 						 m->destination);
@@ -143,8 +248,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 			 */
 			r = mount("/sys", p, NULL, MS_BIND | MS_REC, NULL);
 			if (r == 0) {
-				_cleanup_close_ int top =
-				    open_in_root(rootfd, m->destination, O_PATH);
+				_cleanup_close_ int top = open_mounted(rootfd, m);
 				if (top >= 0)
 					r = mount(NULL, FD_PATH(p, top), NULL,
 						  MS_BIND | MS_REMOUNT | m->flags |
@@ -157,7 +261,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 					 what, type, m->destination);
 	}
 
-	_cleanup_close_ int top = open_in_root(rootfd, m->destination, O_PATH);
+	_cleanup_close_ int top = open_mounted(rootfd, m);
 	if (top < 0)
 		return run_error(e, top, "mounts[%zu].destination: %s: %m", i, m->destination);
 	if (type && (streq(type, "proc") || streq(type, "sysfs"))) {
@@ -166,10 +270,12 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 			return run_error(e, r, "mounts[%zu]: %s is not a %s mount after mounting",
 					 i, m->destination, type);
 	}
-	if (m->propagation && mount(NULL, FD_PATH(p, top), NULL, m->propagation, NULL) < 0)
-		return run_error(e, errno, "mounts[%zu].options: cannot set propagation of %s: %m",
-				 i, m->destination);
-	return 0;
+	if (m->extensions & MOUNT_EXT_TMPCOPYUP) {
+		r = copy_up(fd, top, m, i, e);
+		if (r < 0)
+			return r;
+	}
+	return set_tree_options(top, m, i, e);
 }
 
 static const RunDevice default_devices[] = {

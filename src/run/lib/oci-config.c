@@ -304,8 +304,22 @@ int rlimit_from_name(const char *name)
 	return -EINVAL;
 }
 
-/* Mount options: flags set or cleared, propagation, or bind. */
-enum { OPT_SET, OPT_CLEAR, OPT_PROPAGATION, OPT_BIND, OPT_NOOP };
+/*
+ * Mount options: MS_* flags set or cleared, propagation, bind, recursive
+ * MOUNT_ATTR_* set or cleared, an atime mode for the whole tree, or a
+ * MOUNT_EXT_* extension.
+ */
+enum {
+	OPT_SET,
+	OPT_CLEAR,
+	OPT_PROPAGATION,
+	OPT_BIND,
+	OPT_NOOP,
+	OPT_ATTR_SET,
+	OPT_ATTR_CLEAR,
+	OPT_ATTR_ATIME,
+	OPT_EXT,
+};
 static const struct {
 	const char *name;
 	int kind;
@@ -334,6 +348,8 @@ static const struct {
     {"nostrictatime", OPT_CLEAR, MS_STRICTATIME},
     {"lazytime", OPT_SET, MS_LAZYTIME},
     {"nolazytime", OPT_CLEAR, MS_LAZYTIME},
+    {"nosymfollow", OPT_SET, MS_NOSYMFOLLOW},
+    {"symfollow", OPT_CLEAR, MS_NOSYMFOLLOW},
     {"defaults", OPT_NOOP, 0},
     {"bind", OPT_BIND, MS_BIND},
     {"rbind", OPT_BIND, MS_BIND | MS_REC},
@@ -345,17 +361,55 @@ static const struct {
     {"rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC},
     {"unbindable", OPT_PROPAGATION, MS_UNBINDABLE},
     {"runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC},
+    {"rro", OPT_ATTR_SET, MOUNT_ATTR_RDONLY},
+    {"rrw", OPT_ATTR_CLEAR, MOUNT_ATTR_RDONLY},
+    {"rnosuid", OPT_ATTR_SET, MOUNT_ATTR_NOSUID},
+    {"rsuid", OPT_ATTR_CLEAR, MOUNT_ATTR_NOSUID},
+    {"rnodev", OPT_ATTR_SET, MOUNT_ATTR_NODEV},
+    {"rdev", OPT_ATTR_CLEAR, MOUNT_ATTR_NODEV},
+    {"rnoexec", OPT_ATTR_SET, MOUNT_ATTR_NOEXEC},
+    {"rexec", OPT_ATTR_CLEAR, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", OPT_ATTR_SET, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", OPT_ATTR_CLEAR, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", OPT_ATTR_SET, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", OPT_ATTR_CLEAR, MOUNT_ATTR_NOSYMFOLLOW},
+    /* A tree has one atime mode: the "no" forms fall back to the kernel's default, relatime,
+       except norelatime, which asks for every access to count. */
+    {"rnoatime", OPT_ATTR_ATIME, MOUNT_ATTR_NOATIME},
+    {"ratime", OPT_ATTR_ATIME, MOUNT_ATTR_RELATIME},
+    {"rrelatime", OPT_ATTR_ATIME, MOUNT_ATTR_RELATIME},
+    {"rnorelatime", OPT_ATTR_ATIME, MOUNT_ATTR_STRICTATIME},
+    {"rstrictatime", OPT_ATTR_ATIME, MOUNT_ATTR_STRICTATIME},
+    {"rnostrictatime", OPT_ATTR_ATIME, MOUNT_ATTR_RELATIME},
+    {"idmap", OPT_EXT, MOUNT_EXT_IDMAP},
+    {"ridmap", OPT_EXT, MOUNT_EXT_IDMAP | MOUNT_EXT_IDMAP_RECURSIVE},
+    {"tmpcopyup", OPT_EXT, MOUNT_EXT_TMPCOPYUP},
+    {"remount", OPT_EXT, MOUNT_EXT_REMOUNT},
+    {"copy-symlink", OPT_EXT, MOUNT_EXT_COPY_SYMLINK},
+    {"src-nofollow", OPT_EXT, MOUNT_EXT_SRC_NOFOLLOW},
+    {"dest-nofollow", OPT_EXT, MOUNT_EXT_DEST_NOFOLLOW},
 };
 
-/* Options the spec lists that we recognise but do not implement yet. */
-static const char *const mount_opts_unsupported[] = {
-    "idmap",	      "ridmap",	       "rro",	    "rrw",	   "rnosuid",
-    "rsuid",	      "rnodev",	       "rdev",	    "rnoexec",	   "rexec",
-    "rnoatime",	      "ratime",	       "rrelatime", "rnorelatime", "rstrictatime",
-    "rnostrictatime", "rnodiratime",   "rdiratime", "tmpcopyup",   "remount",
-    "nosymfollow",    "rnosymfollow",  "symfollow", "rsymfollow",  "copy-symlink",
-    "src-nofollow",   "dest-nofollow",
-};
+const char *config_mount_attr_names(uint64_t attr_set, uint64_t attr_clr, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t k = 0; k < ELEMENTSOF(mount_opts) && n < len; k++) {
+		uint64_t f = mount_opts[k].flag;
+		bool on = (mount_opts[k].kind == OPT_ATTR_SET && (attr_set & f)) ||
+			  (mount_opts[k].kind == OPT_ATTR_CLEAR && (attr_clr & f));
+		/* The first name of the atime mode that is set stands for it. */
+		if (mount_opts[k].kind == OPT_ATTR_ATIME && (attr_clr & MOUNT_ATTR__ATIME) &&
+		    (attr_set & MOUNT_ATTR__ATIME) == f) {
+			on = true;
+			attr_clr &= ~(uint64_t)MOUNT_ATTR__ATIME;
+		}
+		if (on)
+			n += (size_t)snprintf(buf + n, len - n, "%s\"%s\"", n ? "," : "",
+					      mount_opts[k].name);
+	}
+	return buf;
+}
 
 const char *config_mount_option_name(size_t i)
 {
@@ -648,17 +702,30 @@ static int parse_mount_options(Ctx *c, json_object *m, const char *field, RunMou
 				mnt->bind = true;
 				mnt->flags |= mount_opts[k].flag;
 				break;
+			case OPT_ATTR_SET:
+				mnt->attr_set |= mount_opts[k].flag;
+				mnt->attr_clr &= ~(uint64_t)mount_opts[k].flag;
+				break;
+			case OPT_ATTR_CLEAR:
+				mnt->attr_clr |= mount_opts[k].flag;
+				mnt->attr_set &= ~(uint64_t)mount_opts[k].flag;
+				break;
+			case OPT_ATTR_ATIME:
+				/* mount_setattr(2) wants the whole atime field cleared and one mode
+				 * set. */
+				mnt->attr_clr |= MOUNT_ATTR__ATIME;
+				mnt->attr_set = (mnt->attr_set & ~(uint64_t)MOUNT_ATTR__ATIME) |
+						mount_opts[k].flag;
+				break;
+			case OPT_EXT:
+				mnt->extensions |= (unsigned)mount_opts[k].flag;
+				break;
 			default:
 				break;
 			}
 		}
 		if (known)
 			continue;
-		for (size_t k = 0; k < ELEMENTSOF(mount_opts_unsupported); k++)
-			if (streq(opts[i], mount_opts_unsupported[k])) {
-				strbuf_free(&data);
-				return fail(c, field, "\"%s\" is not supported yet", opts[i]);
-			}
 		if (isempty(opts[i]) || strchr(opts[i], ',')) {
 			strbuf_free(&data);
 			return fail(c, field, "invalid option \"%s\"", opts[i]);
@@ -672,6 +739,77 @@ static int parse_mount_options(Ctx *c, json_object *m, const char *field, RunMou
 	}
 	if (data.len > 0)
 		mnt->data = strbuf_steal(&data);
+	return 0;
+}
+
+static int parse_idmaps(Ctx *c, json_object *a, const char *name, RunIdMap **ret, size_t *ret_n);
+
+/* The option of ext that mounts[i] names, for messages: "ridmap" rather than "idmap". */
+static const char *mount_ext_name(const RunMount *m, unsigned ext)
+{
+	if (ext == MOUNT_EXT_IDMAP && (m->extensions & MOUNT_EXT_IDMAP_RECURSIVE))
+		return "ridmap";
+	for (size_t k = 0; k < ELEMENTSOF(mount_opts); k++)
+		if (mount_opts[k].kind == OPT_EXT && mount_opts[k].flag == ext)
+			return mount_opts[k].name;
+	return "?";
+}
+
+static int parse_mount_idmaps(Ctx *c, json_object *e, size_t i, RunMount *m)
+{
+	static const char *const keys[] = {"uidMappings", "gidMappings"};
+	char f[128];
+
+	for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
+		json_object *a;
+		int r = get_array(c, e, keys[k], FIELD(f, "mounts[%zu].%s", i, keys[k]), &a);
+		if (r <= 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
+		r = k == 0 ? parse_idmaps(c, a, f, &m->uid_mappings, &m->n_uid_mappings)
+			   : parse_idmaps(c, a, f, &m->gid_mappings, &m->n_gid_mappings);
+		if (r < 0)
+			return r;
+		if ((k == 0 ? m->n_uid_mappings : m->n_gid_mappings) == 0)
+			return fail(c, f, "must not be empty");
+	}
+	return 0;
+}
+
+/* Options that only make sense with others, or not with others. */
+static int check_mount_extensions(Ctx *c, size_t i, const RunMount *m)
+{
+	static const unsigned bind_only[] = {MOUNT_EXT_IDMAP, MOUNT_EXT_COPY_SYMLINK,
+					     MOUNT_EXT_SRC_NOFOLLOW};
+	static const unsigned not_with_remount[] = {MOUNT_EXT_IDMAP, MOUNT_EXT_TMPCOPYUP,
+						    MOUNT_EXT_COPY_SYMLINK, MOUNT_EXT_SRC_NOFOLLOW};
+	bool maps = m->n_uid_mappings > 0 || m->n_gid_mappings > 0;
+	char f[128];
+
+	FIELD(f, "mounts[%zu].options", i);
+	if (maps && !(m->extensions & MOUNT_EXT_IDMAP))
+		return fail(c,
+			    FIELD(f, "mounts[%zu].%s", i,
+				  m->n_uid_mappings ? "uidMappings" : "gidMappings"),
+			    "needs the \"idmap\" or \"ridmap\" option");
+	for (size_t k = 0; k < ELEMENTSOF(bind_only); k++)
+		if ((m->extensions & bind_only[k]) && !m->bind)
+			return fail(c, f, "\"%s\" needs a bind mount",
+				    mount_ext_name(m, bind_only[k]));
+	if ((m->extensions & MOUNT_EXT_REMOUNT))
+		for (size_t k = 0; k < ELEMENTSOF(not_with_remount); k++)
+			if (m->extensions & not_with_remount[k])
+				return fail(c, f, "\"remount\" cannot be combined with \"%s\"",
+					    mount_ext_name(m, not_with_remount[k]));
+	if ((m->extensions & MOUNT_EXT_TMPCOPYUP) && (m->bind || !streq(m->type, "tmpfs")))
+		return fail(c, f, "\"tmpcopyup\" needs a tmpfs mount");
+	if (maps && (m->n_uid_mappings == 0 || m->n_gid_mappings == 0))
+		return fail(c,
+			    FIELD(f, "mounts[%zu].%s", i,
+				  m->n_uid_mappings ? "gidMappings" : "uidMappings"),
+			    "is required with the other mapping");
 	return 0;
 }
 
@@ -717,6 +855,12 @@ static int parse_mounts(Ctx *c, json_object *a, RunConfig *cfg)
 		if (!m->bind && isempty(m->type))
 			return fail(c, FIELD(f, "mounts[%zu].type", i),
 				    "is required unless the mount is a bind mount");
+		r = parse_mount_idmaps(c, e, i, m);
+		if (r < 0)
+			return r;
+		r = check_mount_extensions(c, i, m);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -1285,6 +1429,17 @@ static int check_user_namespace(Ctx *c, RunConfig *cfg)
 	if (user && user->path && maps)
 		return fail(c, "linux.uidMappings",
 			    "must be empty when joining an existing user namespace");
+	/* An idmapped mount without mappings of its own borrows the container's. */
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const RunMount *m = &cfg->mounts[i];
+		char f[64];
+		if ((m->extensions & MOUNT_EXT_IDMAP) && m->n_uid_mappings == 0 &&
+		    (!user || user->path))
+			return fail(c, FIELD(f, "mounts[%zu].options", i),
+				    "\"%s\" without uidMappings and gidMappings needs a new user "
+				    "namespace in linux.namespaces",
+				    mount_ext_name(m, MOUNT_EXT_IDMAP));
+	}
 	return 0;
 }
 
@@ -1501,6 +1656,8 @@ RunConfig *run_config_free(RunConfig *c)
 		free(c->mounts[i].source);
 		free(c->mounts[i].type);
 		free(c->mounts[i].data);
+		free(c->mounts[i].uid_mappings);
+		free(c->mounts[i].gid_mappings);
 	}
 	free(c->mounts);
 	for (size_t i = 0; i < c->n_namespaces; i++)

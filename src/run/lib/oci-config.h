@@ -30,6 +30,21 @@ typedef struct RunRlimit {
 	uint64_t soft, hard;
 } RunRlimit;
 
+typedef struct RunIdMap {
+	uint32_t container_id, host_id, size;
+} RunIdMap;
+
+/* Mount options that are not mount flags. */
+enum {
+	MOUNT_EXT_IDMAP = 1u << 0,	     /* idmap, ridmap: an idmapped bind mount */
+	MOUNT_EXT_IDMAP_RECURSIVE = 1u << 1, /* ridmap: submounts too */
+	MOUNT_EXT_TMPCOPYUP = 1u << 2,	     /* a tmpfs starts with what it covers */
+	MOUNT_EXT_REMOUNT = 1u << 3,	     /* change a mount at the destination */
+	MOUNT_EXT_COPY_SYMLINK = 1u << 4,    /* a symlink source is copied, not mounted */
+	MOUNT_EXT_SRC_NOFOLLOW = 1u << 5,    /* the source's last component is not followed */
+	MOUNT_EXT_DEST_NOFOLLOW = 1u << 6,   /* the destination's last component is not followed */
+};
+
 typedef struct RunMount {
 	char *destination;
 	char *source;		   /* may be NULL (tmpfs, proc, ...) */
@@ -38,16 +53,20 @@ typedef struct RunMount {
 	unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [| MS_REC] or 0 */
 	bool bind;		   /* bind or rbind (MS_BIND, MS_REC for rbind) */
 	char *data;		   /* filesystem options joined by ',' (may be NULL) */
+	/* Recursive attributes (rro, rnosuid, ratime, ...): MOUNT_ATTR_* for mount_setattr(2). */
+	uint64_t attr_set, attr_clr;
+	unsigned extensions; /* MOUNT_EXT_* */
+	/* An idmapped mount's own mappings; none: the container's user namespace's. */
+	RunIdMap *uid_mappings;
+	size_t n_uid_mappings;
+	RunIdMap *gid_mappings;
+	size_t n_gid_mappings;
 } RunMount;
 
 typedef struct RunNamespace {
 	int type;   /* CLONE_NEW* */
 	char *path; /* join this namespace instead of creating one */
 } RunNamespace;
-
-typedef struct RunIdMap {
-	uint32_t container_id, host_id, size;
-} RunIdMap;
 
 typedef struct RunDevice {
 	char *path;
@@ -201,11 +220,14 @@ int namespace_from_name(const char *name);  /* "pid" -> CLONE_NEWPID, -EINVAL */
 const char *namespace_to_name(int type);    /* CLONE_NEWPID -> "pid" */
 const char *namespace_proc_name(int type);
 const char *hook_kind_name(HookKind k);
-    /* HOOK_CREATE_RUNTIME -> "createRuntime" */ /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
-int rlimit_from_name(const char *name);		 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
+/* HOOK_CREATE_RUNTIME -> "createRuntime" */ /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
+int rlimit_from_name(const char *name);	     /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
 /* Iterate the known names: returns NULL past the end. */
 const char *config_seccomp_action_name(size_t i);
 const char *config_seccomp_operator_name(size_t i);
 const char *config_seccomp_arch_name(size_t i);
 const char *config_seccomp_flag_name(size_t i);
 const char *config_mount_option_name(size_t i);
+/* The options that set attr_set and clear attr_clr (recursive MOUNT_ATTR_*), into buf:
+ * "\"rro\",\"rnosuid\"". */
+const char *config_mount_attr_names(uint64_t attr_set, uint64_t attr_clr, char *buf, size_t len);

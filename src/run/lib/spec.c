@@ -274,6 +274,11 @@ char *default_spec_json(bool rootless, uid_t uid, gid_t gid)
 	json_object_object_add(lx, "maskedPaths", strv(masked));
 	json_object_object_add(lx, "readonlyPaths", strv(readonly));
 	json_object_object_add(lx, "seccomp", default_seccomp());
+	json_object *idm = json_object_new_object();
+	json_object_object_add(idm, "enabled", json_object_new_boolean(true));
+	json_object *ext = json_object_new_object();
+	json_object_object_add(ext, "idmap", idm);
+	json_object_object_add(lx, "mountExtensions", ext);
 	json_object_object_add(o, "linux", lx);
 
 	const char *text = json_object_to_json_string_ext(
@@ -337,6 +342,11 @@ char *features_json(void)
 		json_object_object_add(d, "enabled", json_object_new_boolean(false));
 		json_object_object_add(lx, disabled[i], d);
 	}
+	json_object *idm = json_object_new_object();
+	json_object_object_add(idm, "enabled", json_object_new_boolean(true));
+	json_object *ext = json_object_new_object();
+	json_object_object_add(ext, "idmap", idm);
+	json_object_object_add(lx, "mountExtensions", ext);
 	json_object_object_add(o, "linux", lx);
 
 	json_object *ann = json_object_new_object();

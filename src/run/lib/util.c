@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -15,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "strutil.h"
 
 int run_error(RunError *e, int r, const char *fmt, ...)
@@ -47,14 +51,33 @@ int open_in_root(int rootfd, const char *path, int flags)
 	return fd < 0 ? negative_errno() : fd;
 }
 
-int mkdir_p_in_root(int rootfd, const char *path, bool as_file)
+/* An empty file (0644) or directory (0755) named name in dirfd; -EEXIST if something is there. */
+static int create_at(int dirfd, const char *name, bool as_file)
 {
-	_cleanup_free_ char *copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	size_t len = strlen(copy);
+	if (!as_file)
+		return mkdirat(dirfd, name, 0755) < 0 ? negative_errno() : 0;
+	int fd = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return negative_errno();
+	close(fd);
+	return 0;
+}
+
+/* A copy of path without trailing slashes ("/" stays "/"), or NULL. */
+static char *strdup_no_trailing_slash(const char *path)
+{
+	char *copy = strdup(path);
+	size_t len = copy ? strlen(copy) : 0;
 	while (len > 1 && copy[len - 1] == '/')
 		copy[--len] = '\0';
+	return copy;
+}
+
+int mkdir_p_in_root(int rootfd, const char *path, bool as_file)
+{
+	_cleanup_free_ char *copy = strdup_no_trailing_slash(path);
+	if (!copy)
+		return -ENOMEM;
 
 	/* Walk prefixes: "/a", "/a/b", ... each resolved from the root again. */
 	for (char *p = copy;;) {
@@ -83,16 +106,7 @@ int mkdir_p_in_root(int rootfd, const char *path, bool as_file)
 			}
 			if (parent < 0)
 				return parent;
-			int r;
-			if (last && as_file) {
-				int ffd = openat(
-				    parent, name,
-				    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-				r = ffd < 0 ? negative_errno() : 0;
-				if (ffd >= 0)
-					close(ffd);
-			} else
-				r = mkdirat(parent, name, 0755) < 0 ? negative_errno() : 0;
+			int r = create_at(parent, name, last && as_file);
 			if (r < 0 && r != -EEXIST)
 				return r;
 			fd = open_in_root(rootfd, copy, O_PATH);
@@ -110,6 +124,139 @@ int mkdir_p_in_root(int rootfd, const char *path, bool as_file)
 		*slash = '/';
 		p = slash + 1;
 	}
+}
+
+int mkdir_parent_in_root(int rootfd, const char *path, char **ret_name)
+{
+	_cleanup_free_ char *copy = strdup_no_trailing_slash(path);
+	if (!copy)
+		return -ENOMEM;
+	char *slash = strrchr(copy, '/');
+	const char *name = slash ? slash + 1 : copy;
+	if (isempty(name) || streq(name, ".") || streq(name, ".."))
+		return -EINVAL;
+	_cleanup_free_ char *n = strdup(name);
+	if (!n)
+		return -ENOMEM;
+	if (slash)
+		*slash = '\0';
+	int fd = mkdir_p_in_root(rootfd, !slash || isempty(copy) ? "/" : copy, false);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return -ENOTDIR;
+	}
+	*ret_name = TAKE_PTR(n);
+	return fd;
+}
+
+int open_nofollow_in_root(int rootfd, const char *path, bool as_file)
+{
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int parent = mkdir_parent_in_root(rootfd, path, &name);
+	if (parent < 0)
+		return parent;
+	int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		int r = create_at(parent, name, as_file);
+		if (r < 0 && r != -EEXIST)
+			return r;
+		fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	return fd < 0 ? negative_errno() : fd;
+}
+
+/* One entry of copy_tree: name in from (already lstat'ed as st) recreated in to. */
+static int copy_entry(int from, int to, const char *name, const struct stat *st, unsigned depth)
+{
+	int r = 0;
+
+	if (S_ISDIR(st->st_mode)) {
+		if (mkdirat(to, name, 0700) < 0)
+			return negative_errno();
+		_cleanup_close_ int f =
+		    openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int t =
+		    openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (f < 0 || t < 0)
+			return negative_errno();
+		r = copy_tree(f, t, depth + 1);
+	} else if (S_ISREG(st->st_mode)) {
+		_cleanup_close_ int f = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (f < 0)
+			return negative_errno();
+		_cleanup_close_ int t =
+		    openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (t < 0)
+			return negative_errno();
+		char buf[65536];
+		for (;;) {
+			ssize_t n = read(f, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return negative_errno();
+			if (n == 0)
+				break;
+			r = loop_write(t, buf, (size_t)n);
+			if (r < 0)
+				return r;
+		}
+	} else if (S_ISLNK(st->st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return negative_errno();
+		target[n] = '\0';
+		if (symlinkat(target, to, name) < 0)
+			return negative_errno();
+	} else if (mknodat(to, name, st->st_mode, st->st_rdev) < 0)
+		return negative_errno();
+	if (r < 0)
+		return r;
+	/*
+	 * In a user namespace an owner it does not map, not even as the overflow id, cannot be
+	 * given (EINVAL): the copy keeps ours.
+	 */
+	if (fchownat(to, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL)
+		return negative_errno();
+	if (!S_ISLNK(st->st_mode) && fchmodat(to, name, st->st_mode & 07777, 0) < 0)
+		return negative_errno();
+	struct timespec times[2] = {st->st_atim, st->st_mtim};
+	if (utimensat(to, name, times, AT_SYMLINK_NOFOLLOW) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int copy_tree(int from, int to, unsigned depth)
+{
+	if (depth > 256)
+		return -ELOOP;
+	int d = openat(from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0)
+		return negative_errno();
+	DIR *dir = fdopendir(d);
+	if (!dir) {
+		close(d);
+		return negative_errno();
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (errno = 0, de = readdir(dir))) {
+		struct stat st;
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			r = negative_errno();
+		else
+			r = copy_entry(dirfd(dir), to, de->d_name, &st, depth);
+	}
+	if (r == 0 && errno != 0)
+		r = negative_errno();
+	closedir(dir);
+	return r;
 }
 
 uint64_t process_start_time(pid_t pid)

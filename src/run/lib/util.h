@@ -37,6 +37,25 @@ int open_in_root(int rootfd, const char *path, int flags);
 int mkdir_p_in_root(int rootfd, const char *path, bool as_file);
 
 /*
+ * The parent directory of path inside the root, created as mkdir_p_in_root
+ * does, as an O_PATH fd; *ret_name gets the last component (not "." or "..").
+ */
+int mkdir_parent_in_root(int rootfd, const char *path, char **ret_name);
+
+/*
+ * Like mkdir_p_in_root, but the last component is not followed: if it is a
+ * symlink, the fd names the symlink itself.
+ */
+int open_nofollow_in_root(int rootfd, const char *path, bool as_file);
+
+/*
+ * Copy the contents of directory from into directory to (both opened for
+ * reading), keeping owners, modes and times; symlinks are copied as links,
+ * never followed. depth is 0 at the top. Returns 0 or -errno.
+ */
+int copy_tree(int from, int to, unsigned depth);
+
+/*
  * Every signal back to its default action. An ignored signal stays ignored
  * across execve(), so a caller started under nohup (SIGHUP ignored) would
  * otherwise hand that on to the container's processes, whose traps for it

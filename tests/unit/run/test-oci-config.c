@@ -309,9 +309,157 @@ static void test_mount_errors(void **state)
 	expect_error("mounts.2.source", NULL, "mounts[2].source: is required for a bind mount");
 	expect_error("mounts.1.options", "[\"nosuid\",5]",
 		     "mounts[1].options: must be an array of strings");
-	expect_error("mounts.1.options", "[\"idmap\"]",
-		     "mounts[1].options: \"idmap\" is not supported yet");
 	expect_error("mounts.1.options", "[\"a,b\"]", "mounts[1].options: invalid option \"a,b\"");
+}
+
+/* mounts[2] of base replaced by a bind mount of /srv on /data with these options and fields. */
+#define BIND_DATA(opts, extra)                                                                     \
+	"{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv\",\"options\":" opts extra \
+	"}"
+#define MAP(c, h, n) "{\"containerID\":" #c ",\"hostID\":" #h ",\"size\":" #n "}"
+
+static RunConfig *parse_mount2(const char *mount)
+{
+	RunConfig *c = NULL;
+	char err[512] = "";
+	if (parse_with("mounts.2", mount, &c, err, sizeof(err)) < 0)
+		fail_msg("%s: %s", mount, err);
+	return c;
+}
+
+static void test_mount_recursive_attributes(void **state)
+{
+	RunConfig *c = parse_mount2(BIND_DATA(
+	    "[\"rbind\",\"rro\",\"rnosuid\",\"rrw\",\"rnoatime\",\"ratime\",\"rnodiratime\","
+	    "\"nosymfollow\",\"rnosymfollow\",\"rsymfollow\",\"rnoexec\",\"rdev\"]",
+	    ""));
+	const RunMount *m = &c->mounts[2];
+	/* later options win: rro, rrw -> cleared; rnoatime, ratime -> relatime */
+	assert_int_equal(m->attr_set,
+			 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOEXEC);
+	assert_int_equal(m->attr_clr, MOUNT_ATTR_RDONLY | MOUNT_ATTR__ATIME |
+					  MOUNT_ATTR_NOSYMFOLLOW | MOUNT_ATTR_NODEV);
+	assert_int_equal(m->flags, MS_BIND | MS_REC | MS_NOSYMFOLLOW);
+	assert_null(m->data);
+	assert_int_equal(m->extensions, 0);
+	run_config_free(c);
+
+	c = parse_mount2(BIND_DATA("[\"bind\",\"rro\",\"rstrictatime\",\"symfollow\"]", ""));
+	m = &c->mounts[2];
+	assert_int_equal(m->attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_STRICTATIME);
+	assert_int_equal(m->attr_clr, MOUNT_ATTR__ATIME);
+	assert_int_equal(m->flags, MS_BIND);
+	run_config_free(c);
+
+	c = parse_mount2(BIND_DATA("[\"bind\",\"rstrictatime\",\"rnorelatime\",\"rnoatime\"]", ""));
+	assert_int_equal(c->mounts[2].attr_set, MOUNT_ATTR_NOATIME);
+	run_config_free(c);
+}
+
+static void test_mount_extensions(void **state)
+{
+	RunConfig *c = parse_mount2(BIND_DATA(
+	    "[\"rbind\",\"ridmap\"]", ",\"uidMappings\":[" MAP(0, 1000, 10) "," MAP(
+					  10, 5000, 1) "],"
+						       "\"gidMappings\":[" MAP(0, 2000, 10) "]"));
+	const RunMount *m = &c->mounts[2];
+	assert_int_equal(m->extensions, MOUNT_EXT_IDMAP | MOUNT_EXT_IDMAP_RECURSIVE);
+	assert_int_equal(m->n_uid_mappings, 2);
+	assert_int_equal(m->uid_mappings[1].container_id, 10);
+	assert_int_equal(m->uid_mappings[1].host_id, 5000);
+	assert_int_equal(m->n_gid_mappings, 1);
+	assert_int_equal(m->gid_mappings[0].host_id, 2000);
+	assert_int_equal(m->gid_mappings[0].size, 10);
+	run_config_free(c);
+
+	/* Without mappings of its own, the container's user namespace has some. */
+	c = parse_mount2(BIND_DATA("[\"bind\",\"idmap\"]", ""));
+	assert_int_equal(c->mounts[2].extensions, MOUNT_EXT_IDMAP);
+	assert_int_equal(c->mounts[2].n_uid_mappings, 0);
+	run_config_free(c);
+
+	c = parse_mount2(
+	    BIND_DATA("[\"bind\",\"copy-symlink\",\"src-nofollow\",\"dest-nofollow\"]", ""));
+	assert_int_equal(c->mounts[2].extensions,
+			 MOUNT_EXT_COPY_SYMLINK | MOUNT_EXT_SRC_NOFOLLOW | MOUNT_EXT_DEST_NOFOLLOW);
+	run_config_free(c);
+
+	char err[256];
+	assert_int_equal(
+	    parse_with("mounts.1.options", "[\"tmpcopyup\",\"mode=755\"]", &c, err, sizeof(err)),
+	    0);
+	assert_int_equal(c->mounts[1].extensions, MOUNT_EXT_TMPCOPYUP);
+	assert_string_equal(c->mounts[1].data, "mode=755");
+	run_config_free(c);
+
+	assert_int_equal(
+	    parse_with("mounts.1.options", "[\"remount\",\"ro\"]", &c, err, sizeof(err)), 0);
+	assert_int_equal(c->mounts[1].extensions, MOUNT_EXT_REMOUNT);
+	assert_int_equal(c->mounts[1].flags, MS_RDONLY);
+	run_config_free(c);
+}
+
+static void test_mount_extension_errors(void **state)
+{
+	expect_error("mounts.1.options", "[\"idmap\"]",
+		     "mounts[1].options: \"idmap\" needs a bind mount");
+	expect_error("mounts.1.options", "[\"ridmap\"]",
+		     "mounts[1].options: \"ridmap\" needs a bind mount");
+	expect_error("mounts.1.options", "[\"copy-symlink\"]",
+		     "mounts[1].options: \"copy-symlink\" needs a bind mount");
+	expect_error("mounts.0.options", "[\"src-nofollow\"]",
+		     "mounts[0].options: \"src-nofollow\" needs a bind mount");
+	expect_error("mounts.0.options", "[\"tmpcopyup\"]",
+		     "mounts[0].options: \"tmpcopyup\" needs a tmpfs mount");
+	expect_error("mounts.2.options", "[\"bind\",\"tmpcopyup\"]",
+		     "mounts[2].options: \"tmpcopyup\" needs a tmpfs mount");
+	expect_error("mounts.2.options", "[\"bind\",\"idmap\",\"remount\"]",
+		     "mounts[2].options: \"remount\" cannot be combined with \"idmap\"");
+	expect_error("mounts.1.options", "[\"remount\",\"tmpcopyup\"]",
+		     "mounts[1].options: \"remount\" cannot be combined with \"tmpcopyup\"");
+	expect_error("mounts.2.uidMappings", "[" MAP(0, 1000, 1) "]",
+		     "mounts[2].uidMappings: needs the \"idmap\" or \"ridmap\" option");
+	expect_error("mounts.2.gidMappings", "[" MAP(0, 1000, 1) "]",
+		     "mounts[2].gidMappings: needs the \"idmap\" or \"ridmap\" option");
+	expect_error("mounts.2",
+		     BIND_DATA("[\"bind\",\"idmap\"]", ",\"uidMappings\":[" MAP(0, 1000, 1) "]"),
+		     "mounts[2].gidMappings: is required with the other mapping");
+	expect_error("mounts.2", BIND_DATA("[\"bind\",\"idmap\"]", ",\"uidMappings\":[]"),
+		     "mounts[2].uidMappings: must not be empty");
+	expect_error("mounts.2", BIND_DATA("[\"bind\",\"idmap\"]", ",\"gidMappings\":{}"),
+		     "mounts[2].gidMappings: must be an array");
+	expect_error("mounts.2",
+		     BIND_DATA("[\"bind\",\"idmap\"]",
+			       ",\"uidMappings\":[" MAP(0, 1000, 0) "],\"gidMappings\":[" MAP(
+				   0, 1000, 1) "]"),
+		     "mounts[2].uidMappings[0].size: must be at least 1");
+	expect_error(
+	    "mounts.2",
+	    BIND_DATA("[\"bind\",\"idmap\"]",
+		      ",\"uidMappings\":[" MAP(0, 1000, 1) "],\"gidMappings\":[{\"hostID\":1,"
+							   "\"size\":1}]"),
+	    "mounts[2].gidMappings[0].containerID: is required");
+	expect_error(
+	    "mounts.2",
+	    BIND_DATA(
+		"[\"bind\",\"idmap\"]",
+		",\"uidMappings\":[" MAP(0, 4294967295, 2) "],\"gidMappings\":[" MAP(0, 1, 1) "]"),
+	    "mounts[2].uidMappings[0]: containerID/hostID + size must stay within 32 bits");
+
+	/* No mappings of its own and no user namespace to borrow them from. */
+	const char *nouserns = "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"/r\"},"
+			       "\"process\":{\"args\":[\"/x\"],\"cwd\":\"/\"},"
+			       "\"mounts\":[{\"destination\":\"/a\",\"source\":\"/"
+			       "b\",\"options\":[\"rbind\",\"ridmap\"]}],"
+			       "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}";
+	char err[512] = "";
+	RunConfig *c = NULL;
+	assert_int_equal(run_config_parse(nouserns, strlen(nouserns), &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err,
+			    "mounts[0].options: \"ridmap\" without uidMappings and gidMappings "
+			    "needs a new user namespace in linux.namespaces");
+	assert_null(c);
 }
 
 static void test_linux_errors(void **state)
@@ -457,6 +605,29 @@ static void test_features(void **state)
 	for (size_t i = 0; i < json_object_array_length(v); i++)
 		assert_string_not_equal(json_object_get_string(json_object_array_get_idx(v, i)),
 					"time");
+	/* Every mount option of the spec, the recursive and extension ones included. */
+	static const char *const mount_options[] = {
+	    "rro",	    "rrw",	     "rnosuid",	     "rsuid",	       "rnodev",
+	    "rdev",	    "rnoexec",	     "rexec",	     "rnoatime",       "ratime",
+	    "rrelatime",    "rnorelatime",   "rstrictatime", "rnostrictatime", "rnodiratime",
+	    "rdiratime",    "rnosymfollow",  "rsymfollow",   "nosymfollow",    "symfollow",
+	    "idmap",	    "ridmap",	     "tmpcopyup",    "remount",	       "copy-symlink",
+	    "src-nofollow", "dest-nofollow",
+	};
+	assert_true(json_object_object_get_ex(o, "mountOptions", &v));
+	for (size_t k = 0; k < sizeof(mount_options) / sizeof(mount_options[0]); k++) {
+		bool found = false;
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			found |= strcmp(json_object_get_string(json_object_array_get_idx(v, i)),
+					mount_options[k]) == 0;
+		if (!found)
+			fail_msg("mountOptions lacks \"%s\"", mount_options[k]);
+	}
+	json_object *ext, *idmap;
+	assert_true(json_object_object_get_ex(lx, "mountExtensions", &ext));
+	assert_true(json_object_object_get_ex(ext, "idmap", &idmap));
+	assert_true(json_object_object_get_ex(idmap, "enabled", &v));
+	assert_true(json_object_get_boolean(v));
 	json_object_put(o);
 	free(json);
 }
@@ -553,6 +724,9 @@ int main(void)
 	    cmocka_unit_test(test_top_level_errors),
 	    cmocka_unit_test(test_process_errors),
 	    cmocka_unit_test(test_mount_errors),
+	    cmocka_unit_test(test_mount_recursive_attributes),
+	    cmocka_unit_test(test_mount_extensions),
+	    cmocka_unit_test(test_mount_extension_errors),
 	    cmocka_unit_test(test_linux_errors),
 	    cmocka_unit_test(test_seccomp_errors),
 	    cmocka_unit_test(test_default_spec_parses),

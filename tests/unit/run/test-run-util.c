@@ -61,13 +61,18 @@ static void put(const char *dir, const char *name, const char *content)
 	fclose(f);
 }
 
+/* TMP/name, made, into buf. */
+static void tmp_subdir(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", tmp, name);
+	assert_int_equal(mkdir(buf, 0755), 0);
+}
+
 static void test_in_root(void **state)
 {
 	char root[1024], outside[1024], p[PATH_MAX], got[PATH_MAX];
-	snprintf(root, sizeof(root), "%s/root", tmp);
-	snprintf(outside, sizeof(outside), "%s/outside", tmp);
-	assert_int_equal(mkdir(root, 0755), 0);
-	assert_int_equal(mkdir(outside, 0755), 0);
+	tmp_subdir(root, sizeof(root), "root");
+	tmp_subdir(outside, sizeof(outside), "outside");
 	/* Hostile rootfs: an absolute link to the host's /etc, a relative one climbing out. */
 	snprintf(p, sizeof(p), "%s/abs", root);
 	assert_int_equal(symlink("/etc", p), 0);
@@ -120,6 +125,120 @@ static void test_in_root(void **state)
 	close(fd);
 	assert_int_equal(mkdir_p_in_root(rootfd, "/etc/hosts/x", false), -ENOTDIR);
 	close(rootfd);
+}
+
+static void test_parent_and_nofollow_in_root(void **state)
+{
+	char root[1024], p[PATH_MAX], got[PATH_MAX];
+	tmp_subdir(root, sizeof(root), "root");
+	snprintf(p, sizeof(p), "%s/abs", root);
+	assert_int_equal(symlink("/etc", p), 0);
+	snprintf(p, sizeof(p), "%s/etc", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	put(p, "passwd", "root:x:0:0::/:/bin/sh\n");
+	snprintf(p, sizeof(p), "%s/link", root);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	int rootfd = open(root, O_PATH | O_DIRECTORY);
+	assert_true(rootfd >= 0);
+
+	/* Parents are made inside the root, through its links; the name is handed back. */
+	char *name = NULL;
+	int fd = mkdir_parent_in_root(rootfd, "/abs/a/b/", &name);
+	assert_true(fd >= 0);
+	assert_string_equal(name, "b");
+	path_of(fd, got, sizeof(got));
+	snprintf(p, sizeof(p), "%s/etc/a", root);
+	assert_string_equal(got, p);
+	close(fd);
+	free(name);
+	name = NULL;
+	fd = mkdir_parent_in_root(rootfd, "top", &name);
+	assert_true(fd >= 0);
+	assert_string_equal(name, "top");
+	path_of(fd, got, sizeof(got));
+	assert_string_equal(got, root);
+	close(fd);
+	free(name);
+	name = NULL;
+	assert_int_equal(mkdir_parent_in_root(rootfd, "/", &name), -EINVAL);
+	assert_int_equal(mkdir_parent_in_root(rootfd, "/abs/..", &name), -EINVAL);
+	assert_int_equal(mkdir_parent_in_root(rootfd, "/link/x", &name), -ENOTDIR);
+	assert_null(name);
+
+	/* The last component is not followed: the fd names the link itself. */
+	fd = open_nofollow_in_root(rootfd, "/link", true);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstatat(fd, "", &st, AT_EMPTY_PATH), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	close(fd);
+	/* A missing one is made, as a file or a directory, below links that are followed. */
+	fd = open_nofollow_in_root(rootfd, "/abs/new-file", true);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	close(fd);
+	snprintf(p, sizeof(p), "%s/etc/new-file", root);
+	assert_int_equal(access(p, F_OK), 0);
+	fd = open_nofollow_in_root(rootfd, "/new-dir", false);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	close(fd);
+	close(rootfd);
+}
+
+static void test_copy_tree(void **state)
+{
+	char from[1024], to[1024], p[PATH_MAX], got[PATH_MAX];
+	tmp_subdir(from, sizeof(from), "from");
+	tmp_subdir(to, sizeof(to), "to");
+	put(from, "f", "content");
+	snprintf(p, sizeof(p), "%s/f", from);
+	assert_int_equal(chmod(p, 0604), 0);
+	struct timespec old[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+	assert_int_equal(utimensat(AT_FDCWD, p, old, 0), 0);
+	snprintf(p, sizeof(p), "%s/sub", from);
+	assert_int_equal(mkdir(p, 0710), 0);
+	put(p, "g", "deep");
+	snprintf(p, sizeof(p), "%s/link", from);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	snprintf(p, sizeof(p), "%s/fifo", from);
+	assert_int_equal(mkfifo(p, 0640), 0);
+
+	int f = open(from, O_RDONLY | O_DIRECTORY), t = open(to, O_RDONLY | O_DIRECTORY);
+	assert_true(f >= 0 && t >= 0);
+	assert_int_equal(copy_tree(f, t, 0), 0);
+	/* Copying again over what is there is refused, not merged. */
+	assert_int_equal(copy_tree(f, t, 0), -EEXIST);
+	close(f);
+	close(t);
+
+	struct stat st;
+	char *text = NULL;
+	snprintf(p, sizeof(p), "%s/f", to);
+	assert_int_equal(read_full_file(p, 64, &text, NULL), 0);
+	assert_string_equal(text, "content");
+	free(text);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0604);
+	assert_int_equal(st.st_mtim.tv_sec, 1000000000);
+	snprintf(p, sizeof(p), "%s/sub/g", to);
+	assert_int_equal(read_full_file(p, 64, &text, NULL), 0);
+	assert_string_equal(text, "deep");
+	free(text);
+	snprintf(p, sizeof(p), "%s/sub", to);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0710);
+	/* A link stays a link: it is never followed. */
+	snprintf(p, sizeof(p), "%s/link", to);
+	ssize_t n = readlink(p, got, sizeof(got) - 1);
+	assert_true(n > 0);
+	got[n] = '\0';
+	assert_string_equal(got, "/etc/passwd");
+	snprintf(p, sizeof(p), "%s/fifo", to);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
 }
 
 static void test_ids_and_signals(void **state)
@@ -476,6 +595,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_in_root, setup_tmp, teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_parent_and_nofollow_in_root, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_copy_tree, setup_tmp, teardown_tmp),
 	    cmocka_unit_test(test_ids_and_signals),
 	    cmocka_unit_test_setup_teardown(test_state_roundtrip, setup_tmp, teardown_tmp),
 	    cmocka_unit_test(test_seccomp_compile),
