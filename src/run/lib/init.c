@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -641,6 +642,46 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	return process_apply(cfg, ctx->seccomp, ctx->cap_last_cap, exe, exe_len, e);
 }
 
+/* struct sched_attr of sched_setattr(2) as first defined (SCHED_ATTR_SIZE_VER0). */
+struct sched_attr_v0 {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+/*
+ * Scheduling, I/O priority and personality: set while the process still
+ * has every capability (a real-time policy or class needs CAP_SYS_NICE or
+ * CAP_SYS_ADMIN) and before a seccomp filter could refuse the calls. All
+ * three are kept across execve(2).
+ */
+static int apply_sched_io_personality(const RunConfig *cfg, RunError *e)
+{
+	if (cfg->has_scheduler) {
+		const RunScheduler *s = &cfg->scheduler;
+		struct sched_attr_v0 a = {
+		    .size = sizeof(a),
+		    .sched_policy = s->policy,
+		    .sched_flags = s->flags,
+		    .sched_nice = s->nice,
+		    .sched_priority = s->priority,
+		    .sched_runtime = s->runtime,
+		    .sched_deadline = s->deadline,
+		    .sched_period = s->period,
+		};
+		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+			return run_error(e, errno, "process.scheduler: sched_setattr: %m");
+	}
+	if (cfg->has_io_priority &&
+	    syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, cfg->io_priority) < 0)
+		return run_error(e, errno, "process.ioPriority: ioprio_set: %m");
+	if (cfg->has_personality && personality(cfg->personality) < 0)
+		return run_error(e, errno, "linux.personality: %m");
+	return 0;
+}
+
 int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int cap_last_cap, char *exe,
 		  size_t exe_len, RunError *e)
 {
@@ -652,6 +693,9 @@ int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int cap_l
 		if (setrlimit(cfg->rlimits[i].resource, &rl) < 0)
 			return run_error(e, errno, "process.rlimits[%zu]: %m", i);
 	}
+	r = apply_sched_io_personality(cfg, e);
+	if (r < 0)
+		return r;
 	/* A fresh session keyring, so the container cannot read the host's keys. */
 	(void)syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
 

@@ -53,9 +53,10 @@ int close_fds_except(unsigned first, int *keep, size_t n);
 
 /*
  * The process section applied to the calling process, in the container's
- * root: rlimits, a new session keyring, cwd (checked to be inside the
- * root), seccomp when no_new_privs is off (else the caller loads it right
- * before execve), user, groups, capabilities, no_new_privs and umask.
+ * root: rlimits, scheduler, I/O priority, linux.personality, a new
+ * session keyring, cwd (checked to be inside the root), seccomp when
+ * no_new_privs is off (else the caller loads it right before execve),
+ * user, groups, capabilities, no_new_privs and umask.
  * Resolves args[0] along PATH into exe.
  */
 int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int cap_last_cap, char *exe,

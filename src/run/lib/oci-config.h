@@ -9,6 +9,7 @@
  * here touches the system: it can run on untrusted bytes (and is fuzzed).
  */
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,15 @@ typedef struct RunRlimit {
 	int resource;
 	uint64_t soft, hard;
 } RunRlimit;
+
+/* process.scheduler: the arguments of sched_setattr(2). */
+typedef struct RunScheduler {
+	uint32_t policy; /* SCHED_* */
+	int32_t nice;
+	uint32_t priority;
+	uint64_t flags;			    /* SCHED_FLAG_* */
+	uint64_t runtime, deadline, period; /* nanoseconds, SCHED_DEADLINE */
+} RunScheduler;
 
 typedef struct RunMount {
 	char *destination;
@@ -139,6 +149,13 @@ typedef struct RunConfig {
 	size_t n_rlimits;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	bool has_scheduler;
+	RunScheduler scheduler;
+	bool has_io_priority;
+	int io_priority; /* class << 13 | level, as ioprio_set(2) takes it */
+	/* execCPUAffinity: for exec'd processes only, as the spec says. */
+	bool has_cpus_initial, has_cpus_final;
+	cpu_set_t cpus_initial, cpus_final;
 
 	RunMount *mounts;
 	size_t n_mounts;
@@ -159,6 +176,8 @@ typedef struct RunConfig {
 	RunResources resources;
 	char **sysctl; /* key, value, key, value, ... */
 	RunSeccomp *seccomp;
+	bool has_personality;
+	unsigned long personality; /* PER_LINUX or PER_LINUX32 */
 
 	RunHook *hooks[_HOOK_MAX];
 	size_t n_hooks[_HOOK_MAX];
@@ -203,6 +222,8 @@ const char *namespace_proc_name(int type);
 const char *hook_kind_name(HookKind k);
     /* HOOK_CREATE_RUNTIME -> "createRuntime" */ /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
 int rlimit_from_name(const char *name);		 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
+/* A CPU list as in execCPUAffinity: "0-3,7". -EINVAL if malformed, -ERANGE past CPU_SETSIZE. */
+int parse_cpu_list(const char *s, cpu_set_t *ret);
 /* Iterate the known names: returns NULL past the end. */
 const char *config_seccomp_action_name(size_t i);
 const char *config_seccomp_operator_name(size_t i);
