@@ -596,6 +596,40 @@ static int find_executable(const RunConfig *cfg, char *buf, size_t len, RunError
 			 name);
 }
 
+/*
+ * A time namespace takes offsets only until a process is in it. unshare(2)
+ * makes one for our children alone; its offsets go in, and only then do we
+ * enter it ourselves (the init execs the container's program, it does not
+ * fork it).
+ */
+static int setup_time_namespace(const RunConfig *cfg, RunError *e)
+{
+	StrBuf b = {};
+	int r;
+
+	if (unshare(CLONE_NEWTIME) < 0)
+		return run_error(e, errno,
+				 "linux.namespaces: cannot create the time namespace: %m");
+	for (int k = 0; k < _TIME_OFFSET_MAX; k++) {
+		const RunTimeOffset *o = &cfg->time_offsets[k];
+		if (o->set && strbuf_printf(&b, "%s %lld %u\n", time_offset_clock_name(k),
+					    (long long)o->secs, o->nanosecs) < 0) {
+			strbuf_free(&b);
+			return -ENOMEM;
+		}
+	}
+	if (b.len > 0) {
+		r = write_file_at(AT_FDCWD, "/proc/self/timens_offsets", b.data);
+		strbuf_free(&b);
+		if (r < 0)
+			return run_error(e, r, "linux.timeOffsets: cannot set the offsets: %m");
+	}
+	_cleanup_close_ int fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWTIME) < 0)
+		return run_error(e, errno, "linux.namespaces: cannot enter the time namespace: %m");
+	return 0;
+}
+
 static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 {
 	const RunConfig *cfg = ctx->cfg;
@@ -630,6 +664,11 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	if (ctx->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return run_error(e, errno,
 				 "linux.namespaces: cannot create the cgroup namespace: %m");
+	if (ctx->new_timens) {
+		r = setup_time_namespace(cfg, e);
+		if (r < 0)
+			return r;
+	}
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		return run_error(e, errno, "hostname: %m");
 	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)

@@ -31,6 +31,7 @@ typedef struct InitContext {
 	int cap_last_cap;
 	bool new_userns;
 	bool new_cgroupns;
+	bool new_timens; /* made by the init itself, so that linux.timeOffsets can go in first */
 	unsigned preserve_fds; /* fds 3 .. 3+n-1 are passed on (LISTEN_FDS, --preserve-fds) */
 } InitContext;
 

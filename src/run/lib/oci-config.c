@@ -17,10 +17,6 @@
 #include "json-util.h"
 #include "strutil.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
 #ifndef SCHED_DEADLINE
 #define SCHED_DEADLINE 6
 #endif
@@ -331,6 +327,16 @@ static const char *const ioprio_classes[] = {
     [2] = "IOPRIO_CLASS_BE",
     [3] = "IOPRIO_CLASS_IDLE",
 };
+
+static const char *const time_offset_clocks[_TIME_OFFSET_MAX] = {
+    [TIME_OFFSET_MONOTONIC] = "monotonic",
+    [TIME_OFFSET_BOOTTIME] = "boottime",
+};
+
+const char *time_offset_clock_name(int clock)
+{
+	return clock >= 0 && clock < _TIME_OFFSET_MAX ? time_offset_clocks[clock] : NULL;
+}
 
 static int cpu_number(const char **p, unsigned long *ret)
 {
@@ -988,8 +994,6 @@ static int parse_namespaces(Ctx *c, json_object *a, RunConfig *cfg)
 		int t = namespace_from_name(type);
 		if (t < 0)
 			return fail(c, f, "unknown namespace type \"%s\"", type);
-		if (t == CLONE_NEWTIME)
-			return fail(c, f, "\"time\" is not supported yet");
 		if (run_config_namespace(cfg, t))
 			return fail(c, f, "\"%s\" is given twice", type);
 		ns->type = t;
@@ -1373,6 +1377,47 @@ static int parse_personality(Ctx *c, json_object *o, RunConfig *cfg)
 	return 0;
 }
 
+static int parse_time_offsets(Ctx *c, json_object *o, RunConfig *cfg)
+{
+	char f[256];
+	json_object_object_foreach(o, key, val)
+	{
+		int k = 0;
+		while (k < _TIME_OFFSET_MAX && !streq(key, time_offset_clocks[k]))
+			k++;
+		if (k == _TIME_OFFSET_MAX)
+			return fail(c, FIELD(f, "linux.timeOffsets.%.200s", key),
+				    "unknown clock (a time namespace offsets monotonic and "
+				    "boottime)");
+		if (!json_object_is_type(val, json_type_object))
+			return fail(c, FIELD(f, "linux.timeOffsets.%s", key), "must be an object");
+		RunTimeOffset *t = &cfg->time_offsets[k];
+		int64_t n;
+		int r = get_int(c, val, "secs", FIELD(f, "linux.timeOffsets.%s.secs", key),
+				INT64_MIN, INT64_MAX, &t->secs);
+		if (r < 0)
+			return r;
+		r = get_int(c, val, "nanosecs", FIELD(f, "linux.timeOffsets.%s.nanosecs", key), 0,
+			    999999999, &n);
+		if (r < 0)
+			return r;
+		t->nanosecs = r > 0 ? (uint32_t)n : 0;
+		t->set = true;
+	}
+	return 0;
+}
+
+static int check_time_namespace(Ctx *c, const RunConfig *cfg)
+{
+	const RunNamespace *time = run_config_namespace(cfg, CLONE_NEWTIME);
+	for (int k = 0; k < _TIME_OFFSET_MAX; k++)
+		if (cfg->time_offsets[k].set && (!time || time->path))
+			return fail(c, "linux.timeOffsets",
+				    "needs a new time namespace in linux.namespaces (one without "
+				    "a path)");
+	return 0;
+}
+
 static int parse_linux(Ctx *c, json_object *lx, RunConfig *cfg)
 {
 	json_object *o;
@@ -1422,6 +1467,9 @@ static int parse_linux(Ctx *c, json_object *lx, RunConfig *cfg)
 		return r;
 	r = get_object(c, lx, "personality", "linux.personality", &o);
 	if (r < 0 || (r > 0 && (r = parse_personality(c, o, cfg)) < 0))
+		return r;
+	r = get_object(c, lx, "timeOffsets", "linux.timeOffsets", &o);
+	if (r < 0 || (r > 0 && (r = parse_time_offsets(c, o, cfg)) < 0))
 		return r;
 	return 0;
 }
@@ -1531,7 +1579,6 @@ static int check_unsupported_process(Ctx *c, json_object *process, const char *p
 static int check_unsupported(Ctx *c, json_object *root)
 {
 	static const char *const fields[] = {
-	    "linux.timeOffsets",
 	    "linux.intelRdt",
 	    "linux.mountLabel",
 	};
@@ -1660,6 +1707,9 @@ int run_config_parse(const char *buf, size_t len, RunConfig **ret, char *err, si
 	if (r < 0)
 		return r;
 	r = check_user_namespace(&c, cfg);
+	if (r < 0)
+		return r;
+	r = check_time_namespace(&c, cfg);
 	if (r < 0)
 		return r;
 	const RunNamespace *mnt = run_config_namespace(cfg, CLONE_NEWNS);

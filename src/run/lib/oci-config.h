@@ -15,6 +15,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
 #define CONFIG_MAX_SIZE (4u * 1024 * 1024)
 
 enum {
@@ -39,6 +43,15 @@ typedef struct RunScheduler {
 	uint64_t flags;			    /* SCHED_FLAG_* */
 	uint64_t runtime, deadline, period; /* nanoseconds, SCHED_DEADLINE */
 } RunScheduler;
+
+/* linux.timeOffsets: one clock of a new time namespace. */
+typedef struct RunTimeOffset {
+	bool set;
+	int64_t secs;
+	uint32_t nanosecs;
+} RunTimeOffset;
+
+enum { TIME_OFFSET_MONOTONIC, TIME_OFFSET_BOOTTIME, _TIME_OFFSET_MAX };
 
 typedef struct RunMount {
 	char *destination;
@@ -178,6 +191,7 @@ typedef struct RunConfig {
 	RunSeccomp *seccomp;
 	bool has_personality;
 	unsigned long personality; /* PER_LINUX or PER_LINUX32 */
+	RunTimeOffset time_offsets[_TIME_OFFSET_MAX];
 
 	RunHook *hooks[_HOOK_MAX];
 	size_t n_hooks[_HOOK_MAX];
@@ -222,6 +236,7 @@ const char *namespace_proc_name(int type);
 const char *hook_kind_name(HookKind k);
     /* HOOK_CREATE_RUNTIME -> "createRuntime" */ /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
 int rlimit_from_name(const char *name);		 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
+const char *time_offset_clock_name(int clock); /* TIME_OFFSET_BOOTTIME -> "boottime" */
 /* A CPU list as in execCPUAffinity: "0-3,7". -EINVAL if malformed, -ERANGE past CPU_SETSIZE. */
 int parse_cpu_list(const char *s, cpu_set_t *ret);
 /* Iterate the known names: returns NULL past the end. */

@@ -453,6 +453,54 @@ static void test_personality(void **state)
 		     "linux.personality.flags: must be an array");
 }
 
+/* A new time namespace with offsets for both clocks. */
+static const char *timens_config =
+    "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},"
+    "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},"
+    "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"time\"}],"
+    "  \"timeOffsets\":{\"boottime\":{\"secs\":-3600,\"nanosecs\":5},"
+    "    \"monotonic\":{\"secs\":86400}}}}";
+
+static void test_time_offsets(void **state)
+{
+	RunConfig *c = NULL;
+	char err[512];
+
+	assert_int_equal(
+	    run_config_parse(timens_config, strlen(timens_config), &c, err, sizeof(err)), 0);
+	const RunNamespace *t = run_config_namespace(c, CLONE_NEWTIME);
+	assert_non_null(t);
+	assert_null(t->path);
+	assert_true(c->time_offsets[TIME_OFFSET_BOOTTIME].set);
+	assert_int_equal(c->time_offsets[TIME_OFFSET_BOOTTIME].secs, -3600);
+	assert_int_equal(c->time_offsets[TIME_OFFSET_BOOTTIME].nanosecs, 5);
+	assert_int_equal(c->time_offsets[TIME_OFFSET_MONOTONIC].secs, 86400);
+	assert_int_equal(c->time_offsets[TIME_OFFSET_MONOTONIC].nanosecs, 0);
+	assert_string_equal(time_offset_clock_name(TIME_OFFSET_MONOTONIC), "monotonic");
+	run_config_free(c);
+
+	/* A time namespace of its own needs no offsets. */
+	assert_int_equal(
+	    parse_with("linux.namespaces.5", "{\"type\":\"time\"}", &c, err, sizeof(err)), 0);
+	assert_non_null(run_config_namespace(c, CLONE_NEWTIME));
+	assert_false(c->time_offsets[TIME_OFFSET_BOOTTIME].set);
+	run_config_free(c);
+
+	expect_error("linux.timeOffsets", "{\"boottime\":{\"secs\":1}}",
+		     "linux.timeOffsets: needs a new time namespace in linux.namespaces");
+	expect_error("linux.timeOffsets", "[]", "linux.timeOffsets: must be an object");
+	expect_error("linux.timeOffsets", "{\"realtime\":{\"secs\":1}}",
+		     "linux.timeOffsets.realtime: unknown clock");
+	expect_error("linux.timeOffsets", "{\"boottime\":5}",
+		     "linux.timeOffsets.boottime: must be an object");
+	expect_error("linux.timeOffsets", "{\"boottime\":{\"secs\":\"1\"}}",
+		     "linux.timeOffsets.boottime.secs: must be an integer");
+	expect_error("linux.timeOffsets", "{\"monotonic\":{\"nanosecs\":1000000000}}",
+		     "linux.timeOffsets.monotonic.nanosecs: must be between 0 and 999999999");
+	expect_error("linux.timeOffsets", "{\"monotonic\":{\"nanosecs\":-1}}",
+		     "linux.timeOffsets.monotonic.nanosecs: must be between 0 and 999999999");
+}
+
 static void test_mount_errors(void **state)
 {
 	expect_error("mounts", "{}", "mounts: must be an array");
@@ -477,7 +525,6 @@ static void test_linux_errors(void **state)
 		     "linux.namespaces[0].type: unknown namespace type \"pidx\"");
 	expect_error("linux.namespaces.2.type", "\"pid\"",
 		     "linux.namespaces[2].type: \"pid\" is given twice");
-	expect_error("linux.namespaces.0.type", "\"time\"", "\"time\" is not supported yet");
 	expect_error("linux.namespaces.3.path", "\"proc/1/ns/net\"",
 		     "linux.namespaces[3].path: must be an absolute path");
 	expect_error("linux.namespaces.1.type", "\"ipc\"",
@@ -610,9 +657,11 @@ static void test_features(void **state)
 		assert_string_not_equal(json_object_get_string(json_object_array_get_idx(v, i)),
 					"SCMP_ACT_NOTIFY");
 	assert_true(json_object_object_get_ex(lx, "namespaces", &v));
+	bool time = false;
 	for (size_t i = 0; i < json_object_array_length(v); i++)
-		assert_string_not_equal(json_object_get_string(json_object_array_get_idx(v, i)),
-					"time");
+		time = time ||
+		       strcmp(json_object_get_string(json_object_array_get_idx(v, i)), "time") == 0;
+	assert_true(time);
 	json_object_put(o);
 	free(json);
 }
@@ -732,6 +781,7 @@ int main(void)
 	    cmocka_unit_test(test_io_priority_and_affinity),
 	    cmocka_unit_test(test_cpu_list),
 	    cmocka_unit_test(test_personality),
+	    cmocka_unit_test(test_time_offsets),
 	    cmocka_unit_test(test_mount_errors),
 	    cmocka_unit_test(test_linux_errors),
 	    cmocka_unit_test(test_seccomp_errors),
