@@ -8,14 +8,6 @@ setup_file() { common_setup_file; }
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-# inside 'SHELL': run it in the container, output in $output, status in $status.
-inside() {
-	args "$1"
-	run lr run -b "$B" "$ID"
-	echo "# status $status, output:"
-	echo "$output"
-}
-
 status_field() { # name
 	echo "$output" | sed -n "s/^$1:[[:space:]]*//p"
 }

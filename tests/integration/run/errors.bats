@@ -8,17 +8,6 @@ setup_file() { common_setup_file; }
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-# fails_with 'MESSAGE' [create args...]: create must fail with exactly this error line and leave nothing.
-fails_with() {
-	local msg=$1
-	shift
-	run lrd create -b "$B" "$@" "$ID"
-	echo "# status $status, output: $output"
-	[ "$status" -eq 1 ]
-	[ "$output" = "lazuli-run: $msg" ]
-	assert_nothing_left "$ID"
-}
-
 @test "malformed JSON, a duplicate key, a document that is not an object" {
 	printf '{"ociVersion": "1.2.0",' >"$B/config.json"
 	fails_with "config.json: not valid JSON: document ends early (truncated at byte 23)"

@@ -135,6 +135,25 @@ assert_nothing_left() { # id [pid]
 	return 0
 }
 
+# inside 'SHELL': run it in the container, output in $output, status in $status.
+inside() {
+	args "$1"
+	run lr run -b "$B" "$ID"
+	echo "# status $status, output:"
+	echo "$output"
+}
+
+# fails_with 'MESSAGE' [create args...]: create must fail with exactly this error line and leave nothing.
+fails_with() {
+	local msg=$1
+	shift
+	run lrd create -b "$B" "$@" "$ID"
+	echo "# status $status, output: $output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "lazuli-run: $msg" ]
+	assert_nothing_left "$ID"
+}
+
 # For verbs that leave a container process behind (create, run -d): its
 # stdio must not be a pipe the test waits on, so it goes to files.
 lrd() {
