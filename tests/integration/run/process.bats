@@ -185,3 +185,32 @@ c['linux']['timeOffsets'] = {'monotonic': {'secs': -1000000000000}}"
 	# Only the container's own process is there.
 	[ "$(wc -l <"$CGROOT/$ID/cgroup.procs")" -eq 1 ]
 }
+
+@test "time namespace: made inside a new user namespace, or joined by path" {
+	cfg "c['linux']['namespaces'] += [{'type': 'time'}, {'type': 'user'}]
+c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]
+c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]
+c['linux']['timeOffsets'] = {'boottime': {'secs': 315360000}}"
+	start_sleeper
+	pid=$(pid_of "$ID")
+	grep -Eq '^boottime +315360000 +0$' "/proc/$pid/timens_offsets"
+	run lr exec "$ID" sh -c 'id -u; cut -d. -f1 /proc/uptime'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" -ge 315360000 ]
+	# And the user namespace is real: the init runs as host uid 100000.
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = 100000 ]
+
+	# A second container joins that namespace: the same clocks, no offsets of its own.
+	first=$ID
+	ID=$first-b
+	rm "$B/config.json"
+	lr spec -b "$B"
+	cfg "c['process']['env'].append('LZR_TEST=$ID')
+c['linux']['namespaces'].append({'type': 'time', 'path': '/proc/$pid/ns/time'})"
+	inside 'readlink /proc/self/ns/time; cut -d. -f1 /proc/uptime'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(readlink "/proc/$pid/ns/time")" ]
+	[ "${lines[1]}" -ge 315360000 ]
+	ID=$first
+}
