@@ -365,8 +365,9 @@ static int spawn_init(const RunConfig *cfg, int *nsfds, InitContext *ictx, int p
 	for (size_t i = 0; i < cfg->n_namespaces; i++) {
 		if (cfg->namespaces[i].path)
 			join = true;
-		else if (cfg->namespaces[i].type != CLONE_NEWCGROUP)
-			flags |= (unsigned long)cfg->namespaces[i].type;
+		else if (cfg->namespaces[i].type != CLONE_NEWCGROUP &&
+			 cfg->namespaces[i].type != CLONE_NEWTIME)
+			flags |= (unsigned long)cfg->namespaces[i].type; /* those two: the init */
 	}
 
 	if (!join) {
@@ -679,6 +680,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 
 	const RunNamespace *userns = run_config_namespace(cfg, CLONE_NEWUSER);
 	const RunNamespace *cgns = run_config_namespace(cfg, CLONE_NEWCGROUP);
+	const RunNamespace *timens = run_config_namespace(cfg, CLONE_NEWTIME);
 	InitContext ictx = {
 	    .cfg = cfg,
 	    .rootfs = rootfs,
@@ -689,6 +691,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	    .cap_last_cap = read_cap_last_cap(),
 	    .new_userns = userns && !userns->path,
 	    .new_cgroupns = cgns && !cgns->path,
+	    .new_timens = timens && !timens->path,
 	    .preserve_fds = o->preserve_fds,
 	};
 	r = spawn_init(cfg, nsfds, &ictx, socks[0], c, e);

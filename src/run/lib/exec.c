@@ -157,6 +157,12 @@ _noreturn_ static void exec_child(const ExecChild *x)
 		run_error(&e, r, "cannot close inherited file descriptors: %m");
 		child_fail(x->sync_fd, &e, 1);
 	}
+	/* In the container's cgroup by now: the spec's "after the transition". */
+	if (cfg->has_cpus_final &&
+	    sched_setaffinity(0, sizeof(cfg->cpus_final), &cfg->cpus_final) < 0) {
+		run_error(&e, errno, "process.execCPUAffinity.final: %m");
+		child_fail(x->sync_fd, &e, 1);
+	}
 	if (cfg->terminal && terminal_setup(x->sync_fd, -EBADF, &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
 	if (process_apply(cfg, x->seccomp, x->cap_last_cap, exe, sizeof(exe), &e) < 0)
@@ -231,9 +237,26 @@ static int exec_in(const ContainerState *s, const RunConfig *cfg, const ExecOpti
 	    .preserve_fds = o->preserve_fds,
 	};
 	int flags = ns_flags(cfg);
+	/*
+	 * execCPUAffinity.initial: the helper is cloned with it, and so is on
+	 * those CPUs when it lands in the container's cgroup, as the spec asks.
+	 * We get our own affinity back after.
+	 */
+	cpu_set_t ours;
+	if (cfg->has_cpus_initial &&
+	    (sched_getaffinity(0, sizeof(ours), &ours) < 0 ||
+	     sched_setaffinity(0, sizeof(cfg->cpus_initial), &cfg->cpus_initial) < 0)) {
+		r = run_error(e, errno, "process.execCPUAffinity.initial: %m");
+		close(socks[0]);
+		close(socks[1]);
+		return r;
+	}
 	helper = spawn_helper(cgfd);
+	int clone_errno = errno;
+	if (cfg->has_cpus_initial && helper != 0)
+		(void)sched_setaffinity(0, sizeof(ours), &ours);
 	if (helper < 0) {
-		r = run_error(e, errno, "cannot clone into cgroup %s: %m",
+		r = run_error(e, clone_errno, "cannot clone into cgroup %s: %m",
 			      s->cgroup_path ? s->cgroup_path : "(none)");
 		close(socks[0]);
 		close(socks[1]);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -701,6 +702,40 @@ static int find_executable(const RunConfig *cfg, char *buf, size_t len, RunError
 			 name);
 }
 
+/*
+ * A time namespace takes offsets only until a process is in it. unshare(2)
+ * makes one for our children alone; its offsets go in, and only then do we
+ * enter it ourselves (the init execs the container's program, it does not
+ * fork it).
+ */
+static int setup_time_namespace(const RunConfig *cfg, RunError *e)
+{
+	StrBuf b = {};
+	int r;
+
+	if (unshare(CLONE_NEWTIME) < 0)
+		return run_error(e, errno,
+				 "linux.namespaces: cannot create the time namespace: %m");
+	for (int k = 0; k < _TIME_OFFSET_MAX; k++) {
+		const RunTimeOffset *o = &cfg->time_offsets[k];
+		if (o->set && strbuf_printf(&b, "%s %lld %u\n", time_offset_clock_name(k),
+					    (long long)o->secs, o->nanosecs) < 0) {
+			strbuf_free(&b);
+			return -ENOMEM;
+		}
+	}
+	if (b.len > 0) {
+		r = write_file_at(AT_FDCWD, "/proc/self/timens_offsets", b.data);
+		strbuf_free(&b);
+		if (r < 0)
+			return run_error(e, r, "linux.timeOffsets: cannot set the offsets: %m");
+	}
+	_cleanup_close_ int fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWTIME) < 0)
+		return run_error(e, errno, "linux.namespaces: cannot enter the time namespace: %m");
+	return 0;
+}
+
 static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 {
 	const RunConfig *cfg = ctx->cfg;
@@ -735,6 +770,11 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	if (ctx->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return run_error(e, errno,
 				 "linux.namespaces: cannot create the cgroup namespace: %m");
+	if (ctx->new_timens) {
+		r = setup_time_namespace(cfg, e);
+		if (r < 0)
+			return r;
+	}
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		return run_error(e, errno, "hostname: %m");
 	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
@@ -745,6 +785,46 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 		return r;
 
 	return process_apply(cfg, ctx->seccomp, ctx->cap_last_cap, exe, exe_len, e);
+}
+
+/* struct sched_attr of sched_setattr(2) as first defined (SCHED_ATTR_SIZE_VER0). */
+struct sched_attr_v0 {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+/*
+ * Scheduling, I/O priority and personality: set while the process still
+ * has every capability (a real-time policy or class needs CAP_SYS_NICE or
+ * CAP_SYS_ADMIN) and before a seccomp filter could refuse the calls. All
+ * three are kept across execve(2).
+ */
+static int apply_sched_io_personality(const RunConfig *cfg, RunError *e)
+{
+	if (cfg->has_scheduler) {
+		const RunScheduler *s = &cfg->scheduler;
+		struct sched_attr_v0 a = {
+		    .size = sizeof(a),
+		    .sched_policy = s->policy,
+		    .sched_flags = s->flags,
+		    .sched_nice = s->nice,
+		    .sched_priority = s->priority,
+		    .sched_runtime = s->runtime,
+		    .sched_deadline = s->deadline,
+		    .sched_period = s->period,
+		};
+		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+			return run_error(e, errno, "process.scheduler: sched_setattr: %m");
+	}
+	if (cfg->has_io_priority &&
+	    syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, cfg->io_priority) < 0)
+		return run_error(e, errno, "process.ioPriority: ioprio_set: %m");
+	if (cfg->has_personality && personality(cfg->personality) < 0)
+		return run_error(e, errno, "linux.personality: %m");
+	return 0;
 }
 
 int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int cap_last_cap, char *exe,
@@ -758,6 +838,9 @@ int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int cap_l
 		if (setrlimit(cfg->rlimits[i].resource, &rl) < 0)
 			return run_error(e, errno, "process.rlimits[%zu]: %m", i);
 	}
+	r = apply_sched_io_personality(cfg, e);
+	if (r < 0)
+		return r;
 	/* A fresh session keyring, so the container cannot read the host's keys. */
 	(void)syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
 

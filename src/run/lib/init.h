@@ -31,6 +31,7 @@ typedef struct InitContext {
 	int cap_last_cap;
 	bool new_userns;
 	bool new_cgroupns;
+	bool new_timens; /* made by the init itself, so that linux.timeOffsets can go in first */
 	unsigned preserve_fds; /* fds 3 .. 3+n-1 are passed on (LISTEN_FDS, --preserve-fds) */
 } InitContext;
 
@@ -53,9 +54,10 @@ int close_fds_except(unsigned first, int *keep, size_t n);
 
 /*
  * The process section applied to the calling process, in the container's
- * root: rlimits, a new session keyring, cwd (checked to be inside the
- * root), seccomp when no_new_privs is off (else the caller loads it right
- * before execve), user, groups, capabilities, no_new_privs and umask.
+ * root: rlimits, scheduler, I/O priority, linux.personality, a new
+ * session keyring, cwd (checked to be inside the root), seccomp when
+ * no_new_privs is off (else the caller loads it right before execve),
+ * user, groups, capabilities, no_new_privs and umask.
  * Resolves args[0] along PATH into exe.
  */
 int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int cap_last_cap, char *exe,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "oci-config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <sched.h>
@@ -10,13 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 
 #include "json-util.h"
 #include "strutil.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
 #endif
 
 #define ID_MAX ((int64_t)UINT32_MAX)
@@ -304,6 +306,87 @@ int rlimit_from_name(const char *name)
 	return -EINVAL;
 }
 
+static const struct {
+	const char *name;
+	uint32_t policy;
+} sched_policies[] = {
+    {"SCHED_OTHER", SCHED_OTHER}, {"SCHED_FIFO", SCHED_FIFO}, {"SCHED_RR", SCHED_RR},
+    {"SCHED_BATCH", SCHED_BATCH}, {"SCHED_IDLE", SCHED_IDLE}, {"SCHED_DEADLINE", SCHED_DEADLINE},
+};
+
+/* SCHED_FLAG_* of sched_setattr(2): bit i is the i-th name. */
+static const char *const sched_flags[] = {
+    "SCHED_FLAG_RESET_ON_FORK",	 "SCHED_FLAG_RECLAIM",	   "SCHED_FLAG_DL_OVERRUN",
+    "SCHED_FLAG_KEEP_POLICY",	 "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
+    "SCHED_FLAG_UTIL_CLAMP_MAX",
+};
+
+/* IOPRIO_CLASS_* by number (0 is "none", which the spec does not name). */
+static const char *const ioprio_classes[] = {
+    [1] = "IOPRIO_CLASS_RT",
+    [2] = "IOPRIO_CLASS_BE",
+    [3] = "IOPRIO_CLASS_IDLE",
+};
+
+static const char *const time_offset_clocks[_TIME_OFFSET_MAX] = {
+    [TIME_OFFSET_MONOTONIC] = "monotonic",
+    [TIME_OFFSET_BOOTTIME] = "boottime",
+};
+
+const char *time_offset_clock_name(int clock)
+{
+	return clock >= 0 && clock < _TIME_OFFSET_MAX ? time_offset_clocks[clock] : NULL;
+}
+
+static int cpu_number(const char **p, unsigned long *ret)
+{
+	if (!isdigit((unsigned char)**p))
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(*p, &end, 10);
+	if (errno == ERANGE || v >= CPU_SETSIZE)
+		return -ERANGE;
+	*p = end;
+	*ret = v;
+	return 0;
+}
+
+int parse_cpu_list(const char *s, cpu_set_t *ret)
+{
+	cpu_set_t set;
+	const char *p = s;
+
+	CPU_ZERO(&set);
+	if (isempty(s))
+		return -EINVAL;
+	for (;;) {
+		unsigned long lo, hi;
+		int r = cpu_number(&p, &lo);
+		if (r < 0)
+			return r;
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			r = cpu_number(&p, &hi);
+			if (r < 0)
+				return r;
+			if (hi < lo)
+				return -EINVAL;
+		}
+		for (unsigned long v = lo; v <= hi; v++)
+			CPU_SET(v, &set);
+		if (*p == '\0')
+			break;
+		if (*p != ',')
+			return -EINVAL;
+		p++;
+	}
+	*ret = set;
+	return 0;
+}
+
+
 /*
  * Mount options: MS_* flags set or cleared, propagation, bind, recursive
  * MOUNT_ATTR_* set or cleared, an atime mode for the whole tree, or a
@@ -563,6 +646,173 @@ static int parse_rlimits(Ctx *c, json_object *a, RunConfig *cfg)
 	return 0;
 }
 
+static int parse_scheduler_policy(Ctx *c, json_object *o, RunScheduler *s)
+{
+	_cleanup_free_ char *name = NULL;
+	int r = get_string(c, o, "policy", "process.scheduler.policy", &name);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return fail(c, "process.scheduler.policy", "is required");
+	for (size_t i = 0; i < ELEMENTSOF(sched_policies); i++)
+		if (streq(name, sched_policies[i].name)) {
+			s->policy = sched_policies[i].policy;
+			return 0;
+		}
+	if (streq(name, "SCHED_ISO"))
+		return fail(c, "process.scheduler.policy",
+			    "\"SCHED_ISO\" is reserved and not implemented by Linux");
+	return fail(c, "process.scheduler.policy", "unknown policy \"%s\"", name);
+}
+
+/* SCHED_DEADLINE's parameters, checked as sched_setattr(2) will. */
+static int check_deadline(Ctx *c, const RunScheduler *s)
+{
+	if (s->policy != SCHED_DEADLINE) {
+		const char *f = s->runtime    ? "process.scheduler.runtime"
+				: s->deadline ? "process.scheduler.deadline"
+				: s->period   ? "process.scheduler.period"
+					      : NULL;
+		return f ? fail(c, f, "only applies to SCHED_DEADLINE") : 0;
+	}
+	if (s->runtime < 1024)
+		return fail(c, "process.scheduler.runtime",
+			    "must be at least 1024 nanoseconds with SCHED_DEADLINE");
+	if (s->deadline < s->runtime)
+		return fail(c, "process.scheduler.deadline", "must not be below the runtime");
+	if (s->period && s->period < s->deadline)
+		return fail(c, "process.scheduler.period", "must be 0 or not below the deadline");
+	return 0;
+}
+
+static int parse_scheduler(Ctx *c, json_object *o, RunScheduler *s)
+{
+	_cleanup_strv_free_ char **flags = NULL;
+	int64_t n;
+	char f[64];
+	int r;
+
+	r = parse_scheduler_policy(c, o, s);
+	if (r < 0)
+		return r;
+	r = get_int(c, o, "nice", "process.scheduler.nice", -20, 19, &n);
+	if (r < 0)
+		return r;
+	s->nice = r > 0 ? (int32_t)n : 0;
+
+	bool rt = s->policy == SCHED_FIFO || s->policy == SCHED_RR;
+	r = get_int(c, o, "priority", "process.scheduler.priority", INT32_MIN, INT32_MAX, &n);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		n = 0;
+	if (rt && (n < 1 || n > 99))
+		return fail(c, "process.scheduler.priority",
+			    "must be between 1 and 99 with SCHED_FIFO and SCHED_RR");
+	if (!rt && n != 0)
+		return fail(c, "process.scheduler.priority",
+			    "must be 0 unless the policy is SCHED_FIFO or SCHED_RR");
+	s->priority = (uint32_t)n;
+
+	r = get_strv(c, o, "flags", "process.scheduler.flags", false, false, &flags);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; flags && flags[i]; i++) {
+		size_t k = 0;
+		while (k < ELEMENTSOF(sched_flags) && !streq(flags[i], sched_flags[k]))
+			k++;
+		if (k == ELEMENTSOF(sched_flags))
+			return fail(c, FIELD(f, "process.scheduler.flags[%zu]", i),
+				    "unknown flag \"%s\"", flags[i]);
+		if (k >= 5)
+			return fail(
+			    c, FIELD(f, "process.scheduler.flags[%zu]", i),
+			    "\"%s\" is not supported: the spec gives no utilization value for it",
+			    flags[i]);
+		s->flags |= UINT64_C(1) << k;
+	}
+
+	r = get_uint64(c, o, "runtime", "process.scheduler.runtime", &s->runtime);
+	if (r < 0)
+		return r;
+	r = get_uint64(c, o, "deadline", "process.scheduler.deadline", &s->deadline);
+	if (r < 0)
+		return r;
+	r = get_uint64(c, o, "period", "process.scheduler.period", &s->period);
+	if (r < 0)
+		return r;
+	return check_deadline(c, s);
+}
+
+static int parse_io_priority(Ctx *c, json_object *o, RunConfig *cfg)
+{
+	_cleanup_free_ char *name = NULL;
+	int64_t level;
+	int r = get_string(c, o, "class", "process.ioPriority.class", &name);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return fail(c, "process.ioPriority.class", "is required");
+	size_t k = 1;
+	while (k < ELEMENTSOF(ioprio_classes) && !streq(name, ioprio_classes[k]))
+		k++;
+	if (k == ELEMENTSOF(ioprio_classes))
+		return fail(c, "process.ioPriority.class", "unknown class \"%s\"", name);
+	r = get_int(c, o, "priority", "process.ioPriority.priority", 0, 7, &level);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return fail(c, "process.ioPriority.priority", "is required");
+	cfg->has_io_priority = true;
+	cfg->io_priority = (int)(k << 13) | (int)level;
+	return 0;
+}
+
+static int parse_cpus(Ctx *c, json_object *o, const char *key, bool *has, cpu_set_t *set)
+{
+	_cleanup_free_ char *list = NULL;
+	char f[64];
+	int r = get_string(c, o, key, FIELD(f, "process.execCPUAffinity.%s", key), &list);
+	if (r <= 0)
+		return r;
+	/* Empty is the same as absent. */
+	if (isempty(list))
+		return 0;
+	r = parse_cpu_list(list, set);
+	if (r == -ERANGE)
+		return fail(c, f, "CPU numbers must be below %d", CPU_SETSIZE);
+	if (r < 0)
+		return fail(c, f, "invalid CPU list \"%s\" (want e.g. \"0-3,7\")", list);
+	*has = true;
+	return 0;
+}
+
+static int parse_process_linux(Ctx *c, json_object *p, RunConfig *cfg)
+{
+	json_object *o;
+	int r;
+
+	r = get_object(c, p, "scheduler", "process.scheduler", &o);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		r = parse_scheduler(c, o, &cfg->scheduler);
+		if (r < 0)
+			return r;
+		cfg->has_scheduler = true;
+	}
+	r = get_object(c, p, "ioPriority", "process.ioPriority", &o);
+	if (r < 0 || (r > 0 && (r = parse_io_priority(c, o, cfg)) < 0))
+		return r;
+	r = get_object(c, p, "execCPUAffinity", "process.execCPUAffinity", &o);
+	if (r <= 0)
+		return r;
+	r = parse_cpus(c, o, "initial", &cfg->has_cpus_initial, &cfg->cpus_initial);
+	if (r < 0)
+		return r;
+	return parse_cpus(c, o, "final", &cfg->has_cpus_final, &cfg->cpus_final);
+}
+
 static int parse_process(Ctx *c, json_object *p, RunConfig *cfg)
 {
 	json_object *o;
@@ -670,7 +920,7 @@ static int parse_process(Ctx *c, json_object *p, RunConfig *cfg)
 		cfg->has_oom_score_adj = true;
 		cfg->oom_score_adj = (int)n;
 	}
-	return 0;
+	return parse_process_linux(c, p, cfg);
 }
 
 static int parse_mount_options(Ctx *c, json_object *m, const char *field, RunMount *mnt)
@@ -889,8 +1139,6 @@ static int parse_namespaces(Ctx *c, json_object *a, RunConfig *cfg)
 		int t = namespace_from_name(type);
 		if (t < 0)
 			return fail(c, f, "unknown namespace type \"%s\"", type);
-		if (t == CLONE_NEWTIME)
-			return fail(c, f, "\"time\" is not supported yet");
 		if (run_config_namespace(cfg, t))
 			return fail(c, f, "\"%s\" is given twice", type);
 		ns->type = t;
@@ -1248,6 +1496,73 @@ static int parse_propagation(Ctx *c, json_object *lx, RunConfig *cfg)
 	return fail(c, "linux.rootfsPropagation", "unknown propagation \"%s\"", s);
 }
 
+static int parse_personality(Ctx *c, json_object *o, RunConfig *cfg)
+{
+	_cleanup_free_ char *domain = NULL;
+	_cleanup_strv_free_ char **flags = NULL;
+	int r = get_string(c, o, "domain", "linux.personality.domain", &domain);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return fail(c, "linux.personality.domain", "is required");
+	if (streq(domain, "LINUX"))
+		cfg->personality = PER_LINUX;
+	else if (streq(domain, "LINUX32"))
+		cfg->personality = PER_LINUX32;
+	else
+		return fail(c, "linux.personality.domain",
+			    "unknown domain \"%s\" (LINUX or LINUX32)", domain);
+	r = get_strv(c, o, "flags", "linux.personality.flags", false, false, &flags);
+	if (r < 0)
+		return r;
+	if (flags && flags[0])
+		return fail(c, "linux.personality.flags[0]",
+			    "\"%s\" is not supported (the spec defines no flags yet)", flags[0]);
+	cfg->has_personality = true;
+	return 0;
+}
+
+static int parse_time_offsets(Ctx *c, json_object *o, RunConfig *cfg)
+{
+	char f[256];
+	json_object_object_foreach(o, key, val)
+	{
+		int k = 0;
+		while (k < _TIME_OFFSET_MAX && !streq(key, time_offset_clocks[k]))
+			k++;
+		if (k == _TIME_OFFSET_MAX)
+			return fail(c, FIELD(f, "linux.timeOffsets.%.200s", key),
+				    "unknown clock (a time namespace offsets monotonic and "
+				    "boottime)");
+		if (!json_object_is_type(val, json_type_object))
+			return fail(c, FIELD(f, "linux.timeOffsets.%s", key), "must be an object");
+		RunTimeOffset *t = &cfg->time_offsets[k];
+		int64_t n;
+		int r = get_int(c, val, "secs", FIELD(f, "linux.timeOffsets.%s.secs", key),
+				INT64_MIN, INT64_MAX, &t->secs);
+		if (r < 0)
+			return r;
+		r = get_int(c, val, "nanosecs", FIELD(f, "linux.timeOffsets.%s.nanosecs", key), 0,
+			    999999999, &n);
+		if (r < 0)
+			return r;
+		t->nanosecs = r > 0 ? (uint32_t)n : 0;
+		t->set = true;
+	}
+	return 0;
+}
+
+static int check_time_namespace(Ctx *c, const RunConfig *cfg)
+{
+	const RunNamespace *time = run_config_namespace(cfg, CLONE_NEWTIME);
+	for (int k = 0; k < _TIME_OFFSET_MAX; k++)
+		if (cfg->time_offsets[k].set && (!time || time->path))
+			return fail(c, "linux.timeOffsets",
+				    "needs a new time namespace in linux.namespaces (one without "
+				    "a path)");
+	return 0;
+}
+
 static int parse_linux(Ctx *c, json_object *lx, RunConfig *cfg)
 {
 	json_object *o;
@@ -1294,6 +1609,12 @@ static int parse_linux(Ctx *c, json_object *lx, RunConfig *cfg)
 		return r;
 	r = get_object(c, lx, "seccomp", "linux.seccomp", &o);
 	if (r < 0 || (r > 0 && (r = parse_seccomp(c, o, cfg)) < 0))
+		return r;
+	r = get_object(c, lx, "personality", "linux.personality", &o);
+	if (r < 0 || (r > 0 && (r = parse_personality(c, o, cfg)) < 0))
+		return r;
+	r = get_object(c, lx, "timeOffsets", "linux.timeOffsets", &o);
+	if (r < 0 || (r > 0 && (r = parse_time_offsets(c, o, cfg)) < 0))
 		return r;
 	return 0;
 }
@@ -1394,7 +1715,8 @@ static int check_fields_absent(Ctx *c, json_object *root, const char *const *fie
 static int check_unsupported_process(Ctx *c, json_object *process, const char *prefix)
 {
 	static const char *const fields[] = {
-	    "apparmorProfile", "selinuxLabel", "scheduler", "ioPriority", "execCPUAffinity",
+	    "apparmorProfile",
+	    "selinuxLabel",
 	};
 	return check_fields_absent(c, process, fields, ELEMENTSOF(fields), prefix);
 }
@@ -1402,8 +1724,6 @@ static int check_unsupported_process(Ctx *c, json_object *process, const char *p
 static int check_unsupported(Ctx *c, json_object *root)
 {
 	static const char *const fields[] = {
-	    "linux.personality",
-	    "linux.timeOffsets",
 	    "linux.intelRdt",
 	    "linux.mountLabel",
 	};
@@ -1545,6 +1865,9 @@ int run_config_parse(const char *buf, size_t len, RunConfig **ret, char *err, si
 	r = check_user_namespace(&c, cfg);
 	if (r < 0)
 		return r;
+	r = check_time_namespace(&c, cfg);
+	if (r < 0)
+		return r;
 	const RunNamespace *mnt = run_config_namespace(cfg, CLONE_NEWNS);
 	if (!mnt || mnt->path)
 		return fail(&c, "linux.namespaces", "a new mount namespace is required");
@@ -1578,6 +1901,13 @@ static void process_done(RunConfig *c)
 	c->n_rlimits = 0;
 	c->has_oom_score_adj = false;
 	c->oom_score_adj = 0;
+	c->has_scheduler = false;
+	memset(&c->scheduler, 0, sizeof(c->scheduler));
+	c->has_io_priority = false;
+	c->io_priority = 0;
+	c->has_cpus_initial = c->has_cpus_final = false;
+	CPU_ZERO(&c->cpus_initial);
+	CPU_ZERO(&c->cpus_final);
 }
 
 int run_config_replace_process(RunConfig *cfg, const char *buf, size_t len, char *err,

@@ -9,10 +9,15 @@
  * here touches the system: it can run on untrusted bytes (and is fuzzed).
  */
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
 
 #define CONFIG_MAX_SIZE (4u * 1024 * 1024)
 
@@ -44,6 +49,24 @@ enum {
 	MOUNT_EXT_SRC_NOFOLLOW = 1u << 5,    /* the source's last component is not followed */
 	MOUNT_EXT_DEST_NOFOLLOW = 1u << 6,   /* the destination's last component is not followed */
 };
+
+/* process.scheduler: the arguments of sched_setattr(2). */
+typedef struct RunScheduler {
+	uint32_t policy; /* SCHED_* */
+	int32_t nice;
+	uint32_t priority;
+	uint64_t flags;			    /* SCHED_FLAG_* */
+	uint64_t runtime, deadline, period; /* nanoseconds, SCHED_DEADLINE */
+} RunScheduler;
+
+/* linux.timeOffsets: one clock of a new time namespace. */
+typedef struct RunTimeOffset {
+	bool set;
+	int64_t secs;
+	uint32_t nanosecs;
+} RunTimeOffset;
+
+enum { TIME_OFFSET_MONOTONIC, TIME_OFFSET_BOOTTIME, _TIME_OFFSET_MAX };
 
 typedef struct RunMount {
 	char *destination;
@@ -158,6 +181,13 @@ typedef struct RunConfig {
 	size_t n_rlimits;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	bool has_scheduler;
+	RunScheduler scheduler;
+	bool has_io_priority;
+	int io_priority; /* class << 13 | level, as ioprio_set(2) takes it */
+	/* execCPUAffinity: for exec'd processes only, as the spec says. */
+	bool has_cpus_initial, has_cpus_final;
+	cpu_set_t cpus_initial, cpus_final;
 
 	RunMount *mounts;
 	size_t n_mounts;
@@ -178,6 +208,9 @@ typedef struct RunConfig {
 	RunResources resources;
 	char **sysctl; /* key, value, key, value, ... */
 	RunSeccomp *seccomp;
+	bool has_personality;
+	unsigned long personality; /* PER_LINUX or PER_LINUX32 */
+	RunTimeOffset time_offsets[_TIME_OFFSET_MAX];
 
 	RunHook *hooks[_HOOK_MAX];
 	size_t n_hooks[_HOOK_MAX];
@@ -220,8 +253,11 @@ int namespace_from_name(const char *name);  /* "pid" -> CLONE_NEWPID, -EINVAL */
 const char *namespace_to_name(int type);    /* CLONE_NEWPID -> "pid" */
 const char *namespace_proc_name(int type);
 const char *hook_kind_name(HookKind k);
-/* HOOK_CREATE_RUNTIME -> "createRuntime" */ /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
-int rlimit_from_name(const char *name);	     /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
+    /* HOOK_CREATE_RUNTIME -> "createRuntime" */ /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
+int rlimit_from_name(const char *name);		 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
+const char *time_offset_clock_name(int clock); /* TIME_OFFSET_BOOTTIME -> "boottime" */
+/* A CPU list as in execCPUAffinity: "0-3,7". -EINVAL if malformed, -ERANGE past CPU_SETSIZE. */
+int parse_cpu_list(const char *s, cpu_set_t *ret);
 /* Iterate the known names: returns NULL past the end. */
 const char *config_seccomp_action_name(size_t i);
 const char *config_seccomp_operator_name(size_t i);

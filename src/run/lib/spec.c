@@ -302,8 +302,8 @@ static const char *cap_name(size_t i)
 
 static const char *ns_name(size_t i)
 {
-	static const int types[] = {CLONE_NEWCGROUP, CLONE_NEWIPC,  CLONE_NEWNS, CLONE_NEWNET,
-				    CLONE_NEWPID,    CLONE_NEWUSER, CLONE_NEWUTS};
+	static const int types[] = {CLONE_NEWCGROUP, CLONE_NEWIPC,  CLONE_NEWNS,   CLONE_NEWNET,
+				    CLONE_NEWPID,    CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS};
 	return i < ELEMENTSOF(types) ? namespace_to_name(types[i]) : NULL;
 }
 

@@ -135,15 +135,6 @@ assert_nothing_left() { # id [pid]
 	return 0
 }
 
-# For verbs that leave a container process behind (create, run -d): its
-# stdio must not be a pipe the test waits on, so it goes to files.
-lrd() {
-	local rc=0
-	lr "$@" </dev/null >"$OUT/lrd.out" 2>"$OUT/lrd.err" || rc=$?
-	cat "$OUT/lrd.err" >&2
-	return "$rc"
-}
-
 # inside 'SHELL': run it in the container, output in $output, status in $status.
 inside() {
 	args "$1"
@@ -161,5 +152,14 @@ fails_with() {
 	[ "$status" -eq 1 ]
 	[ "$output" = "lazuli-run: $msg" ]
 	assert_nothing_left "$ID"
+}
+
+# For verbs that leave a container process behind (create, run -d): its
+# stdio must not be a pipe the test waits on, so it goes to files.
+lrd() {
+	local rc=0
+	lr "$@" </dev/null >"$OUT/lrd.out" 2>"$OUT/lrd.err" || rc=$?
+	cat "$OUT/lrd.err" >&2
+	return "$rc"
 }
 

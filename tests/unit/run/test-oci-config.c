@@ -245,10 +245,6 @@ static void test_top_level_errors(void **state)
 	expect_error("hooks.startContainer", "{}", "hooks.startContainer: must be an array");
 	expect_error("process.apparmorProfile", "\"docker-default\"",
 		     "process.apparmorProfile: is not supported yet");
-	expect_error("linux.personality", "{\"domain\":\"LINUX32\"}",
-		     "linux.personality: is not supported yet");
-	expect_error("process.scheduler", "{\"policy\":\"SCHED_IDLE\"}",
-		     "process.scheduler: is not supported yet");
 	/* Empty labels are what managers send when there is no profile: accepted. */
 	c = NULL;
 	assert_int_equal(parse_with("process.selinuxLabel", "\"\"", &c, err, sizeof(err)), 0);
@@ -295,6 +291,214 @@ static void test_process_errors(void **state)
 		     "process.noNewPrivileges: must be true or false");
 	expect_error("process.oomScoreAdj", "1001",
 		     "process.oomScoreAdj: must be between -1000 and 1000");
+}
+
+static void test_scheduler(void **state)
+{
+	RunConfig *c = NULL;
+	char err[512];
+
+	assert_int_equal(
+	    parse_with("process.scheduler",
+		       "{\"policy\":\"SCHED_FIFO\",\"priority\":10,\"nice\":-5,"
+		       "\"flags\":[\"SCHED_FLAG_RESET_ON_FORK\",\"SCHED_FLAG_KEEP_PARAMS\"]}",
+		       &c, err, sizeof(err)),
+	    0);
+	assert_true(c->has_scheduler);
+	assert_int_equal(c->scheduler.policy, SCHED_FIFO);
+	assert_int_equal(c->scheduler.priority, 10);
+	assert_int_equal(c->scheduler.nice, -5);
+	assert_int_equal(c->scheduler.flags, 0x01 | 0x10);
+	run_config_free(c);
+
+	assert_int_equal(parse_with("process.scheduler",
+				    "{\"policy\":\"SCHED_DEADLINE\",\"runtime\":10000000,"
+				    "\"deadline\":30000000,\"period\":100000000}",
+				    &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c->scheduler.policy, 6);
+	assert_int_equal(c->scheduler.runtime, 10000000);
+	assert_int_equal(c->scheduler.deadline, 30000000);
+	assert_int_equal(c->scheduler.period, 100000000);
+	run_config_free(c);
+
+	/* Absent: nothing to apply. */
+	assert_int_equal(parse_with(NULL, NULL, &c, err, sizeof(err)), 0);
+	assert_false(c->has_scheduler);
+	run_config_free(c);
+
+	expect_error("process.scheduler", "[]", "process.scheduler: must be an object");
+	expect_error("process.scheduler", "{}", "process.scheduler.policy: is required");
+	expect_error("process.scheduler", "{\"policy\":\"X\"}",
+		     "process.scheduler.policy: unknown policy \"X\"");
+	expect_error("process.scheduler", "{\"policy\":\"SCHED_ISO\"}",
+		     "process.scheduler.policy: \"SCHED_ISO\" is reserved");
+	expect_error("process.scheduler", "{\"policy\":\"SCHED_OTHER\",\"nice\":20}",
+		     "process.scheduler.nice: must be between -20 and 19");
+	expect_error("process.scheduler", "{\"policy\":\"SCHED_OTHER\",\"nice\":\"1\"}",
+		     "process.scheduler.nice: must be an integer");
+	expect_error("process.scheduler", "{\"policy\":\"SCHED_RR\"}",
+		     "process.scheduler.priority: must be between 1 and 99");
+	expect_error("process.scheduler", "{\"policy\":\"SCHED_FIFO\",\"priority\":100}",
+		     "process.scheduler.priority: must be between 1 and 99");
+	expect_error("process.scheduler", "{\"policy\":\"SCHED_BATCH\",\"priority\":1}",
+		     "process.scheduler.priority: must be 0 unless");
+	expect_error("process.scheduler", "{\"policy\":\"SCHED_OTHER\",\"flags\":[\"NOPE\"]}",
+		     "process.scheduler.flags[0]: unknown flag \"NOPE\"");
+	expect_error("process.scheduler",
+		     "{\"policy\":\"SCHED_OTHER\",\"flags\":[\"SCHED_FLAG_UTIL_CLAMP_MAX\"]}",
+		     "process.scheduler.flags[0]: \"SCHED_FLAG_UTIL_CLAMP_MAX\" is not supported");
+	expect_error("process.scheduler", "{\"policy\":\"SCHED_OTHER\",\"runtime\":5}",
+		     "process.scheduler.runtime: only applies to SCHED_DEADLINE");
+	expect_error("process.scheduler", "{\"policy\":\"SCHED_DEADLINE\",\"runtime\":-1}",
+		     "process.scheduler.runtime: must be a non-negative integer");
+	expect_error("process.scheduler", "{\"policy\":\"SCHED_DEADLINE\",\"deadline\":5000}",
+		     "process.scheduler.runtime: must be at least 1024 nanoseconds");
+	expect_error("process.scheduler",
+		     "{\"policy\":\"SCHED_DEADLINE\",\"runtime\":5000,\"deadline\":4000}",
+		     "process.scheduler.deadline: must not be below the runtime");
+	expect_error("process.scheduler",
+		     "{\"policy\":\"SCHED_DEADLINE\",\"runtime\":5000,\"deadline\":9000,"
+		     "\"period\":8000}",
+		     "process.scheduler.period: must be 0 or not below the deadline");
+}
+
+static void test_io_priority_and_affinity(void **state)
+{
+	RunConfig *c = NULL;
+	char err[512];
+
+	assert_int_equal(parse_with("process.ioPriority",
+				    "{\"class\":\"IOPRIO_CLASS_IDLE\",\"priority\":7}", &c, err,
+				    sizeof(err)),
+			 0);
+	assert_true(c->has_io_priority);
+	assert_int_equal(c->io_priority, (3 << 13) | 7);
+	run_config_free(c);
+	expect_error("process.ioPriority", "{\"priority\":1}",
+		     "process.ioPriority.class: is required");
+	expect_error("process.ioPriority", "{\"class\":\"IOPRIO_CLASS_NONE\",\"priority\":1}",
+		     "process.ioPriority.class: unknown class \"IOPRIO_CLASS_NONE\"");
+	expect_error("process.ioPriority", "{\"class\":\"IOPRIO_CLASS_BE\"}",
+		     "process.ioPriority.priority: is required");
+	expect_error("process.ioPriority", "{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":8}",
+		     "process.ioPriority.priority: must be between 0 and 7");
+
+	assert_int_equal(parse_with("process.execCPUAffinity",
+				    "{\"initial\":\"7\",\"final\":\"0-3,7,1023\"}", &c, err,
+				    sizeof(err)),
+			 0);
+	assert_true(c->has_cpus_initial);
+	assert_int_equal(CPU_COUNT(&c->cpus_initial), 1);
+	assert_true(CPU_ISSET(7, &c->cpus_initial));
+	assert_true(c->has_cpus_final);
+	assert_int_equal(CPU_COUNT(&c->cpus_final), 6);
+	assert_true(CPU_ISSET(3, &c->cpus_final) && CPU_ISSET(1023, &c->cpus_final));
+	assert_false(CPU_ISSET(4, &c->cpus_final));
+	run_config_free(c);
+	/* Empty is absent. */
+	assert_int_equal(
+	    parse_with("process.execCPUAffinity", "{\"final\":\"\"}", &c, err, sizeof(err)), 0);
+	assert_false(c->has_cpus_initial || c->has_cpus_final);
+	run_config_free(c);
+	expect_error("process.execCPUAffinity", "{\"initial\":\"0-\"}",
+		     "process.execCPUAffinity.initial: invalid CPU list \"0-\"");
+	expect_error("process.execCPUAffinity", "{\"final\":\"3-1\"}",
+		     "process.execCPUAffinity.final: invalid CPU list \"3-1\"");
+	expect_error("process.execCPUAffinity", "{\"final\":\"1024\"}",
+		     "process.execCPUAffinity.final: CPU numbers must be below 1024");
+	expect_error("process.execCPUAffinity", "{\"initial\":7}",
+		     "process.execCPUAffinity.initial: must be a string");
+}
+
+static void test_cpu_list(void **state)
+{
+	cpu_set_t set;
+	assert_int_equal(parse_cpu_list("0", &set), 0);
+	assert_int_equal(CPU_COUNT(&set), 1);
+	assert_int_equal(parse_cpu_list("2-4,9,11-11", &set), 0);
+	assert_int_equal(CPU_COUNT(&set), 5);
+	assert_true(CPU_ISSET(9, &set) && CPU_ISSET(11, &set) && !CPU_ISSET(10, &set));
+	static const char *const bad[] = {"",	",",	"1,", ",1",   "a",   "1-",
+					  "-1", "1 ,2", "+1", "1--2", "0x1", "1-2-3"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse_cpu_list(bad[i], &set) != -EINVAL)
+			fail_msg("\"%s\" was accepted", bad[i]);
+	assert_int_equal(parse_cpu_list("99999999999999999999999", &set), -ERANGE);
+	assert_int_equal(parse_cpu_list("0-1024", &set), -ERANGE);
+}
+
+static void test_personality(void **state)
+{
+	RunConfig *c = NULL;
+	char err[512];
+
+	assert_int_equal(parse_with("linux.personality", "{\"domain\":\"LINUX32\",\"flags\":[]}",
+				    &c, err, sizeof(err)),
+			 0);
+	assert_true(c->has_personality);
+	assert_int_equal(c->personality, 8 /* PER_LINUX32 */);
+	run_config_free(c);
+	assert_int_equal(parse_with(NULL, NULL, &c, err, sizeof(err)), 0);
+	assert_false(c->has_personality);
+	run_config_free(c);
+
+	expect_error("linux.personality", "{}", "linux.personality.domain: is required");
+	expect_error("linux.personality", "{\"domain\":\"BSD\"}",
+		     "linux.personality.domain: unknown domain \"BSD\"");
+	expect_error("linux.personality",
+		     "{\"domain\":\"LINUX\",\"flags\":[\"ADDR_NO_RANDOMIZE\"]}",
+		     "linux.personality.flags[0]: \"ADDR_NO_RANDOMIZE\" is not supported");
+	expect_error("linux.personality", "{\"domain\":\"LINUX\",\"flags\":\"x\"}",
+		     "linux.personality.flags: must be an array");
+}
+
+/* A new time namespace with offsets for both clocks. */
+static const char *timens_config =
+    "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\"},"
+    "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},"
+    "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"time\"}],"
+    "  \"timeOffsets\":{\"boottime\":{\"secs\":-3600,\"nanosecs\":5},"
+    "    \"monotonic\":{\"secs\":86400}}}}";
+
+static void test_time_offsets(void **state)
+{
+	RunConfig *c = NULL;
+	char err[512];
+
+	assert_int_equal(
+	    run_config_parse(timens_config, strlen(timens_config), &c, err, sizeof(err)), 0);
+	const RunNamespace *t = run_config_namespace(c, CLONE_NEWTIME);
+	assert_non_null(t);
+	assert_null(t->path);
+	assert_true(c->time_offsets[TIME_OFFSET_BOOTTIME].set);
+	assert_int_equal(c->time_offsets[TIME_OFFSET_BOOTTIME].secs, -3600);
+	assert_int_equal(c->time_offsets[TIME_OFFSET_BOOTTIME].nanosecs, 5);
+	assert_int_equal(c->time_offsets[TIME_OFFSET_MONOTONIC].secs, 86400);
+	assert_int_equal(c->time_offsets[TIME_OFFSET_MONOTONIC].nanosecs, 0);
+	assert_string_equal(time_offset_clock_name(TIME_OFFSET_MONOTONIC), "monotonic");
+	run_config_free(c);
+
+	/* A time namespace of its own needs no offsets. */
+	assert_int_equal(
+	    parse_with("linux.namespaces.5", "{\"type\":\"time\"}", &c, err, sizeof(err)), 0);
+	assert_non_null(run_config_namespace(c, CLONE_NEWTIME));
+	assert_false(c->time_offsets[TIME_OFFSET_BOOTTIME].set);
+	run_config_free(c);
+
+	expect_error("linux.timeOffsets", "{\"boottime\":{\"secs\":1}}",
+		     "linux.timeOffsets: needs a new time namespace in linux.namespaces");
+	expect_error("linux.timeOffsets", "[]", "linux.timeOffsets: must be an object");
+	expect_error("linux.timeOffsets", "{\"realtime\":{\"secs\":1}}",
+		     "linux.timeOffsets.realtime: unknown clock");
+	expect_error("linux.timeOffsets", "{\"boottime\":5}",
+		     "linux.timeOffsets.boottime: must be an object");
+	expect_error("linux.timeOffsets", "{\"boottime\":{\"secs\":\"1\"}}",
+		     "linux.timeOffsets.boottime.secs: must be an integer");
+	expect_error("linux.timeOffsets", "{\"monotonic\":{\"nanosecs\":1000000000}}",
+		     "linux.timeOffsets.monotonic.nanosecs: must be between 0 and 999999999");
+	expect_error("linux.timeOffsets", "{\"monotonic\":{\"nanosecs\":-1}}",
+		     "linux.timeOffsets.monotonic.nanosecs: must be between 0 and 999999999");
 }
 
 static void test_mount_errors(void **state)
@@ -469,7 +673,6 @@ static void test_linux_errors(void **state)
 		     "linux.namespaces[0].type: unknown namespace type \"pidx\"");
 	expect_error("linux.namespaces.2.type", "\"pid\"",
 		     "linux.namespaces[2].type: \"pid\" is given twice");
-	expect_error("linux.namespaces.0.type", "\"time\"", "\"time\" is not supported yet");
 	expect_error("linux.namespaces.3.path", "\"proc/1/ns/net\"",
 		     "linux.namespaces[3].path: must be an absolute path");
 	expect_error("linux.namespaces.1.type", "\"ipc\"",
@@ -602,9 +805,11 @@ static void test_features(void **state)
 		assert_string_not_equal(json_object_get_string(json_object_array_get_idx(v, i)),
 					"SCMP_ACT_NOTIFY");
 	assert_true(json_object_object_get_ex(lx, "namespaces", &v));
+	bool time = false;
 	for (size_t i = 0; i < json_object_array_length(v); i++)
-		assert_string_not_equal(json_object_get_string(json_object_array_get_idx(v, i)),
-					"time");
+		time = time ||
+		       strcmp(json_object_get_string(json_object_array_get_idx(v, i)), "time") == 0;
+	assert_true(time);
 	/* Every mount option of the spec, the recursive and extension ones included. */
 	static const char *const mount_options[] = {
 	    "rro",	    "rrw",	     "rnosuid",	     "rsuid",	       "rnodev",
@@ -695,6 +900,22 @@ static void test_replace_process(void **state)
 	/* The rest of the config is untouched. */
 	assert_string_equal(cfg->hostname, "box");
 
+	/* exec --process: scheduler, I/O priority and CPU affinity of its own, or none. */
+	const char *sched = "{\"args\":[\"ls\"],\"cwd\":\"/\","
+			    "\"scheduler\":{\"policy\":\"SCHED_IDLE\"},"
+			    "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":2},"
+			    "\"execCPUAffinity\":{\"initial\":\"1\",\"final\":\"0-1\"}}";
+	assert_int_equal(run_config_replace_process(cfg, sched, strlen(sched), err, sizeof(err)),
+			 0);
+	assert_true(cfg->has_scheduler);
+	assert_int_equal(cfg->scheduler.policy, SCHED_IDLE);
+	assert_int_equal(cfg->io_priority, (2 << 13) | 2);
+	assert_true(cfg->has_cpus_initial && cfg->has_cpus_final);
+	assert_int_equal(CPU_COUNT(&cfg->cpus_final), 2);
+	assert_int_equal(run_config_replace_process(cfg, proc, strlen(proc), err, sizeof(err)), 0);
+	assert_false(cfg->has_scheduler || cfg->has_io_priority);
+	assert_false(cfg->has_cpus_initial || cfg->has_cpus_final);
+
 	static const struct {
 		const char *json, *msg;
 	} bad[] = {
@@ -705,6 +926,10 @@ static void test_replace_process(void **state)
 	    {"{\"args\":[\"ls\"],\"cwd\":\"/\",\"apparmorProfile\":\"p\"}",
 	     "apparmorProfile: is not supported yet"},
 	    {"{\"args\":[\"ls\"", "process: not valid JSON"},
+	    {"{\"args\":[\"ls\"],\"cwd\":\"/\",\"scheduler\":{\"policy\":\"X\"}}",
+	     "process.scheduler.policy: unknown policy \"X\""},
+	    {"{\"args\":[\"ls\"],\"cwd\":\"/\",\"execCPUAffinity\":{\"final\":\"x\"}}",
+	     "process.execCPUAffinity.final: invalid CPU list"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(run_config_replace_process(cfg, bad[i].json, strlen(bad[i].json),
@@ -723,6 +948,11 @@ int main(void)
 	    cmocka_unit_test(test_minimal),
 	    cmocka_unit_test(test_top_level_errors),
 	    cmocka_unit_test(test_process_errors),
+	    cmocka_unit_test(test_scheduler),
+	    cmocka_unit_test(test_io_priority_and_affinity),
+	    cmocka_unit_test(test_cpu_list),
+	    cmocka_unit_test(test_personality),
+	    cmocka_unit_test(test_time_offsets),
 	    cmocka_unit_test(test_mount_errors),
 	    cmocka_unit_test(test_mount_recursive_attributes),
 	    cmocka_unit_test(test_mount_extensions),
