@@ -250,6 +250,17 @@ struct Monitor {
 	uint64_t prev_cpu_total, prev_cpu_busy, prev_cpu_steal;
 	uint64_t prev_rx, prev_tx, prev_rd, prev_wr;
 	bool spool_failing;
+	/*
+	 * Periods the spool could not take (a full disk): kept here, oldest
+	 * first, and written as soon as it takes them, within SpoolMaxBytes.
+	 */
+	struct {
+		char name[64];
+		char *data;
+		size_t len;
+	} held[MONITOR_MAX_HELD];
+	size_t n_held, held_bytes;
+	unsigned held_dropped; /* since the spool last worked */
 	MonitorContainer containers[MONITOR_MAX_CONTAINERS];
 	size_t n_containers;
 	CgroupInfo infos[MONITOR_MAX_CONTAINERS];
@@ -318,11 +329,76 @@ static usec_t period(const Monitor *m)
 	return m->cfg->push_interval;
 }
 
+static void held_drop_oldest(Monitor *m)
+{
+	m->held_bytes -= m->held[0].len;
+	free(m->held[0].data);
+	memmove(&m->held[0], &m->held[1], (m->n_held - 1) * sizeof(m->held[0]));
+	m->n_held--;
+	m->held_dropped++;
+}
+
+/* Keep a period the spool did not take; the oldest go first past the bounds. */
+static void hold(Monitor *m, const char *name, StrBuf *b)
+{
+	while (m->n_held > 0 && (m->n_held == MONITOR_MAX_HELD ||
+				 m->held_bytes + b->len > m->cfg->spool_max_bytes))
+		held_drop_oldest(m);
+	if (b->len > m->cfg->spool_max_bytes) {
+		m->held_dropped++;
+		return;
+	}
+	size_t i = m->n_held++;
+	snprintf(m->held[i].name, sizeof(m->held[i].name), "%s", name);
+	m->held[i].len = b->len;
+	m->held[i].data = strbuf_steal(b);
+	m->held_bytes += m->held[i].len;
+}
+
+/* Write what is held to the spool, oldest first, until it refuses. */
+static void write_held(Monitor *m)
+{
+	unsigned written = 0, dropped = 0;
+	int r = 0;
+
+	while (m->n_held > 0) {
+		unsigned d = 0;
+		r = spool_write(m->cfg->spool_dir, m->held[0].name, m->held[0].data, m->held[0].len,
+				m->cfg->spool_max_bytes, &d);
+		if (r < 0)
+			break;
+		dropped += d;
+		written++;
+		free(m->held[0].data);
+		m->held_bytes -= m->held[0].len;
+		memmove(&m->held[0], &m->held[1], (m->n_held - 1) * sizeof(m->held[0]));
+		m->n_held--;
+	}
+	if (r < 0 && !m->spool_failing) {
+		log_warning_errno(r, "Cannot spool the period starting %s to %s: %m (periods are "
+				     "held in memory, up to SpoolMaxBytes, until it works; logged "
+				     "once)",
+				  m->held[0].name, m->cfg->spool_dir);
+		m->spool_failing = true;
+	} else if (r >= 0 && m->spool_failing) {
+		log_info("Spooling to %s works again: wrote %u held period(s)%s", m->cfg->spool_dir,
+			 written, m->held_dropped ? "" : ", none lost");
+		if (m->held_dropped)
+			log_warning("%u period(s) did not fit in memory while the spool failed and "
+				    "are lost",
+				    m->held_dropped);
+		m->spool_failing = false;
+		m->held_dropped = 0;
+	}
+	if (dropped > 0)
+		log_warning("Spool %s is full (SpoolMaxBytes=%llu): dropped the oldest %u period(s)",
+			    m->cfg->spool_dir, (unsigned long long)m->cfg->spool_max_bytes, dropped);
+}
+
 static void close_bucket(Monitor *m)
 {
 	StrBuf b = {0};
 	char name[64];
-	unsigned dropped = 0;
 
 	if (m->bucket.start == 0)
 		return;
@@ -330,23 +406,8 @@ static void close_bucket(Monitor *m)
 	if (n > 0) {
 		snprintf(name, sizeof(name), "%llu.ndjson",
 			 (unsigned long long)(m->bucket.start / USEC_PER_SEC));
-		int r = spool_write(m->cfg->spool_dir, name, b.data, b.len, m->cfg->spool_max_bytes,
-				    &dropped);
-		if (r < 0 && !m->spool_failing) {
-			log_warning_errno(r, "Cannot spool the period starting %s to %s: %m (this "
-					     "period is lost; logged once until it works again)",
-					  name, m->cfg->spool_dir);
-			m->spool_failing = true;
-		} else if (r >= 0) {
-			if (m->spool_failing)
-				log_info("Spooling to %s works again", m->cfg->spool_dir);
-			m->spool_failing = false;
-			if (dropped > 0)
-				log_warning("Spool %s is full (SpoolMaxBytes=%llu): dropped the oldest "
-					    "%u period(s)",
-					    m->cfg->spool_dir, (unsigned long long)m->cfg->spool_max_bytes,
-					    dropped);
-		}
+		hold(m, name, &b);
+		write_held(m);
 	}
 	strbuf_free(&b);
 	m->bucket = (MonitorBucket){.containers = m->containers, .n_containers = m->n_containers};
@@ -561,6 +622,11 @@ void monitor_free(Monitor *m)
 		close(m->timer_fd);
 	if (m->scrape_ok)
 		scrape_done(&m->scrape);
+	if (m->n_held > 0)
+		log_warning("%zu period(s) the spool %s did not take are lost at exit", m->n_held,
+			    m->cfg->spool_dir);
+	for (size_t i = 0; i < m->n_held; i++)
+		free(m->held[i].data);
 	free(m->config_path);
 	free(m);
 }

@@ -58,6 +58,8 @@ typedef struct MonitorAgg {
 
 /* Per container: CPU % of one CPU and memory bytes, dimensions container and engine. */
 #define MONITOR_MAX_CONTAINERS 256
+/* Periods held in memory while the spool refuses them (a full disk). */
+#define MONITOR_MAX_HELD 240
 typedef struct MonitorContainer {
 	char path[512]; /* the cgroup, the key across samples */
 	char name[72], engine[16];

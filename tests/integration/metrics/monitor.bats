@@ -168,6 +168,35 @@ pyq() { posts | python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.
 	grep -q 'is full (SpoolMaxBytes=4096): dropped the oldest' "$T/lm.log"
 }
 
+@test "a full disk under the spool: periods are held in memory, logged once, and sent once there is room" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for a small tmpfs in a mount namespace of its own"
+	monitor_conf
+	mkdir -p "$SPOOL"
+	# The spool on a 32 MiB tmpfs that only this lazuli-metrics (and its pusher) sees.
+	unshare --mount --propagation private -- bash -c \
+		'mount -t tmpfs -o size=32m lm-spool "$1" && exec "$2" --listen 127.0.0.1:0 --root "$3"' \
+		_ "$SPOOL" "$LM" "$ROOT" 2>"$T/lm.log" &
+	LM_PID=$!
+	for _ in $(seq 1 100); do grep -q 'Serving metrics on' "$T/lm.log" && break; sleep 0.05; done
+	wait_for 'any(r["status"] == 200 for r in d)'
+	# Leave less free than the 16 MiB the spool keeps for the rest of the system.
+	nsenter -t "$LM_PID" -m dd if=/dev/zero of="$SPOOL/filler" bs=1M count=20 status=none
+	for _ in $(seq 1 100); do grep -q 'Cannot spool' "$T/lm.log" && break; sleep 0.1; done
+	first=$(sed -n 's/.*Cannot spool the period starting \([0-9]*\)\.ndjson.*/\1/p' "$T/lm.log")
+	[ -n "$first" ]
+	grep -q "Cannot spool the period starting $first.ndjson to $SPOOL: No space left on device (periods are held in memory" "$T/lm.log"
+	sleep 5 # two more periods go to memory
+	[ "$(grep -c 'Cannot spool' "$T/lm.log")" -eq 1 ]
+	# The held periods never reached the endpoint while the disk was full.
+	want=$(python3 -c 'import sys,time; print(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(sys.argv[1]))))' "$first")
+	[ "$(pyq "any(x['time'] == '$want' for r in d for x in r['documents'])")" = false ]
+	nsenter -t "$LM_PID" -m rm "$SPOOL/filler"
+	for _ in $(seq 1 100); do grep -q 'works again' "$T/lm.log" && break; sleep 0.1; done
+	grep -Eq "Spooling to $SPOOL works again: wrote ([3-9]|[1-9][0-9]+) held period\(s\), none lost" "$T/lm.log"
+	# The first period the disk refused arrives after all.
+	wait_for "any(x['time'] == '$want' for r in d if r['status'] == 200 for x in r['documents'])"
+}
+
 @test "no identity: the failure names the token audience, nothing is posted, the data stays" {
 	monitor_conf
 	curl -sS -X PUT --data '{"identity":{"enabled":false}}' "$IMDS/_emu/scenario" >/dev/null
