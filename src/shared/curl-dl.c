@@ -39,7 +39,6 @@ static struct {
 	void (*free)(void *);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
-	time_t (*getdate)(const char *, const time_t *);
 	CURLU *(*url)(void);
 	void (*url_cleanup)(CURLU *);
 	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
@@ -64,7 +63,6 @@ static void load(void)
 	    {"curl_free", (void **)&fn.free},
 	    {"curl_slist_append", (void **)&fn.slist_append},
 	    {"curl_slist_free_all", (void **)&fn.slist_free_all},
-	    {"curl_getdate", (void **)&fn.getdate},
 	    {"curl_url", (void **)&fn.url},
 	    {"curl_url_cleanup", (void **)&fn.url_cleanup},
 	    {"curl_url_set", (void **)&fn.url_set},
@@ -169,11 +167,6 @@ void curl_slist_free_all(struct curl_slist *l)
 {
 	if (l && ensure())
 		fn.slist_free_all(l);
-}
-
-time_t curl_getdate(const char *s, const time_t *unused)
-{
-	return ensure() ? fn.getdate(s, unused) : -1;
 }
 
 CURLU *curl_url(void)

@@ -221,6 +221,68 @@ int http_wait_for_route(const char *url, usec_t timeout, usec_t *waited)
 	return r;
 }
 
+static int name_index(const char *const *names, size_t n, const char *s, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i]) == len && strncmp(names[i], s, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * An HTTP-date (RFC 9110 5.6.7) in any of its three forms, without the
+ * locale or libcurl: IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", RFC 850
+ * "Sunday, 06-Nov-94 08:49:37 GMT" (a two-digit year more than 50 years
+ * ahead of now is in the past century) and asctime "Sun Nov  6 08:49:37 1994".
+ */
+int http_parse_date(const char *s, time_t now, time_t *ret)
+{
+	static const char *const wkday[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const weekday[] = {"Sunday",	  "Monday", "Tuesday", "Wednesday",
+					      "Thursday", "Friday", "Saturday"};
+	static const char *const month[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	char mon[4] = "";
+	int day = 0, year = 0, h = 0, m = 0, sec = 0, end = -1;
+	size_t wl = strcspn(s, ", ");
+	bool y2 = false;
+
+	if (s[wl] == ',' && name_index(wkday, ELEMENTSOF(wkday), s, wl) >= 0) {
+		if (sscanf(s + wl, ", %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", &day, mon, &year, &h, &m,
+			   &sec, &end) != 6 ||
+		    s[wl + 2] == ' ')
+			end = -1;
+	} else if (s[wl] == ',' && name_index(weekday, ELEMENTSOF(weekday), s, wl) >= 0) {
+		if (sscanf(s + wl, ", %2d-%3[A-Za-z]-%2d %2d:%2d:%2d GMT%n", &day, mon, &year, &h, &m,
+			   &sec, &end) != 6)
+			end = -1;
+		y2 = true;
+	} else if (s[wl] == ' ' && name_index(wkday, ELEMENTSOF(wkday), s, wl) >= 0) {
+		if (sscanf(s + wl, " %3[A-Za-z] %2d %2d:%2d:%2d %4d%n", mon, &day, &h, &m, &sec, &year,
+			   &end) != 6)
+			end = -1;
+	}
+	int mi = name_index(month, ELEMENTSOF(month), mon, strlen(mon));
+	if (end < 0 || s[wl + (size_t)end] != '\0' || mi < 0 || day < 1 || day > 31 || h > 23 ||
+	    m > 59 || sec > 60 || year < 0)
+		return -EINVAL;
+	if (y2) {
+		struct tm nt;
+		gmtime_r(&now, &nt);
+		int cur = nt.tm_year + 1900;
+		year += cur - cur % 100;
+		if (year > cur + 50)
+			year -= 100;
+	}
+	struct tm tm = {.tm_year = year - 1900, .tm_mon = mi, .tm_mday = day, .tm_hour = h,
+			.tm_min = m, .tm_sec = sec};
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != day)
+		return -EINVAL;
+	*ret = t;
+	return 0;
+}
+
 int http_parse_retry_after(const char *value, time_t now_realtime, usec_t *ret)
 {
 	_cleanup_free_ char *v = NULL;
@@ -243,11 +305,8 @@ int http_parse_retry_after(const char *value, time_t now_realtime, usec_t *ret)
 		*ret = (usec_t)secs * USEC_PER_SEC;
 		return 0;
 	}
-	/* HTTP-date: IMF-fixdate, RFC 850 and asctime forms, which curl_getdate parses. */
-	if (!strchr(v, ' '))
-		return -EINVAL;
-	time_t t = curl_getdate(v, NULL);
-	if (t < 0)
+	time_t t;
+	if (http_parse_date(v, now_realtime, &t) < 0)
 		return -EINVAL;
 	*ret = t > now_realtime ? (usec_t)(t - now_realtime) * USEC_PER_SEC : 0;
 	return 0;

@@ -102,6 +102,12 @@ int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy, HttpR
 usec_t http_backoff_delay(const HttpRetryPolicy *p, unsigned attempt);
 
 /*
+ * An HTTP-date in any of its three forms (IMF-fixdate, RFC 850, asctime) as
+ * epoch seconds; now resolves RFC 850's two-digit years. -EINVAL otherwise.
+ */
+int http_parse_date(const char *s, time_t now, time_t *ret);
+
+/*
  * Parse a Retry-After value: delta-seconds ("120") or an HTTP-date
  * ("Wed, 21 Oct 2015 07:28:00 GMT", also RFC 850 and asctime forms) relative
  * to now_realtime (seconds since epoch). A date in the past gives 0.

@@ -269,6 +269,28 @@ static void test_retry_after_parse(void **state)
 	assert_int_equal(http_parse_retry_after("-1", now, &d), -EINVAL);
 	assert_int_equal(http_parse_retry_after("12abc", now, &d), -EINVAL);
 	assert_int_equal(http_parse_retry_after("", now, &d), -EINVAL);
+	/* Dates that are not quite HTTP-dates. */
+	const char *bad[] = {"Wed, 21 Oct 2015 07:28:30",     "Wed, 21 Oct 2015 07:28:30 GMT x",
+			     "Wed, 21 Okt 2015 07:28:30 GMT", "Wod, 21 Oct 2015 07:28:30 GMT",
+			     "Wed, 31 Feb 2015 07:28:30 GMT", "Wed, 21 Oct 2015 25:28:30 GMT",
+			     "Wednesday, 21 Oct 2015 07:28:30 GMT", "Wed Oct 21 07:28:10",
+			     "Wed,  1 Oct 2015 07:28:30 GMT", NULL};
+	for (const char **b = bad; *b; b++)
+		if (http_parse_retry_after(*b, now, &d) != -EINVAL)
+			fail_msg("accepted '%s'", *b);
+	/* asctime pads a one-digit day with a space. */
+	time_t t;
+	assert_int_equal(http_parse_date("Sun Nov  6 08:49:37 1994", now, &t), 0);
+	assert_int_equal(t, 784111777);
+	assert_int_equal(http_parse_date("Sun, 06 Nov 1994 08:49:37 GMT", now, &t), 0);
+	assert_int_equal(t, 784111777);
+	/* RFC 850's two-digit year: not more than 50 years ahead of now. */
+	assert_int_equal(http_parse_date("Sunday, 06-Nov-94 08:49:37 GMT", now, &t), 0);
+	assert_int_equal(t, 784111777);
+	assert_int_equal(http_parse_date("Thursday, 01-Jan-65 00:00:00 GMT", now, &t), 0);
+	assert_int_equal(t, 2997993600); /* 2065: within 50 years of 2015 */
+	assert_int_equal(http_parse_date("Friday, 01-Jan-66 00:00:00 GMT", now, &t), 0);
+	assert_int_equal(t, -126230400); /* 1966 */
 }
 
 static void test_backoff_bounds(void **state)
