@@ -165,10 +165,10 @@ _noreturn_ static void exec_child(const ExecChild *x)
 	}
 	if (cfg->terminal && terminal_setup(x->sync_fd, -EBADF, &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
-	if (process_apply(cfg, x->seccomp, x->cap_last_cap, exe, sizeof(exe), &e) < 0)
+	if (process_apply(cfg, x->seccomp, -1, x->cap_last_cap, exe, sizeof(exe), &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
 	if (x->seccomp && cfg->no_new_privileges) {
-		r = seccomp_program_load(x->seccomp);
+		r = seccomp_program_load(x->seccomp, NULL);
 		if (r < 0) {
 			run_error(&e, r, "linux.seccomp: cannot load the filter: %m");
 			child_fail(x->sync_fd, &e, 1);

@@ -77,6 +77,7 @@ int seccomp_compile(const RunSeccomp *s, SeccompProgram *ret, RunError *e)
 	static const unsigned kflags[] = {SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG,
 					  SECCOMP_FILTER_FLAG_SPEC_ALLOW};
 	ret->flags = 0;
+	ret->notify = run_seccomp_notifies(s);
 	for (size_t i = 0; i < ELEMENTSOF(attrs); i++)
 		if (s->flags & (1u << i)) {
 			r = seccomp_attr_set(ctx, (enum scmp_filter_attr)attrs[i], 1);
@@ -127,10 +128,26 @@ int seccomp_compile(const RunSeccomp *s, SeccompProgram *ret, RunError *e)
 	return 0;
 }
 
-int seccomp_program_load(const SeccompProgram *p)
+int seccomp_program_load(const SeccompProgram *p, int *ret_listener)
 {
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &p->prog) < 0)
+	unsigned flags = p->flags;
+	if (ret_listener)
+		*ret_listener = -EBADF;
+	if (p->notify) {
+		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+		/* TSYNC alone would return a thread id where the listener fd goes. */
+		if (flags & SECCOMP_FILTER_FLAG_TSYNC)
+			flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+	}
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &p->prog);
+	if (r < 0)
 		return negative_errno();
+	if (p->notify) {
+		if (ret_listener)
+			*ret_listener = (int)r;
+		else
+			close((int)r);
+	}
 	return 0;
 }
 
