@@ -461,25 +461,6 @@ static int run_create_hooks(const RunConfig *cfg, const ContainerState *st, int 
 	return 0;
 }
 
-/*
- * The init's seccomp listener goes on to linux.seccomp.listenerPath with the
- * container process state, at once: until the agent has it, the init waits on
- * any syscall it notifies.
- */
-static int pass_seccomp_listener(const RunSeccomp *sc, const ContainerState *st, int fd,
-				 RunError *e)
-{
-	if (!sc || !sc->listener_path)
-		return run_error(e, -EPROTO, "the container process sent an unexpected seccomp fd");
-	_cleanup_free_ char *json = seccomp_process_state_json(st, sc->listener_metadata);
-	if (!json)
-		return -ENOMEM;
-	int r = send_fd_to_socket(sc->listener_path, fd, json);
-	if (r < 0)
-		return run_error(e, r, "linux.seccomp.listenerPath %s: %m", sc->listener_path);
-	return 0;
-}
-
 /* Hooks that only warn (poststart, poststop): returns 1 with the warning in e. */
 static int run_late_hooks(const char *root, const ContainerState *s, ContainerStatus st,
 			  HookKind kind, RunError *e)
@@ -772,7 +753,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 			continue;
 		}
 		if (n == 1 && buf[0] == SYNC_SECCOMP && fd >= 0) {
-			r = pass_seccomp_listener(cfg->seccomp, &st, fd, e);
+			r = seccomp_send_listener(cfg->seccomp, &st, STATUS_CREATING, c->init, fd, e);
 			close(fd);
 			if (r < 0)
 				break;

@@ -157,3 +157,17 @@ void seccomp_program_done(SeccompProgram *p)
 	p->prog.filter = NULL;
 	p->prog.len = 0;
 }
+
+int seccomp_send_listener(const RunSeccomp *sc, const ContainerState *s, ContainerStatus st,
+			  pid_t pid, int fd, RunError *e)
+{
+	if (!sc || !sc->listener_path)
+		return run_error(e, -EPROTO, "the container process sent an unexpected seccomp fd");
+	_cleanup_free_ char *json = seccomp_process_state_json(s, st, pid, sc->listener_metadata);
+	if (!json)
+		return -ENOMEM;
+	int r = send_fd_to_socket(sc->listener_path, fd, json);
+	if (r < 0)
+		return run_error(e, r, "linux.seccomp.listenerPath %s: %m", sc->listener_path);
+	return 0;
+}

@@ -10,6 +10,7 @@
 #include <linux/filter.h>
 
 #include "oci-config.h"
+#include "state.h"
 #include "util.h"
 
 typedef struct SeccompProgram {
@@ -27,3 +28,11 @@ int seccomp_compile(const RunSeccomp *s, SeccompProgram *ret, RunError *e);
  */
 int seccomp_program_load(const SeccompProgram *p, int *ret_listener);
 void seccomp_program_done(SeccompProgram *p);
+
+/*
+ * Send the listener fd of process pid to linux.seccomp.listenerPath with
+ * the container process state, in one message, at once: until the agent
+ * has it, the process waits on any syscall it notifies.
+ */
+int seccomp_send_listener(const RunSeccomp *sc, const ContainerState *s, ContainerStatus st,
+			  pid_t pid, int fd, RunError *e);

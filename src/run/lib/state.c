@@ -195,7 +195,8 @@ char *state_to_oci_json(const ContainerState *s, ContainerStatus st, bool pretty
 	return text ? strdup(text) : NULL;
 }
 
-char *seccomp_process_state_json(const ContainerState *s, const char *metadata)
+char *seccomp_process_state_json(const ContainerState *s, ContainerStatus st, pid_t pid,
+				 const char *metadata)
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
 	json_object *fds = json_object_new_array();
@@ -206,13 +207,13 @@ char *seccomp_process_state_json(const ContainerState *s, const char *metadata)
 	add_string(o, "ociVersion", s->oci_version);
 	json_object_array_add(fds, json_object_new_string("seccompFd"));
 	json_object_object_add(o, "fds", fds);
-	json_object_object_add(o, "pid", json_object_new_int(s->pid));
+	json_object_object_add(o, "pid", json_object_new_int(pid));
 	if (metadata)
 		add_string(o, "metadata", metadata);
-	json_object *st = state_object(s, STATUS_CREATING);
-	if (!st)
+	json_object *state = state_object(s, st);
+	if (!state)
 		return NULL;
-	json_object_object_add(o, "state", st);
+	json_object_object_add(o, "state", state);
 	const char *text =
 	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE | JSON_C_TO_STRING_PLAIN);
 	return text ? strdup(text) : NULL;
