@@ -25,8 +25,8 @@ c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW',
 c['annotations'] = {'org.example/k': 'v'}"
 }
 
-start_agent() {
-	python3 "$BATS_TEST_DIRNAME/seccomp-agent" "$SOCK" "$OUT/agent" &
+start_agent() { # [connections]
+	python3 "$BATS_TEST_DIRNAME/seccomp-agent" "$SOCK" "$OUT/agent" "${1:-1}" &
 	AGENT=$!
 	for _ in $(seq 1 100); do
 		[ -e "$OUT/agent.ready" ] && return 0
@@ -49,9 +49,9 @@ for f in /proc/$$/fd/*; do readlink "$f"; done'
 	wait "$AGENT"
 	AGENT=
 	cat "$OUT/lrd.out"
-	cat "$OUT/agent.json"
+	cat "$OUT/agent.1.json"
 	echo
-	cat "$OUT/agent.fds" "$OUT/agent.log"
+	cat "$OUT/agent.1.fds" "$OUT/agent.log"
 
 	# What the container saw: mkdir got the agent's errno, uname went on.
 	grep -qx "mkdir: can't create directory '/x': Text file busy" "$OUT/lrd.err"
@@ -61,11 +61,11 @@ for f in /proc/$$/fd/*; do readlink "$f"; done'
 	# The listener fd does not reach the container's process.
 	! grep -q seccomp "$OUT/lrd.out"
 
-	[ "$(cat "$OUT/agent.fds")" = "anon_inode:seccomp notify" ]
-	grep -qE '^mkdir(at)? ETXTBSY$' "$OUT/agent.log"
-	grep -qx 'uname CONTINUE' "$OUT/agent.log"
+	[ "$(cat "$OUT/agent.1.fds")" = "anon_inode:seccomp notify" ]
+	grep -qE '^1 mkdir(at)? ETXTBSY$' "$OUT/agent.log"
+	grep -qx '1 uname CONTINUE' "$OUT/agent.log"
 
-	j="$OUT/agent.json"
+	j="$OUT/agent.1.json"
 	[ "$(json_get 'd["ociVersion"], d["fds"], d["pid"], d["metadata"]' <"$j")" = "[\"1.2.0\", [\"seccompFd\"], $pid, \"agent=test;v=1\"]" ]
 	[ "$(json_get 'd["state"]["id"], d["state"]["status"], d["state"]["pid"]' <"$j")" = "[\"$ID\", \"creating\", $pid]" ]
 	[ "$(json_get 'd["state"]["bundle"], d["state"]["annotations"]' <"$j")" = "[\"$(readlink -f "$B")\", {\"org.example/k\": \"v\"}]" ]
@@ -83,8 +83,8 @@ for f in /proc/$$/fd/*; do readlink "$f"; done'
 	[[ "$output" == *"mkdir: can't create directory '/x': Text file busy"* ]]
 	[[ "$output" == *mkdir=1* ]]
 	[[ "$output" == *Linux* ]]
-	grep -qE '^mkdir(at)? ETXTBSY$' "$OUT/agent.log"
-	[ "$(json_get 'd["metadata"], d["state"]["status"]' <"$OUT/agent.json")" = '["agent=test;v=1", "creating"]' ]
+	grep -qE '^1 mkdir(at)? ETXTBSY$' "$OUT/agent.log"
+	[ "$(json_get 'd["metadata"], d["state"]["status"]' <"$OUT/agent.1.json")" = '["agent=test;v=1", "creating"]' ]
 }
 
 @test "SCMP_ACT_NOTIFY: no socket at listenerPath, create fails and leaves nothing" {
@@ -106,18 +106,47 @@ for f in /proc/$$/fd/*; do readlink "$f"; done'
 	fails_with 'config.json: linux.seccomp.defaultAction: cannot be SCMP_ACT_NOTIFY'
 }
 
-@test "SCMP_ACT_NOTIFY: a process started by exec gets ENOSYS, not the agent" {
+@test "SCMP_ACT_NOTIFY: a process started by exec sends its own listener, with its pid" {
+	notify_cfg
+	args 'sleep 300'
+	start_agent 2
+	lrd run -d -b "$B" "$ID"
+	init=$(pid_of "$ID")
+	run lr exec --pid-file "$OUT/exec.pid" "$ID" sh -c 'mkdir /y; echo mkdir=$?'
+	echo "# status $status, output: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mkdir: can't create directory '/y': Text file busy"* ]]
+	[[ "$output" == *mkdir=1* ]]
+	lr kill "$ID" KILL
+	wait "$AGENT"
+	AGENT=
+	cat "$OUT/agent.2.json" "$OUT/agent.log"
+	grep -qE '^2 mkdir(at)? ETXTBSY$' "$OUT/agent.log"
+	! grep -qE '^1 mkdir' "$OUT/agent.log"
+	[ "$(cat "$OUT/agent.2.fds")" = "anon_inode:seccomp notify" ]
+	j="$OUT/agent.2.json"
+	[ "$(json_get 'd["fds"], d["pid"], d["metadata"]' <"$j")" = "[[\"seccompFd\"], $(cat "$OUT/exec.pid"), \"agent=test;v=1\"]" ]
+	[ "$(json_get 'd["state"]["id"], d["state"]["status"], d["state"]["pid"]' <"$j")" = "[\"$ID\", \"running\", $init]" ]
+}
+
+@test "SCMP_ACT_NOTIFY: exec fails when the agent is gone, and its process with it" {
 	notify_cfg
 	args 'sleep 300'
 	start_agent
 	lrd run -d -b "$B" "$ID"
-	run lr exec "$ID" sh -c 'mkdir /y; echo mkdir=$?'
-	echo "# status $status, output: $output"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"mkdir: can't create directory '/y': Function not implemented"* ]]
-	lr kill "$ID" KILL
-	wait "$AGENT"
+	init=$(pid_of "$ID")
+	kill "$AGENT"
+	wait "$AGENT" || true
 	AGENT=
-	cat "$OUT/agent.log"
-	! grep -q mkdir "$OUT/agent.log"
+	run lr exec "$ID" sleep 200
+	echo "# status $status, output: $output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "lazuli-run: linux.seccomp.listenerPath $SOCK: Connection refused" ]
+	[ "$(state_of "$ID")" = running ]
+	# Only the init is left of the container.
+	for p in /proc/[0-9]*; do
+		if tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qx "LZR_TEST=$ID"; then
+			[ "${p#/proc/}" = "$init" ]
+		fi
+	done
 }
