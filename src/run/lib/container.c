@@ -752,6 +752,13 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 				break;
 			continue;
 		}
+		if (n == 1 && buf[0] == SYNC_SECCOMP && fd >= 0) {
+			r = seccomp_send_listener(cfg->seccomp, &st, STATUS_CREATING, c->init, fd, e);
+			close(fd);
+			if (r < 0)
+				break;
+			continue;
+		}
 		if (n > 1 && buf[0] == SYNC_TERMINAL && fd >= 0 && pty < 0) {
 			buf[n] = '\0';
 			pty = fd;

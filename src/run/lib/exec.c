@@ -165,15 +165,11 @@ _noreturn_ static void exec_child(const ExecChild *x)
 	}
 	if (cfg->terminal && terminal_setup(x->sync_fd, -EBADF, &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
-	if (process_apply(cfg, x->seccomp, x->cap_last_cap, exe, sizeof(exe), &e) < 0)
+	if (process_apply(cfg, x->seccomp, x->sync_fd, x->cap_last_cap, exe, sizeof(exe), &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
-	if (x->seccomp && cfg->no_new_privileges) {
-		r = seccomp_program_load(x->seccomp);
-		if (r < 0) {
-			run_error(&e, r, "linux.seccomp: cannot load the filter: %m");
-			child_fail(x->sync_fd, &e, 1);
-		}
-	}
+	if (x->seccomp && cfg->no_new_privileges &&
+	    seccomp_load_and_pass(x->seccomp, x->sync_fd, &e) < 0)
+		child_fail(x->sync_fd, &e, 1);
 	for (unsigned i = 0; i < x->preserve_fds; i++)
 		(void)fcntl(3 + (int)i, F_SETFD, 0);
 	execve(exe, cfg->args, cfg->env ? cfg->env : (char *[]){NULL});
@@ -208,8 +204,9 @@ static int read_last_cap(void)
 	return MIN(atoi(buf), 63);
 }
 
-static int exec_in(const ContainerState *s, const RunConfig *cfg, const ExecOptions *o,
-		   const SeccompProgram *prog, pid_t *ret_pid, int *ret_pty, RunError *e)
+static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig *cfg,
+		   const ExecOptions *o, const SeccompProgram *prog, pid_t *ret_pid, int *ret_pty,
+		   RunError *e)
 {
 	_cleanup_close_ int pidfd = -EBADF, cgfd = -EBADF, pty = -EBADF;
 	int socks[2];
@@ -290,11 +287,14 @@ static int exec_in(const ContainerState *s, const RunConfig *cfg, const ExecOpti
 
 	char buf[sizeof(RunError) + 1];
 	char name[32] = "";
+	_cleanup_close_ int listener = -EBADF;
 	r = 0;
 	for (;;) {
 		int fd;
 		ssize_t n = recv_tagged(socks[0], buf, sizeof(buf) - 1, &fd);
-		if (n > 0 && buf[0] == SYNC_TERMINAL && fd >= 0 && pty < 0) {
+		if (n == 1 && buf[0] == SYNC_SECCOMP && fd >= 0 && listener < 0)
+			listener = TAKE_FD(fd);
+		else if (n > 0 && buf[0] == SYNC_TERMINAL && fd >= 0 && pty < 0) {
 			buf[n] = '\0';
 			snprintf(name, sizeof(name), "%.31s", buf + 1);
 			pty = fd;
@@ -302,10 +302,17 @@ static int exec_in(const ContainerState *s, const RunConfig *cfg, const ExecOpti
 		}
 		if (fd >= 0)
 			close(fd);
-		if (n == 1 + (ssize_t)sizeof(pid_t) && buf[0] == SYNC_PID && child == 0) {
+		if (n == 1 + (ssize_t)sizeof(pid_t) && buf[0] == SYNC_PID && child == 0)
 			memcpy(&child, buf + 1, sizeof(pid_t));
-			continue;
+		/* The helper's pid and the process's listener come in either order. */
+		if (listener >= 0 && child > 0) {
+			int k = seccomp_send_listener(cfg->seccomp, s, st, child, listener, e);
+			if (k < 0 && r == 0)
+				r = k;
+			close(TAKE_FD(listener));
 		}
+		if (n > 0 && (buf[0] == SYNC_PID || buf[0] == SYNC_SECCOMP))
+			continue;
 		if (n > 1 && buf[0] == SYNC_ERROR) {
 			buf[n] = '\0';
 			if (r == 0)
@@ -364,7 +371,8 @@ int container_exec(const char *root, const char *id, const ExecOptions *o, pid_t
 	r = state_load(root, id, &s, e);
 	if (r < 0)
 		return r;
-	switch (state_status(root, s)) {
+	ContainerStatus st = state_status(root, s);
+	switch (st) {
 	case STATUS_CREATED:
 	case STATUS_RUNNING:
 		break;
@@ -389,7 +397,7 @@ int container_exec(const char *root, const char *id, const ExecOptions *o, pid_t
 			return r;
 	}
 	int pty = -EBADF;
-	r = exec_in(s, cfg, o, cfg->seccomp ? &prog : NULL, ret_pid, &pty, e);
+	r = exec_in(s, st, cfg, o, cfg->seccomp ? &prog : NULL, ret_pid, &pty, e);
 	seccomp_program_done(&prog);
 	if (r >= 0 && pty >= 0)
 		*o->ret_terminal = pty;

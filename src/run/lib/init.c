@@ -784,7 +784,7 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	if (r < 0)
 		return r;
 
-	return process_apply(cfg, ctx->seccomp, ctx->cap_last_cap, exe, exe_len, e);
+	return process_apply(cfg, ctx->seccomp, ctx->sync_fd, ctx->cap_last_cap, exe, exe_len, e);
 }
 
 /* struct sched_attr of sched_setattr(2) as first defined (SCHED_ATTR_SIZE_VER0). */
@@ -827,8 +827,22 @@ static int apply_sched_io_personality(const RunConfig *cfg, RunError *e)
 	return 0;
 }
 
-int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int cap_last_cap, char *exe,
-		  size_t exe_len, RunError *e)
+int seccomp_load_and_pass(const SeccompProgram *p, int sock, RunError *e)
+{
+	_cleanup_close_ int listener = -EBADF;
+	int r = seccomp_program_load(p, sock >= 0 ? &listener : NULL);
+	if (r < 0)
+		return run_error(e, r, "linux.seccomp: cannot load the filter: %m");
+	if (listener < 0)
+		return 0;
+	r = send_tagged(sock, SYNC_SECCOMP, NULL, 0, listener);
+	if (r < 0)
+		return run_error(e, r, "linux.seccomp: cannot pass the listener on: %m");
+	return 0;
+}
+
+int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int listener_sock,
+		  int cap_last_cap, char *exe, size_t exe_len, RunError *e)
 {
 	int r;
 
@@ -853,9 +867,9 @@ int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int cap_l
 
 	/* Without no_new_privs, only a privileged process may load a filter: do it now. */
 	if (seccomp && !cfg->no_new_privileges) {
-		r = seccomp_program_load(seccomp);
+		r = seccomp_load_and_pass(seccomp, listener_sock, e);
 		if (r < 0)
-			return run_error(e, r, "linux.seccomp: cannot load the filter: %m");
+			return r;
 	}
 	r = setup_user_and_caps(cfg, cap_last_cap, e);
 	if (r < 0)
@@ -927,6 +941,14 @@ void container_init(const InitContext *ctx)
 
 	if (setup(ctx, exe, sizeof(exe), &e) < 0)
 		init_fail(ctx, &e);
+	/*
+	 * The listener must reach the runtime before create returns, so a
+	 * notifying filter goes on now, not after start: what the init does
+	 * from here to execve passes through it.
+	 */
+	if (ctx->seccomp && ctx->seccomp->notify && ctx->cfg->no_new_privileges &&
+	    seccomp_load_and_pass(ctx->seccomp, ctx->sync_fd, &e) < 0)
+		init_fail(ctx, &e);
 	c = SYNC_READY;
 	if (send(ctx->sync_fd, &c, 1, MSG_NOSIGNAL) != 1)
 		_exit(1);
@@ -953,8 +975,8 @@ void container_init(const InitContext *ctx)
 	for (unsigned i = 0; i < ctx->preserve_fds; i++)
 		(void)fcntl(3 + (int)i, F_SETFD, 0);
 
-	if (ctx->seccomp && ctx->cfg->no_new_privileges) {
-		int r = seccomp_program_load(ctx->seccomp);
+	if (ctx->seccomp && ctx->cfg->no_new_privileges && !ctx->seccomp->notify) {
+		int r = seccomp_program_load(ctx->seccomp, NULL);
 		if (r < 0) {
 			dprintf(STDERR_FILENO,
 				"lazuli-run: linux.seccomp: cannot load the filter: %s\n",

@@ -9,6 +9,8 @@
  *   runtime -> init  'G'       uid/gid maps written, cgroup joined: go on
  *   init -> runtime  'R'       set up; now blocked on exec.fifo
  *   init -> runtime  'E' text  setup failed (init exits)
+ *   init -> runtime  'S' fd    the seccomp listener, right after the filter
+ *                              is loaded (SCMP_ACT_NOTIFY rules only)
  *
  * After 'R' the init blocks reading exec.fifo; `start` writes one byte
  * into it and the init loads its seccomp filter and calls execve.
@@ -42,6 +44,7 @@ enum {
 	SYNC_TERMINAL = 'T', /* data: the pty's name; fd: its master */
 	SYNC_PID = 'P',	     /* data: a pid_t (exec: the process that will exec) */
 	SYNC_HOOKS = 'H',    /* init -> runtime: run prestart/createRuntime hooks now */
+	SYNC_SECCOMP = 'S',  /* init -> runtime: fd: the seccomp listener */
 };
 
 _noreturn_ void container_init(const InitContext *ctx);
@@ -58,10 +61,14 @@ int close_fds_except(unsigned first, int *keep, size_t n);
  * session keyring, cwd (checked to be inside the root), seccomp when
  * no_new_privs is off (else the caller loads it right before execve),
  * user, groups, capabilities, no_new_privs and umask.
- * Resolves args[0] along PATH into exe.
+ * Resolves args[0] along PATH into exe. A seccomp listener goes over
+ * listener_sock as SYNC_SECCOMP (closed if listener_sock < 0).
  */
-int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int cap_last_cap, char *exe,
-		  size_t exe_len, RunError *e);
+int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int listener_sock,
+		  int cap_last_cap, char *exe, size_t exe_len, RunError *e);
+
+/* Load the filter; a listener goes over sock as SYNC_SECCOMP (closed if sock < 0). */
+int seccomp_load_and_pass(const SeccompProgram *p, int sock, RunError *e);
 
 /*
  * process.terminal: a pty from the container's /dev/pts/ptmx becomes the

@@ -511,6 +511,7 @@ static const struct {
     {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0)},
     {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW},
     {"SCMP_ACT_LOG", SCMP_ACT_LOG},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY},
 };
 
 const char *config_seccomp_action_name(size_t i)
@@ -1271,11 +1272,12 @@ static int parse_seccomp_rule(Ctx *c, json_object *e, size_t i, RunSeccompRule *
 		if (streq(action, seccomp_actions[k].name))
 			break;
 	if (k == ELEMENTSOF(seccomp_actions))
-		return fail(c, f, "%s \"%s\"",
-			    streq(action, "SCMP_ACT_NOTIFY") ? "is not supported yet:"
-							     : "unknown action",
-			    action);
+		return fail(c, f, "unknown action \"%s\"", action);
 	rule->action = seccomp_actions[k].action;
+	/* The init hands the listener fd to the runtime with sendmsg(2) once the filter is on. */
+	if (rule->action == SCMP_ACT_NOTIFY && strv_contains(rule->names, "sendmsg"))
+		return fail(c, f, "SCMP_ACT_NOTIFY cannot apply to sendmsg, which passes the "
+				  "listener's fd on");
 	r = get_int(c, e, "errnoRet", FIELD(f, "linux.seccomp.syscalls[%zu].errnoRet", i), 0, 4095,
 		    &v);
 	if (r < 0)
@@ -1359,6 +1361,9 @@ static int parse_seccomp(Ctx *c, json_object *s, RunConfig *cfg)
 	if (k == ELEMENTSOF(seccomp_actions))
 		return fail(c, "linux.seccomp.defaultAction", "unknown action \"%s\"", action);
 	sc->default_action = seccomp_actions[k].action;
+	/* Every syscall would wait for a listener that cannot have the fd yet. */
+	if (sc->default_action == SCMP_ACT_NOTIFY)
+		return fail(c, "linux.seccomp.defaultAction", "cannot be SCMP_ACT_NOTIFY");
 	r = get_int(c, s, "defaultErrnoRet", "linux.seccomp.defaultErrnoRet", 0, 4095, &v);
 	if (r < 0)
 		return r;
@@ -1396,9 +1401,17 @@ static int parse_seccomp(Ctx *c, json_object *s, RunConfig *cfg)
 		sc->flags |= 1u << k;
 	}
 
-	r = member(s, "listenerPath", &a);
-	if (r > 0)
-		return fail(c, "linux.seccomp.listenerPath", "is not supported yet");
+	r = get_string(c, s, "listenerPath", "linux.seccomp.listenerPath", &sc->listener_path);
+	if (r < 0)
+		return r;
+	if (r > 0 && sc->listener_path[0] == '\0')
+		return fail(c, "linux.seccomp.listenerPath", "must not be empty");
+	r = get_string(c, s, "listenerMetadata", "linux.seccomp.listenerMetadata",
+		       &sc->listener_metadata);
+	if (r < 0)
+		return r;
+	if (r > 0 && !sc->listener_path)
+		return fail(c, "linux.seccomp.listenerMetadata", "needs linux.seccomp.listenerPath");
 
 	r = get_array(c, s, "syscalls", "linux.seccomp.syscalls", &a);
 	if (r <= 0)
@@ -1412,8 +1425,20 @@ static int parse_seccomp(Ctx *c, json_object *s, RunConfig *cfg)
 		sc->n_rules++;
 		if (r < 0)
 			return r;
+		if (sc->rules[i].action == SCMP_ACT_NOTIFY && !sc->listener_path)
+			return fail(c, "linux.seccomp.listenerPath",
+				    "is required by SCMP_ACT_NOTIFY in linux.seccomp.syscalls[%zu]",
+				    i);
 	}
 	return 0;
+}
+
+bool run_seccomp_notifies(const RunSeccomp *s)
+{
+	for (size_t i = 0; s && i < s->n_rules; i++)
+		if (s->rules[i].action == SCMP_ACT_NOTIFY)
+			return true;
+	return false;
 }
 
 static int parse_resources(Ctx *c, json_object *res, RunConfig *cfg)
@@ -2018,6 +2043,8 @@ RunConfig *run_config_free(RunConfig *c)
 		}
 		free(c->seccomp->rules);
 		free(c->seccomp->archs);
+		free(c->seccomp->listener_path);
+		free(c->seccomp->listener_metadata);
 		free(c->seccomp);
 	}
 	free(c);

@@ -124,6 +124,8 @@ typedef struct RunSeccomp {
 	unsigned flags; /* SECCOMP_FILTER_FLAG_* */
 	RunSeccompRule *rules;
 	size_t n_rules;
+	char *listener_path;	 /* where SCMP_ACT_NOTIFY's fd goes, or NULL */
+	char *listener_metadata; /* passed along as "metadata", or NULL */
 } RunSeccomp;
 
 typedef struct RunResources {
@@ -260,6 +262,8 @@ const char *time_offset_clock_name(int clock); /* TIME_OFFSET_BOOTTIME -> "boott
 int parse_cpu_list(const char *s, cpu_set_t *ret);
 /* Iterate the known names: returns NULL past the end. */
 const char *config_seccomp_action_name(size_t i);
+/* Has a rule SCMP_ACT_NOTIFY (so the filter gets a listener)? */
+bool run_seccomp_notifies(const RunSeccomp *s);
 const char *config_seccomp_operator_name(size_t i);
 const char *config_seccomp_arch_name(size_t i);
 const char *config_seccomp_flag_name(size_t i);

@@ -77,6 +77,7 @@ int seccomp_compile(const RunSeccomp *s, SeccompProgram *ret, RunError *e)
 	static const unsigned kflags[] = {SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG,
 					  SECCOMP_FILTER_FLAG_SPEC_ALLOW};
 	ret->flags = 0;
+	ret->notify = run_seccomp_notifies(s);
 	for (size_t i = 0; i < ELEMENTSOF(attrs); i++)
 		if (s->flags & (1u << i)) {
 			r = seccomp_attr_set(ctx, (enum scmp_filter_attr)attrs[i], 1);
@@ -127,10 +128,26 @@ int seccomp_compile(const RunSeccomp *s, SeccompProgram *ret, RunError *e)
 	return 0;
 }
 
-int seccomp_program_load(const SeccompProgram *p)
+int seccomp_program_load(const SeccompProgram *p, int *ret_listener)
 {
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &p->prog) < 0)
+	unsigned flags = p->flags;
+	if (ret_listener)
+		*ret_listener = -EBADF;
+	if (p->notify) {
+		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+		/* TSYNC alone would return a thread id where the listener fd goes. */
+		if (flags & SECCOMP_FILTER_FLAG_TSYNC)
+			flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+	}
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &p->prog);
+	if (r < 0)
 		return negative_errno();
+	if (p->notify) {
+		if (ret_listener)
+			*ret_listener = (int)r;
+		else
+			close((int)r);
+	}
 	return 0;
 }
 
@@ -139,4 +156,18 @@ void seccomp_program_done(SeccompProgram *p)
 	free(p->prog.filter);
 	p->prog.filter = NULL;
 	p->prog.len = 0;
+}
+
+int seccomp_send_listener(const RunSeccomp *sc, const ContainerState *s, ContainerStatus st,
+			  pid_t pid, int fd, RunError *e)
+{
+	if (!sc || !sc->listener_path)
+		return run_error(e, -EPROTO, "the container process sent an unexpected seccomp fd");
+	_cleanup_free_ char *json = seccomp_process_state_json(s, st, pid, sc->listener_metadata);
+	if (!json)
+		return -ENOMEM;
+	int r = send_fd_to_socket(sc->listener_path, fd, json);
+	if (r < 0)
+		return run_error(e, r, "linux.seccomp.listenerPath %s: %m", sc->listener_path);
+	return 0;
 }

@@ -162,9 +162,9 @@ const char *status_to_string(ContainerStatus st)
 	return names[st];
 }
 
-char *state_to_oci_json(const ContainerState *s, ContainerStatus st, bool pretty)
+static json_object *state_object(const ContainerState *s, ContainerStatus st)
 {
-	_cleanup_json_ json_object *o = json_object_new_object();
+	json_object *o = json_object_new_object();
 	if (!o)
 		return NULL;
 	add_string(o, "ociVersion", s->oci_version);
@@ -180,9 +180,41 @@ char *state_to_oci_json(const ContainerState *s, ContainerStatus st, bool pretty
 		if (a)
 			json_object_object_add(o, "annotations", a);
 	}
+	return o;
+}
+
+char *state_to_oci_json(const ContainerState *s, ContainerStatus st, bool pretty)
+{
+	_cleanup_json_ json_object *o = state_object(s, st);
+	if (!o)
+		return NULL;
 	int flags =
 	    JSON_C_TO_STRING_NOSLASHESCAPE |
 	    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN);
 	const char *text = json_object_to_json_string_ext(o, flags);
+	return text ? strdup(text) : NULL;
+}
+
+char *seccomp_process_state_json(const ContainerState *s, ContainerStatus st, pid_t pid,
+				 const char *metadata)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+	json_object *fds = json_object_new_array();
+	if (!o || !fds) {
+		json_object_put(fds);
+		return NULL;
+	}
+	add_string(o, "ociVersion", s->oci_version);
+	json_object_array_add(fds, json_object_new_string("seccompFd"));
+	json_object_object_add(o, "fds", fds);
+	json_object_object_add(o, "pid", json_object_new_int(pid));
+	if (metadata)
+		add_string(o, "metadata", metadata);
+	json_object *state = state_object(s, st);
+	if (!state)
+		return NULL;
+	json_object_object_add(o, "state", state);
+	const char *text =
+	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE | JSON_C_TO_STRING_PLAIN);
 	return text ? strdup(text) : NULL;
 }

@@ -56,3 +56,9 @@ ContainerStatus state_status(const char *root, const ContainerState *s);
 const char *status_to_string(ContainerStatus st);
 /* The OCI state as runc prints it (pretty JSON, caller frees). */
 char *state_to_oci_json(const ContainerState *s, ContainerStatus st, bool pretty);
+/*
+ * The spec's "container process state" sent with the seccomp listener of
+ * process pid: fds ["seccompFd"], pid, metadata (if any) and the state.
+ */
+char *seccomp_process_state_json(const ContainerState *s, ContainerStatus st, pid_t pid,
+				 const char *metadata);

@@ -91,8 +91,9 @@ int send_tagged(int sock, char tag, const void *data, size_t len, int fd);
 ssize_t recv_tagged(int sock, char *buf, size_t len, int *ret_fd);
 
 /*
- * Send the fd over the unix socket at path (--console-socket), as runc
- * does: one message whose data is name and whose SCM_RIGHTS carries fd.
+ * Send the fd over the unix socket at path (--console-socket, a seccomp
+ * listenerPath): one message whose data is name and whose SCM_RIGHTS
+ * carries fd.
  */
 int send_fd_to_socket(const char *path, int fd, const char *name);
 

@@ -27,7 +27,7 @@ teardown() { common_teardown; }
 	[ "$(json_get 'd["hooks"]' <"$OUT/f.json")" = '["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]' ]
 	[ "$(json_get 'sorted(d["linux"]["namespaces"])' <"$OUT/f.json")" = '["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"]' ]
 	[ "$(json_get 'd["linux"]["cgroup"]["v2"], d["linux"]["cgroup"]["v1"], d["linux"]["cgroup"]["systemd"]' <"$OUT/f.json")" = '[true, false, false]' ]
-	[ "$(json_get '"SCMP_ACT_NOTIFY" in d["linux"]["seccomp"]["actions"]' <"$OUT/f.json")" = false ]
+	[ "$(json_get '"SCMP_ACT_NOTIFY" in d["linux"]["seccomp"]["actions"]' <"$OUT/f.json")" = true ]
 	[ "$(json_get '"rbind" in d["mountOptions"] and "idmap" not in d["mountOptions"]' <"$OUT/f.json")" = true ]
 	[ "$(json_get 'len(d["linux"]["capabilities"])' <"$OUT/f.json")" = 41 ]
 }

@@ -29,8 +29,8 @@ teardown() { common_teardown; }
 	fails_with 'config.json: process.capabilities.bounding[3]: unknown capability "CAP_BOGUS"'
 	cfg "c['process']['capabilities']['bounding'].pop(); c['mounts'][2]['destination'] = 'dev/pts'"
 	fails_with 'config.json: mounts[2].destination: must be an absolute path, not "dev/pts"'
-	cfg "c['mounts'][2]['destination'] = '/dev/pts'; c['linux']['seccomp']['syscalls'][0]['action'] = 'SCMP_ACT_NOTIFY'"
-	fails_with 'config.json: linux.seccomp.syscalls[0].action: is not supported yet: "SCMP_ACT_NOTIFY"'
+	cfg "c['mounts'][2]['destination'] = '/dev/pts'; c['linux']['seccomp']['syscalls'][0] = {'names': ['mkdir'], 'action': 'SCMP_ACT_NOTIFY'}"
+	fails_with 'config.json: linux.seccomp.listenerPath: is required by SCMP_ACT_NOTIFY in linux.seccomp.syscalls[0]'
 	cfg "c['linux']['seccomp']['syscalls'][0]['action'] = 'SCMP_ACT_ERRNO'; c['hooks'] = {'prestart': [{'path': 'true'}]}"
 	fails_with 'config.json: hooks.prestart[0].path: must be an absolute path'
 	cfg "del c['hooks']; c['process']['terminal'] = True"

@@ -730,12 +730,20 @@ static void test_seccomp_errors(void **state)
 		     "linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_VAX\"");
 	expect_error("linux.seccomp.flags", "[\"SECCOMP_FILTER_FLAG_NOPE\"]",
 		     "linux.seccomp.flags[0]: unknown or unsupported flag");
-	expect_error("linux.seccomp.listenerPath", "\"/run/x.sock\"",
-		     "linux.seccomp.listenerPath: is not supported yet");
+	expect_error("linux.seccomp.listenerPath", "\"\"",
+		     "linux.seccomp.listenerPath: must not be empty");
+	expect_error("linux.seccomp.listenerPath", "7", "linux.seccomp.listenerPath: must be a string");
+	expect_error("linux.seccomp.listenerMetadata", "\"m\"",
+		     "linux.seccomp.listenerMetadata: needs linux.seccomp.listenerPath");
+	expect_error("linux.seccomp.defaultAction", "\"SCMP_ACT_NOTIFY\"",
+		     "linux.seccomp.defaultAction: cannot be SCMP_ACT_NOTIFY");
 	expect_error("linux.seccomp.syscalls.0.names", "[]",
 		     "linux.seccomp.syscalls[0].names: must be a non-empty array of strings");
 	expect_error("linux.seccomp.syscalls.0.action", "\"SCMP_ACT_NOTIFY\"",
-		     "linux.seccomp.syscalls[0].action: is not supported yet: \"SCMP_ACT_NOTIFY\"");
+		     "linux.seccomp.listenerPath: is required by SCMP_ACT_NOTIFY in "
+		     "linux.seccomp.syscalls[0]");
+	expect_error("linux.seccomp.syscalls.0.action", "\"SCMP_ACT_WAIT\"",
+		     "linux.seccomp.syscalls[0].action: unknown action \"SCMP_ACT_WAIT\"");
 	expect_error("linux.seccomp.syscalls.0.errnoRet", "1",
 		     "linux.seccomp.syscalls[0].errnoRet: is only valid with SCMP_ACT_ERRNO");
 	expect_error("linux.seccomp.syscalls.2.errnoRet", "4096",
@@ -755,6 +763,73 @@ static void test_seccomp_errors(void **state)
 		     "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"},"
 		     "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]",
 		     "linux.seccomp.syscalls[1].args: has more than 6 entries");
+}
+
+static int parse_seccomp_text(const char *seccomp, RunConfig **ret, char *err, size_t errlen)
+{
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"/r\"},"
+		 "\"process\":{\"args\":[\"/x\"],\"cwd\":\"/\"},"
+		 "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":%s}}",
+		 seccomp);
+	return run_config_parse(text, strlen(text), ret, err, errlen);
+}
+
+static void test_seccomp_notify(void **state)
+{
+	RunConfig *c = NULL;
+	char err[512] = "";
+
+	assert_int_equal(
+	    parse_seccomp_text("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			       "\"listenerPath\":\"/run/agent.sock\",\"listenerMetadata\":\"k=v\","
+			       "\"syscalls\":[{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+			       "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+			       &c, err, sizeof(err)),
+	    0);
+	assert_string_equal(c->seccomp->listener_path, "/run/agent.sock");
+	assert_string_equal(c->seccomp->listener_metadata, "k=v");
+	assert_int_equal(c->seccomp->rules[1].action, SCMP_ACT_NOTIFY);
+	assert_true(run_seccomp_notifies(c->seccomp));
+	run_config_free(c);
+
+	/* The spec: listenerPath without SCMP_ACT_NOTIFY is ignored. */
+	assert_int_equal(
+	    parse_seccomp_text("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			       "\"listenerPath\":\"/run/agent.sock\","
+			       "\"syscalls\":[{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+			       &c, err, sizeof(err)),
+	    0);
+	assert_null(c->seccomp->listener_metadata);
+	assert_false(run_seccomp_notifies(c->seccomp));
+	run_config_free(c);
+
+	assert_int_equal(
+	    parse_seccomp_text("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			       "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+			       &c, err, sizeof(err)),
+	    -EINVAL);
+	assert_non_null(strstr(err, "linux.seccomp.listenerPath: is required by SCMP_ACT_NOTIFY"));
+
+	assert_int_equal(
+	    parse_seccomp_text("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			       "\"listenerPath\":\"/run/agent.sock\","
+			       "\"syscalls\":[{\"names\":[\"mkdir\",\"sendmsg\"],"
+			       "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+			       &c, err, sizeof(err)),
+	    -EINVAL);
+	assert_non_null(strstr(err, "linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY cannot "
+				    "apply to sendmsg"));
+
+	assert_int_equal(
+	    parse_seccomp_text("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			       "\"listenerPath\":\"/run/agent.sock\","
+			       "\"syscalls\":[{\"names\":[\"mkdir\"],"
+			       "\"action\":\"SCMP_ACT_NOTIFY\",\"errnoRet\":1}]}",
+			       &c, err, sizeof(err)),
+	    -EINVAL);
+	assert_non_null(strstr(err, "errnoRet: is only valid with SCMP_ACT_ERRNO"));
 }
 
 static void test_default_spec_parses(void **state)
@@ -801,9 +876,11 @@ static void test_features(void **state)
 	assert_true(json_object_object_get_ex(o, "linux", &lx));
 	assert_true(json_object_object_get_ex(lx, "seccomp", &sc));
 	assert_true(json_object_object_get_ex(sc, "actions", &v));
+	bool notify = false;
 	for (size_t i = 0; i < json_object_array_length(v); i++)
-		assert_string_not_equal(json_object_get_string(json_object_array_get_idx(v, i)),
-					"SCMP_ACT_NOTIFY");
+		notify = notify || strcmp(json_object_get_string(json_object_array_get_idx(v, i)),
+					  "SCMP_ACT_NOTIFY") == 0;
+	assert_true(notify);
 	assert_true(json_object_object_get_ex(lx, "namespaces", &v));
 	bool time = false;
 	for (size_t i = 0; i < json_object_array_length(v); i++)
@@ -959,6 +1036,7 @@ int main(void)
 	    cmocka_unit_test(test_mount_extension_errors),
 	    cmocka_unit_test(test_linux_errors),
 	    cmocka_unit_test(test_seccomp_errors),
+	    cmocka_unit_test(test_seccomp_notify),
 	    cmocka_unit_test(test_default_spec_parses),
 	    cmocka_unit_test(test_features),
 	    cmocka_unit_test(test_names),

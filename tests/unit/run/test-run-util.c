@@ -324,6 +324,17 @@ static void test_state_roundtrip(void **state)
 	json = state_to_oci_json(l, STATUS_STOPPED, false);
 	assert_non_null(strstr(json, "\"pid\":0,"));
 	free(json);
+	/* The container process state a seccomp agent gets: its own pid, the state inside. */
+	json = seccomp_process_state_json(l, STATUS_CREATING, 4242, "m=1");
+	assert_non_null(strstr(json, "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],"
+				     "\"pid\":4242,\"metadata\":\"m=1\",\"state\":{"));
+	assert_non_null(strstr(json, "\"status\":\"creating\""));
+	assert_non_null(strstr(json, "\"annotations\":{\"k\":\"v\"}"));
+	free(json);
+	json = seccomp_process_state_json(l, STATUS_RUNNING, 7, NULL);
+	assert_null(strstr(json, "metadata"));
+	assert_non_null(strstr(json, "\"status\":\"running\""));
+	free(json);
 	container_state_free(l);
 
 	assert_int_equal(state_load(root, "nope", &l, &e), -ENOENT);
@@ -370,6 +381,20 @@ static void test_seccomp_compile(void **state)
 	assert_int_equal(run_config_parse(cfg, strlen(cfg), &c, err, sizeof(err)), 0);
 	assert_int_equal(seccomp_compile(c->seccomp, &p, &e), 0);
 	assert_true(p.flags != 0);
+	assert_false(p.notify);
+	seccomp_program_done(&p);
+	run_config_free(c);
+
+	/* A notifying rule makes a filter that is loaded with a listener. */
+	const char *notify =
+	    "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"/r\"},"
+	    "\"process\":{\"args\":[\"/x\"],\"cwd\":\"/\"},"
+	    "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":{"
+	    "\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/a.sock\","
+	    "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}}}";
+	assert_int_equal(run_config_parse(notify, strlen(notify), &c, err, sizeof(err)), 0);
+	assert_int_equal(seccomp_compile(c->seccomp, &p, &e), 0);
+	assert_true(p.notify);
 	seccomp_program_done(&p);
 	run_config_free(c);
 }
