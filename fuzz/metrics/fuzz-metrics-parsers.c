@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const ParseFn parsers[] = {parse_stat,	  parse_loadavg,       parse_meminfo,
 					  parse_vmstat,	  parse_diskstats,     parse_netdev,
 					  parse_netstat_pairs, parse_snmp6,    parse_filefd,
-					  parse_mounts};
+					  parse_mounts,	  parse_sockstat};
 	char err[256];
 
 	if (!ready) {
@@ -81,6 +81,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool has_full;
 	(void)parse_pressure(buf, size, &some, &full, &has_full);
 	(void)parse_cpu_stat_cgroup(buf, size, cpu);
+	char line[65];
+	if (parse_uname_line(buf, size, line, sizeof(line)) == 0 && strlen(line) >= sizeof(line))
+		__builtin_trap();
 
 	/* the string-shaped inputs: Accept headers, cgroup paths, listen addresses */
 	char *str = strndup(buf, size < 4096 ? size : 4096);

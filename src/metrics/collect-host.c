@@ -23,7 +23,7 @@ static bool concat3(char *out, size_t outlen, const char *a, const char *b, size
 	return true;
 }
 
-static bool name_chars_ok(const char *s, size_t n)
+bool name_chars_ok(const char *s, size_t n)
 {
 	if (n == 0)
 		return false;

@@ -31,6 +31,8 @@ static const char *const collector_names[_COLLECTOR_MAX] = {
     [COLLECTOR_TIME] = "time",
     [COLLECTOR_TIMEX] = "timex",
     [COLLECTOR_CONNTRACK] = "conntrack",
+    [COLLECTOR_UNAME] = "uname",
+    [COLLECTOR_SOCKSTAT] = "sockstat",
     [COLLECTOR_CGROUPS] = "cgroups",
 };
 
@@ -244,6 +246,9 @@ static int run_collector(Scrape *s, CollectorId id)
 		return collect_netstat(s);
 	case COLLECTOR_CGROUPS:
 		return collect_cgroups(s);
+	case COLLECTOR_UNAME:
+	case COLLECTOR_SOCKSTAT:
+		return collect_kernel(s, id);
 	default:
 		return collect_host(s, id);
 	}

@@ -32,6 +32,8 @@ typedef enum CollectorId {
 	COLLECTOR_TIME,
 	COLLECTOR_TIMEX,
 	COLLECTOR_CONNTRACK,
+	COLLECTOR_UNAME,
+	COLLECTOR_SOCKSTAT,
 	COLLECTOR_CGROUPS,
 	_COLLECTOR_MAX,
 } CollectorId;
@@ -143,6 +145,10 @@ int parse_netstat_pairs(Scrape *s, const char *buf, size_t len);
 /* /proc/net/snmp6 ("Name value" lines) */
 int parse_snmp6(Scrape *s, const char *buf, size_t len);
 int parse_filefd(Scrape *s, const char *buf, size_t len);
+/* /proc/net/sockstat and sockstat6 ("PROTO: key value ..." lines) */
+int parse_sockstat(Scrape *s, const char *buf, size_t len);
+/* The first line of a /proc/sys/kernel file as a label value: -EBADMSG when empty, -ENAMETOOLONG over outlen - 1. */
+int parse_uname_line(const char *buf, size_t len, char *out, size_t outlen);
 /* One /proc/mounts file; statvfs is done for the mounts that pass the filters. */
 int parse_mounts(Scrape *s, const char *buf, size_t len);
 /* cpu.stat of a cgroup: usage, user, system (usec), nr_periods, nr_throttled, throttled_usec; bit i set when out[i] was found */
@@ -161,6 +167,7 @@ typedef struct CgroupInfo {
 size_t cgroup_containers(const Scrape *s, CgroupInfo *out, size_t max);
 
 int collect_host(Scrape *s, CollectorId id);
+int collect_kernel(Scrape *s, CollectorId id);
 int collect_diskstats(Scrape *s);
 int collect_filesystem(Scrape *s);
 int collect_netdev(Scrape *s);
@@ -188,3 +195,5 @@ bool take_word(const char **p, const char *end, const char **w, size_t *wlen);
 /* Skip blanks, then a decimal u64; -EINVAL for no digits or junk after, -ERANGE on overflow. */
 int take_u64(const char **p, const char *end, uint64_t *ret);
 int parse_u64_n(const char *s, size_t n, uint64_t *ret);
+/* [A-Za-z0-9_]+: usable in a metric name as it is. */
+bool name_chars_ok(const char *s, size_t n);

@@ -7,6 +7,7 @@
 #include "metrics-test.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 static MetricsConfig cfg;
 static Scrape s;
@@ -118,6 +119,64 @@ static void test_meminfo(void **state)
 	assert_int_equal(s.mem_total, 1024000);
 	run(parse_meminfo, "nothing here\n", &r);
 	assert_int_equal(r, -EBADMSG);
+}
+
+static void test_sockstat(void **state)
+{
+	int r;
+	(void)state;
+	const char *o = run(parse_sockstat,
+			    "sockets: used 215\n"
+			    "TCP: inuse 9 orphan 1 tw 19 alloc 47 mem 22\n"
+			    "UDP: inuse 3 mem x\n"	 /* garbage number: skipped */
+			    "RAW: inuse\n"		 /* truncated: no value */
+			    "FRAG: inuse 2 memory 8192\n"
+			    "no colon 5\n"
+			    "Bad-Proto: inuse 1\n"
+			    "TCP6: inuse 99999999999999999999\n" /* overflow */
+			    "UDP6: inuse 4",			/* no newline at the end */
+			    &r);
+	assert_int_equal(r, 10);
+	assert_line(o, "# HELP node_sockstat_sockets_used Number of IPv4 sockets in use.");
+	assert_line(o, "node_sockstat_sockets_used 215");
+	assert_line(o, "# HELP node_sockstat_TCP_tw Number of TCP sockets in state tw.");
+	assert_line(o, "# TYPE node_sockstat_TCP_tw gauge");
+	assert_line(o, "node_sockstat_TCP_tw 19");
+	assert_line(o, "node_sockstat_TCP_mem 22");
+	assert_line(o, "# HELP node_sockstat_TCP_mem_bytes Number of TCP sockets in state mem_bytes.");
+	char line[64];
+	snprintf(line, sizeof(line), "node_sockstat_TCP_mem_bytes %ld", 22 * sysconf(_SC_PAGESIZE));
+	assert_line(o, line);
+	assert_line(o, "node_sockstat_UDP_inuse 3");
+	assert_no_substring(o, "UDP_mem");
+	assert_no_substring(o, "RAW");
+	assert_line(o, "node_sockstat_FRAG_memory 8192");
+	assert_no_substring(o, "FRAG_memory_bytes");
+	assert_no_substring(o, "Bad");
+	assert_no_substring(o, "TCP6");
+	assert_line(o, "node_sockstat_UDP6_inuse 4");
+	run(parse_sockstat, "sockets:\nTCP: inuse\n", &r);
+	assert_int_equal(r, -EBADMSG);
+	run(parse_sockstat, "", &r);
+	assert_int_equal(r, -EBADMSG);
+}
+
+static void test_uname_line(void **state)
+{
+	char out[16];
+	(void)state;
+	assert_int_equal(parse_uname_line("Linux\n", 6, out, sizeof(out)), 0);
+	assert_string_equal(out, "Linux");
+	assert_int_equal(parse_uname_line("#1 SMP x\nmore\n", 14, out, sizeof(out)), 0);
+	assert_string_equal(out, "#1 SMP x");
+	assert_int_equal(parse_uname_line("x86_64", 6, out, sizeof(out)), 0);
+	assert_string_equal(out, "x86_64");
+	assert_int_equal(parse_uname_line("", 0, out, sizeof(out)), -EBADMSG);
+	assert_int_equal(parse_uname_line("\nLinux\n", 7, out, sizeof(out)), -EBADMSG);
+	assert_int_equal(parse_uname_line("a\0b\n", 4, out, sizeof(out)), -EBADMSG);
+	assert_int_equal(parse_uname_line("0123456789abcdef\n", 17, out, sizeof(out)),
+			 -ENAMETOOLONG);
+	assert_int_equal(parse_uname_line("0123456789abcde\n", 16, out, sizeof(out)), 0);
 }
 
 static void test_vmstat(void **state)
@@ -380,6 +439,8 @@ int main(void)
 	    cmocka_unit_test(test_netdev),
 	    cmocka_unit_test(test_netstat),
 	    cmocka_unit_test(test_filefd),
+	    cmocka_unit_test(test_sockstat),
+	    cmocka_unit_test(test_uname_line),
 	    cmocka_unit_test(test_mounts),
 	    cmocka_unit_test(test_cgroup_files),
 	    cmocka_unit_test(test_classify),
