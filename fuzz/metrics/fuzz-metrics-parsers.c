@@ -82,6 +82,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)parse_pressure(buf, size, &some, &full, &has_full);
 	(void)parse_cpu_stat_cgroup(buf, size, cpu);
 	char line[65];
+	uint64_t attr;
+	(void)parse_netclass_u64(buf, size, &attr);
+	if (parse_netclass_str(buf, size, line, sizeof(line)) == 0 && strlen(line) >= sizeof(line))
+		__builtin_trap();
 	if (parse_uname_line(buf, size, line, sizeof(line)) == 0 && strlen(line) >= sizeof(line))
 		__builtin_trap();
 

@@ -13,16 +13,10 @@
 
 int parse_uname_line(const char *buf, size_t len, char *out, size_t outlen)
 {
-	const char *le = line_end(buf, buf + len);
-	size_t n = (size_t)(le - buf);
-
-	if (n == 0 || memchr(buf, '\0', n))
+	/* a field of uname(2) is never empty; an empty sysfs attribute may be */
+	if (line_end(buf, buf + len) == buf)
 		return -EBADMSG;
-	if (n >= outlen)
-		return -ENAMETOOLONG;
-	memcpy(out, buf, n);
-	out[n] = '\0';
-	return 0;
+	return parse_netclass_str(buf, len, out, outlen);
 }
 
 static int read_uname_field(Scrape *s, const char *path, char *out, size_t outlen)

@@ -33,6 +33,7 @@ static const char *const collector_names[_COLLECTOR_MAX] = {
     [COLLECTOR_CONNTRACK] = "conntrack",
     [COLLECTOR_UNAME] = "uname",
     [COLLECTOR_SOCKSTAT] = "sockstat",
+    [COLLECTOR_NETCLASS] = "netclass",
     [COLLECTOR_CGROUPS] = "cgroups",
 };
 
@@ -249,6 +250,8 @@ static int run_collector(Scrape *s, CollectorId id)
 	case COLLECTOR_UNAME:
 	case COLLECTOR_SOCKSTAT:
 		return collect_kernel(s, id);
+	case COLLECTOR_NETCLASS:
+		return collect_netclass(s);
 	default:
 		return collect_host(s, id);
 	}

@@ -34,6 +34,7 @@ typedef enum CollectorId {
 	COLLECTOR_CONNTRACK,
 	COLLECTOR_UNAME,
 	COLLECTOR_SOCKSTAT,
+	COLLECTOR_NETCLASS,
 	COLLECTOR_CGROUPS,
 	_COLLECTOR_MAX,
 } CollectorId;
@@ -148,6 +149,9 @@ int parse_filefd(Scrape *s, const char *buf, size_t len);
 /* /proc/net/sockstat and sockstat6 ("PROTO: key value ..." lines) */
 int parse_sockstat(Scrape *s, const char *buf, size_t len);
 /* The first line of a /proc/sys/kernel file as a label value: -EBADMSG when empty, -ENAMETOOLONG over outlen - 1. */
+/* A /sys/class/net/<if>/ attribute: its first line, or a non-negative number (-ERANGE for "-1"). */
+int parse_netclass_str(const char *buf, size_t len, char *out, size_t outlen);
+int parse_netclass_u64(const char *buf, size_t len, uint64_t *ret);
 int parse_uname_line(const char *buf, size_t len, char *out, size_t outlen);
 /* One /proc/mounts file; statvfs is done for the mounts that pass the filters. */
 int parse_mounts(Scrape *s, const char *buf, size_t len);
@@ -168,6 +172,7 @@ size_t cgroup_containers(const Scrape *s, CgroupInfo *out, size_t max);
 
 int collect_host(Scrape *s, CollectorId id);
 int collect_kernel(Scrape *s, CollectorId id);
+int collect_netclass(Scrape *s);
 int collect_diskstats(Scrape *s);
 int collect_filesystem(Scrape *s);
 int collect_netdev(Scrape *s);

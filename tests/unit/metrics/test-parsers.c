@@ -179,6 +179,31 @@ static void test_uname_line(void **state)
 	assert_int_equal(parse_uname_line("0123456789abcde\n", 16, out, sizeof(out)), 0);
 }
 
+static void test_netclass_attrs(void **state)
+{
+	char out[8];
+	uint64_t v;
+	(void)state;
+	assert_int_equal(parse_netclass_u64("1500\n", 5, &v), 0);
+	assert_int_equal(v, 1500);
+	assert_int_equal(parse_netclass_u64("40000", 5, &v), 0);
+	assert_int_equal(v, 40000);
+	/* speed of a link that is down */
+	assert_int_equal(parse_netclass_u64("-1\n", 3, &v), -ERANGE);
+	assert_int_equal(parse_netclass_u64("garbage\n", 8, &v), -EBADMSG);
+	assert_int_equal(parse_netclass_u64("1x\n", 3, &v), -EBADMSG);
+	assert_int_equal(parse_netclass_u64("", 0, &v), -EBADMSG);
+	assert_int_equal(parse_netclass_u64("\n", 1, &v), -EBADMSG);
+	assert_int_equal(parse_netclass_u64("99999999999999999999\n", 21, &v), -EBADMSG);
+	assert_int_equal(parse_netclass_str("up\n", 3, out, sizeof(out)), 0);
+	assert_string_equal(out, "up");
+	/* an empty ifalias is an empty label */
+	assert_int_equal(parse_netclass_str("\n", 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(parse_netclass_str("a\0b\n", 4, out, sizeof(out)), -EBADMSG);
+	assert_int_equal(parse_netclass_str("01234567\n", 9, out, sizeof(out)), -ENAMETOOLONG);
+}
+
 static void test_vmstat(void **state)
 {
 	int r;
@@ -441,6 +466,7 @@ int main(void)
 	    cmocka_unit_test(test_filefd),
 	    cmocka_unit_test(test_sockstat),
 	    cmocka_unit_test(test_uname_line),
+	    cmocka_unit_test(test_netclass_attrs),
 	    cmocka_unit_test(test_mounts),
 	    cmocka_unit_test(test_cgroup_files),
 	    cmocka_unit_test(test_classify),
