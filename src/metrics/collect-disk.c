@@ -69,6 +69,29 @@ static const DiskField disk_fields[] = {
      "This is the total number of seconds spent by all flush requests.", 16, 2},
 };
 
+/*
+ * node_exporter takes path, wwn, model, serial and revision from udev's
+ * database (ID_PATH, ID_WWN, ...), which is not read here: they stay empty,
+ * as node_exporter prints them on a host without udev data, so that the
+ * series keep the same label set.
+ */
+static void emit_disk_info(Scrape *s)
+{
+	static const char *const udev_labels[] = {"model", "path", "revision", "serial", "wwn"};
+
+	expo_family(&s->out, "node_disk_info", MT_GAUGE, "Info of /sys/block/<block_device>.");
+	for (size_t i = 0; i < s->n_disks; i++) {
+		const DiskRow *d = &s->disks[i];
+		expo_begin(&s->out);
+		expo_label(&s->out, "device", d->device);
+		expo_label_u64(&s->out, "major", d->major);
+		expo_label_u64(&s->out, "minor", d->minor);
+		for (size_t j = 0; j < ELEMENTSOF(udev_labels); j++)
+			expo_label(&s->out, udev_labels[j], "");
+		expo_end_u64(&s->out, 1);
+	}
+}
+
 int parse_diskstats(Scrape *s, const char *buf, size_t len)
 {
 	const char *end = buf + len;
@@ -108,9 +131,12 @@ int parse_diskstats(Scrape *s, const char *buf, size_t len)
 		d->device[wl] = '\0';
 		memcpy(d->f, f, sizeof(f));
 		d->n_fields = n;
+		d->major = major;
+		d->minor = minor;
 	}
 	if (s->n_disks == 0)
 		return len == 0 ? 0 : -EBADMSG;
+	emit_disk_info(s);
 	for (size_t i = 0; i < ELEMENTSOF(disk_fields); i++) {
 		const DiskField *df = &disk_fields[i];
 		bool family = false;

@@ -45,6 +45,7 @@ int collector_from_name(const char *name, size_t len);
 /* One row per block device of /proc/diskstats. */
 typedef struct DiskRow {
 	char device[64];
+	uint64_t major, minor;
 	uint64_t f[17]; /* fields 4.. of the line, 0 when the kernel does not have them */
 	unsigned n_fields;
 } DiskRow;

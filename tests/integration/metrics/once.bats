@@ -77,6 +77,8 @@ teardown() { common_teardown; }
 	[[ "$output" != *'carrier{device="veth0"}'* ]]
 	[[ "$output" != *'queue_length{device="veth0"}'* ]]
 	[[ "$output" == *$'\nnode_scrape_collector_success{collector="netclass"} 1\n'* ]]
+	[[ "$output" == *$'\nnode_disk_info{device="vda",major="254",minor="0",model="",path="",revision="",serial="",wwn=""} 1\n'* ]]
+	[[ "$output" == *$'\nnode_disk_info{device="zram0",major="253",minor="0",model="",path="",revision="",serial="",wwn=""} 1\n'* ]]
 	[[ "$output" == *$'\ncontainer_threads{cgroup="/system.slice/ssh.service",engine="systemd",name="ssh.service"} 3\n'* ]]
 	[[ "$output" != *'device="lo"'* ]]
 	[[ "$output" != *'mountpoint="/run"'* ]]

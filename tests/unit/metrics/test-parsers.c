@@ -267,6 +267,11 @@ static void test_diskstats(void **state)
 	assert_line(o, "node_disk_io_now{device=\"sda\"} 9");
 	assert_line(o, "node_disk_io_time_weighted_seconds_total{device=\"sda\"} 0.011");
 	assert_line(o, "node_disk_flush_requests_total{device=\"nvme0n1\"} 16");
+	assert_line(o, "# HELP node_disk_info Info of /sys/block/<block_device>.");
+	assert_line(o, "node_disk_info{device=\"nvme0n1\",major=\"259\",minor=\"0\",model=\"\","
+		       "path=\"\",revision=\"\",serial=\"\",wwn=\"\"} 1");
+	assert_line(o, "node_disk_info{device=\"dm-0\",major=\"253\",minor=\"0\",model=\"\","
+		       "path=\"\",revision=\"\",serial=\"\",wwn=\"\"} 1");
 	assert_line(o, "node_disk_flush_requests_time_seconds_total{device=\"nvme0n1\"} 0.017");
 	/* sectors * 512 overflows 64 bits: written as a float, not wrapped */
 	assert_line(o, "node_disk_read_bytes_total{device=\"dm-0\"} 1.8446744073709552e+19");
