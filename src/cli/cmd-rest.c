@@ -122,15 +122,6 @@ static int parse_headers(Cli *cli, char ***ret)
 	return 0;
 }
 
-static bool has_name(char *const *lines, const char *name)
-{
-	size_t n = strlen(name);
-	for (char *const *l = lines; l && *l; l++)
-		if (strncasecmp(*l, name, n) == 0 && (*l)[n] == ':')
-			return true;
-	return false;
-}
-
 /*
  * A URL off ARM without --resource: like az, send it without a token (what
  * the server then says is the user's to read), and say why.
@@ -143,19 +134,11 @@ static int send_unauthenticated(const char *method, const char *url, json_object
 	HttpResponse resp = {};
 	const char *ours[] = {"Content-Type: application/json", "User-Agent: lazuli/" LAZULI_VERSION};
 	_cleanup_free_ const char **headers =
-	    calloc(ELEMENTSOF(ours) + strv_length(extra) + 1, sizeof(char *));
-	size_t nh = 0;
+	    http_headers_merge(ours, ELEMENTSOF(ours), (const char *const *)extra);
 	char err[256];
 
 	if (!headers)
 		return CLI_EXIT_ERROR;
-	for (size_t i = 0; i < ELEMENTSOF(ours); i++) {
-		_cleanup_free_ char *name = strndup(ours[i], strcspn(ours[i], ":"));
-		if (name && !has_name(extra, name))
-			headers[nh++] = ours[i];
-	}
-	for (char *const *h = extra; h && *h; h++)
-		headers[nh++] = *h;
 
 	fprintf(stderr, "WARNING: no resource is known for %s, so no access token is sent; "
 			"give --resource for one.\n",

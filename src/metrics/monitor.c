@@ -329,21 +329,23 @@ static usec_t period(const Monitor *m)
 	return m->cfg->push_interval;
 }
 
-static void held_drop_oldest(Monitor *m)
+/* Forget the oldest held period (written, or dropped). */
+static void held_pop(Monitor *m)
 {
 	m->held_bytes -= m->held[0].len;
 	free(m->held[0].data);
 	memmove(&m->held[0], &m->held[1], (m->n_held - 1) * sizeof(m->held[0]));
 	m->n_held--;
-	m->held_dropped++;
 }
 
 /* Keep a period the spool did not take; the oldest go first past the bounds. */
 static void hold(Monitor *m, const char *name, StrBuf *b)
 {
 	while (m->n_held > 0 && (m->n_held == MONITOR_MAX_HELD ||
-				 m->held_bytes + b->len > m->cfg->spool_max_bytes))
-		held_drop_oldest(m);
+				 m->held_bytes + b->len > m->cfg->spool_max_bytes)) {
+		held_pop(m);
+		m->held_dropped++;
+	}
 	if (b->len > m->cfg->spool_max_bytes) {
 		m->held_dropped++;
 		return;
@@ -369,10 +371,7 @@ static void write_held(Monitor *m)
 			break;
 		dropped += d;
 		written++;
-		free(m->held[0].data);
-		m->held_bytes -= m->held[0].len;
-		memmove(&m->held[0], &m->held[1], (m->n_held - 1) * sizeof(m->held[0]));
-		m->n_held--;
+		held_pop(m);
 	}
 	if (r < 0 && !m->spool_failing) {
 		log_warning_errno(r, "Cannot spool the period starting %s to %s: %m (periods are "

@@ -53,16 +53,6 @@ int arm_client_set_headers(ArmClient *c, char *const *headers)
 	return 0;
 }
 
-/* Does the caller's header list name this header? */
-static bool extra_has(const ArmClient *c, const char *line)
-{
-	size_t n = strcspn(line, ":");
-	for (char **h = c->extra_headers; h && *h; h++)
-		if (strncasecmp(*h, line, n) == 0 && (*h)[n] == ':')
-			return true;
-	return false;
-}
-
 void arm_auth_done(ArmAuth *a)
 {
 	free(a->client_id);
@@ -613,7 +603,8 @@ int arm_request(ArmClient *c, const char *method, const char *path_or_url,
 			  c->arm_url);
 		return -EPERM;
 	}
-	bool own_auth = extra_has(c, "Authorization:");
+	const char *const *extra = (const char *const *)c->extra_headers;
+	bool own_auth = http_headers_name(extra, "Authorization", strlen("Authorization"));
 	r = own_auth ? 0 : arm_get_token(c, &token, NULL, e);
 	if (r < 0)
 		return r;
@@ -627,16 +618,9 @@ int arm_request(ArmClient *c, const char *method, const char *path_or_url,
 		return -ENOMEM;
 	const char *ours[] = {auth, ua, corr, client, "Accept: application/json",
 			      body_s ? "Content-Type: application/json" : NULL};
-	_cleanup_free_ const char **headers =
-	    calloc(ELEMENTSOF(ours) + strv_length(c->extra_headers) + 1, sizeof(char *));
-	size_t nh = 0;
+	_cleanup_free_ const char **headers = http_headers_merge(ours, ELEMENTSOF(ours), extra);
 	if (!headers)
 		return -ENOMEM;
-	for (size_t i = 0; i < ELEMENTSOF(ours); i++)
-		if (ours[i] && !extra_has(c, ours[i]))
-			headers[nh++] = ours[i];
-	for (char **h = c->extra_headers; h && *h; h++)
-		headers[nh++] = *h;
 	HttpRequest req = {.method = method, .url = url, .headers = headers, .body = body_s,
 			   .body_len = body_s ? strlen(body_s) : 0, .timeout = 60 * USEC_PER_SEC,
 			   .max_response = ARM_MAX_RESPONSE};

@@ -807,11 +807,7 @@ static void conn_close(Conn *c)
 
 static bool has_header(const char *const *headers, const char *name)
 {
-	size_t n = strlen(name);
-	for (const char *const *h = headers; h && *h; h++)
-		if (strncasecmp(*h, name, n) == 0 && ((*h)[n] == ':' || (*h)[n] == ';'))
-			return true;
-	return false;
+	return http_headers_name(headers, name, strlen(name));
 }
 
 /*

@@ -221,6 +221,30 @@ int http_wait_for_route(const char *url, usec_t timeout, usec_t *waited)
 	return r;
 }
 
+bool http_headers_name(const char *const *headers, const char *name, size_t len)
+{
+	for (const char *const *h = headers; h && *h; h++)
+		if (strncasecmp(*h, name, len) == 0 && ((*h)[len] == ':' || (*h)[len] == ';'))
+			return true;
+	return false;
+}
+
+const char **http_headers_merge(const char *const *defaults, size_t n, const char *const *extra)
+{
+	size_t ne = 0, k = 0;
+	while (extra && extra[ne])
+		ne++;
+	const char **all = calloc(n + ne + 1, sizeof(char *));
+	if (!all)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (defaults[i] && !http_headers_name(extra, defaults[i], strcspn(defaults[i], ":")))
+			all[k++] = defaults[i];
+	for (size_t i = 0; i < ne; i++)
+		all[k++] = extra[i];
+	return all;
+}
+
 static int name_index(const char *const *names, size_t n, const char *s, size_t len)
 {
 	for (size_t i = 0; i < n; i++)

@@ -102,6 +102,21 @@ int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy, HttpR
 usec_t http_backoff_delay(const HttpRetryPolicy *p, unsigned attempt);
 
 /*
+ * Does a header line ("Name: value", or libcurl's "Name;" for an empty
+ * one) in headers (NULL-terminated, may be NULL) name this header? The
+ * name is its first len bytes, compared without case.
+ */
+bool http_headers_name(const char *const *headers, const char *name, size_t len);
+
+/*
+ * The lines of defaults (n of them; NULL entries skipped) whose header extra
+ * does not name, then extra's: a caller's header replaces a default of the
+ * same name. A new NULL-terminated array of the same strings (free the array
+ * only), or NULL when out of memory.
+ */
+const char **http_headers_merge(const char *const *defaults, size_t n, const char *const *extra);
+
+/*
  * An HTTP-date in any of its three forms (IMF-fixdate, RFC 850, asctime) as
  * epoch seconds; now resolves RFC 850's two-digit years. -EINVAL otherwise.
  */
