@@ -40,6 +40,7 @@ typedef struct Creation {
 	int dirfd;
 	bool dir_created;
 	char *cgroup_path;
+	const char *cgroup_v1_mount; /* cgroup v1: where the hierarchies are */
 	bool cgroup_created;
 	pid_t helper, init;
 	bool in_cgroup; /* cloned into it: no need to move the init there */
@@ -89,9 +90,10 @@ static void creation_undo(Creation *c)
 		(void)waitpid(c->helper, NULL, 0);
 	}
 	if (c->cgroup_path) {
-		cgroup_kill_all(c->cgroup_path, SIGKILL);
+		CgroupRef cg = {c->cgroup_path, c->cgroup_v1_mount};
+		cgroup_kill_all(&cg, SIGKILL);
 		if (c->cgroup_created)
-			(void)cgroup_destroy(c->cgroup_path, 2000);
+			(void)cgroup_destroy(&cg, 2000);
 	}
 	if (c->dir_created)
 		remove_state_dir(c->root, c->id, c->dirfd);
@@ -372,7 +374,7 @@ static int spawn_init(const RunConfig *cfg, int *nsfds, InitContext *ictx, int p
 
 	if (!join) {
 		pid_t pid = -ENOSYS;
-		if (c->cgroup_path && !c->systemd) {
+		if (c->cgroup_path && !c->systemd && !c->cgroup_v1_mount) {
 			_cleanup_close_ int cg =
 			    open(c->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (cg >= 0)
@@ -509,7 +511,7 @@ static int start_scope(Creation *c, const SystemdScope *scope, const char *cgmou
 			    "/%s",
 			    line, scope->path);
 	}
-	return cgroup_apply(cgmount, c->cgroup_path, &cfg->resources, e);
+	return cgroup_apply(cgmount, &(CgroupRef){c->cgroup_path, NULL}, &cfg->resources, e);
 }
 
 static int create_in(Creation *c, const CreateOptions *o, RunError *e)
@@ -549,11 +551,24 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		return run_error(e, -E2BIG, "linux.namespaces: too many");
 	const char *cgmount = o->cgroup_mount ? o->cgroup_mount : CGROUP_MOUNT;
 	bool v2 = cgroup_is_v2(cgmount);
-	if (!v2 && cgroup_resources_requested(&cfg->resources))
+	bool v1 = !v2 && cgroup_is_v1(cgmount);
+	if (!v2 && !v1 && cgroup_resources_requested(&cfg->resources))
 		return run_error(e, -EOPNOTSUPP,
-				 "linux.resources: limits need cgroup v2, and %s is not a cgroup2 "
-				 "mount (cgroup v1 is not supported yet)",
+				 "linux.resources: limits need a cgroup hierarchy, and %s is "
+				 "neither a cgroup2 mount nor a tmpfs of cgroup v1 hierarchies",
 				 cgmount);
+	if (v2 || v1) {
+		/* The container's device rules, with the devices every container has. */
+		RunDeviceRule *rules;
+		size_t n_rules;
+		r = cgroup_device_rules(cfg, &rules, &n_rules);
+		if (r < 0)
+			return r;
+		free(cfg->resources.devices);
+		cfg->resources.devices = rules;
+		cfg->resources.n_devices = n_rules;
+		cfg->resources.has_devices = true;
+	}
 	if (o->systemd_cgroup) {
 		if (!v2)
 			return run_error(
@@ -630,15 +645,26 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		c->systemd = c->cgroup_created = true;
 		st.cgroup_path = c->cgroup_path;
 		st.cgroup_created = true;
-	} else if (v2) {
+	} else if (v2 || v1) {
 		r = cgroup_path(cgmount, cfg->cgroups_path, c->id, &c->cgroup_path, e);
 		if (r < 0)
 			goto out;
-		c->cgroup_created = access(c->cgroup_path, F_OK) < 0;
+		if (v1) {
+			/* Ours if the memory (else pids) hierarchy does not have it yet. */
+			char probe[4200];
+			const char *rel = c->cgroup_path + strlen(cgmount) + 1;
+			snprintf(probe, sizeof(probe), "%s/memory", cgmount);
+			snprintf(probe, sizeof(probe), "%s/%s/%s", cgmount,
+				 access(probe, F_OK) == 0 ? "memory" : "pids", rel);
+			c->cgroup_created = access(probe, F_OK) < 0;
+			c->cgroup_v1_mount = cgmount;
+			st.cgroup_v1_mount = (char *)cgmount;
+		} else
+			c->cgroup_created = access(c->cgroup_path, F_OK) < 0;
 		st.cgroup_path = c->cgroup_path;
 		st.cgroup_created = c->cgroup_created;
 	} else
-		log_debug("%s is not a cgroup2 mount: the container gets no cgroup of its own",
+		log_debug("%s is no cgroup mount: the container gets no cgroup of its own",
 			  cgmount);
 	/*
 	 * Saved before the cgroup and the init exist: if we are killed from here
@@ -656,7 +682,8 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		goto out;
 	}
 	if (c->cgroup_path && !c->systemd) {
-		r = cgroup_create(cgmount, c->cgroup_path, &cfg->resources, e);
+		r = cgroup_create(cgmount, &(CgroupRef){c->cgroup_path, c->cgroup_v1_mount},
+				  &cfg->resources, e);
 		if (r < 0) {
 			c->cgroup_created = false; /* cgroup_create removed what it made */
 			goto out;
@@ -723,7 +750,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		if (r < 0)
 			goto out;
 	} else if (c->cgroup_path && !c->in_cgroup) {
-		r = cgroup_enter(c->cgroup_path, c->init, e);
+		r = cgroup_enter(&(CgroupRef){c->cgroup_path, c->cgroup_v1_mount}, c->init, e);
 		if (r < 0)
 			goto out;
 	}
@@ -753,7 +780,8 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 			continue;
 		}
 		if (n == 1 && buf[0] == SYNC_SECCOMP && fd >= 0) {
-			r = seccomp_send_listener(cfg->seccomp, &st, STATUS_CREATING, c->init, fd, e);
+			r = seccomp_send_listener(cfg->seccomp, &st, STATUS_CREATING, c->init, fd,
+						  e);
 			close(fd);
 			if (r < 0)
 				break;
@@ -959,7 +987,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, RunError
 	if (st != STATUS_CREATED && st != STATUS_RUNNING && st != STATUS_PAUSED)
 		return run_error(e, -ESRCH, "container not running");
 	if (all && s->cgroup_path) {
-		r = cgroup_kill_all(s->cgroup_path, sig);
+		r = cgroup_kill_all(&(CgroupRef){s->cgroup_path, s->cgroup_v1_mount}, sig);
 		if (r < 0)
 			return run_error(e, r, "cannot signal the processes of %s: %m",
 					 s->cgroup_path);
@@ -991,13 +1019,18 @@ int container_pause(const char *root, const char *id, bool pause, RunError *e)
 	if (!pause && st != STATUS_PAUSED)
 		return run_error(e, -EINVAL, "container not paused");
 	if (!s->cgroup_path)
-		return run_error(
-		    e, -EOPNOTSUPP,
-		    "container \"%s\" has no cgroup of its own to freeze (needs cgroup v2)", id);
-	r = cgroup_freeze(s->cgroup_path, pause, 5000);
+		return run_error(e, -EOPNOTSUPP,
+				 "container \"%s\" has no cgroup of its own to freeze", id);
+	CgroupRef cg = {s->cgroup_path, s->cgroup_v1_mount};
+	r = cgroup_freeze(&cg, pause, 5000);
+	if (r == -EOPNOTSUPP)
+		return run_error(e, r,
+				 "cannot %s container \"%s\": the freezer controller is "
+				 "not mounted",
+				 pause ? "pause" : "resume", id);
 	if (r < 0) {
 		if (pause)
-			(void)cgroup_freeze(s->cgroup_path, false, 1000);
+			(void)cgroup_freeze(&cg, false, 1000);
 		return run_error(e, r, "cannot %s %s: %m", pause ? "freeze" : "thaw",
 				 s->cgroup_path);
 	}
@@ -1022,13 +1055,14 @@ int container_update(const char *root, const char *id, const char *cgroup_mount,
 	if (st == STATUS_STOPPED)
 		return run_error(e, -EINVAL, "cannot update a stopped container \"%s\"", id);
 	if (!s->cgroup_path)
-		return run_error(
-		    e, -EOPNOTSUPP,
-		    "container \"%s\" has no cgroup of its own to update (needs cgroup v2)", id);
-	const char *mount = cgroup_mount ? cgroup_mount : CGROUP_MOUNT;
+		return run_error(e, -EOPNOTSUPP,
+				 "container \"%s\" has no cgroup of its own to update", id);
+	const char *mount = s->cgroup_v1_mount ? s->cgroup_v1_mount
+			    : cgroup_mount     ? cgroup_mount
+					       : CGROUP_MOUNT;
 	if (!startswith(s->cgroup_path, mount) || s->cgroup_path[strlen(mount)] != '/')
 		return run_error(e, -EINVAL, "cgroup %s is not below %s", s->cgroup_path, mount);
-	return cgroup_apply(mount, s->cgroup_path, res, e);
+	return cgroup_apply(mount, &(CgroupRef){s->cgroup_path, s->cgroup_v1_mount}, res, e);
 }
 
 int container_pids(const char *root, const char *id, pid_t **ret, RunError *e)
@@ -1046,7 +1080,7 @@ int container_pids(const char *root, const char *id, pid_t **ret, RunError *e)
 		return 0;
 	}
 	if (s->cgroup_path) {
-		r = cgroup_pids(s->cgroup_path, ret);
+		r = cgroup_pids(&(CgroupRef){s->cgroup_path, s->cgroup_v1_mount}, ret);
 		if (r < 0)
 			return run_error(e, r, "cannot read %s/cgroup.procs: %m", s->cgroup_path);
 		return r;
@@ -1084,16 +1118,17 @@ int container_delete(const char *root, const char *id, bool force, RunError *e)
 					 "cannot delete container %s that is not stopped: %s", id,
 					 status_to_string(st));
 		if (s->cgroup_path && s->cgroup_created)
-			cgroup_kill_all(s->cgroup_path, SIGKILL);
+			cgroup_kill_all(&(CgroupRef){s->cgroup_path, s->cgroup_v1_mount}, SIGKILL);
 		if (s->pid > 0 && signal_pid(s, SIGKILL) == 0)
 			wait_gone(s->pid);
 	}
 	/* A cgroup we did not make may hold other processes: leave it alone. */
 	if (s->cgroup_path && s->cgroup_created) {
-		if (cgroup_is_populated(s->cgroup_path))
-			cgroup_kill_all(s->cgroup_path, SIGKILL);
-		(void)cgroup_freeze(s->cgroup_path, false, 0);
-		r = cgroup_destroy(s->cgroup_path, 5000);
+		CgroupRef cg = {s->cgroup_path, s->cgroup_v1_mount};
+		if (cgroup_is_populated(&cg))
+			cgroup_kill_all(&cg, SIGKILL);
+		(void)cgroup_freeze(&cg, false, 0);
+		r = cgroup_destroy(&cg, 5000);
 		if (r < 0)
 			return run_error(e, r, "cannot remove cgroup %s: %m", s->cgroup_path);
 	}

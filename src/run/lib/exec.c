@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "container.h"
 #include "fileio.h"
 #include "init.h"
@@ -218,7 +219,8 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 	if (pidfd < 0 || process_start_time(s->pid) != s->start_time)
 		return run_error(e, -ESRCH, "cannot exec in container \"%s\": it is not running",
 				 s->id);
-	if (s->cgroup_path) {
+	/* cgroup v1 has no single directory to clone into: the helper moves itself. */
+	if (s->cgroup_path && !s->cgroup_v1_mount) {
 		cgfd = open(s->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (cgfd < 0)
 			return run_error(e, errno, "cgroup %s: %m", s->cgroup_path);
@@ -267,6 +269,10 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 			run_error(&he, errno, "prctl(PR_SET_DUMPABLE): %m");
 			child_fail(socks[1], &he, 1);
 		}
+		if (s->cgroup_path && s->cgroup_v1_mount &&
+		    cgroup_enter(&(CgroupRef){s->cgroup_path, s->cgroup_v1_mount}, getpid(), &he) <
+			0)
+			child_fail(socks[1], &he, 1);
 		if (flags && setns(pidfd, flags) < 0) {
 			run_error(&he, errno, "cannot join the namespaces of container \"%s\": %m",
 				  s->id);

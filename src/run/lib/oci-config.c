@@ -386,7 +386,6 @@ int parse_cpu_list(const char *s, cpu_set_t *ret)
 	return 0;
 }
 
-
 /*
  * Mount options: MS_* flags set or cleared, propagation, bind, recursive
  * MOUNT_ATTR_* set or cleared, an atime mode for the whole tree, or a
@@ -1276,8 +1275,9 @@ static int parse_seccomp_rule(Ctx *c, json_object *e, size_t i, RunSeccompRule *
 	rule->action = seccomp_actions[k].action;
 	/* The init hands the listener fd to the runtime with sendmsg(2) once the filter is on. */
 	if (rule->action == SCMP_ACT_NOTIFY && strv_contains(rule->names, "sendmsg"))
-		return fail(c, f, "SCMP_ACT_NOTIFY cannot apply to sendmsg, which passes the "
-				  "listener's fd on");
+		return fail(c, f,
+			    "SCMP_ACT_NOTIFY cannot apply to sendmsg, which passes the "
+			    "listener's fd on");
 	r = get_int(c, e, "errnoRet", FIELD(f, "linux.seccomp.syscalls[%zu].errnoRet", i), 0, 4095,
 		    &v);
 	if (r < 0)
@@ -1411,7 +1411,8 @@ static int parse_seccomp(Ctx *c, json_object *s, RunConfig *cfg)
 	if (r < 0)
 		return r;
 	if (r > 0 && !sc->listener_path)
-		return fail(c, "linux.seccomp.listenerMetadata", "needs linux.seccomp.listenerPath");
+		return fail(c, "linux.seccomp.listenerMetadata",
+			    "needs linux.seccomp.listenerPath");
 
 	r = get_array(c, s, "syscalls", "linux.seccomp.syscalls", &a);
 	if (r <= 0)
@@ -1441,22 +1442,488 @@ bool run_seccomp_notifies(const RunSeccomp *s)
 	return false;
 }
 
+void run_resources_done(RunResources *r)
+{
+	free(r->cpus);
+	free(r->mems);
+	free(r->weight_devices);
+	for (int k = 0; k < _THROTTLE_MAX; k++)
+		free(r->throttle[k]);
+	for (size_t i = 0; i < r->n_hugepages; i++)
+		free(r->hugepages[i].page_size);
+	free(r->hugepages);
+	for (size_t i = 0; i < r->n_net_priorities; i++)
+		free(r->net_priorities[i].name);
+	free(r->net_priorities);
+	for (size_t i = 0; i < r->n_rdma; i++)
+		free(r->rdma[i].device);
+	free(r->rdma);
+	strv_free(r->unified);
+	free(r->devices);
+	*r = (RunResources){};
+}
+
+/* Allocates an array of n elements for a JSON array (at least one). */
+static void *alloc_array(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size);
+}
+
+static int parse_memory(Ctx *c, json_object *o, RunResources *rr)
+{
+	int64_t v;
+	uint64_t u;
+	int r;
+
+	r = get_int(c, o, "limit", "linux.resources.memory.limit", -1, INT64_MAX,
+		    &rr->memory_limit);
+	if (r < 0)
+		return r;
+	rr->has_memory_limit = r > 0;
+	r = get_int(c, o, "reservation", "linux.resources.memory.reservation", -1, INT64_MAX,
+		    &rr->memory_reservation);
+	if (r < 0)
+		return r;
+	rr->has_memory_reservation = r > 0;
+	r = get_int(c, o, "swap", "linux.resources.memory.swap", -1, INT64_MAX, &rr->memory_swap);
+	if (r < 0)
+		return r;
+	rr->has_memory_swap = r > 0;
+	r = get_uint64(c, o, "swappiness", "linux.resources.memory.swappiness", &u);
+	if (r < 0)
+		return r;
+	if (r > 0 && u > 100)
+		return fail(c, "linux.resources.memory.swappiness", "must be between 0 and 100");
+	rr->has_swappiness = r > 0;
+	rr->swappiness = u;
+	r = get_bool(c, o, "disableOOMKiller", "linux.resources.memory.disableOOMKiller",
+		     &rr->disable_oom_killer);
+	if (r < 0)
+		return r;
+	rr->has_disable_oom_killer = r > 0;
+	r = get_bool(c, o, "checkBeforeUpdate", "linux.resources.memory.checkBeforeUpdate",
+		     &rr->check_before_update);
+	if (r < 0)
+		return r;
+	/* kernel and kernelTCP are deprecated (the kernel dropped them); useHierarchy is
+	 * always on. They are checked for type and otherwise ignored, as runc does. */
+	r = get_int(c, o, "kernel", "linux.resources.memory.kernel", -1, INT64_MAX, &v);
+	if (r < 0)
+		return r;
+	r = get_int(c, o, "kernelTCP", "linux.resources.memory.kernelTCP", -1, INT64_MAX, &v);
+	if (r < 0)
+		return r;
+	bool b;
+	r = get_bool(c, o, "useHierarchy", "linux.resources.memory.useHierarchy", &b);
+	if (r < 0)
+		return r;
+	if (rr->has_memory_swap && rr->memory_swap >= 0 && rr->has_memory_limit &&
+	    rr->memory_limit >= 0 && rr->memory_swap < rr->memory_limit)
+		return fail(c, "linux.resources.memory.swap",
+			    "must be at least linux.resources.memory.limit (it is memory + swap)");
+	return 0;
+}
+
+/* "0-3,6,8-11": what the cpuset controller takes. */
+static bool cpuset_list_valid(const char *s)
+{
+	if (isempty(s))
+		return true; /* "" leaves the parent's set */
+	for (const char *p = s; *p;) {
+		if (!isdigit((unsigned char)*p))
+			return false;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (*p == '-') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return false;
+			while (isdigit((unsigned char)*p))
+				p++;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return false;
+	}
+	return true;
+}
+
+static int parse_cpu(Ctx *c, json_object *o, RunResources *rr)
+{
+	int r;
+
+	r = get_uint64(c, o, "shares", "linux.resources.cpu.shares", &rr->cpu_shares);
+	if (r < 0)
+		return r;
+	rr->has_cpu_shares = r > 0 && rr->cpu_shares > 0; /* 0 is "not set" */
+	if (rr->has_cpu_shares && (rr->cpu_shares < 2 || rr->cpu_shares > 262144))
+		return fail(c, "linux.resources.cpu.shares", "must be between 2 and 262144");
+	r = get_int(c, o, "quota", "linux.resources.cpu.quota", -1, INT64_MAX, &rr->cpu_quota);
+	if (r < 0)
+		return r;
+	rr->has_cpu_quota = r > 0 && rr->cpu_quota != 0;
+	r = get_uint64(c, o, "period", "linux.resources.cpu.period", &rr->cpu_period);
+	if (r < 0)
+		return r;
+	rr->has_cpu_period = r > 0 && rr->cpu_period != 0;
+	if (rr->has_cpu_period && (rr->cpu_period < 1000 || rr->cpu_period > 1000000))
+		return fail(c, "linux.resources.cpu.period",
+			    "must be between 1000 and 1000000 microseconds");
+	if (rr->has_cpu_quota && rr->cpu_quota >= 0 && rr->cpu_quota < 1000)
+		return fail(c, "linux.resources.cpu.quota",
+			    "must be -1 or at least 1000 microseconds");
+	r = get_uint64(c, o, "burst", "linux.resources.cpu.burst", &rr->cpu_burst);
+	if (r < 0)
+		return r;
+	rr->has_cpu_burst = r > 0;
+	r = get_int(c, o, "realtimeRuntime", "linux.resources.cpu.realtimeRuntime", -1, INT64_MAX,
+		    &rr->cpu_rt_runtime);
+	if (r < 0)
+		return r;
+	rr->has_cpu_rt_runtime = r > 0 && rr->cpu_rt_runtime != 0;
+	r = get_uint64(c, o, "realtimePeriod", "linux.resources.cpu.realtimePeriod",
+		       &rr->cpu_rt_period);
+	if (r < 0)
+		return r;
+	rr->has_cpu_rt_period = r > 0 && rr->cpu_rt_period != 0;
+	r = get_int(c, o, "idle", "linux.resources.cpu.idle", 0, 1, &rr->cpu_idle);
+	if (r < 0)
+		return r;
+	rr->has_cpu_idle = r > 0;
+	r = get_string(c, o, "cpus", "linux.resources.cpu.cpus", &rr->cpus);
+	if (r < 0)
+		return r;
+	if (rr->cpus && !cpuset_list_valid(rr->cpus))
+		return fail(c, "linux.resources.cpu.cpus",
+			    "\"%s\" is not a CPU list such as \"0-3,6\"", rr->cpus);
+	r = get_string(c, o, "mems", "linux.resources.cpu.mems", &rr->mems);
+	if (r < 0)
+		return r;
+	if (rr->mems && !cpuset_list_valid(rr->mems))
+		return fail(c, "linux.resources.cpu.mems",
+			    "\"%s\" is not a memory node list such as \"0-1\"", rr->mems);
+	return 0;
+}
+
+static int parse_blkio_devices(Ctx *c, json_object *o, const char *key, bool weights,
+			       RunBlkioDevice **ret, size_t *n_ret)
+{
+	char field[64], f[128];
+	json_object *a;
+	snprintf(field, sizeof(field), "linux.resources.blockIO.%s", key);
+	int r = get_array(c, o, key, field, &a);
+	if (r <= 0)
+		return r;
+	size_t n = json_object_array_length(a);
+	*ret = alloc_array(n, sizeof(RunBlkioDevice));
+	if (!*ret)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		RunBlkioDevice *d = &(*ret)[(*n_ret)++];
+		int64_t v;
+		if (!json_object_is_type(e, json_type_object))
+			return fail(c, FIELD(f, "%s[%zu]", field, i), "must be an object");
+		r = get_int(c, e, "major", FIELD(f, "%s[%zu].major", field, i), 0, 0xfff,
+			    &d->major);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		r = get_int(c, e, "minor", FIELD(f, "%s[%zu].minor", field, i), 0, 0xfffff,
+			    &d->minor);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		if (!weights) {
+			r = get_uint64(c, e, "rate", FIELD(f, "%s[%zu].rate", field, i), &d->rate);
+			if (r <= 0)
+				return r < 0 ? r : fail(c, f, "is required");
+			continue;
+		}
+		r = get_int(c, e, "weight", FIELD(f, "%s[%zu].weight", field, i), 10, 1000, &v);
+		if (r < 0)
+			return r;
+		d->has_weight = r > 0;
+		d->weight = (uint16_t)v;
+		r = get_int(c, e, "leafWeight", FIELD(f, "%s[%zu].leafWeight", field, i), 10, 1000,
+			    &v);
+		if (r < 0)
+			return r;
+		d->has_leaf_weight = r > 0;
+		d->leaf_weight = (uint16_t)v;
+	}
+	return 0;
+}
+
+static int parse_blkio(Ctx *c, json_object *o, RunResources *rr)
+{
+	static const char *const throttle_keys[_THROTTLE_MAX] = {
+	    [THROTTLE_READ_BPS] = "throttleReadBpsDevice",
+	    [THROTTLE_WRITE_BPS] = "throttleWriteBpsDevice",
+	    [THROTTLE_READ_IOPS] = "throttleReadIOPSDevice",
+	    [THROTTLE_WRITE_IOPS] = "throttleWriteIOPSDevice",
+	};
+	int64_t v;
+	int r;
+
+	/* 0 means "not set" in runc's and Docker's use of these. */
+	r = get_int(c, o, "weight", "linux.resources.blockIO.weight", 0, 1000, &v);
+	if (r < 0)
+		return r;
+	if (r > 0 && v != 0 && v < 10)
+		return fail(c, "linux.resources.blockIO.weight", "must be between 10 and 1000");
+	rr->has_blkio_weight = r > 0 && v != 0;
+	rr->blkio_weight = (uint16_t)v;
+	r = get_int(c, o, "leafWeight", "linux.resources.blockIO.leafWeight", 0, 1000, &v);
+	if (r < 0)
+		return r;
+	if (r > 0 && v != 0 && v < 10)
+		return fail(c, "linux.resources.blockIO.leafWeight", "must be between 10 and 1000");
+	rr->has_blkio_leaf_weight = r > 0 && v != 0;
+	rr->blkio_leaf_weight = (uint16_t)v;
+	r = parse_blkio_devices(c, o, "weightDevice", true, &rr->weight_devices,
+				&rr->n_weight_devices);
+	if (r < 0)
+		return r;
+	for (int k = 0; k < _THROTTLE_MAX; k++) {
+		r = parse_blkio_devices(c, o, throttle_keys[k], false, &rr->throttle[k],
+					&rr->n_throttle[k]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* "2MB", "1GB", "64KB": a power of two with a unit, as the hugetlb files are named. */
+static bool page_size_valid(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (errno || end == s || !isdigit((unsigned char)s[0]) || n == 0 || (n & (n - 1)))
+		return false;
+	return streq(end, "KB") || streq(end, "MB") || streq(end, "GB");
+}
+
+static int parse_hugepages(Ctx *c, json_object *a, RunResources *rr)
+{
+	size_t n = json_object_array_length(a);
+	char f[128];
+	rr->hugepages = alloc_array(n, sizeof(RunHugepageLimit));
+	if (!rr->hugepages)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		RunHugepageLimit *h = &rr->hugepages[rr->n_hugepages++];
+		int r;
+		if (!json_object_is_type(e, json_type_object))
+			return fail(c, FIELD(f, "linux.resources.hugepageLimits[%zu]", i),
+				    "must be an object");
+		r = get_string(c, e, "pageSize",
+			       FIELD(f, "linux.resources.hugepageLimits[%zu].pageSize", i),
+			       &h->page_size);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		if (!page_size_valid(h->page_size))
+			return fail(c, f, "\"%s\" is not a page size such as \"2MB\"",
+				    h->page_size);
+		r = get_uint64(c, e, "limit",
+			       FIELD(f, "linux.resources.hugepageLimits[%zu].limit", i), &h->limit);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+	}
+	return 0;
+}
+
+/* A name that becomes part of a cgroup file's content: no spaces or newlines. */
+static bool token_valid(const char *s)
+{
+	if (isempty(s) || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int parse_network(Ctx *c, json_object *o, RunResources *rr)
+{
+	char f[128];
+	json_object *a;
+	int r = get_u32(c, o, "classID", "linux.resources.network.classID", &rr->net_class_id);
+	if (r < 0)
+		return r;
+	rr->has_net_class_id = r > 0;
+	r = get_array(c, o, "priorities", "linux.resources.network.priorities", &a);
+	if (r <= 0)
+		return r;
+	size_t n = json_object_array_length(a);
+	rr->net_priorities = alloc_array(n, sizeof(RunNetPriority));
+	if (!rr->net_priorities)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		RunNetPriority *p = &rr->net_priorities[rr->n_net_priorities++];
+		if (!json_object_is_type(e, json_type_object))
+			return fail(c, FIELD(f, "linux.resources.network.priorities[%zu]", i),
+				    "must be an object");
+		r = get_string(c, e, "name",
+			       FIELD(f, "linux.resources.network.priorities[%zu].name", i),
+			       &p->name);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		if (!token_valid(p->name))
+			return fail(c, f, "\"%s\" is not an interface name", p->name);
+		r = get_u32(c, e, "priority",
+			    FIELD(f, "linux.resources.network.priorities[%zu].priority", i),
+			    &p->priority);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+	}
+	return 0;
+}
+
+static int parse_rdma(Ctx *c, json_object *o, RunResources *rr)
+{
+	char f[160];
+	rr->rdma = alloc_array((size_t)json_object_object_length(o), sizeof(RunRdmaLimit));
+	if (!rr->rdma)
+		return -ENOMEM;
+	json_object_object_foreach(o, key, val)
+	{
+		RunRdmaLimit *l = &rr->rdma[rr->n_rdma++];
+		int r;
+		if (!token_valid(key))
+			return fail(c, FIELD(f, "linux.resources.rdma.%.64s", key),
+				    "is not a device name");
+		l->device = strdup(key);
+		if (!l->device)
+			return -ENOMEM;
+		if (!json_object_is_type(val, json_type_object))
+			return fail(c, FIELD(f, "linux.resources.rdma.%s", key),
+				    "must be an object");
+		r = get_u32(c, val, "hcaHandles",
+			    FIELD(f, "linux.resources.rdma.%s.hcaHandles", key), &l->handles);
+		if (r < 0)
+			return r;
+		l->has_handles = r > 0;
+		r = get_u32(c, val, "hcaObjects",
+			    FIELD(f, "linux.resources.rdma.%s.hcaObjects", key), &l->objects);
+		if (r < 0)
+			return r;
+		l->has_objects = r > 0;
+	}
+	return 0;
+}
+
+/* linux.resources.unified: cgroup v2 file names and what to write into them. */
+static int parse_unified(Ctx *c, json_object *o, RunResources *rr)
+{
+	char f[160];
+	size_t n = (size_t)json_object_object_length(o), i = 0;
+	rr->unified = calloc(2 * n + 1, sizeof(char *));
+	if (!rr->unified)
+		return -ENOMEM;
+	json_object_object_foreach(o, key, val)
+	{
+		/* "memory.high": a file of a controller, in this cgroup only. */
+		const char *dot = strchr(key, '.');
+		if (!dot || dot == key || !dot[1] || strchr(key, '/') || strlen(key) > 64 ||
+		    startswith(key, "cgroup."))
+			return fail(c, FIELD(f, "linux.resources.unified.%.64s", key),
+				    "is not a controller's file such as \"memory.high\"");
+		if (!json_object_is_type(val, json_type_string))
+			return fail(c, FIELD(f, "linux.resources.unified.%s", key),
+				    "must be a string");
+		rr->unified[i] = strdup(key);
+		rr->unified[i + 1] = strdup(json_object_get_string(val));
+		if (!rr->unified[i] || !rr->unified[i + 1])
+			return -ENOMEM;
+		i += 2;
+	}
+	return 0;
+}
+
+static int parse_device_rules(Ctx *c, json_object *a, RunResources *rr)
+{
+	size_t n = json_object_array_length(a);
+	char f[128];
+	rr->has_devices = true;
+	rr->devices = alloc_array(n, sizeof(RunDeviceRule));
+	if (!rr->devices)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		RunDeviceRule *d = &rr->devices[rr->n_devices++];
+		_cleanup_free_ char *type = NULL, *access = NULL;
+		int r;
+		if (!json_object_is_type(e, json_type_object))
+			return fail(c, FIELD(f, "linux.resources.devices[%zu]", i),
+				    "must be an object");
+		r = get_bool(c, e, "allow", FIELD(f, "linux.resources.devices[%zu].allow", i),
+			     &d->allow);
+		if (r <= 0)
+			return r < 0 ? r : fail(c, f, "is required");
+		d->type = 'a';
+		r = get_string(c, e, "type", FIELD(f, "linux.resources.devices[%zu].type", i),
+			       &type);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			if (strlen(type) != 1 || !strchr("acb", type[0]))
+				return fail(c, f, "must be one of a, c, b, not \"%s\"", type);
+			d->type = type[0];
+		}
+		d->major = d->minor = -1;
+		r = get_int(c, e, "major", FIELD(f, "linux.resources.devices[%zu].major", i), -1,
+			    0xfff, &d->major);
+		if (r < 0)
+			return r;
+		r = get_int(c, e, "minor", FIELD(f, "linux.resources.devices[%zu].minor", i), -1,
+			    0xfffff, &d->minor);
+		if (r < 0)
+			return r;
+		d->access = DEVICE_ACCESS_READ | DEVICE_ACCESS_WRITE | DEVICE_ACCESS_MKNOD;
+		r = get_string(c, e, "access", FIELD(f, "linux.resources.devices[%zu].access", i),
+			       &access);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			d->access = 0;
+			for (const char *p = access; *p; p++) {
+				unsigned bit = *p == 'r'   ? DEVICE_ACCESS_READ
+					       : *p == 'w' ? DEVICE_ACCESS_WRITE
+					       : *p == 'm' ? DEVICE_ACCESS_MKNOD
+							   : 0;
+				if (!bit || (d->access & bit))
+					return fail(c, f, "must be letters of \"rwm\", not \"%s\"",
+						    access);
+				d->access |= bit;
+			}
+			if (d->access == 0)
+				d->access =
+				    DEVICE_ACCESS_READ | DEVICE_ACCESS_WRITE | DEVICE_ACCESS_MKNOD;
+		}
+		if (d->type == 'a')
+			d->major = d->minor = -1;
+	}
+	return 0;
+}
+
 static int parse_resources(Ctx *c, json_object *res, RunConfig *cfg)
 {
 	RunResources *rr = &cfg->resources;
 	json_object *o;
 	int r;
 
-	r = get_object(c, res, "memory", "linux.resources.memory", &o);
-	if (r < 0)
+	r = get_array(c, res, "devices", "linux.resources.devices", &o);
+	if (r < 0 || (r > 0 && (r = parse_device_rules(c, o, rr)) < 0))
 		return r;
-	if (r > 0) {
-		r = get_int(c, o, "limit", "linux.resources.memory.limit", -1, INT64_MAX,
-			    &rr->memory_limit);
-		if (r < 0)
-			return r;
-		rr->has_memory_limit = r > 0;
-	}
+	r = get_object(c, res, "memory", "linux.resources.memory", &o);
+	if (r < 0 || (r > 0 && (r = parse_memory(c, o, rr)) < 0))
+		return r;
+	r = get_object(c, res, "cpu", "linux.resources.cpu", &o);
+	if (r < 0 || (r > 0 && (r = parse_cpu(c, o, rr)) < 0))
+		return r;
 	r = get_object(c, res, "pids", "linux.resources.pids", &o);
 	if (r < 0)
 		return r;
@@ -1467,26 +1934,21 @@ static int parse_resources(Ctx *c, json_object *res, RunConfig *cfg)
 			return r;
 		rr->has_pids_limit = r > 0;
 	}
-	r = get_object(c, res, "cpu", "linux.resources.cpu", &o);
-	if (r < 0)
+	r = get_object(c, res, "blockIO", "linux.resources.blockIO", &o);
+	if (r < 0 || (r > 0 && (r = parse_blkio(c, o, rr)) < 0))
 		return r;
-	if (r > 0) {
-		r = get_int(c, o, "quota", "linux.resources.cpu.quota", -1, INT64_MAX,
-			    &rr->cpu_quota);
-		if (r < 0)
-			return r;
-		rr->has_cpu_quota = r > 0;
-		r = get_uint64(c, o, "period", "linux.resources.cpu.period", &rr->cpu_period);
-		if (r < 0)
-			return r;
-		rr->has_cpu_period = r > 0;
-		if (rr->has_cpu_period && (rr->cpu_period < 1000 || rr->cpu_period > 1000000))
-			return fail(c, "linux.resources.cpu.period",
-				    "must be between 1000 and 1000000 microseconds");
-		if (rr->has_cpu_quota && rr->cpu_quota >= 0 && rr->cpu_quota < 1000)
-			return fail(c, "linux.resources.cpu.quota",
-				    "must be -1 or at least 1000 microseconds");
-	}
+	r = get_array(c, res, "hugepageLimits", "linux.resources.hugepageLimits", &o);
+	if (r < 0 || (r > 0 && (r = parse_hugepages(c, o, rr)) < 0))
+		return r;
+	r = get_object(c, res, "network", "linux.resources.network", &o);
+	if (r < 0 || (r > 0 && (r = parse_network(c, o, rr)) < 0))
+		return r;
+	r = get_object(c, res, "rdma", "linux.resources.rdma", &o);
+	if (r < 0 || (r > 0 && (r = parse_rdma(c, o, rr)) < 0))
+		return r;
+	r = get_object(c, res, "unified", "linux.resources.unified", &o);
+	if (r < 0 || (r > 0 && (r = parse_unified(c, o, rr)) < 0))
+		return r;
 	return 0;
 }
 
@@ -1979,8 +2441,10 @@ int run_resources_parse(const char *buf, size_t len, RunResources *ret, char *er
 	if (!json_object_is_type(root, json_type_object))
 		return fail(&c, "linux.resources", "must be a JSON object");
 	r = parse_resources(&c, root, &cfg);
-	if (r < 0)
+	if (r < 0) {
+		run_resources_done(&cfg.resources);
 		return r;
+	}
 	*ret = cfg.resources;
 	return 0;
 }
@@ -2026,6 +2490,7 @@ RunConfig *run_config_free(RunConfig *c)
 	strv_free(c->masked_paths);
 	strv_free(c->readonly_paths);
 	free(c->cgroups_path);
+	run_resources_done(&c->resources);
 	strv_free(c->sysctl);
 	free(c->annotations_json);
 	for (int k = 0; k < _HOOK_MAX; k++) {

@@ -128,16 +128,114 @@ typedef struct RunSeccomp {
 	char *listener_metadata; /* passed along as "metadata", or NULL */
 } RunSeccomp;
 
+/* A device cgroup rule: type 'a' (all), 'c' or 'b'; major/minor -1 is "*". */
+enum {
+	DEVICE_ACCESS_READ = 1,
+	DEVICE_ACCESS_WRITE = 2,
+	DEVICE_ACCESS_MKNOD = 4,
+};
+typedef struct RunDeviceRule {
+	bool allow;
+	char type;
+	int64_t major, minor;
+	unsigned access; /* DEVICE_ACCESS_* */
+} RunDeviceRule;
+
+/* blockIO.weightDevice and the throttle lists: one block device each. */
+typedef struct RunBlkioDevice {
+	int64_t major, minor;
+	bool has_weight, has_leaf_weight;
+	uint16_t weight, leaf_weight;
+	uint64_t rate; /* throttle lists: bytes or I/O operations per second */
+} RunBlkioDevice;
+
+enum {
+	THROTTLE_READ_BPS,
+	THROTTLE_WRITE_BPS,
+	THROTTLE_READ_IOPS,
+	THROTTLE_WRITE_IOPS,
+	_THROTTLE_MAX,
+};
+
+typedef struct RunHugepageLimit {
+	char *page_size; /* "2MB", "1GB" */
+	uint64_t limit;	 /* bytes */
+} RunHugepageLimit;
+
+typedef struct RunRdmaLimit {
+	char *device;
+	bool has_handles, has_objects;
+	uint32_t handles, objects;
+} RunRdmaLimit;
+
+typedef struct RunNetPriority {
+	char *name;
+	uint32_t priority;
+} RunNetPriority;
+
+/*
+ * linux.resources. Each has_ says the field was given: update changes only
+ * what it is given, and an absent field leaves the kernel's default.
+ */
 typedef struct RunResources {
 	bool has_memory_limit;
 	int64_t memory_limit; /* bytes; -1 is "max" */
+	bool has_memory_reservation;
+	int64_t memory_reservation; /* bytes; -1 is "max" */
+	bool has_memory_swap;
+	int64_t memory_swap; /* memory + swap, bytes; -1 is "max" */
+	bool has_swappiness;
+	uint64_t swappiness; /* 0..100 */
+	bool has_disable_oom_killer;
+	bool disable_oom_killer;
+	bool check_before_update;
+
 	bool has_pids_limit;
 	int64_t pids_limit; /* <= 0 is "max" */
+
+	bool has_cpu_shares;
+	uint64_t cpu_shares;
 	bool has_cpu_quota;
 	int64_t cpu_quota; /* usec; -1 is "max" */
 	bool has_cpu_period;
 	uint64_t cpu_period; /* usec */
+	bool has_cpu_burst;
+	uint64_t cpu_burst; /* usec */
+	bool has_cpu_rt_runtime;
+	int64_t cpu_rt_runtime; /* usec */
+	bool has_cpu_rt_period;
+	uint64_t cpu_rt_period; /* usec */
+	bool has_cpu_idle;
+	int64_t cpu_idle; /* 0 or 1 */
+	char *cpus;	  /* cpuset, "0-3,6" */
+	char *mems;
+
+	bool has_blkio_weight, has_blkio_leaf_weight;
+	uint16_t blkio_weight, blkio_leaf_weight; /* 10..1000 */
+	RunBlkioDevice *weight_devices;
+	size_t n_weight_devices;
+	RunBlkioDevice *throttle[_THROTTLE_MAX];
+	size_t n_throttle[_THROTTLE_MAX];
+
+	RunHugepageLimit *hugepages;
+	size_t n_hugepages;
+
+	bool has_net_class_id;
+	uint32_t net_class_id;
+	RunNetPriority *net_priorities;
+	size_t n_net_priorities;
+
+	RunRdmaLimit *rdma;
+	size_t n_rdma;
+
+	char **unified; /* file, value, file, value, ... */
+
+	bool has_devices;
+	RunDeviceRule *devices;
+	size_t n_devices;
 } RunResources;
+
+void run_resources_done(RunResources *r);
 
 typedef enum HookKind {
 	HOOK_PRESTART,
@@ -255,8 +353,8 @@ int namespace_from_name(const char *name);  /* "pid" -> CLONE_NEWPID, -EINVAL */
 const char *namespace_to_name(int type);    /* CLONE_NEWPID -> "pid" */
 const char *namespace_proc_name(int type);
 const char *hook_kind_name(HookKind k);
-    /* HOOK_CREATE_RUNTIME -> "createRuntime" */ /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
-int rlimit_from_name(const char *name);		 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
+/* HOOK_CREATE_RUNTIME -> "createRuntime" */   /* CLONE_NEWNET -> "net" (/proc/PID/ns) */
+int rlimit_from_name(const char *name);	       /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE */
 const char *time_offset_clock_name(int clock); /* TIME_OFFSET_BOOTTIME -> "boottime" */
 /* A CPU list as in execCPUAffinity: "0-3,7". -EINVAL if malformed, -ERANGE past CPU_SETSIZE. */
 int parse_cpu_list(const char *s, cpu_set_t *ret);

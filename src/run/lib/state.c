@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "fileio.h"
 #include "json-util.h"
 #include "strutil.h"
@@ -24,6 +25,7 @@ ContainerState *container_state_free(ContainerState *s)
 	free(s->rootfs);
 	free(s->created);
 	free(s->cgroup_path);
+	free(s->cgroup_v1_mount);
 	free(s->annotations_json);
 	free(s);
 	return NULL;
@@ -71,6 +73,8 @@ int state_save(int dirfd, const ContainerState *s)
 		add_string(o, "cgroupPath", s->cgroup_path);
 		json_object_object_add(o, "cgroupCreated",
 				       json_object_new_boolean(s->cgroup_created));
+		if (s->cgroup_v1_mount)
+			add_string(o, "cgroupV1Mount", s->cgroup_v1_mount);
 	}
 	json_object_object_add(o, "owner", json_object_new_int64(s->owner));
 	if (s->hooks)
@@ -121,6 +125,9 @@ int state_load(const char *root, const char *id, ContainerState **ret, RunError 
 	if (json_object_object_get_ex(o, "cgroupPath", &v) &&
 	    dup_member(o, "cgroupPath", &s->cgroup_path) < 0)
 		return -ENOMEM;
+	if (json_object_object_get_ex(o, "cgroupV1Mount", &v) &&
+	    dup_member(o, "cgroupV1Mount", &s->cgroup_v1_mount) < 0)
+		return -ENOMEM;
 	if (json_object_object_get_ex(o, "cgroupCreated", &v))
 		s->cgroup_created = json_object_get_boolean(v);
 	if (json_object_object_get_ex(o, "annotations", &v) &&
@@ -146,12 +153,9 @@ ContainerStatus state_status(const char *root, const ContainerState *s)
 	if (st == 0 || st != s->start_time)
 		return STATUS_STOPPED;
 	char path[4096];
-	if (s->cgroup_path) {
-		char buf[8];
-		snprintf(path, sizeof(path), "%s/cgroup.freeze", s->cgroup_path);
-		if (read_small_file(path, buf, sizeof(buf)) > 0 && buf[0] == '1')
-			return STATUS_PAUSED;
-	}
+	if (s->cgroup_path &&
+	    cgroup_is_frozen(&(CgroupRef){.path = s->cgroup_path, .v1_mount = s->cgroup_v1_mount}))
+		return STATUS_PAUSED;
 	snprintf(path, sizeof(path), "%s/%s/%s", root, s->id, EXEC_FIFO);
 	return access(path, F_OK) == 0 ? STATUS_CREATED : STATUS_RUNNING;
 }
@@ -214,7 +218,7 @@ char *seccomp_process_state_json(const ContainerState *s, ContainerStatus st, pi
 	if (!state)
 		return NULL;
 	json_object_object_add(o, "state", state);
-	const char *text =
-	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE | JSON_C_TO_STRING_PLAIN);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE |
+								 JSON_C_TO_STRING_PLAIN);
 	return text ? strdup(text) : NULL;
 }

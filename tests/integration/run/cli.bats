@@ -26,7 +26,7 @@ teardown() { common_teardown; }
 	[ "$(json_get 'd["ociVersionMin"], d["ociVersionMax"]' <"$OUT/f.json")" = '["1.0.0", "1.2.0"]' ]
 	[ "$(json_get 'd["hooks"]' <"$OUT/f.json")" = '["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]' ]
 	[ "$(json_get 'sorted(d["linux"]["namespaces"])' <"$OUT/f.json")" = '["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"]' ]
-	[ "$(json_get 'd["linux"]["cgroup"]["v2"], d["linux"]["cgroup"]["v1"], d["linux"]["cgroup"]["systemd"]' <"$OUT/f.json")" = '[true, false, true]' ]
+	[ "$(json_get 'd["linux"]["cgroup"]["v2"], d["linux"]["cgroup"]["v1"], d["linux"]["cgroup"]["systemd"]' <"$OUT/f.json")" = '[true, true, true]' ]
 	[ "$(json_get '"SCMP_ACT_NOTIFY" in d["linux"]["seccomp"]["actions"]' <"$OUT/f.json")" = true ]
 	[ "$(json_get 'all(o in d["mountOptions"] for o in ("rbind", "rro", "idmap", "tmpcopyup"))' <"$OUT/f.json")" = true ]
 	[ "$(json_get 'd["linux"]["mountExtensions"]["idmap"]["enabled"]' <"$OUT/f.json")" = true ]

@@ -34,8 +34,12 @@ start_sleeper() {
 	# Seen from the host: the exec'd process is in the container's cgroup.
 	lr exec -d --pid-file "$OUT/exec.pid" "$ID" sleep 200 </dev/null >/dev/null 2>&1
 	pid=$(cat "$OUT/exec.pid")
-	[ "$(grep '^0::' "/proc/$pid/cgroup")" = "0::/$ID" ]
-	grep -qx "$pid" "$CGROOT/$ID/cgroup.procs"
+	if [ -n "$CGV1" ]; then
+		grep -qx "[0-9]*:memory:/$ID" "/proc/$pid/cgroup"
+	else
+		[ "$(grep '^0::' "/proc/$pid/cgroup")" = "0::/$ID" ]
+	fi
+	grep -qx "$pid" "$(cg_file "$ID" pids cgroup.procs)"
 	# Two pids: the host's and the container's.
 	[ "$(grep '^NSpid:' "/proc/$pid/status" | wc -w)" -eq 3 ]
 	lr ps -f json "$ID" | grep -q "$pid"

@@ -3,6 +3,30 @@
 
 RUNTIME="${LAZULI_BUILDDIR:-$(cd "$BATS_TEST_DIRNAME/../../.." && pwd)/build}/src/run/lazuli-run"
 CGROOT=/sys/fs/cgroup
+# cgroup v1 (run-suite with LAZULI_CGROUP=v1): one hierarchy per controller below CGROOT.
+CGV1=
+[ "$(stat -f -c %T "$CGROOT")" = tmpfs ] && CGV1=1
+
+# cg_file ID CONTROLLER FILE: a file of the container's cgroup as seen from the host.
+cg_file() {
+	if [ -n "$CGV1" ]; then
+		echo "$CGROOT/$2/$1/$3"
+	else
+		echo "$CGROOT/$1/$3"
+	fi
+}
+
+# The container's cgroup directories, in every v1 hierarchy (or the one on v2).
+cg_dirs() { # id
+	local h
+	if [ -n "$CGV1" ]; then
+		for h in "$CGROOT"/*; do
+			[ -L "$h" ] || [ ! -d "$h/$1" ] || echo "$h/$1"
+		done
+	else
+		[ ! -d "$CGROOT/$1" ] || echo "$CGROOT/$1"
+	fi
+}
 
 # One busybox rootfs per file, shared read-only by its tests.
 build_rootfs() { # dir
@@ -48,7 +72,7 @@ common_teardown() {
 			"$RUNTIME" --root "$STATE" delete --force "$id" || true
 		done
 	fi
-	for id in "$CGROOT"/lzr-test-*-$$; do
+	for id in "$CGROOT"/lzr-test-*-$$ "$CGROOT"/*/lzr-test-*-$$; do
 		[ -d "$id" ] && rmdir "$id" 2>/dev/null || true
 	done
 	# Bind mounts of tests that make their own (never expected to be left).
@@ -115,7 +139,7 @@ wait_status() { # id status
 # Nothing of container $1 is left: no state directory, no cgroup, no process, no mount.
 assert_nothing_left() { # id [pid]
 	[ ! -e "$STATE/$1" ] || { echo "state directory $STATE/$1 left" >&2; return 1; }
-	[ ! -e "$CGROOT/$1" ] || { echo "cgroup $CGROOT/$1 left" >&2; return 1; }
+	[ -z "$(cg_dirs "$1")" ] || { echo "cgroup left: $(cg_dirs "$1")" >&2; return 1; }
 	# A zombie is dead; reaping it is its parent's business (init, or containerd's shim).
 	if [ -n "${2:-}" ] && [ "$2" != 0 ] && [ -e "/proc/$2" ] &&
 		! grep -q '^State:.*Z' "/proc/$2/status" 2>/dev/null; then

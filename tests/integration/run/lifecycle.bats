@@ -127,10 +127,10 @@ teardown() { common_teardown; }
 	args 'sleep 100 & sleep 100 & echo started >/out/ok; wait'
 	lrd run -d -b "$B" "$ID"
 	for _ in $(seq 50); do [ -e "$OUT/ok" ] && break; sleep 0.05; done
-	[ "$(wc -l <"$CGROOT/$ID/cgroup.procs")" -eq 3 ]
+	[ "$(wc -l <"$(cg_file "$ID" pids cgroup.procs)")" -eq 3 ]
 	lr kill --all "$ID" KILL
-	for _ in $(seq 100); do [ -s "$CGROOT/$ID/cgroup.procs" ] || break; sleep 0.05; done
-	[ ! -s "$CGROOT/$ID/cgroup.procs" ]
+	for _ in $(seq 100); do [ -s "$(cg_file "$ID" pids cgroup.procs)" ] || break; sleep 0.05; done
+	[ ! -s "$(cg_file "$ID" pids cgroup.procs)" ]
 	lr delete "$ID"
 	assert_nothing_left "$ID"
 }
@@ -143,7 +143,7 @@ teardown() { common_teardown; }
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot delete container $ID that is not stopped: running"* ]]
 	[ "$(state_of "$ID")" = running ]
-	[ -d "$CGROOT/$ID" ]
+	[ -n "$(cg_dirs "$ID")" ]
 	lr delete --force "$ID"
 	assert_nothing_left "$ID" "$pid"
 }
@@ -207,7 +207,7 @@ teardown() { common_teardown; }
 	[ "$ok" -eq 1 ]
 	[ "$(state_of "$ID")" = created ]
 	# One waiting init, in the one cgroup.
-	[ "$(cat "$CGROOT/$ID/cgroup.procs")" = "$(pid_of "$ID")" ]
+	[ "$(cat "$(cg_file "$ID" pids cgroup.procs)")" = "$(pid_of "$ID")" ]
 }
 
 @test "list: table, json and ids" {
@@ -262,7 +262,11 @@ teardown() { common_teardown; }
 	lr pause "$ID"
 	[ "$(state_of "$ID")" = paused ]
 	[ "$(lr list -f json | json_get 'd[0]["status"]')" = paused ]
-	grep -q 'frozen 1' "$CGROOT/$ID/cgroup.events"
+	if [ -n "$CGV1" ]; then
+		[ "$(cat "$(cg_file "$ID" freezer freezer.state)")" = FROZEN ]
+	else
+		grep -q 'frozen 1' "$CGROOT/$ID/cgroup.events"
+	fi
 	a=$(cat "$OUT/count")
 	sleep 0.3
 	[ "$(cat "$OUT/count")" = "$a" ]

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/bpf.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup-devices.h"
 #include "cgroup-systemd.h"
 #include "cgroup.h"
 #include "container.h"
@@ -436,17 +438,17 @@ static void test_cgroup_apply(void **state)
 	    .has_cpu_quota = true,
 	    .cpu_quota = 25000,
 	};
-	assert_int_equal(cgroup_apply(mnt, leaf, &res, &e), 0);
+	assert_int_equal(cgroup_apply(mnt, &(CgroupRef){leaf, NULL}, &res, &e), 0);
 	expect_file(leaf, "memory.max", "67108864");
 	expect_file(leaf, "pids.max", "32");
 	expect_file(leaf, "cpu.max", "25000 100000");
 	/*
 	 * Each ancestor was told to enable the controllers, one write each: a plain
 	 * file shows them written over each other at offset 0 ("+memory", then
-	 * "+pids", then "+cpu" gives "+cpusry"). The leaf's own file is not touched.
+	 * "+cpu", then "+pids" gives "+pidsry"). The leaf's own file is not touched.
 	 */
-	expect_file(mnt, "cgroup.subtree_control", "+cpusry");
-	expect_file(a, "cgroup.subtree_control", "+cpusry");
+	expect_file(mnt, "cgroup.subtree_control", "+pidsry");
+	expect_file(a, "cgroup.subtree_control", "+pidsry");
 	expect_file(leaf, "cgroup.subtree_control", "");
 
 	/* -1 and 0 mean no limit; a quota without a period uses 100 ms. */
@@ -460,7 +462,7 @@ static void test_cgroup_apply(void **state)
 	put(leaf, "memory.max", "");
 	put(leaf, "pids.max", "");
 	put(leaf, "cpu.max", "");
-	assert_int_equal(cgroup_apply(mnt, leaf, &res, &e), 0);
+	assert_int_equal(cgroup_apply(mnt, &(CgroupRef){leaf, NULL}, &res, &e), 0);
 	expect_file(leaf, "memory.max", "max");
 	expect_file(leaf, "pids.max", "max");
 	expect_file(leaf, "cpu.max", "max 50000");
@@ -470,7 +472,7 @@ static void test_cgroup_apply(void **state)
 	/* A controller the hierarchy does not offer is an error naming the field. */
 	put(mnt, "cgroup.controllers", "cpu io\n");
 	res.memory_limit = 64 << 20;
-	assert_int_equal(cgroup_apply(mnt, leaf, &res, &e), -EOPNOTSUPP);
+	assert_int_equal(cgroup_apply(mnt, &(CgroupRef){leaf, NULL}, &res, &e), -EOPNOTSUPP);
 	assert_non_null(strstr(e.msg, "linux.resources.memory.limit: the memory controller is not "
 				      "available in the cgroup v2 hierarchy at"));
 	/* No limit needs no controller (podman asks for pids.limit 0). */
@@ -479,12 +481,12 @@ static void test_cgroup_apply(void **state)
 	RunResources none = {
 	    .has_pids_limit = true, .pids_limit = 0, .has_memory_limit = true, .memory_limit = -1};
 	assert_false(cgroup_resources_requested(&none));
-	assert_int_equal(cgroup_apply(mnt, leaf, &none, &e), 0);
+	assert_int_equal(cgroup_apply(mnt, &(CgroupRef){leaf, NULL}, &none, &e), 0);
 	expect_file(leaf, "pids.max", "");
 	expect_file(leaf, "memory.max", "");
 	none.pids_limit = 5;
 	assert_true(cgroup_resources_requested(&none));
-	assert_int_equal(cgroup_apply(mnt, leaf, &none, &e), -EOPNOTSUPP);
+	assert_int_equal(cgroup_apply(mnt, &(CgroupRef){leaf, NULL}, &none, &e), -EOPNOTSUPP);
 	assert_non_null(strstr(e.msg, "linux.resources.pids.limit: the pids controller"));
 
 	char *p = NULL;
@@ -498,6 +500,158 @@ static void test_cgroup_apply(void **state)
 	assert_string_equal(p, "/sys/fs/cgroup/rel/z");
 	free(p);
 	assert_int_equal(cgroup_path("/sys/fs/cgroup", "/", "c1", &p, &e), -EINVAL);
+}
+
+/* Every linux.resources field, as cgroup v2 takes it (runc's conversions). */
+static void test_cgroup_apply_v2_all(void **state)
+{
+	char mnt[1024], leaf[1100], err[256];
+	RunError e = {};
+	RunResources res = {};
+	snprintf(mnt, sizeof(mnt), "%s/cg2", tmp);
+	snprintf(leaf, sizeof(leaf), "%s/c", mnt);
+	assert_int_equal(mkdir_p(leaf, 0755), 0);
+	put(mnt, "cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
+	put(mnt, "cgroup.subtree_control", "cpuset cpu io memory hugetlb pids rdma misc");
+	static const char *const files[] = {
+	    "memory.max",    "memory.low",	"memory.swap.max", "cpu.weight",  "cpu.max",
+	    "cpu.max.burst", "cpu.idle",	"cpuset.cpus",	   "cpuset.mems", "io.weight",
+	    "io.max",	     "hugetlb.2MB.max", "pids.max",	   "rdma.max",	  "misc.max",
+	};
+	for (size_t i = 0; i < ELEMENTSOF(files); i++)
+		put(leaf, files[i], "");
+	const char *json =
+	    "{\"memory\":{\"limit\":1048576,\"reservation\":524288,\"swap\":3145728,"
+	    "\"swappiness\":5,\"disableOOMKiller\":true},"
+	    "\"cpu\":{\"shares\":1024,\"quota\":30000,\"period\":60000,\"burst\":500,\"idle\":1,"
+	    "\"cpus\":\"0-1\",\"mems\":\"0\"},"
+	    "\"blockIO\":{\"weight\":500,\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,"
+	    "\"rate\":1000}]},"
+	    "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}],"
+	    "\"pids\":{\"limit\":12},"
+	    "\"rdma\":{\"mlx5_0\":{\"hcaHandles\":3}},"
+	    "\"unified\":{\"misc.max\":\"res_a 1\"}}";
+	assert_int_equal(run_resources_parse(json, strlen(json), &res, err, sizeof(err)), 0);
+	assert_int_equal(cgroup_apply(mnt, &(CgroupRef){leaf, NULL}, &res, &e), 0);
+	expect_file(leaf, "memory.max", "1048576");
+	expect_file(leaf, "memory.low", "524288");
+	/* v2's swap file holds the swap alone: (memory + swap) - memory. */
+	expect_file(leaf, "memory.swap.max", "2097152");
+	/* cpu.shares 1024 is weight 1 + (1022 * 9999) / 262142 = 39. */
+	expect_file(leaf, "cpu.weight", "39");
+	expect_file(leaf, "cpu.max", "30000 60000");
+	expect_file(leaf, "cpu.max.burst", "500");
+	expect_file(leaf, "cpu.idle", "1");
+	expect_file(leaf, "cpuset.cpus", "0-1");
+	expect_file(leaf, "cpuset.mems", "0");
+	/* blkio.weight 500 is io.weight 1 + (490 * 9999) / 990 = 4950. */
+	expect_file(leaf, "io.weight", "4950");
+	expect_file(leaf, "io.max", "8:0 rbps=1000");
+	expect_file(leaf, "hugetlb.2MB.max", "4194304");
+	expect_file(leaf, "pids.max", "12");
+	expect_file(leaf, "rdma.max", "mlx5_0 hca_handle=3 hca_object=max");
+	expect_file(leaf, "misc.max", "res_a 1");
+	assert_int_equal(cgroup_cpu_shares_to_weight(2), 1);
+	assert_int_equal(cgroup_cpu_shares_to_weight(262144), 10000);
+	assert_int_equal(cgroup_blkio_weight_to_io_weight(10), 1);
+	assert_int_equal(cgroup_blkio_weight_to_io_weight(1000), 10000);
+	run_resources_done(&res);
+
+	/* What v2 cannot do is named. */
+	json = "{\"cpu\":{\"realtimeRuntime\":100}}";
+	assert_int_equal(run_resources_parse(json, strlen(json), &res, err, sizeof(err)), 0);
+	assert_int_equal(cgroup_apply(mnt, &(CgroupRef){leaf, NULL}, &res, &e), -EOPNOTSUPP);
+	assert_string_equal(e.msg, "linux.resources.cpu.realtimeRuntime: real-time group "
+				   "scheduling exists only in cgroup v1");
+	run_resources_done(&res);
+	json = "{\"memory\":{\"swap\":3145728}}";
+	assert_int_equal(run_resources_parse(json, strlen(json), &res, err, sizeof(err)), 0);
+	assert_int_equal(cgroup_apply(mnt, &(CgroupRef){leaf, NULL}, &res, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "a swap limit needs linux.resources.memory.limit"));
+	run_resources_done(&res);
+	/* A file this kernel lacks. */
+	json = "{\"unified\":{\"memory.nosuch\":\"1\"}}";
+	assert_int_equal(run_resources_parse(json, strlen(json), &res, err, sizeof(err)), 0);
+	assert_int_equal(cgroup_apply(mnt, &(CgroupRef){leaf, NULL}, &res, &e), -EOPNOTSUPP);
+	assert_non_null(strstr(e.msg, "linux.resources.unified.memory.nosuch: this kernel has no"));
+	run_resources_done(&res);
+}
+
+/* Bad resources are named by their field. */
+static void test_resources_parse_errors(void **state)
+{
+	static const struct {
+		const char *json, *err;
+	} cases[] = {
+	    {"{\"memory\":{\"limit\":100,\"swap\":50}}",
+	     "linux.resources.memory.swap: must be at least linux.resources.memory.limit (it is "
+	     "memory + swap)"},
+	    {"{\"memory\":{\"swappiness\":101}}",
+	     "linux.resources.memory.swappiness: must be between 0 and 100"},
+	    {"{\"cpu\":{\"shares\":1}}",
+	     "linux.resources.cpu.shares: must be between 2 and 262144"},
+	    {"{\"cpu\":{\"cpus\":\"0-\"}}",
+	     "linux.resources.cpu.cpus: \"0-\" is not a CPU list such as \"0-3,6\""},
+	    {"{\"cpu\":{\"idle\":2}}", "linux.resources.cpu.idle: must be between 0 and 1"},
+	    {"{\"blockIO\":{\"weightDevice\":[{\"major\":8}]}}",
+	     "linux.resources.blockIO.weightDevice[0].minor: is required"},
+	    {"{\"blockIO\":{\"throttleWriteIOPSDevice\":[{\"major\":8,\"minor\":0}]}}",
+	     "linux.resources.blockIO.throttleWriteIOPSDevice[0].rate: is required"},
+	    {"{\"hugepageLimits\":[{\"pageSize\":\"3MB\",\"limit\":1}]}",
+	     "linux.resources.hugepageLimits[0].pageSize: \"3MB\" is not a page size such as "
+	     "\"2MB\""},
+	    {"{\"network\":{\"priorities\":[{\"name\":\"eth0 1\",\"priority\":1}]}}",
+	     "linux.resources.network.priorities[0].name: \"eth0 1\" is not an interface name"},
+	    {"{\"unified\":{\"../memory.max\":\"1\"}}",
+	     "linux.resources.unified.../memory.max: is not a controller's file such as "
+	     "\"memory.high\""},
+	    {"{\"unified\":{\"cgroup.procs\":\"1\"}}",
+	     "linux.resources.unified.cgroup.procs: is not a controller's file such as "
+	     "\"memory.high\""},
+	    {"{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}",
+	     "linux.resources.devices[0].access: must be letters of \"rwm\", not \"rwx\""},
+	    {"{\"devices\":[{\"type\":\"c\"}]}", "linux.resources.devices[0].allow: is required"},
+	    {"{\"rdma\":{\"mlx\":{\"hcaHandles\":-1}}}",
+	     "linux.resources.rdma.mlx.hcaHandles: must be between 0 and 4294967295"},
+	};
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		RunResources res = {};
+		char err[512];
+		int r = run_resources_parse(cases[i].json, strlen(cases[i].json), &res, err,
+					    sizeof(err));
+		if (r != -EINVAL || strcmp(err, cases[i].err) != 0)
+			fail_msg("%s: got %d \"%s\", want \"%s\"", cases[i].json, r, err,
+				 cases[i].err);
+		run_resources_done(&res);
+	}
+}
+
+/* The device program: later rules win, access must be covered, nothing matched is denied. */
+static void test_device_rules(void **state)
+{
+	RunConfig cfg = {};
+	RunDeviceRule *rules;
+	size_t n;
+	RunDevice dev = {.path = (char *)"/dev/fuse", .type = 'c', .major = 10, .minor = 229};
+	cfg.devices = &dev;
+	cfg.n_devices = 1;
+	assert_int_equal(cgroup_device_rules(&cfg, &rules, &n), 0);
+	/* deny all, /dev/fuse, then the ten defaults */
+	assert_int_equal(n, 12);
+	assert_false(rules[0].allow);
+	assert_int_equal(rules[0].type, 'a');
+	assert_true(rules[1].allow);
+	assert_int_equal(rules[1].major, 10);
+	assert_int_equal(rules[1].minor, 229);
+	void *prog;
+	size_t n_insns;
+	assert_int_equal(cgroup_devices_compile(rules, n, &prog, &n_insns), 0);
+	/* The program ends at the unconditional deny-all: no dead code after it. */
+	const struct bpf_insn *p = prog;
+	assert_int_equal(p[n_insns - 1].code, BPF_JMP | BPF_EXIT);
+	assert_int_equal(p[n_insns - 2].imm, 0);
+	free(prog);
+	free(rules);
 }
 
 /* update: the new limits land in the container's cgroup; a stopped container is refused. */
@@ -550,6 +704,7 @@ static void test_container_update(void **state)
 	assert_int_equal(state_save(dfd, &s), 0);
 	assert_int_equal(container_update(root, "c1", mnt, &res, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "cannot update a stopped container"));
+	run_resources_done(&res);
 	close(dfd);
 }
 
@@ -628,6 +783,9 @@ int main(void)
 	    cmocka_unit_test(test_seccomp_compile),
 	    cmocka_unit_test(test_systemd_scope_names),
 	    cmocka_unit_test_setup_teardown(test_cgroup_apply, setup_tmp, teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_cgroup_apply_v2_all, setup_tmp, teardown_tmp),
+	    cmocka_unit_test(test_resources_parse_errors),
+	    cmocka_unit_test(test_device_rules),
 	    cmocka_unit_test_setup_teardown(test_container_update, setup_tmp, teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
