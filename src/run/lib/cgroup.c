@@ -53,10 +53,10 @@ bool cgroup_resources_requested(const RunResources *res)
 		      (res->has_memory_reservation && res->memory_reservation >= 0) ||
 		      res->has_swappiness ||
 		      (res->has_disable_oom_killer && res->disable_oom_killer);
-	bool cpu = res->has_cpu_shares || (res->has_cpu_quota && res->cpu_quota >= 0) ||
-		   res->has_cpu_period || res->has_cpu_burst || res->has_cpu_rt_runtime ||
-		   res->has_cpu_rt_period || res->has_cpu_idle || !isempty(res->cpus) ||
-		   !isempty(res->mems);
+	bool cpu = (res->has_cpu_shares && res->cpu_shares != 1024) ||
+		   (res->has_cpu_quota && res->cpu_quota >= 0) || res->has_cpu_period ||
+		   res->has_cpu_burst || res->has_cpu_rt_runtime || res->has_cpu_rt_period ||
+		   res->has_cpu_idle || !isempty(res->cpus) || !isempty(res->mems);
 	bool io = res->has_blkio_weight || res->has_blkio_leaf_weight || res->n_weight_devices > 0;
 	for (int k = 0; k < _THROTTLE_MAX; k++)
 		io = io || res->n_throttle[k] > 0;
@@ -399,13 +399,14 @@ static int apply_cpu(const Target *t, const RunResources *res, RunError *e)
 	int r;
 
 	if (res->has_cpu_shares) {
-		if (t->v1)
-			r = set_u64(t, "cpu", "cpu.shares", res->cpu_shares,
-				    "linux.resources.cpu.shares", e);
-		else
-			r = set_u64(t, "cpu", "cpu.weight",
-				    cgroup_cpu_shares_to_weight(res->cpu_shares),
-				    "linux.resources.cpu.shares", e);
+		/*
+		 * 1024 is every cgroup's share when nothing is said (containerd's ctr
+		 * asks for it): like a request for no limit, it needs no controller.
+		 */
+		uint64_t v = t->v1 ? res->cpu_shares : cgroup_cpu_shares_to_weight(res->cpu_shares);
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
+		r = set_value(t, "cpu", t->v1 ? "cpu.shares" : "cpu.weight", val,
+			      res->cpu_shares == 1024, "linux.resources.cpu.shares", e);
 		if (r < 0)
 			return r;
 	}

@@ -381,7 +381,7 @@ c['linux']['namespaces'].append({'type': 'network', 'path': '/proc/$apid/ns/uts'
 	assert_nothing_left "$ID"
 }
 
-@test "without cgroup2 at /sys/fs/cgroup the container runs without a cgroup, and limits are refused" {
+@test "without a cgroup hierarchy at /sys/fs/cgroup the container runs without a cgroup, and limits are refused" {
 	args 'cat /proc/self/cgroup'
 	run unshare -m --propagation private sh -c 'mount -t tmpfs none /sys/fs/cgroup && exec "$@"' sh "$RUNTIME" --root "$STATE" run -b "$B" "$ID"
 	[ "$status" -eq 0 ]
@@ -389,6 +389,6 @@ c['linux']['namespaces'].append({'type': 'network', 'path': '/proc/$apid/ns/uts'
 	cfg "c['linux']['resources'] = {'pids': {'limit': 10}}"
 	run unshare -m --propagation private sh -c 'mount -t tmpfs none /sys/fs/cgroup && exec "$@"' sh "$RUNTIME" --root "$STATE" run -b "$B" "$ID"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"linux.resources: limits need cgroup v2, and /sys/fs/cgroup is not a cgroup2 mount"* ]]
+	[[ "$output" == *"linux.resources: limits need a cgroup hierarchy, and /sys/fs/cgroup is neither a cgroup2 mount nor a tmpfs of cgroup v1 hierarchies"* ]]
 	assert_nothing_left "$ID"
 }
