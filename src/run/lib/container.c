@@ -514,6 +514,17 @@ static int start_scope(Creation *c, const SystemdScope *scope, const char *cgmou
 	return cgroup_apply(cgmount, &(CgroupRef){c->cgroup_path, NULL}, &cfg->resources, e);
 }
 
+/* Are we in the host's user namespace (uid_map maps all ids to themselves)? */
+static bool in_initial_userns(void)
+{
+	char buf[256];
+	unsigned long a, b, n;
+	if (read_small_file("/proc/self/uid_map", buf, sizeof(buf)) < 0)
+		return true;
+	return sscanf(buf, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 &&
+	       n == 4294967295UL;
+}
+
 static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 {
 	_cleanup_config_ RunConfig *cfg = NULL;
@@ -557,8 +568,13 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 				 "linux.resources: limits need a cgroup hierarchy, and %s is "
 				 "neither a cgroup2 mount nor a tmpfs of cgroup v1 hierarchies",
 				 cgmount);
-	if (v2 || v1) {
-		/* The container's device rules, with the devices every container has. */
+	if ((v2 || v1) && in_initial_userns()) {
+		/*
+		 * The container's device rules, with the devices every container has.
+		 * In a user namespace (rootless) devices cannot be made, only bound
+		 * from the host, and a device program cannot be loaded: runc and crun
+		 * leave them out there too.
+		 */
 		RunDeviceRule *rules;
 		size_t n_rules;
 		r = cgroup_device_rules(cfg, &rules, &n_rules);
