@@ -230,6 +230,29 @@ fail:
 	return r;
 }
 
+int cgroup_check_writable(const char *mount, const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	size_t top = strlen(mount);
+	if (!dir)
+		return -ENOMEM;
+	for (;;) {
+		if (access(dir, F_OK) == 0) {
+			char f[4200];
+			/* An existing cgroup: we must be able to move the container into it. */
+			snprintf(f, sizeof(f), "%s/cgroup.procs", dir);
+			const char *what = streq(dir, path) ? f : dir;
+			return faccessat(AT_FDCWD, what, W_OK, AT_EACCESS) < 0 ? negative_errno() : 0;
+		}
+		if (errno != ENOENT)
+			return negative_errno();
+		char *slash = strrchr(dir, '/');
+		if (!slash || (size_t)(slash - dir) < top)
+			return -ENOENT;
+		*slash = '\0';
+	}
+}
+
 int cgroup_enter(const char *path, pid_t pid, RunError *e)
 {
 	char f[4200], val[32];

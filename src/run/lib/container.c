@@ -32,6 +32,7 @@
 #include "log.h"
 #include "seccomp-filter.h"
 #include "strutil.h"
+#include "userns.h"
 
 /* Everything create made so far, undone in reverse on failure. */
 typedef struct Creation {
@@ -199,12 +200,9 @@ static int open_mount_source(const RunConfig *cfg, const RunMount *m, size_t i, 
 		return fd < 0 ? run_error(e, errno, "mounts[%zu].source: %s: %m", i, path) : fd;
 	}
 	/* A detached copy of the tree: it can be attached in another mount namespace. */
-	_cleanup_close_ int fd =
-	    open_tree(AT_FDCWD, path,
-		      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->flags & MS_REC ? AT_RECURSIVE : 0) |
-			  (m->extensions & MOUNT_EXT_SRC_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0));
+	_cleanup_close_ int fd = mount_source_open_tree(path, m);
 	if (fd < 0)
-		return run_error(e, errno, "mounts[%zu].source: %s: %m", i, path);
+		return run_error(e, fd, "mounts[%zu].source: %s: %m", i, path);
 	if (m->extensions & MOUNT_EXT_IDMAP) {
 		int r = idmap_tree(fd, cfg, m, i, e);
 		if (r < 0)
@@ -213,12 +211,35 @@ static int open_mount_source(const RunConfig *cfg, const RunMount *m, size_t i, 
 	return TAKE_FD(fd);
 }
 
-static int open_mount_sources(const RunConfig *cfg, const char *bundle, int **ret, RunError *e)
+/*
+ * Rootless, we may not clone a tree of the host's mount namespace: the init
+ * clones it, once it holds its user namespace's privileges over its own
+ * mount namespace (its access to the host's files is ours). The source must
+ * exist now all the same.
+ */
+static int check_mount_source(const RunMount *m, size_t i, const char *path, char **ret,
+			      RunError *e)
+{
+	struct stat st;
+	bool nofollow = m->extensions & MOUNT_EXT_SRC_NOFOLLOW;
+	if ((nofollow ? lstat(path, &st) : stat(path, &st)) < 0)
+		return run_error(e, errno, "mounts[%zu].source: %s: %m", i, path);
+	*ret = strdup(path);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int open_mount_sources(const RunConfig *cfg, const char *bundle, bool rootless, int **ret,
+			      char ***ret_paths, RunError *e)
 {
 	int *fds = calloc(cfg->n_mounts + 1, sizeof(int));
-	if (!fds)
+	char **paths = calloc(cfg->n_mounts + 1, sizeof(char *));
+	if (!fds || !paths) {
+		free(fds);
+		free(paths);
 		return -ENOMEM;
+	}
 	*ret = fds;
+	*ret_paths = paths;
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		fds[i] = -EBADF;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
@@ -228,29 +249,18 @@ static int open_mount_sources(const RunConfig *cfg, const char *bundle, int **re
 		_cleanup_free_ char *path = NULL;
 		if (m->source[0] != '/' && asprintf(&path, "%s/%s", bundle, m->source) < 0)
 			return -ENOMEM;
+		struct stat st;
+		if (rootless && !((m->extensions & MOUNT_EXT_COPY_SYMLINK) &&
+				  lstat(path ? path : m->source, &st) == 0 && S_ISLNK(st.st_mode))) {
+			int r = check_mount_source(m, i, path ? path : m->source, &paths[i], e);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		fds[i] = open_mount_source(cfg, m, i, path ? path : m->source, e);
 		if (fds[i] < 0)
 			return fds[i];
 	}
-	return 0;
-}
-
-static int write_id_map(pid_t pid, const char *file, const RunIdMap *m, size_t n, const char *field,
-			RunError *e)
-{
-	StrBuf b = {};
-	char path[64];
-	for (size_t i = 0; i < n; i++)
-		if (strbuf_printf(&b, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size) <
-		    0) {
-			strbuf_free(&b);
-			return -ENOMEM;
-		}
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	int r = write_file_at(AT_FDCWD, path, b.data ? b.data : "");
-	strbuf_free(&b);
-	if (r < 0)
-		return run_error(e, r, "%s: cannot write %s: %m", field, path);
 	return 0;
 }
 
@@ -279,9 +289,7 @@ static int userns_with_mappings(const RunIdMap *uids, size_t n_uids, const char 
 			pause();
 	}
 	char path[64];
-	int r = write_id_map(pid, "uid_map", uids, n_uids, uid_field, e);
-	if (r >= 0)
-		r = write_id_map(pid, "gid_map", gids, n_gids, gid_field, e);
+	int r = userns_write_maps(pid, uids, n_uids, uid_field, gids, n_gids, gid_field, e);
 	if (r >= 0) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 		r = open(path, O_RDONLY | O_CLOEXEC);
@@ -382,6 +390,8 @@ static int spawn_init(const RunConfig *cfg, int *nsfds, InitContext *ictx, int p
 		}
 		if (pid < 0)
 			pid = raw_clone(flags);
+		if (pid < 0 && (flags & CLONE_NEWUSER) && running_rootless())
+			return userns_create_error(errno, e);
 		if (pid < 0)
 			return run_error(e, errno,
 					 "linux.namespaces: cannot create the namespaces: %m");
@@ -512,6 +522,29 @@ static int start_scope(Creation *c, const SystemdScope *scope, const char *cgmou
 	return cgroup_apply(cgmount, c->cgroup_path, &cfg->resources, e);
 }
 
+/*
+ * Rootless, a cgroup is ours only where one was delegated to us (it, or the
+ * parent it goes into, is writable). Without one the container gets none,
+ * as with crun, unless it asks for limits: those it would not get.
+ */
+static int rootless_cgroup(const char *cgmount, const RunConfig *cfg, char **path, RunError *e)
+{
+	int r = cgroup_check_writable(cgmount, *path);
+	if (r >= 0)
+		return 0;
+	if (cgroup_resources_requested(&cfg->resources))
+		return run_error(e, r,
+				 "linux.resources: limits need a cgroup, and running rootless (uid "
+				 "%u) cannot create %s: %m (set linux.cgroupsPath to a cgroup "
+				 "delegated to this user, or drop the limits)",
+				 (unsigned)geteuid(), *path);
+	log_debug("rootless and %s is not writable (%s): the container gets no cgroup of its own",
+		  *path, strerror(-r));
+	free(*path);
+	*path = NULL;
+	return 0;
+}
+
 static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 {
 	_cleanup_config_ RunConfig *cfg = NULL;
@@ -522,6 +555,8 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	_cleanup_(systemd_scope_done) SystemdScope scope = {};
 	char pty_name[32] = "";
 	int *mount_fds = NULL;
+	char **mount_paths = NULL;
+	bool rootless = running_rootless();
 	int nsfds[16];
 	int socks[2] = {-EBADF, -EBADF};
 	int r;
@@ -547,6 +582,17 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		return r;
 	if (cfg->n_namespaces > ELEMENTSOF(nsfds))
 		return run_error(e, -E2BIG, "linux.namespaces: too many");
+	if (rootless) {
+		r = rootless_check_config(cfg, e);
+		if (r < 0)
+			return r;
+		if (o->systemd_cgroup)
+			return run_error(e, -EOPNOTSUPP,
+					 "--systemd-cgroup: running rootless (uid %u) needs the "
+					 "systemd user manager's cgroup driver, which is not supported "
+					 "yet",
+					 (unsigned)geteuid());
+	}
 	const char *cgmount = o->cgroup_mount ? o->cgroup_mount : CGROUP_MOUNT;
 	bool v2 = cgroup_is_v2(cgmount);
 	if (!v2 && cgroup_resources_requested(&cfg->resources))
@@ -577,7 +623,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	r = open_namespaces(cfg, nsfds, e);
 	if (r < 0)
 		goto out;
-	r = open_mount_sources(cfg, bundle, &mount_fds, e);
+	r = open_mount_sources(cfg, bundle, rootless, &mount_fds, &mount_paths, e);
 	if (r < 0)
 		goto out;
 
@@ -634,7 +680,12 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		r = cgroup_path(cgmount, cfg->cgroups_path, c->id, &c->cgroup_path, e);
 		if (r < 0)
 			goto out;
-		c->cgroup_created = access(c->cgroup_path, F_OK) < 0;
+		if (rootless) {
+			r = rootless_cgroup(cgmount, cfg, &c->cgroup_path, e);
+			if (r < 0)
+				goto out;
+		}
+		c->cgroup_created = c->cgroup_path && access(c->cgroup_path, F_OK) < 0;
 		st.cgroup_path = c->cgroup_path;
 		st.cgroup_created = c->cgroup_created;
 	} else
@@ -685,6 +736,8 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	    .cfg = cfg,
 	    .rootfs = rootfs,
 	    .mount_fds = mount_fds,
+	    .mount_paths = mount_paths,
+	    .rootless = rootless,
 	    .sync_fd = socks[1],
 	    .fifo_fd = fifo,
 	    .seccomp = cfg->seccomp ? &prog : NULL,
@@ -709,12 +762,9 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	}
 
 	if (ictx.new_userns) {
-		r = write_id_map(c->init, "uid_map", cfg->uid_mappings, cfg->n_uid_mappings,
-				 "linux.uidMappings", e);
-		if (r < 0)
-			goto out;
-		r = write_id_map(c->init, "gid_map", cfg->gid_mappings, cfg->n_gid_mappings,
-				 "linux.gidMappings", e);
+		r = userns_write_maps(c->init, cfg->uid_mappings, cfg->n_uid_mappings,
+				      "linux.uidMappings", cfg->gid_mappings, cfg->n_gid_mappings,
+				      "linux.gidMappings", e);
 		if (r < 0)
 			goto out;
 	}
@@ -813,6 +863,9 @@ out:
 		if (mount_fds[i] >= 0)
 			close(mount_fds[i]);
 	free(mount_fds);
+	for (size_t i = 0; mount_paths && i < cfg->n_mounts; i++)
+		free(mount_paths[i]);
+	free(mount_paths);
 	return r;
 }
 

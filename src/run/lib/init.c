@@ -28,6 +28,7 @@
 
 #include "hooks.h"
 #include "strutil.h"
+#include "userns.h"
 #include "util.h"
 
 #define FD_PATH(buf, fd) (snprintf((buf), sizeof(buf), "/proc/self/fd/%d", (fd)), (buf))
@@ -540,6 +541,36 @@ static int apply_sysctl(const RunConfig *cfg, RunError *e)
 	return 0;
 }
 
+int mount_source_open_tree(const char *path, const RunMount *m)
+{
+	int fd = open_tree(AT_FDCWD, path,
+			   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->flags & MS_REC ? AT_RECURSIVE : 0) |
+			       (m->extensions & MOUNT_EXT_SRC_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0));
+	return fd < 0 ? negative_errno() : fd;
+}
+
+/*
+ * Rootless, the runtime could not clone the bind mount sources: we can, as
+ * root of the user namespace that owns our mount namespace, before we
+ * pivot away from the host's tree.
+ */
+static int open_deferred_sources(const InitContext *ctx, RunError *e)
+{
+	for (size_t i = 0; ctx->mount_paths && i < ctx->cfg->n_mounts; i++) {
+		if (!ctx->mount_paths[i])
+			continue;
+		int fd = mount_source_open_tree(ctx->mount_paths[i], &ctx->cfg->mounts[i]);
+		if (fd < 0)
+			return run_error(e, fd, "mounts[%zu].source: %s: %m%s", i,
+					 ctx->mount_paths[i],
+					 fd == -EINVAL && !(ctx->cfg->mounts[i].flags & MS_REC)
+					     ? " (it has mounts below it: rootless, use rbind)"
+					     : "");
+		ctx->mount_fds[i] = fd;
+	}
+	return 0;
+}
+
 static int setup_rootfs(const InitContext *ctx, RunError *e)
 {
 	const RunConfig *cfg = ctx->cfg;
@@ -565,6 +596,9 @@ static int setup_rootfs(const InitContext *ctx, RunError *e)
 				 "linux.uidMappings: cannot become root in the user namespace "
 				 "(is 0 mapped?): %m");
 
+	r = open_deferred_sources(ctx, e);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		r = mount_one(ctx, rootfd, &cfg->mounts[i], i, e);
 		if (r < 0)
@@ -637,8 +671,14 @@ static int setup_user_and_caps(const RunConfig *cfg, int cap_last_cap, RunError 
 					 strempty(capability_to_name(c)));
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return run_error(e, errno, "prctl(PR_SET_KEEPCAPS): %m");
-	if (setgroups(cfg->n_additional_gids, cfg->additional_gids) < 0)
-		return run_error(e, errno, "process.user.additionalGids: setgroups: %m");
+	/* A gid map written without newgidmap denies setgroups: then there is nothing to drop. */
+	if (setgroups(cfg->n_additional_gids, cfg->additional_gids) < 0 &&
+	    !(errno == EPERM && cfg->n_additional_gids == 0 && setgroups_denied()))
+		return run_error(e, errno, "process.user.additionalGids: setgroups%s: %m",
+				 errno == EPERM && setgroups_denied()
+				     ? " (denied in this user namespace: its gid map was "
+				       "written without newgidmap)"
+				     : "");
 	if (setresgid(cfg->gid, cfg->gid, cfg->gid) < 0)
 		return run_error(e, errno, "process.user.gid: cannot switch to gid %u: %m",
 				 (unsigned)cfg->gid);
@@ -754,8 +794,12 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	r = close_fds_except(3 + ctx->preserve_fds, keep, n_keep);
 	if (r < 0)
 		return run_error(e, r, "cannot close inherited file descriptors: %m");
-	/* Other processes may not open /proc/PID/exe (the runtime's binary) or ptrace us. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+	/*
+	 * Other processes may not open /proc/PID/exe (the runtime's binary) or
+	 * ptrace us. A rootless runtime (or newuidmap for it) can write our maps
+	 * only while we are dumpable: then we turn undumpable after its go.
+	 */
+	if (!ctx->rootless && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return run_error(e, errno, "prctl(PR_SET_DUMPABLE): %m");
 	sigset_t all;
 	sigemptyset(&all);
@@ -766,6 +810,8 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	ssize_t n = recv(ctx->sync_fd, &c, 1, 0);
 	if (n != 1 || c != SYNC_GO)
 		_exit(1); /* the runtime went away */
+	if (ctx->rootless && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return run_error(e, errno, "prctl(PR_SET_DUMPABLE): %m");
 
 	if (ctx->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return run_error(e, errno,
