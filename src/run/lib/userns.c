@@ -90,18 +90,6 @@ int rootless_check_config(const RunConfig *cfg, RunError *e)
 					 uid);
 	if (userns->path)
 		return 0; /* its maps were written by whoever made it */
-	if (cfg->n_uid_mappings == 0)
-		return run_error(e, -EINVAL,
-				 "linux.uidMappings: running rootless, the new user namespace "
-				 "needs a mapping (at least {\"containerID\": 0, \"hostID\": %u, "
-				 "\"size\": 1})",
-				 uid);
-	if (cfg->n_gid_mappings == 0)
-		return run_error(e, -EINVAL,
-				 "linux.gidMappings: running rootless, the new user namespace "
-				 "needs a mapping (at least {\"containerID\": 0, \"hostID\": %u, "
-				 "\"size\": 1})",
-				 gid);
 	for (int g = 0; g < 2; g++) {
 		const RunIdMap *m = g ? cfg->gid_mappings : cfg->uid_mappings;
 		size_t n = g ? cfg->n_gid_mappings : cfg->n_uid_mappings;

@@ -22,8 +22,8 @@ bool running_rootless(void);
 
 /*
  * What a rootless create needs, checked before anything is made: a user
- * namespace with uid and gid mappings, newuidmap/newgidmap for mappings of
- * more than our own ids, and no idmapped mounts (those need root).
+ * namespace, newuidmap/newgidmap for mappings of more than our own ids, and
+ * no idmapped mounts (those need root).
  */
 int rootless_check_config(const RunConfig *cfg, RunError *e);
 
