@@ -989,6 +989,59 @@ int container_start(const char *root, const char *id, RunError *e)
 	return run_late_hooks(root, s, STATUS_RUNNING, HOOK_POSTSTART, e);
 }
 
+/*
+ * Without a cgroup of its own (rootless, not delegated) a container's
+ * processes are those of its pid namespace, if it has one: every process
+ * whose /proc/PID/ns/pid is the init's. Those we cannot look at (other ids
+ * of a newuidmap mapping) we could not signal either. Returns the count,
+ * the init first, alone if it shares our pid namespace.
+ */
+static int pidns_pids(const ContainerState *s, pid_t **ret)
+{
+	char path[64];
+	struct stat init_ns, own_ns;
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0, cap = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)s->pid);
+	bool own = stat(path, &init_ns) == 0 && stat("/proc/self/ns/pid", &own_ns) == 0 &&
+		   (init_ns.st_dev != own_ns.st_dev || init_ns.st_ino != own_ns.st_ino);
+	DIR *d = own ? opendir("/proc") : NULL;
+	for (struct dirent *de; d && (de = readdir(d));) {
+		unsigned long long pid;
+		struct stat st;
+		if (safe_atou64(de->d_name, &pid) < 0 || pid == (unsigned long long)s->pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%llu/ns/pid", pid);
+		/* A zombie has left, as it has left its cgroup. */
+		if (stat(path, &st) < 0 || st.st_dev != init_ns.st_dev ||
+		    st.st_ino != init_ns.st_ino || process_start_time((pid_t)pid) == 0)
+			continue;
+		if (n + 2 >= cap) {
+			cap = cap ? cap * 2 : 16;
+			pid_t *p = realloc(pids, cap * sizeof(pid_t));
+			if (!p) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			pids = p;
+		}
+		pids[n++] = (pid_t)pid;
+	}
+	if (d)
+		closedir(d);
+	pid_t *p = realloc(pids, (n + 2) * sizeof(pid_t));
+	if (!p)
+		return -ENOMEM;
+	pids = p;
+	/* The init first, as in its namespace. */
+	memmove(pids + 1, pids, n * sizeof(pid_t));
+	pids[0] = s->pid;
+	pids[++n] = -1;
+	*ret = TAKE_PTR(pids);
+	return (int)n;
+}
+
 static int signal_pid(const ContainerState *s, int sig)
 {
 	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, s->pid, 0);
@@ -1018,6 +1071,15 @@ int container_kill(const char *root, const char *id, int sig, bool all, RunError
 					 s->cgroup_path);
 		return 0;
 	}
+	if (all) {
+		_cleanup_free_ pid_t *pids = NULL;
+		r = pidns_pids(s, &pids);
+		if (r < 0)
+			return r;
+		/* The others first: once the init is gone, so is its namespace. */
+		for (size_t i = 1; pids[i] >= 0; i++)
+			(void)kill(pids[i], sig);
+	}
 	r = signal_pid(s, sig);
 	if (r < 0)
 		return run_error(e, r, "cannot signal container \"%s\": %m", id);
@@ -1046,7 +1108,9 @@ int container_pause(const char *root, const char *id, bool pause, RunError *e)
 	if (!s->cgroup_path)
 		return run_error(
 		    e, -EOPNOTSUPP,
-		    "container \"%s\" has no cgroup of its own to freeze (needs cgroup v2)", id);
+		    "container \"%s\" has no cgroup of its own to freeze (that needs cgroup v2 and, "
+		    "rootless, a cgroup delegated to the user)",
+		    id);
 	r = cgroup_freeze(s->cgroup_path, pause, 5000);
 	if (r < 0) {
 		if (pause)
@@ -1077,7 +1141,9 @@ int container_update(const char *root, const char *id, const char *cgroup_mount,
 	if (!s->cgroup_path)
 		return run_error(
 		    e, -EOPNOTSUPP,
-		    "container \"%s\" has no cgroup of its own to update (needs cgroup v2)", id);
+		    "container \"%s\" has no cgroup of its own to update (that needs cgroup v2 and, "
+		    "rootless, a cgroup delegated to the user)",
+		    id);
 	const char *mount = cgroup_mount ? cgroup_mount : CGROUP_MOUNT;
 	if (!startswith(s->cgroup_path, mount) || s->cgroup_path[strlen(mount)] != '/')
 		return run_error(e, -EINVAL, "cgroup %s is not below %s", s->cgroup_path, mount);
@@ -1104,12 +1170,7 @@ int container_pids(const char *root, const char *id, pid_t **ret, RunError *e)
 			return run_error(e, r, "cannot read %s/cgroup.procs: %m", s->cgroup_path);
 		return r;
 	}
-	*ret = calloc(2, sizeof(pid_t));
-	if (!*ret)
-		return -ENOMEM;
-	(*ret)[0] = s->pid;
-	(*ret)[1] = -1;
-	return 1;
+	return pidns_pids(s, ret);
 }
 
 int container_delete(const char *root, const char *id, bool force, RunError *e)
