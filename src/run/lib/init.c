@@ -245,10 +245,17 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 			type = "cgroup2";
 		const char *what = isempty(m->source) ? type : m->source;
 		r = mount(what, FD_PATH(p, fd), type, m->flags, m->data);
-		if (r < 0 && errno == EPERM && streq(type, "sysfs") && ctx->new_userns) {
-			/* A user namespace without its own network namespace may not mount sysfs.
-			 */
-			r = mount("/sys", p, NULL, MS_BIND | MS_REC, NULL);
+		/*
+		 * A user namespace may not mount sysfs without its own network
+		 * namespace, nor cgroup2 without its own cgroup namespace (runc's
+		 * rootless spec has neither): the host's are bound instead, as
+		 * runc and crun do.
+		 */
+		const char *host = streq(type, "sysfs")	    ? "/sys"
+				   : streq(type, "cgroup2") ? "/sys/fs/cgroup"
+							    : NULL;
+		if (r < 0 && errno == EPERM && host && ctx->new_userns) {
+			r = mount(host, p, NULL, MS_BIND | MS_REC, NULL);
 			if (r == 0) {
 				_cleanup_close_ int top = open_mounted(rootfd, m);
 				if (top >= 0)

@@ -79,10 +79,13 @@ teardown() {
 	[ "${lines[1]}" = "CapEff:	0000000000000000" ]
 
 	with_out
+	# runc's default cgroup mount, kept by its spec --rootless.
+	cfg "c['mounts'].append({'destination': '/sys/fs/cgroup', 'type': 'cgroup', 'source': 'cgroup', 'options': ['nosuid', 'noexec', 'nodev', 'relatime', 'ro']})"
 	inside 'cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; hostname
 		touch /out/made; ls -n /out/made
 		grep -E " /(proc|dev/pts|dev/mqueue|dev/shm|sys) " /proc/self/mounts | cut -d" " -f2,3 | sort
-		echo hi >/dev/null && head -c 4 /dev/zero | wc -c; cat /proc/self/setgroups'
+		echo hi >/dev/null && head -c 4 /dev/zero | wc -c; cat /proc/self/setgroups
+		grep " /sys/fs/cgroup " /proc/self/mounts | tail -1 | cut -d" " -f3,4 | cut -d, -f1'
 	[ "$status" -eq 0 ]
 	# Only the user's own ids: written without newuidmap.
 	[ "$(echo "${lines[0]}" | tr -s ' ')" = " 0 $RL_UID 1" ]
@@ -102,6 +105,8 @@ teardown() {
 	[ "${lines[11]}" = 4 ]
 	# A gid map written without newgidmap denies setgroups.
 	[ "${lines[12]}" = deny ]
+	# No cgroup namespace, so not a cgroup2 mount of its own: the host's, bound read-only.
+	[ "${lines[13]}" = "cgroup2 ro" ]
 	assert_nothing_left "$ID"
 	[ -z "$(ls -A "$STATE")" ]
 }
