@@ -120,8 +120,8 @@ static int rootless_default_root(char **ret)
 	unsigned uid = (unsigned)geteuid();
 
 	if (isempty(xdg)) {
-		report_error("running rootless (uid %u): XDG_RUNTIME_DIR is not set, so there is no "
-			     "default state directory; set it or pass --root DIR",
+		report_error("running rootless (uid %u): XDG_RUNTIME_DIR is not set, so there is "
+			     "no default state directory; set it or pass --root DIR",
 			     uid);
 		return -EINVAL;
 	}

@@ -242,7 +242,9 @@ int cgroup_check_writable(const char *mount, const char *path)
 			/* An existing cgroup: we must be able to move the container into it. */
 			snprintf(f, sizeof(f), "%s/cgroup.procs", dir);
 			const char *what = streq(dir, path) ? f : dir;
-			return faccessat(AT_FDCWD, what, W_OK, AT_EACCESS) < 0 ? negative_errno() : 0;
+			if (faccessat(AT_FDCWD, what, W_OK, AT_EACCESS) < 0)
+				return negative_errno();
+			return 0;
 		}
 		if (errno != ENOENT)
 			return negative_errno();

@@ -250,8 +250,9 @@ static int open_mount_sources(const RunConfig *cfg, const char *bundle, bool roo
 		if (m->source[0] != '/' && asprintf(&path, "%s/%s", bundle, m->source) < 0)
 			return -ENOMEM;
 		struct stat st;
-		if (rootless && !((m->extensions & MOUNT_EXT_COPY_SYMLINK) &&
-				  lstat(path ? path : m->source, &st) == 0 && S_ISLNK(st.st_mode))) {
+		if (rootless &&
+		    !((m->extensions & MOUNT_EXT_COPY_SYMLINK) &&
+		      lstat(path ? path : m->source, &st) == 0 && S_ISLNK(st.st_mode))) {
 			int r = check_mount_source(m, i, path ? path : m->source, &paths[i], e);
 			if (r < 0)
 				return r;
@@ -589,8 +590,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		if (o->systemd_cgroup)
 			return run_error(e, -EOPNOTSUPP,
 					 "--systemd-cgroup: running rootless (uid %u) needs the "
-					 "systemd user manager's cgroup driver, which is not supported "
-					 "yet",
+					 "systemd user manager's cgroup driver, not supported yet",
 					 (unsigned)geteuid());
 	}
 	const char *cgmount = o->cgroup_mount ? o->cgroup_mount : CGROUP_MOUNT;
@@ -1106,11 +1106,10 @@ int container_pause(const char *root, const char *id, bool pause, RunError *e)
 	if (!pause && st != STATUS_PAUSED)
 		return run_error(e, -EINVAL, "container not paused");
 	if (!s->cgroup_path)
-		return run_error(
-		    e, -EOPNOTSUPP,
-		    "container \"%s\" has no cgroup of its own to freeze (that needs cgroup v2 and, "
-		    "rootless, a cgroup delegated to the user)",
-		    id);
+		return run_error(e, -EOPNOTSUPP,
+				 "container \"%s\" has no cgroup of its own to freeze (that needs "
+				 "cgroup v2 and, rootless, a cgroup delegated to the user)",
+				 id);
 	r = cgroup_freeze(s->cgroup_path, pause, 5000);
 	if (r < 0) {
 		if (pause)
@@ -1139,11 +1138,10 @@ int container_update(const char *root, const char *id, const char *cgroup_mount,
 	if (st == STATUS_STOPPED)
 		return run_error(e, -EINVAL, "cannot update a stopped container \"%s\"", id);
 	if (!s->cgroup_path)
-		return run_error(
-		    e, -EOPNOTSUPP,
-		    "container \"%s\" has no cgroup of its own to update (that needs cgroup v2 and, "
-		    "rootless, a cgroup delegated to the user)",
-		    id);
+		return run_error(e, -EOPNOTSUPP,
+				 "container \"%s\" has no cgroup of its own to update (that needs "
+				 "cgroup v2 and, rootless, a cgroup delegated to the user)",
+				 id);
 	const char *mount = cgroup_mount ? cgroup_mount : CGROUP_MOUNT;
 	if (!startswith(s->cgroup_path, mount) || s->cgroup_path[strlen(mount)] != '/')
 		return run_error(e, -EINVAL, "cgroup %s is not below %s", s->cgroup_path, mount);

@@ -550,9 +550,10 @@ static int apply_sysctl(const RunConfig *cfg, RunError *e)
 
 int mount_source_open_tree(const char *path, const RunMount *m)
 {
-	int fd = open_tree(AT_FDCWD, path,
-			   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->flags & MS_REC ? AT_RECURSIVE : 0) |
-			       (m->extensions & MOUNT_EXT_SRC_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0));
+	int fd =
+	    open_tree(AT_FDCWD, path,
+		      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->flags & MS_REC ? AT_RECURSIVE : 0) |
+			  (m->extensions & MOUNT_EXT_SRC_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0));
 	return fd < 0 ? negative_errno() : fd;
 }
 

@@ -52,7 +52,7 @@ enum {
 
 _noreturn_ void container_init(const InitContext *ctx);
 
-/* A detached clone (open_tree) of the bind mount source at path, as m asks. Returns an fd or -errno. */
+/* A detached clone (open_tree) of the bind mount source at path, as m asks: an fd or -errno. */
 int mount_source_open_tree(const char *path, const RunMount *m);
 
 /*

@@ -99,8 +99,9 @@ int rootless_check_config(const RunConfig *cfg, RunError *e)
 		return run_error(e, -ENOENT,
 				 "linux.%s: mapping %s (more than our own %s %u) needs %s "
 				 "(package uidmap), and it is not in PATH",
-				 g ? "gidMappings" : "uidMappings", format_maps(m, n, desc, sizeof(desc)),
-				 g ? "gid" : "uid", g ? gid : uid, helper_for(g));
+				 g ? "gidMappings" : "uidMappings",
+				 format_maps(m, n, desc, sizeof(desc)), g ? "gid" : "uid",
+				 g ? gid : uid, helper_for(g));
 	}
 	return 0;
 }
@@ -258,9 +259,9 @@ int userns_create_error(int err, RunError *e)
 			return run_error(e, err, "%s: %s is %s", knobs[i].what, knobs[i].path,
 					 knobs[i].bad);
 	}
-	return run_error(e, err,
-			 "linux.namespaces: cannot create a user namespace as uid %u (rootless): %m",
-			 (unsigned)geteuid());
+	return run_error(
+	    e, err, "linux.namespaces: cannot create a user namespace as uid %u (rootless): %m",
+	    (unsigned)geteuid());
 }
 
 bool setgroups_denied(void)

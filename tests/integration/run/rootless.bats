@@ -307,7 +307,7 @@ c['mounts'].append({'destination': '/out', 'type': 'bind', 'source': '$OUT', 'op
 	cfg "c['mounts'].pop()"
 	run lrd --systemd-cgroup create -b "$B" "$ID"
 	[ "$status" -eq 1 ]
-	[ "$output" = "lazuli-run: --systemd-cgroup: running rootless (uid $RL_UID) needs the systemd user manager's cgroup driver, which is not supported yet" ]
+	[ "$output" = "lazuli-run: --systemd-cgroup: running rootless (uid $RL_UID) needs the systemd user manager's cgroup driver, not supported yet" ]
 	assert_nothing_left "$ID"
 	# A bind source that is not there fails before anything is made, as with root.
 	cfg "c['mounts'].append({'destination': '/data', 'type': 'bind', 'source': 'no-such-dir', 'options': ['rbind']})"
