@@ -743,6 +743,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	    .seccomp = cfg->seccomp ? &prog : NULL,
 	    .cap_last_cap = read_cap_last_cap(),
 	    .new_userns = userns && !userns->path,
+	    .in_userns = userns != NULL,
 	    .new_cgroupns = cgns && !cgns->path,
 	    .new_timens = timens && !timens->path,
 	    .preserve_fds = o->preserve_fds,

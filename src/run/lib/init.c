@@ -254,7 +254,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 		const char *host = streq(type, "sysfs")	    ? "/sys"
 				   : streq(type, "cgroup2") ? "/sys/fs/cgroup"
 							    : NULL;
-		if (r < 0 && errno == EPERM && host && ctx->new_userns) {
+		if (r < 0 && errno == EPERM && host && ctx->in_userns) {
 			r = mount(host, p, NULL, MS_BIND | MS_REC, NULL);
 			if (r == 0) {
 				_cleanup_close_ int top = open_mounted(rootfd, m);
@@ -311,7 +311,7 @@ static int create_device(const InitContext *ctx, int rootfd, const RunDevice *d,
 	if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
 		return run_error(e, errno, "%s: cannot replace %s: %m", field, d->path);
 
-	if (ctx->new_userns) {
+	if (ctx->in_userns) {
 		/* mknod is not allowed in a user namespace: bind the host's node instead. */
 		_cleanup_close_ int f = openat(
 		    parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0000);

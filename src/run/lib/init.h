@@ -34,6 +34,7 @@ typedef struct InitContext {
 	const SeccompProgram *seccomp; /* NULL: none */
 	int cap_last_cap;
 	bool new_userns;
+	bool in_userns; /* a user namespace, new or joined: no mknod, no sysfs without a netns */
 	bool rootless; /* the runtime is not root: it writes our maps only while we are dumpable */
 	bool new_cgroupns;
 	bool new_timens; /* made by the init itself, so that linux.timeOffsets can go in first */

@@ -196,6 +196,36 @@ teardown() {
 	[ "$output" = "lazuli-run: container \"$ID\" does not exist" ]
 }
 
+@test "a second container joins the first one's user and ipc namespaces" {
+	args 'exec sleep 60'
+	lrd run -d -b "$B" "$ID"
+	pid=$(pid_of "$ID")
+	B2="$RL_DIR/bundle2-$BATS_TEST_NUMBER"
+	mkdir "$B2"
+	ln -s "$ROOTFS" "$B2/rootfs"
+	python3 - "$B/config.json" "$B2/config.json" "$pid" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["sh", "-c", "id -u; readlink /proc/self/ns/user; readlink /proc/self/ns/ipc; ls -n /dev/null"]
+for n in c["linux"]["namespaces"]:
+    if n["type"] in ("user", "ipc"):
+        n["path"] = f"/proc/{sys.argv[3]}/ns/{n['type']}"
+del c["linux"]["uidMappings"], c["linux"]["gidMappings"]
+json.dump(c, open(sys.argv[2], "w"))
+PY
+	chown -R "$RL_UID:$RL_GID" "$B2"
+	run lr run -b "$B2" "$ID-2"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = "$(readlink "/proc/$pid/ns/user")" ]
+	[ "${lines[2]}" = "$(readlink "/proc/$pid/ns/ipc")" ]
+	# Bound from the host in a joined user namespace too: mknod is not allowed there either.
+	[[ "${lines[3]}" == "crw-rw-rw-"*"1,   3"*"/dev/null" ]]
+	assert_nothing_left "$ID-2"
+	lr delete --force "$ID"
+	assert_nothing_left "$ID" "$pid"
+}
+
 @test "the default --root is \$XDG_RUNTIME_DIR/lazuli-run; without one, an error and nothing made" {
 	args 'true'
 	lr run -b "$B" "$ID"
