@@ -55,6 +55,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${LISTENER:-}" ] || kill "$LISTENER" 2>/dev/null || true
 	common_teardown
 	[ -z "${DELEG:-}" ] || rmdir "$DELEG"/* "$DELEG" 2>/dev/null || true
 }
@@ -194,6 +195,28 @@ teardown() {
 	assert_nothing_left "$ID" "$pid"
 	run lr pause "$ID"
 	[ "$output" = "lazuli-run: container \"$ID\" does not exist" ]
+}
+
+@test "process.terminal: the pty from the container's devpts goes to --console-socket" {
+	cfg "c['process']['terminal'] = True"
+	args 'tty; stat -c "%t:%T" /dev/console; test -t 0 && echo stdin-is-tty; read line; echo "got:$line"'
+	# The receiving end is the user's too (a console socket of root's would refuse the user).
+	as_user python3 "$BATS_TEST_DIRNAME/console-socket" "$OUT/console.sock" "$OUT/tty" 'hello
+' &
+	LISTENER=$!
+	for _ in $(seq 100); do [ -e "$OUT/tty.ready" ] && break; sleep 0.05; done
+	lrd run -d -b "$B" --console-socket "$OUT/console.sock" "$ID"
+	for _ in $(seq 200); do kill -0 "$LISTENER" 2>/dev/null || break; sleep 0.05; done
+	[ "$(cat "$OUT/tty.name")" = /dev/pts/0 ]
+	tr -d '\r' <"$OUT/tty" >"$OUT/tty.txt"
+	cat "$OUT/tty.txt"
+	grep -qx /dev/pts/0 "$OUT/tty.txt"
+	grep -qx 88:0 "$OUT/tty.txt"
+	grep -qx stdin-is-tty "$OUT/tty.txt"
+	grep -qx got:hello "$OUT/tty.txt"
+	wait_status "$ID" stopped
+	lr delete "$ID"
+	assert_nothing_left "$ID"
 }
 
 @test "a second container joins the first one's user and ipc namespaces" {
