@@ -594,6 +594,11 @@ static int setup_rootfs(const InitContext *ctx, RunError *e)
 	if (rootfd < 0)
 		return run_error(e, errno, "root.path: %s: %m", ctx->rootfs);
 
+	/* Still as the caller: root of the namespace may be one of its subordinate ids. */
+	r = open_deferred_sources(ctx, e);
+	if (r < 0)
+		return r;
+
 	/*
 	 * Only now become root of the user namespace: until here the host's root
 	 * could reach the rootfs through directories only it may search; from here
@@ -604,9 +609,6 @@ static int setup_rootfs(const InitContext *ctx, RunError *e)
 				 "linux.uidMappings: cannot become root in the user namespace "
 				 "(is 0 mapped?): %m");
 
-	r = open_deferred_sources(ctx, e);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		r = mount_one(ctx, rootfd, &cfg->mounts[i], i, e);
 		if (r < 0)

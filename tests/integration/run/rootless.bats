@@ -332,6 +332,22 @@ for s in ('bounding', 'effective', 'permitted'): c['process']['capabilities'][s]
 	assert_nothing_left "$ID"
 }
 
+@test "root of the container a subordinate id: bind sources are still opened as the user" {
+	# Only the user may search $RL_DIR/private; the container's root is not the user.
+	mkdir -p "$RL_DIR/private-$BATS_TEST_NUMBER/data"
+	echo secret-ok >"$RL_DIR/private-$BATS_TEST_NUMBER/data/file"
+	chown -R "$RL_UID:$RL_GID" "$RL_DIR/private-$BATS_TEST_NUMBER"
+	chmod 700 "$RL_DIR/private-$BATS_TEST_NUMBER"
+	cfg "c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': $RL_SUBUID, 'size': 1000}]
+c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': $RL_SUBUID, 'size': 1000}]
+c['mounts'].append({'destination': '/out', 'type': 'bind', 'source': '$RL_DIR/private-$BATS_TEST_NUMBER/data', 'options': ['rbind', 'ro']})"
+	inside 'cat /proc/self/uid_map; cat /out/file'
+	[ "$status" -eq 0 ]
+	[ "$(echo "${lines[0]}" | tr -s ' ')" = " 0 $RL_SUBUID 1000" ]
+	[ "${lines[1]}" = secret-ok ]
+	assert_nothing_left "$ID"
+}
+
 @test "more than the user's own ids: errors when newuidmap is missing or refuses" {
 	cfg "c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': $RL_UID, 'size': 1}, {'containerID': 1, 'hostID': $RL_SUBUID, 'size': 1000}]"
 	run as_user env PATH=/nonexistent "$RUNTIME" create -b "$B" "$ID"
