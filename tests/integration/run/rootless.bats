@@ -34,6 +34,15 @@ setup_file() {
 	chmod 755 "$RL_DIR"
 	export ROOTFS="$RL_DIR/rootfs"
 	build_rootfs "$ROOTFS"
+	# A host that forbids unprivileged user namespaces has no rootless containers
+	# (the error it gets is tested below, in a namespace where they are forbidden).
+	XDG=/ as_user unshare --user true ||
+		skip "unprivileged user namespaces are disabled on this host"
+}
+
+need_newuidmap() {
+	command -v newuidmap >/dev/null && command -v newgidmap >/dev/null ||
+		skip "needs newuidmap and newgidmap (package uidmap)"
 }
 
 teardown_file() {
@@ -316,6 +325,7 @@ PY
 }
 
 @test "more than the user's own ids: mapped through newuidmap and newgidmap from /etc/subuid" {
+	need_newuidmap
 	with_out
 	cfg "c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': $RL_UID, 'size': 1}, {'containerID': 1, 'hostID': $RL_SUBUID, 'size': 1000}]
 c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': $RL_GID, 'size': 1}, {'containerID': 1, 'hostID': $RL_SUBUID, 'size': 1000}]
@@ -333,6 +343,7 @@ for s in ('bounding', 'effective', 'permitted'): c['process']['capabilities'][s]
 }
 
 @test "root of the container a subordinate id: bind sources are still opened as the user" {
+	need_newuidmap
 	# Only the user may search $RL_DIR/private; the container's root is not the user.
 	mkdir -p "$RL_DIR/private-$BATS_TEST_NUMBER/data"
 	echo secret-ok >"$RL_DIR/private-$BATS_TEST_NUMBER/data/file"
@@ -356,6 +367,7 @@ c['mounts'].append({'destination': '/out', 'type': 'bind', 'source': '$RL_DIR/pr
 	assert_nothing_left "$ID"
 
 	# A range that is not the user's.
+	need_newuidmap
 	cfg "c['linux']['uidMappings'][1]['hostID'] = 1"
 	run lrd create -b "$B" "$ID"
 	[ "$status" -eq 1 ]
