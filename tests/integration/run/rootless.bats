@@ -124,8 +124,11 @@ teardown() {
 @test "create, start, state, exec, ps, list, kill and delete as the user" {
 	with_out
 	args 'echo started >/out/started; exec sleep 60'
+	# Hooks run as the user, in the runtime's namespaces.
+	cfg "c['hooks'] = {'createRuntime': [{'path': '/bin/sh', 'args': ['sh', '-c', 'id -u >$OUT/hook']}]}"
 	run lrd create -b "$B" --pid-file "$OUT/pid" "$ID"
 	[ "$status" -eq 0 ]
+	[ "$(cat "$OUT/hook")" = "$RL_UID" ]
 	[ "$(state_of "$ID")" = created ]
 	pid=$(pid_of "$ID")
 	[ "$(cat "$OUT/pid")" = "$pid" ]
