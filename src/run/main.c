@@ -15,6 +15,7 @@
 #include "container.h"
 #include "log.h"
 #include "strutil.h"
+#include "userns.h"
 #include "verbs.h"
 
 static void help(void)
@@ -83,7 +84,8 @@ static const struct {
  * on a read-only file system already (the image's /usr).
  *
  * Returns only if we already run from a read-only mount, or cannot make one
- * because we lack the privilege (rootless: the user owns the binary anyway).
+ * because we lack the privilege (rootless, or root of a user namespace that
+ * does not own our mount namespace: the user owns the binary anyway).
  */
 static int reexec_from_readonly_mount(char **argv)
 {
@@ -99,8 +101,11 @@ static int reexec_from_readonly_mount(char **argv)
 		return 0;
 	_cleanup_close_ int tree =
 	    open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (tree < 0)
-		return errno == EPERM && geteuid() != 0 ? 0 : negative_errno();
+	if (tree < 0) {
+		if (errno == EPERM && (geteuid() != 0 || running_in_userns()))
+			return 0;
+		return negative_errno();
+	}
 	struct mount_attr attr = {
 	    .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 	};

@@ -391,7 +391,8 @@ static int spawn_init(const RunConfig *cfg, int *nsfds, InitContext *ictx, int p
 		}
 		if (pid < 0)
 			pid = raw_clone(flags);
-		if (pid < 0 && (flags & CLONE_NEWUSER) && running_rootless())
+		if (pid < 0 && (flags & CLONE_NEWUSER) &&
+		    (running_rootless() || running_in_userns()))
 			return userns_create_error(errno, e);
 		if (pid < 0)
 			return run_error(e, errno,
@@ -533,12 +534,13 @@ static int rootless_cgroup(const char *cgmount, const RunConfig *cfg, char **pat
 	int r = cgroup_check_writable(cgmount, *path);
 	if (r >= 0)
 		return 0;
+	char who[64];
 	if (cgroup_resources_requested(&cfg->resources))
 		return run_error(e, r,
-				 "linux.resources: limits need a cgroup, and running rootless (uid "
-				 "%u) cannot create %s: %m (set linux.cgroupsPath to a cgroup "
+				 "linux.resources: limits need a cgroup, and running rootless "
+				 "(%s) cannot create %s: %m (set linux.cgroupsPath to a cgroup "
 				 "delegated to this user, or drop the limits)",
-				 (unsigned)geteuid(), *path);
+				 rootless_who(who, sizeof(who)), *path);
 	log_debug("rootless and %s is not writable (%s): the container gets no cgroup of its own",
 		  *path, strerror(-r));
 	free(*path);
@@ -557,7 +559,10 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	char pty_name[32] = "";
 	int *mount_fds = NULL;
 	char **mount_paths = NULL;
+	/* rootless: not root at all; unprivileged: that, or root of a user namespace only. */
 	bool rootless = running_rootless();
+	bool unprivileged = rootless || running_in_userns();
+	char who[64];
 	int nsfds[16];
 	int socks[2] = {-EBADF, -EBADF};
 	int r;
@@ -587,12 +592,12 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		r = rootless_check_config(cfg, e);
 		if (r < 0)
 			return r;
-		if (o->systemd_cgroup)
-			return run_error(e, -EOPNOTSUPP,
-					 "--systemd-cgroup: running rootless (uid %u) needs the "
-					 "systemd user manager's cgroup driver, not supported yet",
-					 (unsigned)geteuid());
 	}
+	if (unprivileged && o->systemd_cgroup)
+		return run_error(e, -EOPNOTSUPP,
+				 "--systemd-cgroup: running rootless (%s) needs the systemd user "
+				 "manager's cgroup driver, not supported yet",
+				 rootless_who(who, sizeof(who)));
 	const char *cgmount = o->cgroup_mount ? o->cgroup_mount : CGROUP_MOUNT;
 	bool v2 = cgroup_is_v2(cgmount);
 	if (!v2 && cgroup_resources_requested(&cfg->resources))
@@ -623,7 +628,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	r = open_namespaces(cfg, nsfds, e);
 	if (r < 0)
 		goto out;
-	r = open_mount_sources(cfg, bundle, rootless, &mount_fds, &mount_paths, e);
+	r = open_mount_sources(cfg, bundle, unprivileged, &mount_fds, &mount_paths, e);
 	if (r < 0)
 		goto out;
 
@@ -680,7 +685,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		r = cgroup_path(cgmount, cfg->cgroups_path, c->id, &c->cgroup_path, e);
 		if (r < 0)
 			goto out;
-		if (rootless) {
+		if (unprivileged) {
 			r = rootless_cgroup(cgmount, cfg, &c->cgroup_path, e);
 			if (r < 0)
 				goto out;
@@ -743,7 +748,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	    .seccomp = cfg->seccomp ? &prog : NULL,
 	    .cap_last_cap = read_cap_last_cap(),
 	    .new_userns = userns && !userns->path,
-	    .in_userns = userns != NULL,
+	    .in_userns = userns != NULL || unprivileged,
 	    .new_cgroupns = cgns && !cgns->path,
 	    .new_timens = timens && !timens->path,
 	    .preserve_fds = o->preserve_fds,

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,23 @@
 bool running_rootless(void)
 {
 	return geteuid() != 0;
+}
+
+bool running_in_userns(void)
+{
+	char buf[256];
+	unsigned a, b, c;
+	if (read_small_file("/proc/self/uid_map", buf, sizeof(buf)) < 0)
+		return false;
+	/* The host's namespace maps every id to itself, in one line. */
+	return !(sscanf(buf, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == UINT32_MAX);
+}
+
+const char *rootless_who(char *buf, size_t len)
+{
+	unsigned uid = (unsigned)geteuid();
+	snprintf(buf, len, "uid %u%s", uid, uid == 0 ? " in a user namespace" : "");
+	return buf;
 }
 
 /* The one map an unprivileged process may write itself: its own id, once. */
@@ -249,7 +267,7 @@ int userns_create_error(int err, RunError *e)
 	};
 	char buf[32];
 
-	if (!running_rootless())
+	if (!running_rootless() && !running_in_userns())
 		return run_error(e, err, "linux.namespaces: cannot create the user namespace: %m");
 	for (size_t i = 0; i < ELEMENTSOF(knobs); i++) {
 		if (read_small_file(knobs[i].path, buf, sizeof(buf)) < 0)
@@ -259,9 +277,10 @@ int userns_create_error(int err, RunError *e)
 			return run_error(e, err, "%s: %s is %s", knobs[i].what, knobs[i].path,
 					 knobs[i].bad);
 	}
-	return run_error(
-	    e, err, "linux.namespaces: cannot create a user namespace as uid %u (rootless): %m",
-	    (unsigned)geteuid());
+	char who[64];
+	return run_error(e, err,
+			 "linux.namespaces: cannot create a user namespace as %s (rootless): %m",
+			 rootless_who(who, sizeof(who)));
 }
 
 bool setgroups_denied(void)

@@ -19,6 +19,14 @@
 
 /* Not root: no privileges over the host. */
 bool running_rootless(void);
+/*
+ * In a user namespace other than the host's, root there or not (podman runs
+ * its runtime as root of the user's namespace): privileged only over the
+ * namespaces it owns, no cgroup but a delegated one, no mknod.
+ */
+bool running_in_userns(void);
+/* "uid 1000", or "uid 0 in a user namespace": who runs us, for errors. */
+const char *rootless_who(char *buf, size_t len);
 
 /*
  * What a rootless create needs, checked before anything is made: a user

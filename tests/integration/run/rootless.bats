@@ -261,6 +261,33 @@ PY
 	assert_nothing_left "$ID" "$pid"
 }
 
+@test "as root of the user's own user namespace, as podman runs its runtime" {
+	# podman's rootless containers share its user namespace: the config has none.
+	cfg "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'user']
+del c['linux']['uidMappings'], c['linux']['gidMappings']"
+	with_out
+	args 'id -u; cat /proc/self/uid_map; ls -n /dev/null; hostname; touch /out/made'
+	for mnt in --mount ''; do
+		run as_user unshare --user --map-root-user $mnt -- "$RUNTIME" --root "$XDG/podman" run -b "$B" "$ID"
+		echo "# $mnt: $output"
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" = 0 ]
+		[ "$(echo "${lines[1]}" | tr -s ' ')" = " 0 $RL_UID 1" ]
+		# Bound from the host: no mknod in a user namespace.
+		[[ "${lines[2]}" == "crw-rw-rw-"*"1,   3"*"/dev/null" ]]
+		[ "${lines[3]}" = lazuli ]
+		[ "$(stat -c %u "$OUT/made")" = "$RL_UID" ]
+		rm "$OUT/made"
+		[ -z "$(ls -A "$XDG/podman")" ]
+		assert_nothing_left "$ID"
+	done
+	cfg "c['linux']['resources'] = {'pids': {'limit': 10}}"
+	run as_user unshare --user --map-root-user -- "$RUNTIME" --root "$XDG/podman" run -b "$B" "$ID"
+	[ "$status" -eq 1 ]
+	[ "$output" = "lazuli-run: linux.resources: limits need a cgroup, and running rootless (uid 0 in a user namespace) cannot create $CGROOT/$ID: Permission denied (set linux.cgroupsPath to a cgroup delegated to this user, or drop the limits)" ]
+	assert_nothing_left "$ID"
+}
+
 @test "the default --root is \$XDG_RUNTIME_DIR/lazuli-run; without one, an error and nothing made" {
 	args 'true'
 	lr run -b "$B" "$ID"
