@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
@@ -14,6 +15,7 @@
 #include "container.h"
 #include "log.h"
 #include "strutil.h"
+#include "userns.h"
 #include "verbs.h"
 
 static void help(void)
@@ -45,7 +47,8 @@ static void help(void)
 	    "  spec [-b BUNDLE] [--rootless]           write a hardened default config.json\n"
 	    "\n"
 	    "Global options:\n"
-	    "  --root DIR            state directory (default %s)\n"
+	    "  --root DIR            state directory (default %s;\n"
+	    "                        not as root: $XDG_RUNTIME_DIR/lazuli-run)\n"
 	    "  --log FILE            also write errors to FILE\n"
 	    "  --log-format FORMAT   text or json (for --log)\n"
 	    "  --debug               print debug messages\n"
@@ -81,7 +84,8 @@ static const struct {
  * on a read-only file system already (the image's /usr).
  *
  * Returns only if we already run from a read-only mount, or cannot make one
- * because we lack the privilege (rootless: the user owns the binary anyway).
+ * because we lack the privilege (rootless, or root of a user namespace that
+ * does not own our mount namespace: the user owns the binary anyway).
  */
 static int reexec_from_readonly_mount(char **argv)
 {
@@ -97,8 +101,11 @@ static int reexec_from_readonly_mount(char **argv)
 		return 0;
 	_cleanup_close_ int tree =
 	    open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (tree < 0)
-		return errno == EPERM && geteuid() != 0 ? 0 : negative_errno();
+	if (tree < 0) {
+		if (errno == EPERM && (geteuid() != 0 || running_in_userns()))
+			return 0;
+		return negative_errno();
+	}
 	struct mount_attr attr = {
 	    .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 	};
@@ -106,6 +113,45 @@ static int reexec_from_readonly_mount(char **argv)
 		return negative_errno();
 	execveat(tree, "", argv, environ, AT_EMPTY_PATH);
 	return negative_errno();
+}
+
+/*
+ * Not as root, the state goes where runc puts it ($XDG_RUNTIME_DIR/runc):
+ * the user's own runtime directory, private to them and gone at logout.
+ */
+static int rootless_default_root(char **ret)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	unsigned uid = (unsigned)geteuid();
+
+	if (isempty(xdg)) {
+		report_error("running rootless (uid %u): XDG_RUNTIME_DIR is not set, so there is "
+			     "no default state directory; set it or pass --root DIR",
+			     uid);
+		return -EINVAL;
+	}
+	if (xdg[0] != '/') {
+		report_error("running rootless (uid %u): XDG_RUNTIME_DIR=%s is not an absolute "
+			     "path; fix it or pass --root DIR",
+			     uid, xdg);
+		return -EINVAL;
+	}
+	if (faccessat(AT_FDCWD, xdg, W_OK | X_OK, AT_EACCESS) < 0) {
+		report_error("running rootless (uid %u): XDG_RUNTIME_DIR=%s is not writable (%s); "
+			     "fix it or pass --root DIR",
+			     uid, xdg, strerror(errno));
+		return -EACCES;
+	}
+	if (asprintf(ret, "%s/lazuli-run", xdg) < 0) {
+		report_error("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool verb_needs_root_dir(const char *verb)
+{
+	return !streq(verb, "spec") && !streq(verb, "features");
 }
 
 static bool verb_runs_containers(const char *verb)
@@ -126,7 +172,8 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'v'},
 	    {},
 	};
-	GlobalOptions g = {.root = DEFAULT_STATE_ROOT};
+	GlobalOptions g = {};
+	_cleanup_free_ char *xdg_root = NULL;
 	const char *log_path = NULL, *log_format = NULL;
 	int c;
 
@@ -166,7 +213,7 @@ int main(int argc, char **argv)
 			     strempty(log_format), strerror(-r));
 		return EXIT_USAGE_ERROR;
 	}
-	if (isempty(g.root) || g.root[0] != '/') {
+	if (g.root && (isempty(g.root) || g.root[0] != '/')) {
 		report_error("--root must be an absolute path");
 		return EXIT_USAGE_ERROR;
 	}
@@ -175,6 +222,13 @@ int main(int argc, char **argv)
 		return EXIT_USAGE_ERROR;
 	}
 	const char *verb = argv[optind];
+	if (!g.root && geteuid() != 0 && verb_needs_root_dir(verb)) {
+		if (rootless_default_root(&xdg_root) < 0)
+			return EXIT_FAILURE_RUNTIME;
+		g.root = xdg_root;
+	}
+	if (!g.root)
+		g.root = DEFAULT_STATE_ROOT;
 	if (verb_runs_containers(verb)) {
 		r = reexec_from_readonly_mount(argv);
 		if (r < 0) {

@@ -867,6 +867,31 @@ fail:
 	return r;
 }
 
+int cgroup_check_writable(const char *mount, const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	size_t top = strlen(mount);
+	if (!dir)
+		return -ENOMEM;
+	for (;;) {
+		if (access(dir, F_OK) == 0) {
+			char f[4200];
+			/* An existing cgroup: we must be able to move the container into it. */
+			snprintf(f, sizeof(f), "%s/cgroup.procs", dir);
+			const char *what = streq(dir, path) ? f : dir;
+			if (faccessat(AT_FDCWD, what, W_OK, AT_EACCESS) < 0)
+				return negative_errno();
+			return 0;
+		}
+		if (errno != ENOENT)
+			return negative_errno();
+		char *slash = strrchr(dir, '/');
+		if (!slash || (size_t)(slash - dir) < top)
+			return -ENOENT;
+		*slash = '\0';
+	}
+}
+
 /* Call fn for the container's directory in each hierarchy (once on v2). */
 static int for_each_dir(const CgroupRef *cg, int (*fn)(const char *dir, void *data), void *data)
 {

@@ -46,6 +46,11 @@ int cgroup_path(const char *mount, const char *cgroups_path, const char *id, cha
 int cgroup_create(const char *mount, const CgroupRef *cg, const RunResources *res, RunError *e);
 /* Write the limits of res into the cgroup; errors name the config field. */
 int cgroup_apply(const char *mount, const CgroupRef *cg, const RunResources *res, RunError *e);
+/*
+ * Could we make the cgroup at path (the nearest existing ancestor writable) or, if it exists,
+ * move a process into it (its cgroup.procs writable)? Returns 0 or -errno (-EACCES).
+ */
+int cgroup_check_writable(const char *mount, const char *path);
 int cgroup_enter(const CgroupRef *cg, pid_t pid, RunError *e);
 /* Signal every process in the cgroup; returns how many were signalled. */
 int cgroup_kill_all(const CgroupRef *cg, int sig);

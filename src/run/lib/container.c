@@ -32,6 +32,7 @@
 #include "log.h"
 #include "seccomp-filter.h"
 #include "strutil.h"
+#include "userns.h"
 
 /* Everything create made so far, undone in reverse on failure. */
 typedef struct Creation {
@@ -201,12 +202,9 @@ static int open_mount_source(const RunConfig *cfg, const RunMount *m, size_t i, 
 		return fd < 0 ? run_error(e, errno, "mounts[%zu].source: %s: %m", i, path) : fd;
 	}
 	/* A detached copy of the tree: it can be attached in another mount namespace. */
-	_cleanup_close_ int fd =
-	    open_tree(AT_FDCWD, path,
-		      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->flags & MS_REC ? AT_RECURSIVE : 0) |
-			  (m->extensions & MOUNT_EXT_SRC_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0));
+	_cleanup_close_ int fd = mount_source_open_tree(path, m);
 	if (fd < 0)
-		return run_error(e, errno, "mounts[%zu].source: %s: %m", i, path);
+		return run_error(e, fd, "mounts[%zu].source: %s: %m", i, path);
 	if (m->extensions & MOUNT_EXT_IDMAP) {
 		int r = idmap_tree(fd, cfg, m, i, e);
 		if (r < 0)
@@ -215,12 +213,35 @@ static int open_mount_source(const RunConfig *cfg, const RunMount *m, size_t i, 
 	return TAKE_FD(fd);
 }
 
-static int open_mount_sources(const RunConfig *cfg, const char *bundle, int **ret, RunError *e)
+/*
+ * Rootless, we may not clone a tree of the host's mount namespace: the init
+ * clones it, once it holds its user namespace's privileges over its own
+ * mount namespace (its access to the host's files is ours). The source must
+ * exist now all the same.
+ */
+static int check_mount_source(const RunMount *m, size_t i, const char *path, char **ret,
+			      RunError *e)
+{
+	struct stat st;
+	bool nofollow = m->extensions & MOUNT_EXT_SRC_NOFOLLOW;
+	if ((nofollow ? lstat(path, &st) : stat(path, &st)) < 0)
+		return run_error(e, errno, "mounts[%zu].source: %s: %m", i, path);
+	*ret = strdup(path);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int open_mount_sources(const RunConfig *cfg, const char *bundle, bool rootless, int **ret,
+			      char ***ret_paths, RunError *e)
 {
 	int *fds = calloc(cfg->n_mounts + 1, sizeof(int));
-	if (!fds)
+	char **paths = calloc(cfg->n_mounts + 1, sizeof(char *));
+	if (!fds || !paths) {
+		free(fds);
+		free(paths);
 		return -ENOMEM;
+	}
 	*ret = fds;
+	*ret_paths = paths;
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		fds[i] = -EBADF;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
@@ -230,29 +251,19 @@ static int open_mount_sources(const RunConfig *cfg, const char *bundle, int **re
 		_cleanup_free_ char *path = NULL;
 		if (m->source[0] != '/' && asprintf(&path, "%s/%s", bundle, m->source) < 0)
 			return -ENOMEM;
+		struct stat st;
+		if (rootless &&
+		    !((m->extensions & MOUNT_EXT_COPY_SYMLINK) &&
+		      lstat(path ? path : m->source, &st) == 0 && S_ISLNK(st.st_mode))) {
+			int r = check_mount_source(m, i, path ? path : m->source, &paths[i], e);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		fds[i] = open_mount_source(cfg, m, i, path ? path : m->source, e);
 		if (fds[i] < 0)
 			return fds[i];
 	}
-	return 0;
-}
-
-static int write_id_map(pid_t pid, const char *file, const RunIdMap *m, size_t n, const char *field,
-			RunError *e)
-{
-	StrBuf b = {};
-	char path[64];
-	for (size_t i = 0; i < n; i++)
-		if (strbuf_printf(&b, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size) <
-		    0) {
-			strbuf_free(&b);
-			return -ENOMEM;
-		}
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	int r = write_file_at(AT_FDCWD, path, b.data ? b.data : "");
-	strbuf_free(&b);
-	if (r < 0)
-		return run_error(e, r, "%s: cannot write %s: %m", field, path);
 	return 0;
 }
 
@@ -281,9 +292,7 @@ static int userns_with_mappings(const RunIdMap *uids, size_t n_uids, const char 
 			pause();
 	}
 	char path[64];
-	int r = write_id_map(pid, "uid_map", uids, n_uids, uid_field, e);
-	if (r >= 0)
-		r = write_id_map(pid, "gid_map", gids, n_gids, gid_field, e);
+	int r = userns_write_maps(pid, uids, n_uids, uid_field, gids, n_gids, gid_field, e);
 	if (r >= 0) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 		r = open(path, O_RDONLY | O_CLOEXEC);
@@ -384,6 +393,9 @@ static int spawn_init(const RunConfig *cfg, int *nsfds, InitContext *ictx, int p
 		}
 		if (pid < 0)
 			pid = raw_clone(flags);
+		if (pid < 0 && (flags & CLONE_NEWUSER) &&
+		    (running_rootless() || running_in_userns()))
+			return userns_create_error(errno, e);
 		if (pid < 0)
 			return run_error(e, errno,
 					 "linux.namespaces: cannot create the namespaces: %m");
@@ -521,8 +533,31 @@ static bool in_initial_userns(void)
 	unsigned long a, b, n;
 	if (read_small_file("/proc/self/uid_map", buf, sizeof(buf)) < 0)
 		return true;
-	return sscanf(buf, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 &&
-	       n == 4294967295UL;
+	return sscanf(buf, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 && n == 4294967295UL;
+}
+
+/*
+ * Rootless, a cgroup is ours only where one was delegated to us (it, or the
+ * parent it goes into, is writable). Without one the container gets none,
+ * as with crun, unless it asks for limits: those it would not get.
+ */
+static int rootless_cgroup(const char *cgmount, const RunConfig *cfg, char **path, RunError *e)
+{
+	int r = cgroup_check_writable(cgmount, *path);
+	if (r >= 0)
+		return 0;
+	char who[64];
+	if (cgroup_resources_requested(&cfg->resources))
+		return run_error(e, r,
+				 "linux.resources: limits need a cgroup, and running rootless "
+				 "(%s) cannot create %s: %m (set linux.cgroupsPath to a cgroup "
+				 "delegated to this user, or drop the limits)",
+				 rootless_who(who, sizeof(who)), *path);
+	log_debug("rootless and %s is not writable (%s): the container gets no cgroup of its own",
+		  *path, strerror(-r));
+	free(*path);
+	*path = NULL;
+	return 0;
 }
 
 static int create_in(Creation *c, const CreateOptions *o, RunError *e)
@@ -535,6 +570,11 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	_cleanup_(systemd_scope_done) SystemdScope scope = {};
 	char pty_name[32] = "";
 	int *mount_fds = NULL;
+	char **mount_paths = NULL;
+	/* rootless: not root at all; unprivileged: that, or root of a user namespace only. */
+	bool rootless = running_rootless();
+	bool unprivileged = rootless || running_in_userns();
+	char who[64];
 	int nsfds[16];
 	int socks[2] = {-EBADF, -EBADF};
 	int r;
@@ -560,6 +600,16 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		return r;
 	if (cfg->n_namespaces > ELEMENTSOF(nsfds))
 		return run_error(e, -E2BIG, "linux.namespaces: too many");
+	if (rootless) {
+		r = rootless_check_config(cfg, e);
+		if (r < 0)
+			return r;
+	}
+	if (unprivileged && o->systemd_cgroup)
+		return run_error(e, -EOPNOTSUPP,
+				 "--systemd-cgroup: running rootless (%s) needs the systemd user "
+				 "manager's cgroup driver, not supported yet",
+				 rootless_who(who, sizeof(who)));
 	const char *cgmount = o->cgroup_mount ? o->cgroup_mount : CGROUP_MOUNT;
 	bool v2 = cgroup_is_v2(cgmount);
 	bool v1 = !v2 && cgroup_is_v1(cgmount);
@@ -608,7 +658,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	r = open_namespaces(cfg, nsfds, e);
 	if (r < 0)
 		goto out;
-	r = open_mount_sources(cfg, bundle, &mount_fds, e);
+	r = open_mount_sources(cfg, bundle, unprivileged, &mount_fds, &mount_paths, e);
 	if (r < 0)
 		goto out;
 
@@ -665,7 +715,12 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		r = cgroup_path(cgmount, cfg->cgroups_path, c->id, &c->cgroup_path, e);
 		if (r < 0)
 			goto out;
-		if (v1) {
+		if (unprivileged) {
+			r = rootless_cgroup(cgmount, cfg, &c->cgroup_path, e);
+			if (r < 0)
+				goto out;
+		}
+		if (c->cgroup_path && v1) {
 			/* Ours if the memory (else pids) hierarchy does not have it yet. */
 			char probe[4200];
 			const char *rel = c->cgroup_path + strlen(cgmount) + 1;
@@ -676,7 +731,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 			c->cgroup_v1_mount = cgmount;
 			st.cgroup_v1_mount = (char *)cgmount;
 		} else
-			c->cgroup_created = access(c->cgroup_path, F_OK) < 0;
+			c->cgroup_created = c->cgroup_path && access(c->cgroup_path, F_OK) < 0;
 		st.cgroup_path = c->cgroup_path;
 		st.cgroup_created = c->cgroup_created;
 	} else
@@ -728,11 +783,14 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	    .cfg = cfg,
 	    .rootfs = rootfs,
 	    .mount_fds = mount_fds,
+	    .mount_paths = mount_paths,
+	    .rootless = rootless,
 	    .sync_fd = socks[1],
 	    .fifo_fd = fifo,
 	    .seccomp = cfg->seccomp ? &prog : NULL,
 	    .cap_last_cap = read_cap_last_cap(),
 	    .new_userns = userns && !userns->path,
+	    .in_userns = userns != NULL || unprivileged,
 	    .new_cgroupns = cgns && !cgns->path,
 	    .new_timens = timens && !timens->path,
 	    .preserve_fds = o->preserve_fds,
@@ -752,12 +810,9 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	}
 
 	if (ictx.new_userns) {
-		r = write_id_map(c->init, "uid_map", cfg->uid_mappings, cfg->n_uid_mappings,
-				 "linux.uidMappings", e);
-		if (r < 0)
-			goto out;
-		r = write_id_map(c->init, "gid_map", cfg->gid_mappings, cfg->n_gid_mappings,
-				 "linux.gidMappings", e);
+		r = userns_write_maps(c->init, cfg->uid_mappings, cfg->n_uid_mappings,
+				      "linux.uidMappings", cfg->gid_mappings, cfg->n_gid_mappings,
+				      "linux.gidMappings", e);
 		if (r < 0)
 			goto out;
 	}
@@ -857,6 +912,9 @@ out:
 		if (mount_fds[i] >= 0)
 			close(mount_fds[i]);
 	free(mount_fds);
+	for (size_t i = 0; mount_paths && i < cfg->n_mounts; i++)
+		free(mount_paths[i]);
+	free(mount_paths);
 	return r;
 }
 
@@ -980,6 +1038,59 @@ int container_start(const char *root, const char *id, RunError *e)
 	return run_late_hooks(root, s, STATUS_RUNNING, HOOK_POSTSTART, e);
 }
 
+/*
+ * Without a cgroup of its own (rootless, not delegated) a container's
+ * processes are those of its pid namespace, if it has one: every process
+ * whose /proc/PID/ns/pid is the init's. Those we cannot look at (other ids
+ * of a newuidmap mapping) we could not signal either. Returns the count,
+ * the init first, alone if it shares our pid namespace.
+ */
+static int pidns_pids(const ContainerState *s, pid_t **ret)
+{
+	char path[64];
+	struct stat init_ns, own_ns;
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0, cap = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)s->pid);
+	bool own = stat(path, &init_ns) == 0 && stat("/proc/self/ns/pid", &own_ns) == 0 &&
+		   (init_ns.st_dev != own_ns.st_dev || init_ns.st_ino != own_ns.st_ino);
+	DIR *d = own ? opendir("/proc") : NULL;
+	for (struct dirent *de; d && (de = readdir(d));) {
+		unsigned long long pid;
+		struct stat st;
+		if (safe_atou64(de->d_name, &pid) < 0 || pid == (unsigned long long)s->pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%llu/ns/pid", pid);
+		/* A zombie has left, as it has left its cgroup. */
+		if (stat(path, &st) < 0 || st.st_dev != init_ns.st_dev ||
+		    st.st_ino != init_ns.st_ino || process_start_time((pid_t)pid) == 0)
+			continue;
+		if (n + 2 >= cap) {
+			cap = cap ? cap * 2 : 16;
+			pid_t *p = realloc(pids, cap * sizeof(pid_t));
+			if (!p) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			pids = p;
+		}
+		pids[n++] = (pid_t)pid;
+	}
+	if (d)
+		closedir(d);
+	pid_t *p = realloc(pids, (n + 2) * sizeof(pid_t));
+	if (!p)
+		return -ENOMEM;
+	pids = p;
+	/* The init first, as in its namespace. */
+	memmove(pids + 1, pids, n * sizeof(pid_t));
+	pids[0] = s->pid;
+	pids[++n] = -1;
+	*ret = TAKE_PTR(pids);
+	return (int)n;
+}
+
 static int signal_pid(const ContainerState *s, int sig)
 {
 	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, s->pid, 0);
@@ -1009,6 +1120,15 @@ int container_kill(const char *root, const char *id, int sig, bool all, RunError
 					 s->cgroup_path);
 		return 0;
 	}
+	if (all) {
+		_cleanup_free_ pid_t *pids = NULL;
+		r = pidns_pids(s, &pids);
+		if (r < 0)
+			return r;
+		/* The others first: once the init is gone, so is its namespace. */
+		for (size_t i = 1; pids[i] >= 0; i++)
+			(void)kill(pids[i], sig);
+	}
 	r = signal_pid(s, sig);
 	if (r < 0)
 		return run_error(e, r, "cannot signal container \"%s\": %m", id);
@@ -1036,7 +1156,9 @@ int container_pause(const char *root, const char *id, bool pause, RunError *e)
 		return run_error(e, -EINVAL, "container not paused");
 	if (!s->cgroup_path)
 		return run_error(e, -EOPNOTSUPP,
-				 "container \"%s\" has no cgroup of its own to freeze", id);
+				 "container \"%s\" has no cgroup of its own to freeze (rootless, "
+				 "that needs a cgroup delegated to the user)",
+				 id);
 	CgroupRef cg = {s->cgroup_path, s->cgroup_v1_mount};
 	r = cgroup_freeze(&cg, pause, 5000);
 	if (r == -EOPNOTSUPP)
@@ -1072,7 +1194,9 @@ int container_update(const char *root, const char *id, const char *cgroup_mount,
 		return run_error(e, -EINVAL, "cannot update a stopped container \"%s\"", id);
 	if (!s->cgroup_path)
 		return run_error(e, -EOPNOTSUPP,
-				 "container \"%s\" has no cgroup of its own to update", id);
+				 "container \"%s\" has no cgroup of its own to update (rootless, "
+				 "that needs a cgroup delegated to the user)",
+				 id);
 	const char *mount = s->cgroup_v1_mount ? s->cgroup_v1_mount
 			    : cgroup_mount     ? cgroup_mount
 					       : CGROUP_MOUNT;
@@ -1101,12 +1225,7 @@ int container_pids(const char *root, const char *id, pid_t **ret, RunError *e)
 			return run_error(e, r, "cannot read %s/cgroup.procs: %m", s->cgroup_path);
 		return r;
 	}
-	*ret = calloc(2, sizeof(pid_t));
-	if (!*ret)
-		return -ENOMEM;
-	(*ret)[0] = s->pid;
-	(*ret)[1] = -1;
-	return 1;
+	return pidns_pids(s, ret);
 }
 
 int container_delete(const char *root, const char *id, bool force, RunError *e)

@@ -28,6 +28,7 @@
 
 #include "hooks.h"
 #include "strutil.h"
+#include "userns.h"
 #include "util.h"
 
 #define FD_PATH(buf, fd) (snprintf((buf), sizeof(buf), "/proc/self/fd/%d", (fd)), (buf))
@@ -244,10 +245,17 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 			type = "cgroup2";
 		const char *what = isempty(m->source) ? type : m->source;
 		r = mount(what, FD_PATH(p, fd), type, m->flags, m->data);
-		if (r < 0 && errno == EPERM && streq(type, "sysfs") && ctx->new_userns) {
-			/* A user namespace without its own network namespace may not mount sysfs.
-			 */
-			r = mount("/sys", p, NULL, MS_BIND | MS_REC, NULL);
+		/*
+		 * A user namespace may not mount sysfs without its own network
+		 * namespace, nor cgroup2 without its own cgroup namespace (runc's
+		 * rootless spec has neither): the host's are bound instead, as
+		 * runc and crun do.
+		 */
+		const char *host = streq(type, "sysfs")	    ? "/sys"
+				   : streq(type, "cgroup2") ? "/sys/fs/cgroup"
+							    : NULL;
+		if (r < 0 && errno == EPERM && host && ctx->in_userns) {
+			r = mount(host, p, NULL, MS_BIND | MS_REC, NULL);
 			if (r == 0) {
 				_cleanup_close_ int top = open_mounted(rootfd, m);
 				if (top >= 0)
@@ -303,7 +311,7 @@ static int create_device(const InitContext *ctx, int rootfd, const RunDevice *d,
 	if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
 		return run_error(e, errno, "%s: cannot replace %s: %m", field, d->path);
 
-	if (ctx->new_userns) {
+	if (ctx->in_userns) {
 		/* mknod is not allowed in a user namespace: bind the host's node instead. */
 		_cleanup_close_ int f = openat(
 		    parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
@@ -540,6 +548,37 @@ static int apply_sysctl(const RunConfig *cfg, RunError *e)
 	return 0;
 }
 
+int mount_source_open_tree(const char *path, const RunMount *m)
+{
+	int fd =
+	    open_tree(AT_FDCWD, path,
+		      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->flags & MS_REC ? AT_RECURSIVE : 0) |
+			  (m->extensions & MOUNT_EXT_SRC_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0));
+	return fd < 0 ? negative_errno() : fd;
+}
+
+/*
+ * Rootless, the runtime could not clone the bind mount sources: we can, as
+ * root of the user namespace that owns our mount namespace, before we
+ * pivot away from the host's tree.
+ */
+static int open_deferred_sources(const InitContext *ctx, RunError *e)
+{
+	for (size_t i = 0; ctx->mount_paths && i < ctx->cfg->n_mounts; i++) {
+		if (!ctx->mount_paths[i])
+			continue;
+		int fd = mount_source_open_tree(ctx->mount_paths[i], &ctx->cfg->mounts[i]);
+		if (fd < 0)
+			return run_error(e, fd, "mounts[%zu].source: %s: %m%s", i,
+					 ctx->mount_paths[i],
+					 fd == -EINVAL && !(ctx->cfg->mounts[i].flags & MS_REC)
+					     ? " (it has mounts below it: rootless, use rbind)"
+					     : "");
+		ctx->mount_fds[i] = fd;
+	}
+	return 0;
+}
+
 static int setup_rootfs(const InitContext *ctx, RunError *e)
 {
 	const RunConfig *cfg = ctx->cfg;
@@ -554,6 +593,11 @@ static int setup_rootfs(const InitContext *ctx, RunError *e)
 	_cleanup_close_ int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return run_error(e, errno, "root.path: %s: %m", ctx->rootfs);
+
+	/* Still as the caller: root of the namespace may be one of its subordinate ids. */
+	r = open_deferred_sources(ctx, e);
+	if (r < 0)
+		return r;
 
 	/*
 	 * Only now become root of the user namespace: until here the host's root
@@ -637,8 +681,14 @@ static int setup_user_and_caps(const RunConfig *cfg, int cap_last_cap, RunError 
 					 strempty(capability_to_name(c)));
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return run_error(e, errno, "prctl(PR_SET_KEEPCAPS): %m");
-	if (setgroups(cfg->n_additional_gids, cfg->additional_gids) < 0)
-		return run_error(e, errno, "process.user.additionalGids: setgroups: %m");
+	/* A gid map written without newgidmap denies setgroups: then there is nothing to drop. */
+	if (setgroups(cfg->n_additional_gids, cfg->additional_gids) < 0 &&
+	    !(errno == EPERM && cfg->n_additional_gids == 0 && setgroups_denied()))
+		return run_error(e, errno, "process.user.additionalGids: setgroups%s: %m",
+				 errno == EPERM && setgroups_denied()
+				     ? " (denied in this user namespace: its gid map was "
+				       "written without newgidmap)"
+				     : "");
 	if (setresgid(cfg->gid, cfg->gid, cfg->gid) < 0)
 		return run_error(e, errno, "process.user.gid: cannot switch to gid %u: %m",
 				 (unsigned)cfg->gid);
@@ -754,8 +804,12 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	r = close_fds_except(3 + ctx->preserve_fds, keep, n_keep);
 	if (r < 0)
 		return run_error(e, r, "cannot close inherited file descriptors: %m");
-	/* Other processes may not open /proc/PID/exe (the runtime's binary) or ptrace us. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+	/*
+	 * Other processes may not open /proc/PID/exe (the runtime's binary) or
+	 * ptrace us. A rootless runtime (or newuidmap for it) can write our maps
+	 * only while we are dumpable: then we turn undumpable after its go.
+	 */
+	if (!ctx->rootless && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return run_error(e, errno, "prctl(PR_SET_DUMPABLE): %m");
 	sigset_t all;
 	sigemptyset(&all);
@@ -766,6 +820,8 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	ssize_t n = recv(ctx->sync_fd, &c, 1, 0);
 	if (n != 1 || c != SYNC_GO)
 		_exit(1); /* the runtime went away */
+	if (ctx->rootless && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return run_error(e, errno, "prctl(PR_SET_DUMPABLE): %m");
 
 	if (ctx->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return run_error(e, errno,

@@ -28,10 +28,14 @@ typedef struct InitContext {
 	int sync_fd;
 	int fifo_fd; /* exec.fifo opened O_RDWR */
 	/* Per mount: its source opened O_PATH by the runtime (bind mounts), else -1. */
-	const int *mount_fds;
+	int *mount_fds;
+	/* Rootless: per bind mount, its source's path, for the init to clone (else NULL). */
+	char *const *mount_paths;
 	const SeccompProgram *seccomp; /* NULL: none */
 	int cap_last_cap;
 	bool new_userns;
+	bool in_userns; /* a user namespace, new or joined: no mknod, no sysfs without a netns */
+	bool rootless; /* the runtime is not root: it writes our maps only while we are dumpable */
 	bool new_cgroupns;
 	bool new_timens; /* made by the init itself, so that linux.timeOffsets can go in first */
 	unsigned preserve_fds; /* fds 3 .. 3+n-1 are passed on (LISTEN_FDS, --preserve-fds) */
@@ -48,6 +52,9 @@ enum {
 };
 
 _noreturn_ void container_init(const InitContext *ctx);
+
+/* A detached clone (open_tree) of the bind mount source at path, as m asks: an fd or -errno. */
+int mount_source_open_tree(const char *path, const RunMount *m);
 
 /*
  * Close every fd from first on except those in keep (sorted in place):
