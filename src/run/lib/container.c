@@ -618,7 +618,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 				 "linux.resources: limits need a cgroup hierarchy, and %s is "
 				 "neither a cgroup2 mount nor a tmpfs of cgroup v1 hierarchies",
 				 cgmount);
-	if ((v2 || v1) && in_initial_userns()) {
+	if ((v2 || v1) && geteuid() == 0 && in_initial_userns()) {
 		/*
 		 * The container's device rules, with the devices every container has.
 		 * In a user namespace (rootless) devices cannot be made, only bound
