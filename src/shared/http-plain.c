@@ -690,6 +690,7 @@ static const char *tls_error(Conn *c, char *buf, size_t len, const char *fallbac
 	unsigned long e = c->tls->ERR_get_error();
 	if (e == 0)
 		return fallback;
+	ssl_dl_load_error_strings();
 	c->tls->ERR_error_string_n(e, buf, len);
 	c->tls->ERR_clear_error();
 	return buf;
@@ -737,7 +738,7 @@ static int tls_handshake(Conn *c)
 	int r;
 
 	t->ERR_clear_error();
-	c->ctx = t->SSL_CTX_new(t->TLS_client_method());
+	c->ctx = t->SSL_CTX_new_ex(ssl_dl_libctx(), NULL, t->TLS_client_method());
 	if (!c->ctx)
 		return conn_fail(c, -ENOMEM, "cannot set up TLS: %s",
 				 tls_error(c, buf, sizeof(buf), "SSL_CTX_new failed"));
