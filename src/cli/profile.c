@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "config.h"
 #include "fileio.h"
+#include "http.h"
 #include "json-util.h"
 #include "strutil.h"
 
@@ -455,6 +456,9 @@ static int client_new(Cli *cli, const char *arm_url, const char *resource, ArmCl
 		return -ENOMEM;
 	/* With the Azure CLI's login there may be no directory of ours yet. */
 	(void)mkdir(config_dir(cli), 0700);
+	/* TLS sessions too are kept there, and resumed by the next command. */
+	if (http_set_tls_session_dir(config_dir(cli)) < 0)
+		return -ENOMEM;
 	return arm_client_new(&ep, &auth, cache, "lazuli/" LAZULI_VERSION, ret);
 }
 

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,9 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
+#include "log.h"
 #include "macros.h"
 #include "ssl-dl.h"
 #include "time-util.h"
@@ -563,6 +569,9 @@ typedef struct Conn {
 	const SslDl *tls;
 	SSL_CTX *ctx;
 	SSL *ssl;
+	const char *ca;	    /* http_ca_bundle() */
+	bool ca_failed;	    /* the CA certificates could not be loaded */
+	char *session_path; /* where this host's TLS session is kept, or NULL */
 } Conn;
 
 _printf_(3, 4) static int conn_fail(Conn *c, int err, const char *fmt, ...)
@@ -724,25 +733,189 @@ static int tls_wait(Conn *c, int ret, const char *doing)
 	return 1;
 }
 
+/* ---- TLS sessions kept across processes --------------------------------------------------- */
+
+#define TLS_SESSION_MAX 16384
+#define TLS_SESSION_MAGIC "lazuli-tls-session 1"
+
+static char *tls_session_dir;
+
+int http_set_tls_session_dir(const char *dir)
+{
+	char *d = NULL;
+	if (dir && !(d = strdup(dir)))
+		return -ENOMEM;
+	free(tls_session_dir);
+	tls_session_dir = d;
+	return 0;
+}
+
+/*
+ * The first line of a session file: what the session is good for. A session
+ * made while trusting one CA bundle is not resumed while trusting another.
+ */
+static int tls_session_header(const Conn *c, char *buf, size_t len)
+{
+	const char *ca = c->ca ? c->ca : "-";
+	if (strpbrk(ca, "\n"))
+		return -EINVAL;
+	int n = snprintf(buf, len, "%s %s %s\n", TLS_SESSION_MAGIC, c->where, ca);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+}
+
+/* Read the kept session for c, if there is a usable one; never fails the request. */
+static SSL_SESSION *tls_session_load(Conn *c)
+{
+	const SslDl *t = c->tls;
+	char header[PATH_MAX + 400];
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	struct stat st;
+
+	int hlen = tls_session_header(c, header, sizeof(header));
+	if (hlen < 0)
+		return NULL;
+	/* A bundle that has gone is reported, as without a session. */
+	if (c->ca && access(c->ca, R_OK) < 0)
+		return NULL;
+	_cleanup_close_ int fd = open(c->session_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	/* The session's secrets let whoever holds them read the traffic. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 0077) != 0) {
+		log_debug("Ignoring %s: not a regular file of ours with mode 0600",
+			  c->session_path);
+		return NULL;
+	}
+	if (read_full_fd(fd, TLS_SESSION_MAX, &data, &len) < 0 || len <= (size_t)hlen ||
+	    memcmp(data, header, (size_t)hlen) != 0) {
+		log_debug("Ignoring %s: not a session for %s", c->session_path, c->where);
+		return NULL;
+	}
+	const unsigned char *p = (const unsigned char *)data + hlen;
+	const unsigned char *end = (const unsigned char *)data + len;
+	SSL_SESSION *sess = t->d2i_SSL_SESSION(NULL, &p, (long)(end - p));
+	t->ERR_clear_error();
+	if (!sess || p != end || !t->SSL_SESSION_is_resumable(sess) ||
+	    (time_t)t->SSL_SESSION_get_time(sess) + (time_t)t->SSL_SESSION_get_timeout(sess) <=
+		time(NULL)) {
+		log_debug("Ignoring %s: %s", c->session_path,
+			  sess && p == end ? "the session has expired" : "it does not parse");
+		if (sess)
+			t->SSL_SESSION_free(sess);
+		return NULL;
+	}
+	return sess;
+}
+
+/* Write a file the way a cache may: atomically, but without fsync (a lost one costs a handshake). */
+static int tls_session_write(const char *path, const char *header, size_t hlen,
+			     const unsigned char *der, size_t dlen)
+{
+	_cleanup_free_ char *tmp = NULL;
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return -ENOMEM;
+	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = loop_write(fd, header, hlen);
+	if (r >= 0)
+		r = loop_write(fd, der, dlen);
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlink(tmp);
+	return r;
+}
+
+/* OpenSSL's new-session callback: keep what a verified handshake (or a ticket after it) gave. */
+static int tls_session_save(SSL *ssl, SSL_SESSION *sess)
+{
+	Conn *c = NULL;
+	const SslDl *t = ssl_dl();
+	char header[PATH_MAX + 400];
+	unsigned char der[TLS_SESSION_MAX];
+
+	if (!t || !(c = t->SSL_get_ex_data(ssl, 0)) || !c->session_path ||
+	    t->SSL_get_verify_result(ssl) != X509_V_OK || !t->SSL_SESSION_is_resumable(sess))
+		return 0;
+	int hlen = tls_session_header(c, header, sizeof(header));
+	int dlen = t->i2d_SSL_SESSION(sess, NULL);
+	if (hlen < 0 || dlen <= 0 || (size_t)dlen > sizeof(der) - (size_t)hlen)
+		return 0;
+	unsigned char *p = der;
+	if (t->i2d_SSL_SESSION(sess, &p) != dlen)
+		return 0;
+	int r = tls_session_write(c->session_path, header, (size_t)hlen, der, (size_t)dlen);
+	if (r < 0)
+		log_debug_errno(r, "Cannot keep the TLS session for %s in %s: %m", c->where,
+				c->session_path);
+	return 0; /* the session is not kept in memory */
+}
+
+/* ---- Handshake ------------------------------------------------------------------------------- */
+
+static int tls_load_ca(Conn *c)
+{
+	const SslDl *t = c->tls;
+	if (c->ca ? t->SSL_CTX_load_verify_locations(c->ctx, c->ca, NULL) == 1
+		  : t->SSL_CTX_set_default_verify_paths(c->ctx) == 1)
+		return 0;
+	t->ERR_clear_error();
+	c->ca_failed = true;
+	return -EKEYREJECTED;
+}
+
+/*
+ * Verify the server's chain, loading the CA certificates first: a resumed
+ * session sends no certificate, and needs none of them loaded.
+ */
+static int tls_verify_chain(X509_STORE_CTX *x, void *arg)
+{
+	Conn *c = arg;
+	if (tls_load_ca(c) < 0) {
+		c->tls->X509_STORE_CTX_set_error(x, X509_V_ERR_UNSPECIFIED);
+		return 0;
+	}
+	return c->tls->X509_verify_cert(x);
+}
+
+static int tls_ca_error(Conn *c)
+{
+	if (c->ca)
+		return conn_fail(c, -EKEYREJECTED, "error setting certificate file: %s", c->ca);
+	return conn_fail(c, -EKEYREJECTED, "cannot load the system's CA certificates");
+}
+
+static void tls_session_path(Conn *c)
+{
+	if (!tls_session_dir ||
+	    asprintf(&c->session_path, "%s/tls-session-%s", tls_session_dir, c->where) < 0)
+		c->session_path = NULL;
+}
+
 /*
  * TLS 1.2 or newer over the connected socket, the server's certificate
  * checked against the system's CAs (or http_ca_bundle()) and the URL's host
  * name or address, with the same messages as libcurl's for the failures a
- * user must act on.
+ * user must act on. A session kept from an earlier process for the same
+ * host, port and CAs is offered for resumption.
  */
 static int tls_handshake(Conn *c)
 {
 	const SslDl *t = c->tls;
-	const char *ca = http_ca_bundle();
 	char buf[256];
 	int r;
 
+	c->ca = http_ca_bundle();
 	t->ERR_clear_error();
 	c->ctx = t->SSL_CTX_new_ex(ssl_dl_libctx(), NULL, t->TLS_client_method());
 	if (!c->ctx)
 		return conn_fail(c, -ENOMEM, "cannot set up TLS: %s",
 				 tls_error(c, buf, sizeof(buf), "SSL_CTX_new failed"));
 	t->SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+	t->SSL_CTX_set_cert_verify_callback(c->ctx, tls_verify_chain, c);
 	/*
 	 * A close without close_notify reads as the end of the stream: the
 	 * response parser still refuses a body shorter than its framing.
@@ -750,15 +923,14 @@ static int tls_handshake(Conn *c)
 	t->SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 					   SSL_OP_IGNORE_UNEXPECTED_EOF);
 	t->SSL_CTX_ctrl(c->ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL);
-	if (ca ? t->SSL_CTX_load_verify_locations(c->ctx, ca, NULL) != 1
-	       : t->SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
-		t->ERR_clear_error();
-		if (ca)
-			return conn_fail(c, -EKEYREJECTED, "error setting certificate file: %s", ca);
-		return conn_fail(c, -EKEYREJECTED, "cannot load the system's CA certificates");
+	tls_session_path(c);
+	if (c->session_path) {
+		t->SSL_CTX_ctrl(c->ctx, SSL_CTRL_SET_SESS_CACHE_MODE,
+				SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE, NULL);
+		t->SSL_CTX_sess_set_new_cb(c->ctx, tls_session_save);
 	}
 	c->ssl = t->SSL_new(c->ctx);
-	if (!c->ssl || t->SSL_set_fd(c->ssl, c->fd) != 1)
+	if (!c->ssl || t->SSL_set_fd(c->ssl, c->fd) != 1 || t->SSL_set_ex_data(c->ssl, 0, c) != 1)
 		return conn_fail(c, -ENOMEM, "cannot set up TLS: %s",
 				 tls_error(c, buf, sizeof(buf), "SSL_new failed"));
 	X509_VERIFY_PARAM *param = t->SSL_get0_param(c->ssl);
@@ -776,11 +948,22 @@ static int tls_handshake(Conn *c)
 	if (r != 1)
 		return conn_fail(c, -EINVAL, "cannot check the certificate against %s",
 				 c->u->host);
+	SSL_SESSION *sess = c->session_path ? tls_session_load(c) : NULL;
+	if (sess) {
+		r = t->SSL_set_session(c->ssl, sess);
+		t->SSL_SESSION_free(sess);
+		if (r != 1)
+			t->ERR_clear_error();
+	}
 	for (;;) {
 		errno = 0;
 		r = t->SSL_connect(c->ssl);
 		if (r == 1)
-			return 0;
+			break;
+		if (c->ca_failed) {
+			t->ERR_clear_error();
+			return tls_ca_error(c);
+		}
 		long v = t->SSL_get_verify_result(c->ssl);
 		if (v != X509_V_OK) {
 			t->ERR_clear_error();
@@ -791,6 +974,9 @@ static int tls_handshake(Conn *c)
 		if (r < 0)
 			return r;
 	}
+	if (t->SSL_session_reused(c->ssl))
+		log_debug("TLS session with %s resumed", c->where);
+	return 0;
 }
 
 static void conn_close(Conn *c)
@@ -801,6 +987,8 @@ static void conn_close(Conn *c)
 		c->tls->SSL_CTX_free(c->ctx);
 	c->ssl = NULL;
 	c->ctx = NULL;
+	free(c->session_path);
+	c->session_path = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -EBADF;

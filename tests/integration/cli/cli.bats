@@ -124,6 +124,88 @@ teardown() { common_teardown; }
 	[[ "$output" == *"SSL certificate problem: IP address mismatch"* ]]
 }
 
+@test "HTTPS: the TLS session is kept 0600 beside the tokens and resumed; a foreign, open or corrupt one is ignored" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/emu.key" \
+		-out "$T/emu.crt" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	emu_start '' --arm-tls-cert "$T/emu.crt" --arm-tls-key "$T/emu.key"
+	export REQUESTS_CA_BUNDLE=$T/emu.crt
+	"$LAZULI" login --service-principal -u "$CLIENT" -p "$SECRET" --tenant "$TENANT" >/dev/null
+	hostport=${ARM#https://}
+	sess=$LAZULI_CONFIG_DIR/tls-session-$hostport
+	resumed="TLS session with $hostport resumed"
+	vm_show() { run "$LAZULI" vm show -g lazuli-rg -n temp-vm --query name -o tsv --debug; }
+	vm_show
+	[ "$status" -eq 0 ]
+	[ "$(stat -c '%a %U' "$sess")" = "600 $(id -un)" ]
+	head -n 1 "$sess" | grep -qx "lazuli-tls-session 1 $hostport $T/emu.crt"
+	vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$resumed"* ]]
+	[[ "$output" == *$'\ntemp-vm' ]]
+	cp "$sess" "$T/good"
+
+	# Garbage, a session cut short, one for another port: a full handshake, and a good session again.
+	printf 'garbage\n' >"$sess"
+	vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Ignoring $sess: not a session for $hostport"* ]]
+	[[ "$output" != *"$resumed"* ]]
+	[[ "$output" == *$'\ntemp-vm' ]]
+	cmp -s "$sess" "$T/good" && false
+	vm_show
+	[[ "$output" == *"$resumed"* ]]
+	head -c 200 "$T/good" >"$sess"
+	vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Ignoring $sess: it does not parse"* ]]
+	[[ "$output" != *"$resumed"* ]]
+	{ printf 'lazuli-tls-session 1 127.0.0.1:1 %s\n' "$T/emu.crt"; tail -n +2 "$T/good"; } >"$sess"
+	vm_show
+	[[ "$output" == *"Ignoring $sess: not a session for $hostport"* ]]
+	[[ "$output" != *"$resumed"* ]]
+
+	# Readable by others: not used (and replaced by a 0600 one).
+	cp "$T/good" "$sess"
+	chmod 644 "$sess"
+	vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Ignoring $sess: not a regular file of ours with mode 0600"* ]]
+	[[ "$output" != *"$resumed"* ]]
+	[ "$(stat -c %a "$sess")" = 600 ]
+	# Another user's: not used.
+	if [ "$(id -u)" -eq 0 ]; then
+		cp "$T/good" "$sess"
+		chown nobody "$sess"
+		vm_show
+		[[ "$output" == *"not a regular file of ours"* ]]
+		[[ "$output" != *"$resumed"* ]]
+	fi
+	# A symbolic link is not followed.
+	rm -f "$sess"
+	ln -s "$T/good" "$sess"
+	vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"$resumed"* ]]
+	[ ! -L "$sess" ]
+
+	# Trusting another CA bundle (a copy here) does not resume what was verified with this one.
+	vm_show
+	[[ "$output" == *"$resumed"* ]]
+	cp "$T/emu.crt" "$T/other-bundle.pem"
+	REQUESTS_CA_BUNDLE=$T/other-bundle.pem vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"not a session for $hostport"* ]]
+	[[ "$output" != *"$resumed"* ]]
+	# Nor when the bundle is gone: its failure is reported as without a session.
+	cp "$sess" "$T/good2"
+	REQUESTS_CA_BUNDLE=$T/other-bundle.pem vm_show
+	[[ "$output" == *"$resumed"* ]]
+	rm "$T/other-bundle.pem"
+	REQUESTS_CA_BUNDLE=$T/other-bundle.pem vm_show
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error setting certificate file: $T/other-bundle.pem"* ]]
+}
+
 @test "groups: create with tags, show, exists, list by tag, delete waits for the operation" {
 	emu_start '{"arm":{"lro_polls":2}}'
 	"$LAZULI" login --identity >/dev/null
