@@ -795,7 +795,14 @@ static SSL_SESSION *tls_session_load(Conn *c)
 	}
 	const unsigned char *p = (const unsigned char *)data + hlen;
 	const unsigned char *end = (const unsigned char *)data + len;
+	/*
+	 * The session holds the server's certificate, whose key d2i decodes in
+	 * the thread's default library context: make that the TLS one (its
+	 * few decoders), not the one with all of OpenSSL's.
+	 */
+	OSSL_LIB_CTX *prev = t->OSSL_LIB_CTX_set0_default(ssl_dl_libctx());
 	SSL_SESSION *sess = t->d2i_SSL_SESSION(NULL, &p, (long)(end - p));
+	t->OSSL_LIB_CTX_set0_default(prev);
 	t->ERR_clear_error();
 	if (!sess || p != end || !t->SSL_SESSION_is_resumable(sess) ||
 	    (time_t)t->SSL_SESSION_get_time(sess) + (time_t)t->SSL_SESSION_get_timeout(sess) <=

@@ -172,11 +172,18 @@ static void load(void)
 		return;
 	/*
 	 * Loading some 3000 error strings costs more than a handshake; the atexit
-	 * handler frees what exit frees anyway.
+	 * handler frees what exit frees anyway. And the table of legacy cipher
+	 * and digest names (EVP_get_cipherbyname()) stays empty: each library
+	 * context copies all of it into its own names the first time it fetches
+	 * anything (a third of a cached-token HTTPS request's instructions),
+	 * while fetches find the providers' names without it. What needs the
+	 * legacy table is old-style encrypted PEM ("Proc-Type: 4,ENCRYPTED"),
+	 * which nothing here reads after libssl is loaded.
 	 */
 	if (fn.OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
 				    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ATEXIT |
-				    OPENSSL_INIT_LOAD_CONFIG,
+				    OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+				    OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_LOAD_CONFIG,
 				NULL) != 1) {
 		snprintf(load_error, sizeof(load_error), "cannot initialise %s", LIBSSL_SONAME);
 		handle = NULL;

@@ -18,6 +18,7 @@
 #define SSL_DL_FUNCTIONS(X)                                                                        \
 	X(OPENSSL_init_ssl)                                                                        \
 	X(OSSL_LIB_CTX_new)                                                                        \
+	X(OSSL_LIB_CTX_set0_default)                                                               \
 	X(OSSL_PROVIDER_add_builtin)                                                               \
 	X(OSSL_PROVIDER_available)                                                                 \
 	X(OSSL_PROVIDER_get0_provider_ctx)                                                         \
