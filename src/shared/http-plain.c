@@ -818,7 +818,7 @@ static SSL_SESSION *tls_session_load(Conn *c)
 
 /* Write a file the way a cache may: atomically, but without fsync (a lost one costs a handshake). */
 static int tls_session_write(const char *path, const char *header, size_t hlen,
-			     const unsigned char *der, size_t dlen)
+			     const uint8_t *der, size_t dlen)
 {
 	_cleanup_free_ char *tmp = NULL;
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
@@ -836,25 +836,107 @@ static int tls_session_write(const char *path, const char *header, size_t hlen,
 	return r;
 }
 
-/* OpenSSL's new-session callback: keep what a verified handshake (or a ticket after it) gave. */
+/* A DER element at p: header and total length; -EBADMSG unless it fits before end. */
+static int der_element(const uint8_t *p, const uint8_t *end, size_t *ret_hdr, size_t *ret_len)
+{
+	size_t avail = (size_t)(end - p), hdr = 2, n;
+
+	if (avail < 2 || (p[0] & 0x1f) == 0x1f)
+		return -EBADMSG; /* high tag numbers: none in a session */
+	n = p[1];
+	if (n & 0x80) {
+		size_t k = n & 0x7f;
+		if (k == 0 || k > 3 || avail < 2 + k)
+			return -EBADMSG;
+		n = 0;
+		for (size_t i = 0; i < k; i++)
+			n = n << 8 | p[2 + i];
+		hdr += k;
+	}
+	if (n > avail - hdr)
+		return -EBADMSG;
+	*ret_hdr = hdr;
+	*ret_len = hdr + n;
+	return 0;
+}
+
+int http_tls_session_strip_peer(const uint8_t *der, size_t len, uint8_t *out, size_t *out_len)
+{
+	const uint8_t *end = der + len;
+	size_t hdr, total, body = 0;
+
+	if (der_element(der, end, &hdr, &total) < 0 || der[0] != 0x30 || total != len ||
+	    *out_len < len)
+		return -EBADMSG;
+	/* The fields kept go where they were: the new header is never longer than the old. */
+	uint8_t *o = out + hdr;
+	for (const uint8_t *p = der + hdr; p < end;) {
+		size_t h, l;
+		if (der_element(p, end, &h, &l) < 0)
+			return -EBADMSG;
+		if (p[0] != 0xa3) { /* [3] EXPLICIT: the peer's certificate */
+			memcpy(o + body, p, l);
+			body += l;
+		}
+		p += l;
+	}
+	uint8_t head[5] = {0x30};
+	size_t hl;
+	if (body < 0x80) {
+		head[1] = (uint8_t)body;
+		hl = 2;
+	} else if (body <= 0xff) {
+		head[1] = 0x81;
+		head[2] = (uint8_t)body;
+		hl = 3;
+	} else if (body <= 0xffff) {
+		head[1] = 0x82;
+		head[2] = (uint8_t)(body >> 8);
+		head[3] = (uint8_t)body;
+		hl = 4;
+	} else
+		return -EBADMSG;
+	memmove(out + hl, o, body);
+	memcpy(out, head, hl);
+	*out_len = hl + body;
+	return 0;
+}
+
+/*
+ * OpenSSL's new-session callback: keep what a verified handshake (or a
+ * ticket after it) gave, without the server's certificate: resuming does
+ * not use it, and decoding it would cost the next process more than the
+ * rest of the session (a key decoder and key type set up just for it).
+ */
 static int tls_session_save(SSL *ssl, SSL_SESSION *sess)
 {
 	Conn *c = NULL;
 	const SslDl *t = ssl_dl();
 	char header[PATH_MAX + 400];
-	unsigned char der[TLS_SESSION_MAX];
+	uint8_t der[TLS_SESSION_MAX], stripped[TLS_SESSION_MAX];
+	size_t slen = sizeof(stripped);
 
 	if (!t || !(c = t->SSL_get_ex_data(ssl, 0)) || !c->session_path ||
 	    t->SSL_get_verify_result(ssl) != X509_V_OK || !t->SSL_SESSION_is_resumable(sess))
 		return 0;
 	int hlen = tls_session_header(c, header, sizeof(header));
 	int dlen = t->i2d_SSL_SESSION(sess, NULL);
-	if (hlen < 0 || dlen <= 0 || (size_t)dlen > sizeof(der) - (size_t)hlen)
+	if (hlen < 0 || dlen <= 0 || (size_t)dlen + (size_t)hlen > sizeof(der))
 		return 0;
-	unsigned char *p = der;
-	if (t->i2d_SSL_SESSION(sess, &p) != dlen)
+	uint8_t *p = der;
+	if (t->i2d_SSL_SESSION(sess, &p) != dlen ||
+	    http_tls_session_strip_peer(der, (size_t)dlen, stripped, &slen) < 0)
 		return 0;
-	int r = tls_session_write(c->session_path, header, (size_t)hlen, der, (size_t)dlen);
+	/* What is kept must read back as a session, and one without the certificate. */
+	const uint8_t *q = stripped;
+	SSL_SESSION *check = t->d2i_SSL_SESSION(NULL, &q, (long)slen);
+	bool ok = check && q == stripped + slen && !t->SSL_SESSION_get0_peer(check);
+	if (check)
+		t->SSL_SESSION_free(check);
+	t->ERR_clear_error();
+	if (!ok)
+		return 0;
+	int r = tls_session_write(c->session_path, header, (size_t)hlen, stripped, slen);
 	if (r < 0)
 		log_debug_errno(r, "Cannot keep the TLS session for %s in %s: %m", c->where,
 				c->session_path);

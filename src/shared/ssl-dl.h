@@ -51,6 +51,7 @@
 	X(SSL_set_session)                                                                         \
 	X(SSL_session_reused)                                                                      \
 	X(SSL_SESSION_free)                                                                        \
+	X(SSL_SESSION_get0_peer)                                                                   \
 	X(SSL_SESSION_get_time)                                                                    \
 	X(SSL_SESSION_get_timeout)                                                                 \
 	X(SSL_SESSION_is_resumable)                                                                \
