@@ -572,6 +572,7 @@ typedef struct Conn {
 	const char *ca;	    /* http_ca_bundle() */
 	bool ca_failed;	    /* the CA certificates could not be loaded */
 	char *session_path; /* where this host's TLS session is kept, or NULL */
+	bool session_saved; /* one per connection: servers send two tickets or more */
 } Conn;
 
 _printf_(3, 4) static int conn_fail(Conn *c, int err, const char *fmt, ...)
@@ -916,7 +917,7 @@ static int tls_session_save(SSL *ssl, SSL_SESSION *sess)
 	uint8_t der[TLS_SESSION_MAX], stripped[TLS_SESSION_MAX];
 	size_t slen = sizeof(stripped);
 
-	if (!t || !(c = t->SSL_get_ex_data(ssl, 0)) || !c->session_path ||
+	if (!t || !(c = t->SSL_get_ex_data(ssl, 0)) || !c->session_path || c->session_saved ||
 	    t->SSL_get_verify_result(ssl) != X509_V_OK || !t->SSL_SESSION_is_resumable(sess))
 		return 0;
 	int hlen = tls_session_header(c, header, sizeof(header));
@@ -937,6 +938,7 @@ static int tls_session_save(SSL *ssl, SSL_SESSION *sess)
 	if (!ok)
 		return 0;
 	int r = tls_session_write(c->session_path, header, (size_t)hlen, stripped, slen);
+	c->session_saved = r >= 0;
 	if (r < 0)
 		log_debug_errno(r, "Cannot keep the TLS session for %s in %s: %m", c->where,
 				c->session_path);
@@ -1012,6 +1014,8 @@ static int tls_handshake(Conn *c)
 	t->SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 					   SSL_OP_IGNORE_UNEXPECTED_EOF);
 	t->SSL_CTX_ctrl(c->ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL);
+	/* Whole records and what follows them in one read(), not a header and then its body. */
+	t->SSL_CTX_ctrl(c->ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
 	tls_session_path(c);
 	if (c->session_path) {
 		t->SSL_CTX_ctrl(c->ctx, SSL_CTRL_SET_SESS_CACHE_MODE,
