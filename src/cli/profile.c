@@ -7,6 +7,7 @@
  * subscriptions in the Azure CLI's "account list" shape. Tokens are cached
  * beside it in tokens.json (0600).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -334,6 +335,19 @@ int cli_profile_save(Cli *cli)
 	return r;
 }
 
+/* The TLS sessions the HTTPS client kept (http_set_tls_session_dir()): a login starts without them. */
+static void tls_sessions_clear(Cli *cli)
+{
+	const char *dir = config_dir(cli);
+	DIR *d = dir ? opendir(dir) : NULL;
+	if (!d)
+		return;
+	for (struct dirent *de; (de = readdir(d));)
+		if (startswith(de->d_name, "tls-session-"))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
 int cli_profile_clear(Cli *cli)
 {
 	static const char *const files[] = {"profile.json", "tokens.json"};
@@ -347,6 +361,7 @@ int cli_profile_clear(Cli *cli)
 			ret = -errno;
 		}
 	}
+	tls_sessions_clear(cli);
 	return ret;
 }
 

@@ -779,7 +779,8 @@ static SSL_SESSION *tls_session_load(Conn *c)
 	/* A bundle that has gone is reported, as without a session. */
 	if (c->ca && access(c->ca, R_OK) < 0)
 		return NULL;
-	_cleanup_close_ int fd = open(c->session_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	_cleanup_close_ int fd =
+	    open(c->session_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return NULL;
 	/* The session's secrets let whoever holds them read the traffic. */
@@ -817,9 +818,9 @@ static SSL_SESSION *tls_session_load(Conn *c)
 	return sess;
 }
 
-/* Write a file the way a cache may: atomically, but without fsync (a lost one costs a handshake). */
-static int tls_session_write(const char *path, const char *header, size_t hlen,
-			     const uint8_t *der, size_t dlen)
+/* Written as a cache may be: atomically, without fsync (a lost one costs a handshake). */
+static int tls_session_write(const char *path, const char *header, size_t hlen, const uint8_t *der,
+			     size_t dlen)
 {
 	_cleanup_free_ char *tmp = NULL;
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
@@ -1039,8 +1040,7 @@ static int tls_handshake(Conn *c)
 					     TLSEXT_NAMETYPE_host_name, (void *)c->u->host);
 	}
 	if (r != 1)
-		return conn_fail(c, -EINVAL, "cannot check the certificate against %s",
-				 c->u->host);
+		return conn_fail(c, -EINVAL, "cannot check the certificate against %s", c->u->host);
 	SSL_SESSION *sess = c->session_path ? tls_session_load(c) : NULL;
 	if (sess) {
 		r = t->SSL_set_session(c->ssl, sess);

@@ -32,24 +32,22 @@ static OSSL_LIB_CTX *tls_libctx;
  * pass through whole.
  */
 static const char *const tls_algorithms[] = {
-	/* ciphers: the AEADs of TLS 1.3 and 1.2, CBC for 1.2 servers without them */
-	"AES-128-GCM", "AES-256-GCM", "ChaCha20-Poly1305", "AES-128-CBC", "AES-256-CBC",
-	"AES-256-CTR", "AES-128-CBC-HMAC-SHA1", "AES-256-CBC-HMAC-SHA1",
-	"AES-128-CBC-HMAC-SHA256", "AES-256-CBC-HMAC-SHA256",
-	/* digests, MACs, KDFs */
-	"SHA1", "SHA2-224", "SHA2-256", "SHA2-384", "SHA2-512", "HMAC", "HKDF", "TLS13-KDF",
-	"TLS1-PRF",
-	/* key types, key exchange, signatures, RSA key transport */
-	"EC", "X25519", "X448", "ED25519", "ED448", "RSA", "RSA-PSS", "ECDH", "ECDSA",
-	/* random generators */
-	"HASH-DRBG", "CTR-DRBG", "SEED-SRC",
-	/* decoders: PEM to DER, and public keys in certificates */
-	"DER", "SubjectPublicKeyInfo"};
+    /* ciphers: the AEADs of TLS 1.3 and 1.2, CBC for 1.2 servers without them */
+    "AES-128-GCM", "AES-256-GCM", "ChaCha20-Poly1305", "AES-128-CBC", "AES-256-CBC", "AES-256-CTR",
+    "AES-128-CBC-HMAC-SHA1", "AES-256-CBC-HMAC-SHA1", "AES-128-CBC-HMAC-SHA256",
+    "AES-256-CBC-HMAC-SHA256",
+    /* digests, MACs, KDFs */
+    "SHA1", "SHA2-224", "SHA2-256", "SHA2-384", "SHA2-512", "HMAC", "HKDF", "TLS13-KDF", "TLS1-PRF",
+    /* key types, key exchange, signatures, RSA key transport */
+    "EC", "X25519", "X448", "ED25519", "ED448", "RSA", "RSA-PSS", "ECDH", "ECDSA",
+    /* random generators */
+    "HASH-DRBG", "CTR-DRBG", "SEED-SRC",
+    /* decoders: PEM to DER, and public keys in certificates */
+    "DER", "SubjectPublicKeyInfo"};
 
 static const int filtered_operations[] = {
-	OSSL_OP_DIGEST, OSSL_OP_CIPHER,	     OSSL_OP_MAC,	  OSSL_OP_KDF,
-	OSSL_OP_RAND,	OSSL_OP_KEYMGMT,     OSSL_OP_KEYEXCH,	  OSSL_OP_SIGNATURE,
-	OSSL_OP_ASYM_CIPHER, OSSL_OP_DECODER};
+    OSSL_OP_DIGEST,  OSSL_OP_CIPHER,  OSSL_OP_MAC,	 OSSL_OP_KDF,	      OSSL_OP_RAND,
+    OSSL_OP_KEYMGMT, OSSL_OP_KEYEXCH, OSSL_OP_SIGNATURE, OSSL_OP_ASYM_CIPHER, OSSL_OP_DECODER};
 
 static OSSL_PROVIDER *tls_default_provider;
 static pthread_mutex_t filter_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -117,9 +115,9 @@ static int tls_capabilities(void *provctx, const char *capability, OSSL_CALLBACK
 }
 
 static const OSSL_DISPATCH tls_provider_dispatch[] = {
-	{OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))tls_query},
-	{OSSL_FUNC_PROVIDER_GET_CAPABILITIES, (void (*)(void))tls_capabilities},
-	{0, NULL},
+    {OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))tls_query},
+    {OSSL_FUNC_PROVIDER_GET_CAPABILITIES, (void (*)(void))tls_capabilities},
+    {0, NULL},
 };
 
 static int tls_provider_init(const OSSL_CORE_HANDLE *core, const OSSL_DISPATCH *in,
@@ -166,8 +164,8 @@ static void load(void)
 #define SSL_DL_SYM(name) {#name, (void **)&fn.name},
 	static const DlSymbol syms[] = {SSL_DL_FUNCTIONS(SSL_DL_SYM)};
 #undef SSL_DL_SYM
-	handle = dl_open_symbols(LIBSSL_SONAME, syms, ELEMENTSOF(syms), load_error,
-				 sizeof(load_error));
+	handle =
+	    dl_open_symbols(LIBSSL_SONAME, syms, ELEMENTSOF(syms), load_error, sizeof(load_error));
 	if (!handle)
 		return;
 	/*
@@ -214,9 +212,9 @@ static void load_error_strings(void)
 	 * The once-only initialisation left them out for good; these loaders
 	 * (deprecated, hence looked up by name) still add them.
 	 */
-	static const char *const loaders[] = {"ERR_load_SSL_strings", "ERR_load_X509_strings",
+	static const char *const loaders[] = {"ERR_load_SSL_strings",	 "ERR_load_X509_strings",
 					      "ERR_load_X509V3_strings", "ERR_load_PEM_strings",
-					      "ERR_load_ASN1_strings", "ERR_load_EVP_strings",
+					      "ERR_load_ASN1_strings",	 "ERR_load_EVP_strings",
 					      "ERR_load_BIO_strings"};
 	for (size_t i = 0; i < ELEMENTSOF(loaders); i++) {
 		int (*f)(void) = (int (*)(void))dlsym(handle, loaders[i]);

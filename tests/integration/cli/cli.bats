@@ -124,7 +124,7 @@ teardown() { common_teardown; }
 	[[ "$output" == *"SSL certificate problem: IP address mismatch"* ]]
 }
 
-@test "HTTPS: the TLS session is kept 0600 beside the tokens and resumed; a foreign, open or corrupt one is ignored" {
+@test "HTTPS: the TLS session is kept 0600 beside the tokens and resumed; a foreign, open or corrupt one is ignored; logout removes it" {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/emu.key" \
 		-out "$T/emu.crt" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 	emu_start '' --arm-tls-cert "$T/emu.crt" --arm-tls-key "$T/emu.key"
@@ -151,7 +151,8 @@ teardown() { common_teardown; }
 	[[ "$output" == *"Ignoring $sess: not a session for $hostport"* ]]
 	[[ "$output" != *"$resumed"* ]]
 	[[ "$output" == *$'\ntemp-vm' ]]
-	cmp -s "$sess" "$T/good" && false
+	run cmp -s "$sess" "$T/good"
+	[ "$status" -ne 0 ]
 	vm_show
 	[[ "$output" == *"$resumed"* ]]
 	head -c 200 "$T/good" >"$sess"
@@ -204,6 +205,10 @@ teardown() { common_teardown; }
 	REQUESTS_CA_BUNDLE=$T/other-bundle.pem vm_show
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"error setting certificate file: $T/other-bundle.pem"* ]]
+	# logout forgets them with the login.
+	"$LAZULI" logout
+	run compgen -G "$LAZULI_CONFIG_DIR/tls-session-*"
+	[ "$status" -ne 0 ]
 }
 
 @test "groups: create with tags, show, exists, list by tag, delete waits for the operation" {

@@ -176,8 +176,8 @@ static void test_url_parse(void **state)
 
 static void clear_env(void)
 {
-	const char *vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy",	 "HTTPS_PROXY",
-			      "all_proxy",  "ALL_PROXY",  "no_proxy",		 "NO_PROXY",
+	const char *vars[] = {"http_proxy",	     "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+			      "all_proxy",	     "ALL_PROXY",  "no_proxy",	  "NO_PROXY",
 			      "LAZULI_HTTP_BACKEND", NULL};
 	for (const char **v = vars; *v; v++)
 		unsetenv(*v);
@@ -268,9 +268,10 @@ static void strip(const uint8_t *in, size_t len, int result, const uint8_t *want
 static void test_session_strip_peer(void **state)
 {
 	(void)state;
-	/* SEQUENCE { INTEGER 1, [1] { INTEGER 5 }, [3] { SEQUENCE {} }, [4] { OCTET STRING "a" } } */
-	static const uint8_t with[] = {0x30, 0x11, 0x02, 0x01, 0x01, 0xa1, 0x03, 0x02, 0x01,
-				       0x05, 0xa3, 0x02, 0x30, 0x00, 0xa4, 0x03, 0x04, 0x01, 'a'};
+	/* SEQUENCE { INTEGER 1, [1] { INTEGER 5 }, [3] { SEQUENCE {} }, [4] { OCTET STRING "a" } }
+	 */
+	static const uint8_t with[] = {0x30, 0x11, 0x02, 0x01, 0x01, 0xa1, 0x03, 0x02, 0x01, 0x05,
+				       0xa3, 0x02, 0x30, 0x00, 0xa4, 0x03, 0x04, 0x01, 'a'};
 	static const uint8_t without[] = {0x30, 0x0d, 0x02, 0x01, 0x01, 0xa1, 0x03, 0x02,
 					  0x01, 0x05, 0xa4, 0x03, 0x04, 0x01, 'a'};
 	strip(with, sizeof(with), 0, without, sizeof(without));
@@ -314,10 +315,8 @@ static void test_session_strip_peer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parser_any_split),
-	    cmocka_unit_test(test_parser_header_bound),
-	    cmocka_unit_test(test_url_parse),
-	    cmocka_unit_test(test_backend_choice),
+	    cmocka_unit_test(test_parser_any_split),   cmocka_unit_test(test_parser_header_bound),
+	    cmocka_unit_test(test_url_parse),	       cmocka_unit_test(test_backend_choice),
 	    cmocka_unit_test(test_session_strip_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
