@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -755,25 +754,28 @@ int http_set_tls_session_dir(const char *dir)
  * The first line of a session file: what the session is good for. A session
  * made while trusting one CA bundle is not resumed while trusting another.
  */
-static int tls_session_header(const Conn *c, char *buf, size_t len)
+static int tls_session_header(const Conn *c, char **ret)
 {
 	const char *ca = c->ca ? c->ca : "-";
-	if (strpbrk(ca, "\n"))
+	if (strchr(ca, '\n'))
 		return -EINVAL;
-	int n = snprintf(buf, len, "%s %s %s\n", TLS_SESSION_MAGIC, c->where, ca);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+	int n = asprintf(ret, "%s %s %s\n", TLS_SESSION_MAGIC, c->where, ca);
+	if (n < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return n;
 }
 
 /* Read the kept session for c, if there is a usable one; never fails the request. */
 static SSL_SESSION *tls_session_load(Conn *c)
 {
 	const SslDl *t = c->tls;
-	char header[PATH_MAX + 400];
-	_cleanup_free_ char *data = NULL;
+	_cleanup_free_ char *header = NULL, *data = NULL;
 	size_t len;
 	struct stat st;
 
-	int hlen = tls_session_header(c, header, sizeof(header));
+	int hlen = tls_session_header(c, &header);
 	if (hlen < 0)
 		return NULL;
 	/* A bundle that has gone is reported, as without a session. */
@@ -914,17 +916,18 @@ static int tls_session_save(SSL *ssl, SSL_SESSION *sess)
 {
 	Conn *c = NULL;
 	const SslDl *t = ssl_dl();
-	char header[PATH_MAX + 400];
-	uint8_t der[TLS_SESSION_MAX], stripped[TLS_SESSION_MAX];
-	size_t slen = sizeof(stripped);
+	_cleanup_free_ char *header = NULL;
+	_cleanup_free_ uint8_t *der = NULL, *stripped = NULL;
 
 	if (!t || !(c = t->SSL_get_ex_data(ssl, 0)) || !c->session_path || c->session_saved ||
 	    t->SSL_get_verify_result(ssl) != X509_V_OK || !t->SSL_SESSION_is_resumable(sess))
 		return 0;
-	int hlen = tls_session_header(c, header, sizeof(header));
+	int hlen = tls_session_header(c, &header);
 	int dlen = t->i2d_SSL_SESSION(sess, NULL);
-	if (hlen < 0 || dlen <= 0 || (size_t)dlen + (size_t)hlen > sizeof(der))
+	if (hlen < 0 || dlen <= 0 || (size_t)dlen + (size_t)hlen > TLS_SESSION_MAX ||
+	    !(der = malloc((size_t)dlen)) || !(stripped = malloc((size_t)dlen)))
 		return 0;
+	size_t slen = (size_t)dlen;
 	uint8_t *p = der;
 	if (t->i2d_SSL_SESSION(sess, &p) != dlen ||
 	    http_tls_session_strip_peer(der, (size_t)dlen, stripped, &slen) < 0)
