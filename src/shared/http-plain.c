@@ -756,10 +756,13 @@ int http_set_tls_session_dir(const char *dir)
  */
 static int tls_session_header(const Conn *c, char **ret)
 {
-	const char *ca = c->ca ? c->ca : "-";
+	/* The system's CAs: "-", or the directory named by SSL_CERT_DIR. */
+	const char *dir = c->ca ? NULL : getenv(c->tls->X509_get_default_cert_dir_env());
+	const char *ca = c->ca ? c->ca : dir ? dir : "-";
 	if (strchr(ca, '\n'))
 		return -EINVAL;
-	int n = asprintf(ret, "%s %s %s\n", TLS_SESSION_MAGIC, c->where, ca);
+	int n = asprintf(ret, "%s %s %s%s\n", TLS_SESSION_MAGIC, c->where,
+			 c->ca || !dir ? "" : "system:", ca);
 	if (n < 0) {
 		*ret = NULL;
 		return -ENOMEM;
@@ -951,13 +954,29 @@ static int tls_session_save(SSL *ssl, SSL_SESSION *sess)
 
 /* ---- Handshake ------------------------------------------------------------------------------- */
 
+/*
+ * The CA certificates: the bundle named, or the system's. Of the system's,
+ * the hashed directory first, which reads only the certificates a chain
+ * needs (one file each), instead of the bundle file's 140-odd, each
+ * decoded, at every full handshake: the file is only read if the chain
+ * does not verify with the directory alone.
+ */
 static int tls_load_ca(Conn *c)
 {
 	const SslDl *t = c->tls;
-	if (c->ca ? t->SSL_CTX_load_verify_locations(c->ctx, c->ca, NULL) == 1
-		  : t->SSL_CTX_set_default_verify_paths(c->ctx) == 1)
+	int ok;
+
+	if (c->ca)
+		ok = t->SSL_CTX_load_verify_locations(c->ctx, c->ca, NULL);
+	else {
+		const char *dir = getenv(t->X509_get_default_cert_dir_env());
+		ok = t->SSL_CTX_load_verify_dir(c->ctx, dir ? dir : t->X509_get_default_cert_dir());
+	}
+	if (ok == 1)
 		return 0;
 	t->ERR_clear_error();
+	if (!c->ca)
+		return 0; /* no directory: the file alone, below */
 	c->ca_failed = true;
 	return -EKEYREJECTED;
 }
@@ -969,11 +988,26 @@ static int tls_load_ca(Conn *c)
 static int tls_verify_chain(X509_STORE_CTX *x, void *arg)
 {
 	Conn *c = arg;
+	const SslDl *t = c->tls;
+
 	if (tls_load_ca(c) < 0) {
-		c->tls->X509_STORE_CTX_set_error(x, X509_V_ERR_UNSPECIFIED);
+		t->X509_STORE_CTX_set_error(x, X509_V_ERR_UNSPECIFIED);
 		return 0;
 	}
-	return c->tls->X509_verify_cert(x);
+	int r = t->X509_verify_cert(x);
+	if (r > 0 || c->ca)
+		return r;
+	/* Not with the directory alone: again with the bundle file too, as libcurl does. */
+	if (t->SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+		t->ERR_clear_error();
+		c->ca_failed = true;
+		t->X509_STORE_CTX_set_error(x, X509_V_ERR_UNSPECIFIED);
+		return 0;
+	}
+	t->ERR_clear_error();
+	t->X509_STORE_CTX_set0_verified_chain(x, NULL);
+	t->X509_STORE_CTX_set_error(x, X509_V_OK);
+	return t->X509_verify_cert(x);
 }
 
 static int tls_ca_error(Conn *c)

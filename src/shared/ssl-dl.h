@@ -32,6 +32,10 @@
 	X(SSL_CTX_set_verify)                                                                      \
 	X(SSL_CTX_load_verify_locations)                                                           \
 	X(SSL_CTX_set_default_verify_paths)                                                        \
+	X(SSL_CTX_load_verify_dir)                                                                 \
+	X(X509_get_default_cert_dir)                                                               \
+	X(X509_get_default_cert_dir_env)                                                           \
+	X(X509_STORE_CTX_set0_verified_chain)                                                      \
 	X(SSL_CTX_set_options)                                                                     \
 	X(SSL_CTX_ctrl)                                                                            \
 	X(SSL_CTX_set_cert_verify_callback)                                                        \

@@ -211,6 +211,36 @@ teardown() { common_teardown; }
 	[ "$status" -ne 0 ]
 }
 
+@test "HTTPS with the system's CAs: the hashed directory is enough; the bundle file is read only without the CA there" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/emu.key" \
+		-out "$T/emu.crt" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	emu_start '' --arm-tls-cert "$T/emu.crt" --arm-tls-key "$T/emu.key"
+	mkdir "$T/cadir" "$T/empty"
+	cp "$T/emu.crt" "$T/cadir/"
+	openssl rehash "$T/cadir"
+	export SSL_CERT_DIR=$T/cadir
+	"$LAZULI" login --service-principal -u "$CLIENT" -p "$SECRET" --tenant "$TENANT" >/dev/null
+	rm -f "$LAZULI_CONFIG_DIR"/tls-session-*
+	run "$LAZULI" vm show -g lazuli-rg -n temp-vm --query name -o tsv
+	[ "$output" = temp-vm ]
+	sess=$LAZULI_CONFIG_DIR/tls-session-${ARM#https://}
+	head -n 1 "$sess" | grep -qx "lazuli-tls-session 1 ${ARM#https://} system:$T/cadir"
+	# Trusting another directory resumes nothing, and the chain fails as it did.
+	SSL_CERT_DIR=$T/empty run "$LAZULI" vm show -g lazuli-rg -n temp-vm --query name -o tsv
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"SSL certificate problem: self-signed certificate"* ]]
+	# The bundle file (OpenSSL's cert.pem) is read when the directory lacks the CA: as root,
+	# a private mount namespace puts the emulator's certificate in its place.
+	if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
+		file=$(openssl version -d | sed 's/^OPENSSLDIR: "\(.*\)"$/\1/')/cert.pem
+		[ -e "$file" ] || skip "no $file"
+		rm -f "$LAZULI_CONFIG_DIR"/tls-session-*
+		run unshare -m sh -c 'mount --bind "$1" "$2" && SSL_CERT_DIR=$3 exec "$4" vm show \
+			-g lazuli-rg -n temp-vm --query name -o tsv' sh "$T/emu.crt" "$file" "$T/empty" "$LAZULI"
+		[ "$output" = temp-vm ]
+	fi
+}
+
 @test "groups: create with tags, show, exists, list by tag, delete waits for the operation" {
 	emu_start '{"arm":{"lro_polls":2}}'
 	"$LAZULI" login --identity >/dev/null
