@@ -572,6 +572,7 @@ typedef struct Conn {
 	bool ca_failed;	    /* the CA certificates could not be loaded */
 	char *session_path; /* where this host's TLS session is kept, or NULL */
 	bool session_saved; /* one per connection: servers send two tickets or more */
+	bool session_fresh; /* the kept session has more than half its lifetime left */
 } Conn;
 
 _printf_(3, 4) static int conn_fail(Conn *c, int err, const char *fmt, ...)
@@ -925,6 +926,13 @@ static int tls_session_save(SSL *ssl, SSL_SESSION *sess)
 	if (!t || !(c = t->SSL_get_ex_data(ssl, 0)) || !c->session_path || c->session_saved ||
 	    t->SSL_get_verify_result(ssl) != X509_V_OK || !t->SSL_SESSION_is_resumable(sess))
 		return 0;
+	/*
+	 * Resumed with a session that has long to live: keep it, as clients do
+	 * (a ticket is good for more than one connection), rather than
+	 * replace the file on every request.
+	 */
+	if (c->session_fresh && t->SSL_session_reused(ssl))
+		return 0;
 	int hlen = tls_session_header(c, &header);
 	int dlen = t->i2d_SSL_SESSION(sess, NULL);
 	if (hlen < 0 || dlen <= 0 || (size_t)dlen + (size_t)hlen > TLS_SESSION_MAX ||
@@ -1080,6 +1088,8 @@ static int tls_handshake(Conn *c)
 		return conn_fail(c, -EINVAL, "cannot check the certificate against %s", c->u->host);
 	SSL_SESSION *sess = c->session_path ? tls_session_load(c) : NULL;
 	if (sess) {
+		time_t born = (time_t)t->SSL_SESSION_get_time(sess);
+		c->session_fresh = born + (time_t)t->SSL_SESSION_get_timeout(sess) / 2 > time(NULL);
 		r = t->SSL_set_session(c->ssl, sess);
 		t->SSL_SESSION_free(sess);
 		if (r != 1)

@@ -142,6 +142,11 @@ teardown() { common_teardown; }
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"$resumed"* ]]
 	[[ "$output" == *$'\ntemp-vm' ]]
+	# A session with most of its life left is kept as it is, not written again.
+	ino=$(stat -c %i "$sess")
+	vm_show
+	[[ "$output" == *"$resumed"* ]]
+	[ "$(stat -c %i "$sess")" = "$ino" ]
 	cp "$sess" "$T/good"
 
 	# Garbage, a session cut short, one for another port: a full handshake, and a good session again.
