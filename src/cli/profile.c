@@ -7,6 +7,7 @@
  * subscriptions in the Azure CLI's "account list" shape. Tokens are cached
  * beside it in tokens.json (0600).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "cli.h"
 #include "config.h"
 #include "fileio.h"
+#include "http.h"
 #include "json-util.h"
 #include "strutil.h"
 
@@ -333,6 +335,19 @@ int cli_profile_save(Cli *cli)
 	return r;
 }
 
+/* The TLS sessions the HTTPS client kept (http_set_tls_session_dir()): a login starts without them. */
+static void tls_sessions_clear(Cli *cli)
+{
+	const char *dir = config_dir(cli);
+	DIR *d = dir ? opendir(dir) : NULL;
+	if (!d)
+		return;
+	for (struct dirent *de; (de = readdir(d));)
+		if (startswith(de->d_name, "tls-session-"))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
 int cli_profile_clear(Cli *cli)
 {
 	static const char *const files[] = {"profile.json", "tokens.json"};
@@ -346,6 +361,7 @@ int cli_profile_clear(Cli *cli)
 			ret = -errno;
 		}
 	}
+	tls_sessions_clear(cli);
 	return ret;
 }
 
@@ -455,6 +471,9 @@ static int client_new(Cli *cli, const char *arm_url, const char *resource, ArmCl
 		return -ENOMEM;
 	/* With the Azure CLI's login there may be no directory of ours yet. */
 	(void)mkdir(config_dir(cli), 0700);
+	/* TLS sessions too are kept there, and resumed by the next command. */
+	if (http_set_tls_session_dir(config_dir(cli)) < 0)
+		return -ENOMEM;
 	return arm_client_new(&ep, &auth, cache, "lazuli/" LAZULI_VERSION, ret);
 }
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <gnutls/gnutls.h>
+
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -49,6 +51,7 @@ struct EmuServer {
 	char *ready_file;
 	char *arm_tls_cert; /* PEM text; NULL: the ARM port speaks plain HTTP */
 	char *arm_tls_key;
+	gnutls_datum_t arm_ticket_key; /* TLS session tickets, as a real server issues */
 	json_object *log[EMU_LOG_CAPACITY];
 	size_t log_start, log_n;
 	uint64_t log_seq;

@@ -546,6 +546,22 @@ static int bind_socket(const char *addr, int port, int *ret_fd, int *ret_port, b
 	return 0;
 }
 
+/* Before the handshake of each HTTPS connection: offer tickets, and resume them. */
+static void tls_connection_cb(void *cls, struct MHD_Connection *connection, void **socket_context,
+			      enum MHD_ConnectionNotificationCode code)
+{
+	Daemon *d = cls;
+	(void)socket_context;
+	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci && ci->tls_session &&
+	    gnutls_session_ticket_enable_server(ci->tls_session,
+						&d->listener->server->arm_ticket_key) < 0)
+		log_warning("cannot enable TLS session tickets");
+}
+
 static int daemon_start(Listener *l, const char *addr, int port, int *ret_port, Daemon **ret,
 			char *err, size_t errlen)
 {
@@ -569,6 +585,7 @@ static int daemon_start(Listener *l, const char *addr, int port, int *ret_port, 
 	struct MHD_OptionItem tls_opts[] = {
 	    {MHD_OPTION_HTTPS_MEM_CERT, 0, tls ? s->arm_tls_cert : NULL},
 	    {MHD_OPTION_HTTPS_MEM_KEY, 0, tls ? s->arm_tls_key : NULL},
+	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)tls_connection_cb, d},
 	    {MHD_OPTION_END, 0, NULL},
 	};
 	d->mhd = MHD_start_daemon(
@@ -577,7 +594,7 @@ static int daemon_start(Listener *l, const char *addr, int port, int *ret_port, 
 	    0, NULL, NULL, handler, d, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK,
 	    uri_cb, d, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, d, MHD_OPTION_EXTERNAL_LOGGER,
 	    mhd_logger, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_ARRAY,
-	    tls ? tls_opts : tls_opts + 2, MHD_OPTION_END);
+	    tls ? tls_opts : tls_opts + 3, MHD_OPTION_END);
 	if (!d->mhd) {
 		close(fd);
 		free(d);
@@ -791,6 +808,10 @@ int emu_server_new(const EmuOptions *o, EmuServer **ret, char *err, size_t errle
 				     &s->arm_tls_key, err, errlen);
 		if (r < 0)
 			return r;
+		if (gnutls_session_ticket_key_generate(&s->arm_ticket_key) < 0) {
+			snprintf(err, errlen, "cannot make a TLS session ticket key");
+			return -EIO;
+		}
 	}
 
 	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -932,6 +953,10 @@ void emu_server_free(EmuServer *s)
 	if (s->arm_tls_key)
 		explicit_bzero(s->arm_tls_key, strlen(s->arm_tls_key));
 	free(s->arm_tls_key);
+	if (s->arm_ticket_key.data) {
+		gnutls_memset(s->arm_ticket_key.data, 0, s->arm_ticket_key.size);
+		gnutls_free(s->arm_ticket_key.data);
+	}
 	if (s->stop_fd >= 0)
 		close(s->stop_fd);
 	if (s->wake_fd >= 0)

@@ -14,9 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
+#include "log.h"
 #include "macros.h"
 #include "ssl-dl.h"
 #include "time-util.h"
@@ -563,6 +568,11 @@ typedef struct Conn {
 	const SslDl *tls;
 	SSL_CTX *ctx;
 	SSL *ssl;
+	const char *ca;	    /* http_ca_bundle() */
+	bool ca_failed;	    /* the CA certificates could not be loaded */
+	char *session_path; /* where this host's TLS session is kept, or NULL */
+	bool session_saved; /* one per connection: servers send two tickets or more */
+	bool session_fresh; /* the kept session has more than half its lifetime left */
 } Conn;
 
 _printf_(3, 4) static int conn_fail(Conn *c, int err, const char *fmt, ...)
@@ -690,6 +700,7 @@ static const char *tls_error(Conn *c, char *buf, size_t len, const char *fallbac
 	unsigned long e = c->tls->ERR_get_error();
 	if (e == 0)
 		return fallback;
+	ssl_dl_load_error_strings();
 	c->tls->ERR_error_string_n(e, buf, len);
 	c->tls->ERR_clear_error();
 	return buf;
@@ -723,25 +734,325 @@ static int tls_wait(Conn *c, int ret, const char *doing)
 	return 1;
 }
 
+/* ---- TLS sessions kept across processes --------------------------------------------------- */
+
+#define TLS_SESSION_MAX 16384
+#define TLS_SESSION_MAGIC "lazuli-tls-session 1"
+
+static char *tls_session_dir;
+
+int http_set_tls_session_dir(const char *dir)
+{
+	char *d = NULL;
+	if (dir && !(d = strdup(dir)))
+		return -ENOMEM;
+	free(tls_session_dir);
+	tls_session_dir = d;
+	return 0;
+}
+
+/*
+ * The first line of a session file: what the session is good for. A session
+ * made while trusting one CA bundle is not resumed while trusting another.
+ */
+static int tls_session_header(const Conn *c, char **ret)
+{
+	/* The system's CAs: "-", or the directory named by SSL_CERT_DIR. */
+	const char *dir = c->ca ? NULL : getenv(c->tls->X509_get_default_cert_dir_env());
+	const char *ca = c->ca ? c->ca : dir ? dir : "-";
+	if (strchr(ca, '\n'))
+		return -EINVAL;
+	int n = asprintf(ret, "%s %s %s%s\n", TLS_SESSION_MAGIC, c->where,
+			 c->ca || !dir ? "" : "system:", ca);
+	if (n < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return n;
+}
+
+/* Read the kept session for c, if there is a usable one; never fails the request. */
+static SSL_SESSION *tls_session_load(Conn *c)
+{
+	const SslDl *t = c->tls;
+	_cleanup_free_ char *header = NULL, *data = NULL;
+	size_t len;
+	struct stat st;
+
+	int hlen = tls_session_header(c, &header);
+	if (hlen < 0)
+		return NULL;
+	/* A bundle that has gone is reported, as without a session. */
+	if (c->ca && access(c->ca, R_OK) < 0)
+		return NULL;
+	_cleanup_close_ int fd =
+	    open(c->session_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	/* The session's secrets let whoever holds them read the traffic. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 0077) != 0) {
+		log_debug("Ignoring %s: not a regular file of ours with mode 0600",
+			  c->session_path);
+		return NULL;
+	}
+	if (read_full_fd(fd, TLS_SESSION_MAX, &data, &len) < 0 || len <= (size_t)hlen ||
+	    memcmp(data, header, (size_t)hlen) != 0) {
+		log_debug("Ignoring %s: not a session for %s", c->session_path, c->where);
+		return NULL;
+	}
+	const unsigned char *p = (const unsigned char *)data + hlen;
+	const unsigned char *end = (const unsigned char *)data + len;
+	/*
+	 * The session holds the server's certificate, whose key d2i decodes in
+	 * the thread's default library context: make that the TLS one (its
+	 * few decoders), not the one with all of OpenSSL's.
+	 */
+	OSSL_LIB_CTX *prev = t->OSSL_LIB_CTX_set0_default(ssl_dl_libctx());
+	SSL_SESSION *sess = t->d2i_SSL_SESSION(NULL, &p, (long)(end - p));
+	t->OSSL_LIB_CTX_set0_default(prev);
+	t->ERR_clear_error();
+	if (!sess || p != end || !t->SSL_SESSION_is_resumable(sess) ||
+	    (time_t)t->SSL_SESSION_get_time(sess) + (time_t)t->SSL_SESSION_get_timeout(sess) <=
+		time(NULL)) {
+		log_debug("Ignoring %s: %s", c->session_path,
+			  sess && p == end ? "the session has expired" : "it does not parse");
+		if (sess)
+			t->SSL_SESSION_free(sess);
+		return NULL;
+	}
+	return sess;
+}
+
+/* Written as a cache may be: atomically, without fsync (a lost one costs a handshake). */
+static int tls_session_write(const char *path, const char *header, size_t hlen, const uint8_t *der,
+			     size_t dlen)
+{
+	_cleanup_free_ char *tmp = NULL;
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return -ENOMEM;
+	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = loop_write(fd, header, hlen);
+	if (r >= 0)
+		r = loop_write(fd, der, dlen);
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlink(tmp);
+	return r;
+}
+
+/* A DER element at p: header and total length; -EBADMSG unless it fits before end. */
+static int der_element(const uint8_t *p, const uint8_t *end, size_t *ret_hdr, size_t *ret_len)
+{
+	size_t avail = (size_t)(end - p), hdr = 2, n;
+
+	if (avail < 2 || (p[0] & 0x1f) == 0x1f)
+		return -EBADMSG; /* high tag numbers: none in a session */
+	n = p[1];
+	if (n & 0x80) {
+		size_t k = n & 0x7f;
+		if (k == 0 || k > 3 || avail < 2 + k)
+			return -EBADMSG;
+		n = 0;
+		for (size_t i = 0; i < k; i++)
+			n = n << 8 | p[2 + i];
+		hdr += k;
+	}
+	if (n > avail - hdr)
+		return -EBADMSG;
+	*ret_hdr = hdr;
+	*ret_len = hdr + n;
+	return 0;
+}
+
+int http_tls_session_strip_peer(const uint8_t *der, size_t len, uint8_t *out, size_t *out_len)
+{
+	const uint8_t *end = der + len;
+	size_t hdr, total, body = 0;
+
+	if (der_element(der, end, &hdr, &total) < 0 || der[0] != 0x30 || total != len ||
+	    *out_len < len)
+		return -EBADMSG;
+	/* The fields kept go where they were: the new header is never longer than the old. */
+	uint8_t *o = out + hdr;
+	for (const uint8_t *p = der + hdr; p < end;) {
+		size_t h, l;
+		if (der_element(p, end, &h, &l) < 0)
+			return -EBADMSG;
+		if (p[0] != 0xa3) { /* [3] EXPLICIT: the peer's certificate */
+			memcpy(o + body, p, l);
+			body += l;
+		}
+		p += l;
+	}
+	uint8_t head[5] = {0x30};
+	size_t hl;
+	if (body < 0x80) {
+		head[1] = (uint8_t)body;
+		hl = 2;
+	} else if (body <= 0xff) {
+		head[1] = 0x81;
+		head[2] = (uint8_t)body;
+		hl = 3;
+	} else if (body <= 0xffff) {
+		head[1] = 0x82;
+		head[2] = (uint8_t)(body >> 8);
+		head[3] = (uint8_t)body;
+		hl = 4;
+	} else
+		return -EBADMSG;
+	memmove(out + hl, o, body);
+	memcpy(out, head, hl);
+	*out_len = hl + body;
+	return 0;
+}
+
+/*
+ * OpenSSL's new-session callback: keep what a verified handshake (or a
+ * ticket after it) gave, without the server's certificate: resuming does
+ * not use it, and decoding it would cost the next process more than the
+ * rest of the session (a key decoder and key type set up just for it).
+ */
+static int tls_session_save(SSL *ssl, SSL_SESSION *sess)
+{
+	Conn *c = NULL;
+	const SslDl *t = ssl_dl();
+	_cleanup_free_ char *header = NULL;
+	_cleanup_free_ uint8_t *der = NULL, *stripped = NULL;
+
+	if (!t || !(c = t->SSL_get_ex_data(ssl, 0)) || !c->session_path || c->session_saved ||
+	    t->SSL_get_verify_result(ssl) != X509_V_OK || !t->SSL_SESSION_is_resumable(sess))
+		return 0;
+	/*
+	 * Resumed with a session that has long to live: keep it, as clients do
+	 * (a ticket is good for more than one connection), rather than
+	 * replace the file on every request.
+	 */
+	if (c->session_fresh && t->SSL_session_reused(ssl))
+		return 0;
+	int hlen = tls_session_header(c, &header);
+	int dlen = t->i2d_SSL_SESSION(sess, NULL);
+	if (hlen < 0 || dlen <= 0 || (size_t)dlen + (size_t)hlen > TLS_SESSION_MAX ||
+	    !(der = malloc((size_t)dlen)) || !(stripped = malloc((size_t)dlen)))
+		return 0;
+	size_t slen = (size_t)dlen;
+	uint8_t *p = der;
+	if (t->i2d_SSL_SESSION(sess, &p) != dlen ||
+	    http_tls_session_strip_peer(der, (size_t)dlen, stripped, &slen) < 0)
+		return 0;
+	/* What is kept must read back as a session, and one without the certificate. */
+	const uint8_t *q = stripped;
+	SSL_SESSION *check = t->d2i_SSL_SESSION(NULL, &q, (long)slen);
+	bool ok = check && q == stripped + slen && !t->SSL_SESSION_get0_peer(check);
+	if (check)
+		t->SSL_SESSION_free(check);
+	t->ERR_clear_error();
+	if (!ok)
+		return 0;
+	int r = tls_session_write(c->session_path, header, (size_t)hlen, stripped, slen);
+	c->session_saved = r >= 0;
+	if (r < 0)
+		log_debug_errno(r, "Cannot keep the TLS session for %s in %s: %m", c->where,
+				c->session_path);
+	return 0; /* the session is not kept in memory */
+}
+
+/* ---- Handshake ------------------------------------------------------------------------------- */
+
+/*
+ * The CA certificates: the bundle named, or the system's. Of the system's,
+ * the hashed directory first, which reads only the certificates a chain
+ * needs (one file each), instead of the bundle file's 140-odd, each
+ * decoded, at every full handshake: the file is only read if the chain
+ * does not verify with the directory alone.
+ */
+static int tls_load_ca(Conn *c)
+{
+	const SslDl *t = c->tls;
+	int ok;
+
+	if (c->ca)
+		ok = t->SSL_CTX_load_verify_locations(c->ctx, c->ca, NULL);
+	else {
+		const char *dir = getenv(t->X509_get_default_cert_dir_env());
+		ok = t->SSL_CTX_load_verify_dir(c->ctx, dir ? dir : t->X509_get_default_cert_dir());
+	}
+	if (ok == 1)
+		return 0;
+	t->ERR_clear_error();
+	if (!c->ca)
+		return 0; /* no directory: the file alone, below */
+	c->ca_failed = true;
+	return -EKEYREJECTED;
+}
+
+/*
+ * Verify the server's chain, loading the CA certificates first: a resumed
+ * session sends no certificate, and needs none of them loaded.
+ */
+static int tls_verify_chain(X509_STORE_CTX *x, void *arg)
+{
+	Conn *c = arg;
+	const SslDl *t = c->tls;
+
+	if (tls_load_ca(c) < 0) {
+		t->X509_STORE_CTX_set_error(x, X509_V_ERR_UNSPECIFIED);
+		return 0;
+	}
+	int r = t->X509_verify_cert(x);
+	if (r > 0 || c->ca)
+		return r;
+	/* Not with the directory alone: again with the bundle file too, as libcurl does. */
+	if (t->SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+		t->ERR_clear_error();
+		c->ca_failed = true;
+		t->X509_STORE_CTX_set_error(x, X509_V_ERR_UNSPECIFIED);
+		return 0;
+	}
+	t->ERR_clear_error();
+	t->X509_STORE_CTX_set0_verified_chain(x, NULL);
+	t->X509_STORE_CTX_set_error(x, X509_V_OK);
+	return t->X509_verify_cert(x);
+}
+
+static int tls_ca_error(Conn *c)
+{
+	if (c->ca)
+		return conn_fail(c, -EKEYREJECTED, "error setting certificate file: %s", c->ca);
+	return conn_fail(c, -EKEYREJECTED, "cannot load the system's CA certificates");
+}
+
+static void tls_session_path(Conn *c)
+{
+	if (!tls_session_dir ||
+	    asprintf(&c->session_path, "%s/tls-session-%s", tls_session_dir, c->where) < 0)
+		c->session_path = NULL;
+}
+
 /*
  * TLS 1.2 or newer over the connected socket, the server's certificate
  * checked against the system's CAs (or http_ca_bundle()) and the URL's host
  * name or address, with the same messages as libcurl's for the failures a
- * user must act on.
+ * user must act on. A session kept from an earlier process for the same
+ * host, port and CAs is offered for resumption.
  */
 static int tls_handshake(Conn *c)
 {
 	const SslDl *t = c->tls;
-	const char *ca = http_ca_bundle();
 	char buf[256];
 	int r;
 
+	c->ca = http_ca_bundle();
 	t->ERR_clear_error();
-	c->ctx = t->SSL_CTX_new(t->TLS_client_method());
+	c->ctx = t->SSL_CTX_new_ex(ssl_dl_libctx(), NULL, t->TLS_client_method());
 	if (!c->ctx)
 		return conn_fail(c, -ENOMEM, "cannot set up TLS: %s",
 				 tls_error(c, buf, sizeof(buf), "SSL_CTX_new failed"));
 	t->SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+	t->SSL_CTX_set_cert_verify_callback(c->ctx, tls_verify_chain, c);
 	/*
 	 * A close without close_notify reads as the end of the stream: the
 	 * response parser still refuses a body shorter than its framing.
@@ -749,15 +1060,16 @@ static int tls_handshake(Conn *c)
 	t->SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 					   SSL_OP_IGNORE_UNEXPECTED_EOF);
 	t->SSL_CTX_ctrl(c->ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL);
-	if (ca ? t->SSL_CTX_load_verify_locations(c->ctx, ca, NULL) != 1
-	       : t->SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
-		t->ERR_clear_error();
-		if (ca)
-			return conn_fail(c, -EKEYREJECTED, "error setting certificate file: %s", ca);
-		return conn_fail(c, -EKEYREJECTED, "cannot load the system's CA certificates");
+	/* Whole records and what follows them in one read(), not a header and then its body. */
+	t->SSL_CTX_ctrl(c->ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
+	tls_session_path(c);
+	if (c->session_path) {
+		t->SSL_CTX_ctrl(c->ctx, SSL_CTRL_SET_SESS_CACHE_MODE,
+				SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE, NULL);
+		t->SSL_CTX_sess_set_new_cb(c->ctx, tls_session_save);
 	}
 	c->ssl = t->SSL_new(c->ctx);
-	if (!c->ssl || t->SSL_set_fd(c->ssl, c->fd) != 1)
+	if (!c->ssl || t->SSL_set_fd(c->ssl, c->fd) != 1 || t->SSL_set_ex_data(c->ssl, 0, c) != 1)
 		return conn_fail(c, -ENOMEM, "cannot set up TLS: %s",
 				 tls_error(c, buf, sizeof(buf), "SSL_new failed"));
 	X509_VERIFY_PARAM *param = t->SSL_get0_param(c->ssl);
@@ -773,13 +1085,25 @@ static int tls_handshake(Conn *c)
 					     TLSEXT_NAMETYPE_host_name, (void *)c->u->host);
 	}
 	if (r != 1)
-		return conn_fail(c, -EINVAL, "cannot check the certificate against %s",
-				 c->u->host);
+		return conn_fail(c, -EINVAL, "cannot check the certificate against %s", c->u->host);
+	SSL_SESSION *sess = c->session_path ? tls_session_load(c) : NULL;
+	if (sess) {
+		time_t born = (time_t)t->SSL_SESSION_get_time(sess);
+		c->session_fresh = born + (time_t)t->SSL_SESSION_get_timeout(sess) / 2 > time(NULL);
+		r = t->SSL_set_session(c->ssl, sess);
+		t->SSL_SESSION_free(sess);
+		if (r != 1)
+			t->ERR_clear_error();
+	}
 	for (;;) {
 		errno = 0;
 		r = t->SSL_connect(c->ssl);
 		if (r == 1)
-			return 0;
+			break;
+		if (c->ca_failed) {
+			t->ERR_clear_error();
+			return tls_ca_error(c);
+		}
 		long v = t->SSL_get_verify_result(c->ssl);
 		if (v != X509_V_OK) {
 			t->ERR_clear_error();
@@ -790,6 +1114,9 @@ static int tls_handshake(Conn *c)
 		if (r < 0)
 			return r;
 	}
+	if (t->SSL_session_reused(c->ssl))
+		log_debug("TLS session with %s resumed", c->where);
+	return 0;
 }
 
 static void conn_close(Conn *c)
@@ -800,6 +1127,8 @@ static void conn_close(Conn *c)
 		c->tls->SSL_CTX_free(c->ctx);
 	c->ssl = NULL;
 	c->ctx = NULL;
+	free(c->session_path);
+	c->session_path = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -EBADF;

@@ -102,6 +102,13 @@ int http_parser_feed(HttpParser *p, const void *data, size_t len);
 /* The server closed: 1 if that ends the response, -ECONNRESET if it came too early. */
 int http_parser_eof(HttpParser *p);
 
+/*
+ * An i2d_SSL_SESSION() encoding without its "[3] peer" field (the server's
+ * certificate), re-encoded into out (*out_len: its size, then the length).
+ * -EBADMSG for what is not a DER SEQUENCE of whole elements, or too long.
+ */
+int http_tls_session_strip_peer(const uint8_t *der, size_t len, uint8_t *out, size_t *out_len);
+
 /* One request over a fresh connection; the contract of http_send(). */
 int http_plain_send(const HttpRequest *req, const HttpUrl *u, HttpResponse *r);
 

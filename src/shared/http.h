@@ -152,6 +152,16 @@ bool http_url_is_proxy_exempt(const char *url);
 int http_wait_for_route(const char *url, usec_t timeout, usec_t *waited);
 
 /*
+ * Keep the TLS sessions of the built-in client in dir, one 0600 file per
+ * host, port and CA bundle ("tls-session-HOST:PORT"), and resume them in
+ * the next process: a resumed handshake skips the certificate and its
+ * checks, which the session's first handshake did. A file that is not the
+ * user's own, is readable by others, or does not parse is ignored. NULL (the
+ * default): no sessions are kept. The CLI keeps them beside its token cache.
+ */
+int http_set_tls_session_dir(const char *dir);
+
+/*
  * Initialise libcurl (curl_global_init), which http_send() otherwise does on
  * the first request that needs it. A program that sends https:// or proxied
  * requests from several threads calls it once before starting them; the

@@ -124,6 +124,128 @@ teardown() { common_teardown; }
 	[[ "$output" == *"SSL certificate problem: IP address mismatch"* ]]
 }
 
+@test "HTTPS: the TLS session is kept 0600 beside the tokens and resumed; a foreign, open or corrupt one is ignored; logout removes it" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/emu.key" \
+		-out "$T/emu.crt" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	emu_start '' --arm-tls-cert "$T/emu.crt" --arm-tls-key "$T/emu.key"
+	export REQUESTS_CA_BUNDLE=$T/emu.crt
+	"$LAZULI" login --service-principal -u "$CLIENT" -p "$SECRET" --tenant "$TENANT" >/dev/null
+	hostport=${ARM#https://}
+	sess=$LAZULI_CONFIG_DIR/tls-session-$hostport
+	resumed="TLS session with $hostport resumed"
+	vm_show() { run "$LAZULI" vm show -g lazuli-rg -n temp-vm --query name -o tsv --debug; }
+	vm_show
+	[ "$status" -eq 0 ]
+	[ "$(stat -c '%a %U' "$sess")" = "600 $(id -un)" ]
+	head -n 1 "$sess" | grep -qx "lazuli-tls-session 1 $hostport $T/emu.crt"
+	vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$resumed"* ]]
+	[[ "$output" == *$'\ntemp-vm' ]]
+	# A session with most of its life left is kept as it is, not written again.
+	ino=$(stat -c %i "$sess")
+	vm_show
+	[[ "$output" == *"$resumed"* ]]
+	[ "$(stat -c %i "$sess")" = "$ino" ]
+	cp "$sess" "$T/good"
+
+	# Garbage, a session cut short, one for another port: a full handshake, and a good session again.
+	printf 'garbage\n' >"$sess"
+	vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Ignoring $sess: not a session for $hostport"* ]]
+	[[ "$output" != *"$resumed"* ]]
+	[[ "$output" == *$'\ntemp-vm' ]]
+	run cmp -s "$sess" "$T/good"
+	[ "$status" -ne 0 ]
+	vm_show
+	[[ "$output" == *"$resumed"* ]]
+	head -c 200 "$T/good" >"$sess"
+	vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Ignoring $sess: it does not parse"* ]]
+	[[ "$output" != *"$resumed"* ]]
+	{ printf 'lazuli-tls-session 1 127.0.0.1:1 %s\n' "$T/emu.crt"; tail -n +2 "$T/good"; } >"$sess"
+	vm_show
+	[[ "$output" == *"Ignoring $sess: not a session for $hostport"* ]]
+	[[ "$output" != *"$resumed"* ]]
+
+	# Readable by others: not used (and replaced by a 0600 one).
+	cp "$T/good" "$sess"
+	chmod 644 "$sess"
+	vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Ignoring $sess: not a regular file of ours with mode 0600"* ]]
+	[[ "$output" != *"$resumed"* ]]
+	[ "$(stat -c %a "$sess")" = 600 ]
+	# Another user's: not used.
+	if [ "$(id -u)" -eq 0 ]; then
+		cp "$T/good" "$sess"
+		chown nobody "$sess"
+		vm_show
+		[[ "$output" == *"not a regular file of ours"* ]]
+		[[ "$output" != *"$resumed"* ]]
+	fi
+	# A symbolic link is not followed.
+	rm -f "$sess"
+	ln -s "$T/good" "$sess"
+	vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"$resumed"* ]]
+	[ ! -L "$sess" ]
+
+	# Trusting another CA bundle (a copy here) does not resume what was verified with this one.
+	vm_show
+	[[ "$output" == *"$resumed"* ]]
+	cp "$T/emu.crt" "$T/other-bundle.pem"
+	REQUESTS_CA_BUNDLE=$T/other-bundle.pem vm_show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"not a session for $hostport"* ]]
+	[[ "$output" != *"$resumed"* ]]
+	# Nor when the bundle is gone: its failure is reported as without a session.
+	cp "$sess" "$T/good2"
+	REQUESTS_CA_BUNDLE=$T/other-bundle.pem vm_show
+	[[ "$output" == *"$resumed"* ]]
+	rm "$T/other-bundle.pem"
+	REQUESTS_CA_BUNDLE=$T/other-bundle.pem vm_show
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error setting certificate file: $T/other-bundle.pem"* ]]
+	# logout forgets them with the login.
+	"$LAZULI" logout
+	run compgen -G "$LAZULI_CONFIG_DIR/tls-session-*"
+	[ "$status" -ne 0 ]
+}
+
+@test "HTTPS with the system's CAs: the hashed directory is enough; the bundle file is read only without the CA there" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/emu.key" \
+		-out "$T/emu.crt" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	emu_start '' --arm-tls-cert "$T/emu.crt" --arm-tls-key "$T/emu.key"
+	mkdir "$T/cadir" "$T/empty"
+	cp "$T/emu.crt" "$T/cadir/"
+	openssl rehash "$T/cadir"
+	export SSL_CERT_DIR=$T/cadir
+	"$LAZULI" login --service-principal -u "$CLIENT" -p "$SECRET" --tenant "$TENANT" >/dev/null
+	rm -f "$LAZULI_CONFIG_DIR"/tls-session-*
+	run "$LAZULI" vm show -g lazuli-rg -n temp-vm --query name -o tsv
+	[ "$output" = temp-vm ]
+	sess=$LAZULI_CONFIG_DIR/tls-session-${ARM#https://}
+	head -n 1 "$sess" | grep -qx "lazuli-tls-session 1 ${ARM#https://} system:$T/cadir"
+	# Trusting another directory resumes nothing, and the chain fails as it did.
+	SSL_CERT_DIR=$T/empty run "$LAZULI" vm show -g lazuli-rg -n temp-vm --query name -o tsv
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"SSL certificate problem: self-signed certificate"* ]]
+	# The bundle file (OpenSSL's cert.pem) is read when the directory lacks the CA: as root,
+	# a private mount namespace puts the emulator's certificate in its place.
+	if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
+		file=$(openssl version -d | sed 's/^OPENSSLDIR: "\(.*\)"$/\1/')/cert.pem
+		[ -e "$file" ] || skip "no $file"
+		rm -f "$LAZULI_CONFIG_DIR"/tls-session-*
+		run unshare -m sh -c 'mount --bind "$1" "$2" && SSL_CERT_DIR=$3 exec "$4" vm show \
+			-g lazuli-rg -n temp-vm --query name -o tsv' sh "$T/emu.crt" "$file" "$T/empty" "$LAZULI"
+		[ "$output" = temp-vm ]
+	fi
+}
+
 @test "groups: create with tags, show, exists, list by tag, delete waits for the operation" {
 	emu_start '{"arm":{"lro_polls":2}}'
 	"$LAZULI" login --identity >/dev/null

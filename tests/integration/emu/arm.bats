@@ -421,3 +421,16 @@ token_with() {
 	[[ "$output" == *"cannot start the HTTPS server for arm"* ]]
 	[ ! -e "$T/ready.json" ]
 }
+
+@test "ARM over HTTPS issues TLS session tickets and resumes them, as a real server does" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/emu.key" \
+		-out "$T/emu.crt" -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	emu_start --arm-tls-cert "$T/emu.crt" --arm-tls-key "$T/emu.key"
+	hostport=${ARM#https://}
+	req=$'GET /subscriptions?api-version=2022-12-01 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	run openssl s_client -connect "$hostport" -CAfile "$T/emu.crt" -sess_out "$T/sess.pem" <<<"$req"
+	[[ "$output" == *"Verify return code: 0 (ok)"* ]]
+	[ -s "$T/sess.pem" ]
+	run openssl s_client -connect "$hostport" -CAfile "$T/emu.crt" -sess_in "$T/sess.pem" <<<"$req"
+	[[ "$output" == *"Reused, TLSv1.3"* ]]
+}

@@ -2,7 +2,8 @@
 /*
  * The built-in HTTP client's pieces without a network: the response parser
  * fed every way a response can be split, URL parsing, and the choice
- * between it and libcurl (proxy variables, no_proxy, LAZULI_HTTP_BACKEND).
+ * between it and libcurl (proxy variables, no_proxy, LAZULI_HTTP_BACKEND),
+ * and the kept TLS session's encoding without the server's certificate.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -175,8 +176,8 @@ static void test_url_parse(void **state)
 
 static void clear_env(void)
 {
-	const char *vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy",	 "HTTPS_PROXY",
-			      "all_proxy",  "ALL_PROXY",  "no_proxy",		 "NO_PROXY",
+	const char *vars[] = {"http_proxy",	     "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+			      "all_proxy",	     "ALL_PROXY",  "no_proxy",	  "NO_PROXY",
 			      "LAZULI_HTTP_BACKEND", NULL};
 	for (const char **v = vars; *v; v++)
 		unsetenv(*v);
@@ -253,13 +254,70 @@ static void test_backend_choice(void **state)
 	clear_env();
 }
 
+static void strip(const uint8_t *in, size_t len, int result, const uint8_t *want, size_t wlen)
+{
+	uint8_t out[600];
+	size_t olen = sizeof(out);
+	assert_int_equal(http_tls_session_strip_peer(in, len, out, &olen), result);
+	if (result == 0) {
+		assert_int_equal(olen, wlen);
+		assert_memory_equal(out, want, wlen);
+	}
+}
+
+static void test_session_strip_peer(void **state)
+{
+	(void)state;
+	/* SEQUENCE { INTEGER 1, [1] { INTEGER 5 }, [3] { SEQUENCE {} }, [4] { OCTET STRING "a" } }
+	 */
+	static const uint8_t with[] = {0x30, 0x11, 0x02, 0x01, 0x01, 0xa1, 0x03, 0x02, 0x01, 0x05,
+				       0xa3, 0x02, 0x30, 0x00, 0xa4, 0x03, 0x04, 0x01, 'a'};
+	static const uint8_t without[] = {0x30, 0x0d, 0x02, 0x01, 0x01, 0xa1, 0x03, 0x02,
+					  0x01, 0x05, 0xa4, 0x03, 0x04, 0x01, 'a'};
+	strip(with, sizeof(with), 0, without, sizeof(without));
+	/* Nothing to strip: the same bytes. */
+	strip(without, sizeof(without), 0, without, sizeof(without));
+
+	/* A long certificate: the outer length shrinks from the long form to the short one. */
+	uint8_t big[300] = {0x30, 0x82, 0x00, 0xfe, 0x02, 0x01, 0x07, 0xa3, 0x81, 0xf8};
+	memset(big + 10, 0x55, 0xf8);
+	static const uint8_t small[] = {0x30, 0x03, 0x02, 0x01, 0x07};
+	strip(big, 4 + 0xfe, 0, small, sizeof(small));
+	/* ... and keeps the long form when the rest is long. */
+	uint8_t longer[300] = {0x30, 0x81, 0x84, 0x04, 0x81, 0x81};
+	memset(longer + 6, 0x66, 0x81);
+	strip(longer, 3 + 0x84, 0, longer, 3 + 0x84);
+
+	/* Not a session's encoding: refused, never read past the end. */
+	static const uint8_t garbage[] = "garbage";
+	strip(garbage, sizeof(garbage) - 1, -EBADMSG, NULL, 0);
+	strip(with, 0, -EBADMSG, NULL, 0);
+	strip(with, 1, -EBADMSG, NULL, 0);
+	strip(with, sizeof(with) - 1, -EBADMSG, NULL, 0); /* cut short */
+	uint8_t extra[sizeof(with) + 1];
+	memcpy(extra, with, sizeof(with));
+	extra[sizeof(with)] = 0;
+	strip(extra, sizeof(extra), -EBADMSG, NULL, 0); /* bytes after the SEQUENCE */
+	uint8_t inner[sizeof(with)];
+	memcpy(inner, with, sizeof(with));
+	inner[11] = 0x7f; /* the certificate's length runs past the end */
+	strip(inner, sizeof(inner), -EBADMSG, NULL, 0);
+	static const uint8_t indefinite[] = {0x30, 0x80, 0x02, 0x01, 0x01, 0x00, 0x00};
+	strip(indefinite, sizeof(indefinite), -EBADMSG, NULL, 0);
+	static const uint8_t huge_len[] = {0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x00};
+	strip(huge_len, sizeof(huge_len), -EBADMSG, NULL, 0);
+	/* An output buffer smaller than the input is refused. */
+	uint8_t out[4];
+	size_t olen = sizeof(out);
+	assert_int_equal(http_tls_session_strip_peer(with, sizeof(with), out, &olen), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parser_any_split),
-	    cmocka_unit_test(test_parser_header_bound),
-	    cmocka_unit_test(test_url_parse),
-	    cmocka_unit_test(test_backend_choice),
+	    cmocka_unit_test(test_parser_any_split),   cmocka_unit_test(test_parser_header_bound),
+	    cmocka_unit_test(test_url_parse),	       cmocka_unit_test(test_backend_choice),
+	    cmocka_unit_test(test_session_strip_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
