@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+/*
+ * The functions are looked up by name when libssl is opened; a newer
+ * OpenSSL marking one deprecated (SSL_SESSION_get_time since 3.4, where it
+ * is still exported) must not fail the build against its headers.
+ */
+#ifndef OPENSSL_SUPPRESS_DEPRECATED
+#define OPENSSL_SUPPRESS_DEPRECATED
+#endif
 #include <openssl/core.h>
 #include <openssl/err.h>
 #include <openssl/provider.h>

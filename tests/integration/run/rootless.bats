@@ -34,6 +34,12 @@ setup_file() {
 	chmod 755 "$RL_DIR"
 	export ROOTFS="$RL_DIR/rootfs"
 	build_rootfs "$ROOTFS"
+	# The build tree may be below a directory only root can enter (a CI clone
+	# in a mktemp -d): the user runs a copy of the runtime and of the helpers.
+	cp "$RUNTIME" "$RL_DIR/lazuli-run"
+	cp "$BATS_TEST_DIRNAME/console-socket" "$RL_DIR/console-socket"
+	chmod 755 "$RL_DIR/lazuli-run" "$RL_DIR/console-socket"
+	export RL_HELPERS="$RL_DIR"
 	# A host that forbids unprivileged user namespaces has no rootless containers
 	# (the error it gets is tested below, in a namespace where they are forbidden).
 	XDG=/ as_user unshare --user true ||
@@ -50,6 +56,8 @@ teardown_file() {
 }
 
 setup() {
+	# helpers.bash sets RUNTIME again for every test: the user's copy instead.
+	RUNTIME="$RL_DIR/lazuli-run"
 	XDG="$RL_DIR/xdg-$BATS_TEST_NUMBER"
 	STATE="$XDG/lazuli-run"
 	B="$RL_DIR/bundle-$BATS_TEST_NUMBER"
@@ -169,7 +177,9 @@ teardown() {
 	run lr delete "$ID"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot delete container $ID that is not stopped: running" ]]
-	lr kill "$ID" TERM
+	# KILL: the init (sleep, pid 1 of its namespace) has no handler for TERM,
+	# so the kernel drops a TERM sent from outside.
+	lr kill "$ID" KILL
 	wait_status "$ID" stopped
 	lr delete "$ID"
 	assert_nothing_left "$ID" "$pid"
@@ -213,7 +223,7 @@ teardown() {
 	cfg "c['process']['terminal'] = True"
 	args 'tty; stat -c "%t:%T" /dev/console; test -t 0 && echo stdin-is-tty; read line; echo "got:$line"'
 	# The receiving end is the user's too (a console socket of root's would refuse the user).
-	as_user python3 "$BATS_TEST_DIRNAME/console-socket" "$OUT/console.sock" "$OUT/tty" 'hello
+	as_user python3 "$RL_HELPERS/console-socket" "$OUT/console.sock" "$OUT/tty" 'hello
 ' &
 	LISTENER=$!
 	for _ in $(seq 100); do [ -e "$OUT/tty.ready" ] && break; sleep 0.05; done
