@@ -526,16 +526,6 @@ static int start_scope(Creation *c, const SystemdScope *scope, const char *cgmou
 	return cgroup_apply(cgmount, &(CgroupRef){c->cgroup_path, NULL}, &cfg->resources, e);
 }
 
-/* Are we in the host's user namespace (uid_map maps all ids to themselves)? */
-static bool in_initial_userns(void)
-{
-	char buf[256];
-	unsigned long a, b, n;
-	if (read_small_file("/proc/self/uid_map", buf, sizeof(buf)) < 0)
-		return true;
-	return sscanf(buf, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 && n == 4294967295UL;
-}
-
 /*
  * Rootless, a cgroup is ours only where one was delegated to us (it, or the
  * parent it goes into, is writable). Without one the container gets none,
@@ -618,7 +608,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 				 "linux.resources: limits need a cgroup hierarchy, and %s is "
 				 "neither a cgroup2 mount nor a tmpfs of cgroup v1 hierarchies",
 				 cgmount);
-	if ((v2 || v1) && geteuid() == 0 && in_initial_userns()) {
+	if ((v2 || v1) && !unprivileged) {
 		/*
 		 * The container's device rules, with the devices every container has.
 		 * In a user namespace (rootless) devices cannot be made, only bound
