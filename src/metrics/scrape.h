@@ -58,6 +58,7 @@ typedef struct NetRow {
 
 typedef struct CgroupRow CgroupRow;
 typedef struct CgroupWalk CgroupWalk;
+typedef struct NetClassCache NetClassCache;
 
 /* Host files stay open between scrapes; each scrape pread()s them from offset 0. */
 #define SCRAPE_FD_CACHE 32
@@ -81,6 +82,7 @@ typedef struct Scrape {
 	NetRow *nets;
 	size_t n_nets, cap_nets;
 	CgroupWalk *cg;
+	NetClassCache *netclass; /* open /sys/class/net attribute files */
 	char cgroup_path[4096]; /* the cgroup v2 mount walked, "" when none */
 	char *arena;		/* strings of the filesystem rows */
 	size_t arena_len, arena_cap;
@@ -150,7 +152,7 @@ int parse_filefd(Scrape *s, const char *buf, size_t len);
 /* /proc/net/sockstat and sockstat6 ("PROTO: key value ..." lines) */
 int parse_sockstat(Scrape *s, const char *buf, size_t len);
 /* The first line of a /proc/sys/kernel file as a label value: -EBADMSG when empty, -ENAMETOOLONG over outlen - 1. */
-/* A /sys/class/net/<if>/ attribute: its first line, or a non-negative number (-ERANGE for "-1"). */
+/* A /sys/class/net/<if>/ attribute: its first line, or a non-negative decimal or 0x-hex number (-ERANGE for "-1"). */
 int parse_netclass_str(const char *buf, size_t len, char *out, size_t outlen);
 int parse_netclass_u64(const char *buf, size_t len, uint64_t *ret);
 int parse_uname_line(const char *buf, size_t len, char *out, size_t outlen);
@@ -162,6 +164,7 @@ int parse_io_stat(CgroupWalk *w, CgroupRow *row, const char *buf, size_t len);
 /* Engine of a cgroup from its path ("/system.slice/x.service"); id or unit name into name. */
 int cgroup_classify(const char *rel, const char **name, size_t *namelen);
 void cgroup_walk_free(CgroupWalk *w);
+void netclass_cache_free(NetClassCache *c);
 
 /* The containers (not systemd units) of the last cgroup walk; pointers valid until the next. */
 typedef struct CgroupInfo {

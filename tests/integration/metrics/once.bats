@@ -72,8 +72,20 @@ teardown() { common_teardown; }
 	[[ "$output" == *$'\nnode_network_transmit_queue_length{device="eth0"} 1000\n'* ]]
 	[[ "$output" == *$'\nnode_network_up{device="eth0"} 1\n'* ]]
 	[[ "$output" == *$'\nnode_network_up{device="veth0"} 0\n'* ]]
-	# veth0: speed -1, no carrier file, garbage mtu and tx_queue_len are left out
-	[[ "$output" != *'_bytes{device="veth0"}'* ]]
+	[[ "$output" == *$'\nnode_network_flags{device="eth0"} 4099\n'* ]]
+	[[ "$output" == *$'\nnode_network_device_id{device="eth0"} 0\n'* ]]
+	[[ "$output" == *$'\nnode_network_iface_id{device="veth0"} 7\n'* ]]
+	[[ "$output" == *$'\nnode_network_iface_link{device="veth0"} 6\n'* ]]
+	[[ "$output" == *$'\nnode_network_address_assign_type{device="veth0"} 3\n'* ]]
+	[[ "$output" == *$'\nnode_network_name_assign_type{device="eth0"} 4\n'* ]]
+	[[ "$output" == *$'\nnode_network_protocol_type{device="eth0"} 1\n'* ]]
+	[[ "$output" == *$'\n# TYPE node_network_carrier_changes_total counter\nnode_network_carrier_changes_total{device="eth0"} 4\n'* ]]
+	[[ "$output" == *$'\nnode_network_carrier_up_changes_total{device="eth0"} 2\n'* ]]
+	# speed -1 (no link) is -1 Mbit/s, as node_exporter reports it
+	[[ "$output" == *$'\nnode_network_speed_bytes{device="veth0"} -125000\n'* ]]
+	# veth0: no carrier file, garbage mtu, tx_queue_len and dev_id are left out
+	[[ "$output" != *'mtu_bytes{device="veth0"}'* ]]
+	[[ "$output" != *'device_id{device="veth0"}'* ]]
 	[[ "$output" != *'carrier{device="veth0"}'* ]]
 	[[ "$output" != *'queue_length{device="veth0"}'* ]]
 	[[ "$output" == *$'\nnode_scrape_collector_success{collector="netclass"} 1\n'* ]]

@@ -109,6 +109,33 @@ teardown() { common_teardown; }
 	[[ "$output" == *'container_cpu_usage_seconds_total{cgroup="/web1",engine="",name=""} 4'* ]]
 }
 
+@test "interface files stay open between scrapes; a removed interface closes them, a new one under the same name is read afresh" {
+	copy_root
+	lm_start --root "$T/root"
+	net=$T/root/sys/class/net
+	run curl -sS "$URL"
+	[[ "$output" == *$'\nnode_network_mtu_bytes{device="eth0"} 1500\n'* ]]
+	# rewritten in place, as the kernel does: the open file shows the new value
+	printf '9000\n' >"$net/eth0/mtu"
+	run curl -sS "$URL"
+	[[ "$output" == *$'\nnode_network_mtu_bytes{device="eth0"} 9000\n'* ]]
+	fds=$(ls "/proc/$LM_PID/fd" | wc -l)
+	# veth0 goes away: its series go, and so do its descriptors
+	rm -r "$net/veth0"
+	run curl -sS "$URL"
+	[[ "$output" != *'device="veth0"'* ]]
+	[ "$(ls "/proc/$LM_PID/fd" | wc -l)" -lt "$fds" ]
+	# eth0 is another device now (the old one's files still exist elsewhere)
+	mv "$net/eth0" "$T/old-eth0"
+	mkdir "$net/eth0"
+	printf '1280\n' >"$net/eth0/mtu"
+	printf 'up\n' >"$net/eth0/operstate"
+	run curl -sS "$URL"
+	[[ "$output" == *$'\nnode_network_mtu_bytes{device="eth0"} 1280\n'* ]]
+	[[ "$output" != *'node_network_speed_bytes{device="eth0"}'* ]]
+	[[ "$output" == *$'\nnode_scrape_collector_success{collector="netclass"} 1\n'* ]]
+}
+
 @test "SIGTERM stops it with status 0; a busy port is a clear error" {
 	lm_start --root "$ROOT"
 	port=${URL##*:}

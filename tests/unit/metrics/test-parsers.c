@@ -195,6 +195,14 @@ static void test_netclass_attrs(void **state)
 	assert_int_equal(parse_netclass_u64("", 0, &v), -EBADMSG);
 	assert_int_equal(parse_netclass_u64("\n", 1, &v), -EBADMSG);
 	assert_int_equal(parse_netclass_u64("99999999999999999999\n", 21, &v), -EBADMSG);
+	/* dev_id and flags are hexadecimal */
+	assert_int_equal(parse_netclass_u64("0x1003\n", 7, &v), 0);
+	assert_int_equal(v, 0x1003);
+	assert_int_equal(parse_netclass_u64("0xFFFFFFFFFFFFFFFF", 18, &v), 0);
+	assert_int_equal(v, UINT64_MAX);
+	assert_int_equal(parse_netclass_u64("0x10000000000000000", 19, &v), -EBADMSG);
+	assert_int_equal(parse_netclass_u64("0xZZ\n", 5, &v), -EBADMSG);
+	assert_int_equal(parse_netclass_u64("0x\n", 3, &v), -EBADMSG);
 	assert_int_equal(parse_netclass_str("up\n", 3, out, sizeof(out)), 0);
 	assert_string_equal(out, "up");
 	/* an empty ifalias is an empty label */
