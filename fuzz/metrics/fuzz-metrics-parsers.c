@@ -84,6 +84,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char line[65];
 	uint64_t attr;
 	(void)parse_netclass_u64(buf, size, &attr);
+	DiskUdev udev;
+	if (parse_udev_data(buf, size, &udev) >= 0)
+		for (size_t i = 0; i < _UDEV_PROP_MAX; i++)
+			if (strnlen(udev.v[i], UDEV_VALUE_MAX) >= UDEV_VALUE_MAX)
+				__builtin_trap();
 	if (parse_netclass_str(buf, size, line, sizeof(line)) == 0 && strlen(line) >= sizeof(line))
 		__builtin_trap();
 	if (parse_uname_line(buf, size, line, sizeof(line)) == 0 && strlen(line) >= sizeof(line))

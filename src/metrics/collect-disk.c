@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* diskstats and filesystem collectors. */
 #include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,27 +71,195 @@ static const DiskField disk_fields[] = {
      "This is the total number of seconds spent by all flush requests.", 16, 2},
 };
 
+/* ---- udev's database: the labels node_exporter gives disks ---------------- */
+
+static const struct {
+	const char *key;
+	UdevProp prop;
+	unsigned prio; /* for the serial: the first of these that is present wins */
+} udev_keys[] = {
+    {"ID_PATH", UDEV_ID_PATH, 0},
+    {"ID_WWN", UDEV_ID_WWN, 0},
+    {"ID_MODEL", UDEV_ID_MODEL, 0},
+    {"SCSI_IDENT_SERIAL", UDEV_SERIAL, 3},
+    {"ID_SERIAL_SHORT", UDEV_SERIAL, 2},
+    {"ID_SERIAL", UDEV_SERIAL, 1},
+    {"ID_REVISION", UDEV_ID_REVISION, 0},
+    {"ID_FS_TYPE", UDEV_ID_FS_TYPE, 0},
+    {"ID_FS_USAGE", UDEV_ID_FS_USAGE, 0},
+    {"ID_FS_UUID", UDEV_ID_FS_UUID, 0},
+    {"ID_FS_VERSION", UDEV_ID_FS_VERSION, 0},
+    {"DM_NAME", UDEV_DM_NAME, 0},
+    {"DM_UUID", UDEV_DM_UUID, 0},
+    {"DM_VG_NAME", UDEV_DM_VG_NAME, 0},
+    {"DM_LV_NAME", UDEV_DM_LV_NAME, 0},
+    {"DM_LV_LAYER", UDEV_DM_LV_LAYER, 0},
+    {"ID_ATA", UDEV_ID_ATA, 0},
+    {"ID_ATA_WRITE_CACHE", UDEV_ID_ATA_WRITE_CACHE, 0},
+    {"ID_ATA_WRITE_CACHE_ENABLED", UDEV_ID_ATA_WRITE_CACHE_ENABLED, 0},
+    {"ID_ATA_ROTATION_RATE_RPM", UDEV_ID_ATA_ROTATION_RATE_RPM, 0},
+};
+
+int parse_udev_data(const char *buf, size_t len, DiskUdev *u)
+{
+	const char *end = buf + len;
+	unsigned serial_prio = 0;
+	int n = 0;
+
+	memset(u, 0, sizeof(*u));
+	for (const char *p = buf; p < end; p = next_line(p, end)) {
+		const char *le = line_end(p, end);
+		/* every line of the database is "<letter>:<data>"; properties are "E:KEY=value" */
+		if (le - p < 2 || p[1] != ':' || !(p[0] >= 'A' && p[0] <= 'Z'))
+			return -EBADMSG;
+		if (p[0] != 'E')
+			continue;
+		const char *k = p + 2, *eq = memchr(k, '=', (size_t)(le - k));
+		if (!eq)
+			continue;
+		size_t klen = (size_t)(eq - k), vlen = (size_t)(le - eq - 1);
+		for (size_t i = 0; i < ELEMENTSOF(udev_keys); i++) {
+			if (strlen(udev_keys[i].key) != klen || memcmp(udev_keys[i].key, k, klen) != 0)
+				continue;
+			if (vlen >= UDEV_VALUE_MAX || memchr(eq + 1, '\0', vlen))
+				break; /* not a label value */
+			if (udev_keys[i].prio) {
+				if (udev_keys[i].prio < serial_prio)
+					break;
+				serial_prio = udev_keys[i].prio;
+			}
+			memcpy(u->v[udev_keys[i].prop], eq + 1, vlen);
+			u->v[udev_keys[i].prop][vlen] = '\0';
+			n++;
+			break;
+		}
+	}
+	return n;
+}
+
+enum {
+	DISK_UDEV_FS = 1 << 0,
+	DISK_UDEV_DM = 1 << 1,
+	DISK_UDEV_ATA0 = 1 << 2, /* and the next two bits: d->ata[i] is set */
+};
+
+/* The udev entry of d ("b<major>:<minor>") into s->udev; all empty when there is none. */
+static void read_udev(Scrape *s, const DiskRow *d)
+{
+	char name[64];
+	ssize_t n = -ENOENT;
+
+	if (s->udev_fd >= 0) {
+		snprintf(name, sizeof(name), "b%" PRIu64 ":%" PRIu64, d->major, d->minor);
+		n = scrape_read_single(s, s->udev_fd, name);
+	}
+	if (n < 0 || parse_udev_data(s->buf, (size_t)n, &s->udev) < 0)
+		memset(&s->udev, 0, sizeof(s->udev));
+}
+
+static bool parse_double(const char *str, double *ret)
+{
+	char *e;
+	if (!*str)
+		return false;
+	errno = 0;
+	double v = strtod(str, &e);
+	if (*e || errno || !isfinite(v))
+		return false;
+	*ret = v;
+	return true;
+}
+
 /*
- * node_exporter takes path, wwn, model, serial and revision from udev's
- * database (ID_PATH, ID_WWN, ...), which is not read here: they stay empty,
- * as node_exporter prints them on a host without udev data, so that the
- * series keep the same label set.
+ * node_disk_info, with path, wwn, model, serial and revision from udev's
+ * database as node_exporter gives them (empty on a host without one, so
+ * that the series keep the same label set).
  */
 static void emit_disk_info(Scrape *s)
 {
-	static const char *const udev_labels[] = {"model", "path", "revision", "serial", "wwn"};
+	static const struct {
+		const char *label;
+		UdevProp prop;
+	} udev_labels[] = {
+	    {"model", UDEV_ID_MODEL}, {"path", UDEV_ID_PATH}, {"revision", UDEV_ID_REVISION},
+	    {"serial", UDEV_SERIAL},  {"wwn", UDEV_ID_WWN},
+	};
 
 	expo_family(&s->out, "node_disk_info", MT_GAUGE, "Info of /sys/block/<block_device>.");
 	for (size_t i = 0; i < s->n_disks; i++) {
-		const DiskRow *d = &s->disks[i];
+		DiskRow *d = &s->disks[i];
+		read_udev(s, d);
+		const DiskUdev *u = &s->udev;
 		expo_begin(&s->out);
 		expo_label(&s->out, "device", d->device);
 		expo_label_u64(&s->out, "major", d->major);
 		expo_label_u64(&s->out, "minor", d->minor);
 		for (size_t j = 0; j < ELEMENTSOF(udev_labels); j++)
-			expo_label(&s->out, udev_labels[j], "");
+			expo_label(&s->out, udev_labels[j].label, u->v[udev_labels[j].prop]);
+		expo_end_u64(&s->out, 1);
+		d->udev_has = (u->v[UDEV_ID_FS_TYPE][0] ? DISK_UDEV_FS : 0) |
+			      (u->v[UDEV_DM_NAME][0] ? DISK_UDEV_DM : 0);
+		for (unsigned k = 0; k < 3 && u->v[UDEV_ID_ATA][0]; k++)
+			if (parse_double(u->v[UDEV_ID_ATA_WRITE_CACHE + k], &d->ata[k]))
+				d->udev_has |= (uint8_t)(DISK_UDEV_ATA0 << k);
+	}
+}
+
+/* node_disk_filesystem_info and node_disk_device_mapper_info: the few disks that have them are read again. */
+static void emit_udev_info(Scrape *s, unsigned bit, const char *name, const char *help,
+			   const char *const *labels, const UdevProp *props, size_t n)
+{
+	bool family = false;
+	for (size_t i = 0; i < s->n_disks; i++) {
+		const DiskRow *d = &s->disks[i];
+		if (!(d->udev_has & bit))
+			continue;
+		read_udev(s, d);
+		if (!family) {
+			expo_family(&s->out, name, MT_GAUGE, help);
+			family = true;
+		}
+		expo_begin(&s->out);
+		expo_label(&s->out, "device", d->device);
+		for (size_t j = 0; j < n; j++)
+			expo_label(&s->out, labels[j], s->udev.v[props[j]]);
 		expo_end_u64(&s->out, 1);
 	}
+}
+
+static void emit_disk_udev(Scrape *s)
+{
+	static const char *const ata_names[3][2] = {
+	    {"node_disk_ata_write_cache", "ATA disk has a write cache."},
+	    {"node_disk_ata_write_cache_enabled", "ATA disk has its write cache enabled."},
+	    {"node_disk_ata_rotation_rate_rpm", "ATA disk rotation rate in RPMs (0 for SSDs)."},
+	};
+	static const char *const fs_labels[] = {"type", "usage", "uuid", "version"};
+	static const UdevProp fs_props[] = {UDEV_ID_FS_TYPE, UDEV_ID_FS_USAGE, UDEV_ID_FS_UUID,
+					    UDEV_ID_FS_VERSION};
+	static const char *const dm_labels[] = {"lv_layer", "lv_name", "name", "uuid", "vg_name"};
+	static const UdevProp dm_props[] = {UDEV_DM_LV_LAYER, UDEV_DM_LV_NAME, UDEV_DM_NAME,
+					    UDEV_DM_UUID, UDEV_DM_VG_NAME};
+
+	for (unsigned k = 0; k < 3; k++) {
+		bool family = false;
+		for (size_t i = 0; i < s->n_disks; i++) {
+			const DiskRow *d = &s->disks[i];
+			if (!(d->udev_has & (DISK_UDEV_ATA0 << k)))
+				continue;
+			if (!family) {
+				expo_family(&s->out, ata_names[k][0], MT_GAUGE, ata_names[k][1]);
+				family = true;
+			}
+			expo_begin(&s->out);
+			expo_label(&s->out, "device", d->device);
+			expo_end_double(&s->out, d->ata[k]);
+		}
+	}
+	emit_udev_info(s, DISK_UDEV_DM, "node_disk_device_mapper_info", "Info about disk device mapper.",
+		       dm_labels, dm_props, ELEMENTSOF(dm_props));
+	emit_udev_info(s, DISK_UDEV_FS, "node_disk_filesystem_info", "Info about disk filesystem.",
+		       fs_labels, fs_props, ELEMENTSOF(fs_props));
 }
 
 int parse_diskstats(Scrape *s, const char *buf, size_t len)
@@ -136,7 +306,9 @@ int parse_diskstats(Scrape *s, const char *buf, size_t len)
 	}
 	if (s->n_disks == 0)
 		return len == 0 ? 0 : -EBADMSG;
+	/* s->buf is free from here: the rows hold what was parsed */
 	emit_disk_info(s);
+	emit_disk_udev(s);
 	for (size_t i = 0; i < ELEMENTSOF(disk_fields); i++) {
 		const DiskField *df = &disk_fields[i];
 		bool family = false;

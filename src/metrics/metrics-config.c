@@ -18,6 +18,7 @@ static const char *const known_keys[] = {
     "Metrics.Listen",
     "Metrics.ProcRoot",
     "Metrics.SysRoot",
+    "Metrics.UdevData",
     "Metrics.Rootfs",
     "Metrics.CgroupRoot",
     "Metrics.RunStateDirectory",
@@ -60,6 +61,7 @@ void metrics_config_done(MetricsConfig *c)
 	free(c->listen);
 	free(c->proc_root);
 	free(c->sys_root);
+	free(c->udev_data);
 	free(c->rootfs);
 	free(c->cgroup_root);
 	free(c->run_state_dir);
@@ -177,6 +179,7 @@ int metrics_config_load(MetricsConfig *c, const char *path, char *err, size_t er
 	if ((r = set_str(&c->listen, &conf, "Metrics", "Listen", METRICS_DEFAULT_LISTEN)) < 0 ||
 	    (r = set_str(&c->proc_root, &conf, "Metrics", "ProcRoot", "/proc")) < 0 ||
 	    (r = set_str(&c->sys_root, &conf, "Metrics", "SysRoot", "/sys")) < 0 ||
+	    (r = set_str(&c->udev_data, &conf, "Metrics", "UdevData", "/run/udev/data")) < 0 ||
 	    (r = set_str(&c->rootfs, &conf, "Metrics", "Rootfs", "")) < 0 ||
 	    (r = set_str(&c->cgroup_root, &conf, "Metrics", "CgroupRoot", "")) < 0 ||
 	    (r = set_str(&c->run_state_dir, &conf, "Metrics", "RunStateDirectory",
@@ -269,18 +272,21 @@ out:
 
 int metrics_config_set_root(MetricsConfig *c, const char *root)
 {
-	char *p = NULL, *s = NULL, *f = NULL;
+	char *p = NULL, *s = NULL, *f = NULL, *u = NULL;
 	if (asprintf(&p, "%s/proc", root) < 0 || asprintf(&s, "%s/sys", root) < 0 ||
-	    !(f = strdup(root))) {
+	    asprintf(&u, "%s/run/udev/data", root) < 0 || !(f = strdup(root))) {
 		free(p);
 		free(s);
+		free(u);
 		return -ENOMEM;
 	}
 	free(c->proc_root);
 	free(c->sys_root);
 	free(c->rootfs);
+	free(c->udev_data);
 	c->proc_root = p;
 	c->sys_root = s;
 	c->rootfs = f;
+	c->udev_data = u;
 	return 0;
 }

@@ -17,6 +17,7 @@ typedef struct MetricsConfig {
 	char *listen;	  /* "127.0.0.1:9179", "[::1]:9179" */
 	char *proc_root;  /* "/proc" */
 	char *sys_root;	  /* "/sys" */
+	char *udev_data;  /* "/run/udev/data": udev's device database */
 	char *rootfs;	  /* "/": statvfs of mount points below it */
 	char *cgroup_root;  /* "" = find it below sys_root */
 	char *run_state_dir; /* lazuli-run's state, "/run/lazuli-run" */
@@ -44,7 +45,8 @@ typedef struct MetricsConfig {
 
 /*
  * Load path (missing is fine: defaults), then apply root: when non-NULL,
- * ProcRoot/SysRoot/Rootfs become root/proc, root/sys and root.
+ * ProcRoot/SysRoot/Rootfs/UdevData become root/proc, root/sys, root and
+ * root/run/udev/data.
  * err names the file, line and key on -EINVAL.
  */
 int metrics_config_load(MetricsConfig *c, const char *path, char *err, size_t errlen);

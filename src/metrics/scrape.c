@@ -94,6 +94,7 @@ int scrape_init(Scrape *s, const MetricsConfig *cfg)
 	    .sys_fd = -1,
 	    .rootfs_fd = -1,
 	    .cgroup_fd = -1,
+	    .udev_fd = -1,
 	    .buf_max = cfg->max_file_size ? cfg->max_file_size : SCRAPE_BUF_MAX_DEFAULT,
 	};
 	s->proc_fd = open_dir_path(cfg->proc_root);
@@ -105,6 +106,12 @@ int scrape_init(Scrape *s, const MetricsConfig *cfg)
 	s->sys_fd = open_dir_path(cfg->sys_root);
 	if (s->sys_fd < 0)
 		log_warning_errno(s->sys_fd, "Cannot open SysRoot=%s: %m", cfg->sys_root);
+	if (cfg->enabled[COLLECTOR_DISKSTATS] && cfg->udev_data && cfg->udev_data[0]) {
+		s->udev_fd = open_dir_path(cfg->udev_data);
+		if (s->udev_fd < 0)
+			log_info("No udev database at %s: node_disk_info's model, serial, path, revision and wwn stay empty",
+				 cfg->udev_data);
+	}
 	if (cfg->enabled[COLLECTOR_CGROUPS])
 		find_cgroup_root(s);
 	s->clk_tck = sysconf(_SC_CLK_TCK);
@@ -131,6 +138,8 @@ void scrape_done(Scrape *s)
 		close(s->rootfs_fd);
 	if (s->cgroup_fd >= 0)
 		close(s->cgroup_fd);
+	if (s->udev_fd >= 0)
+		close(s->udev_fd);
 	free(s->buf);
 	free(s->disks);
 	free(s->nets);
@@ -138,7 +147,7 @@ void scrape_done(Scrape *s)
 	cgroup_walk_free(s->cg);
 	netclass_cache_free(s->netclass);
 	expo_done(&s->out);
-	*s = (Scrape){.proc_fd = -1, .sys_fd = -1, .rootfs_fd = -1, .cgroup_fd = -1};
+	*s = (Scrape){.proc_fd = -1, .sys_fd = -1, .rootfs_fd = -1, .cgroup_fd = -1, .udev_fd = -1};
 }
 
 static int grow_buf(Scrape *s)

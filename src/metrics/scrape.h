@@ -42,12 +42,48 @@ typedef enum CollectorId {
 const char *collector_name(CollectorId id);
 int collector_from_name(const char *name, size_t len);
 
+/* What node_exporter takes from udev's database entry of a block device ("E:KEY=value" lines). */
+typedef enum UdevProp {
+	UDEV_ID_PATH,
+	UDEV_ID_WWN,
+	UDEV_ID_MODEL,
+	UDEV_SERIAL, /* SCSI_IDENT_SERIAL, else ID_SERIAL_SHORT, else ID_SERIAL */
+	UDEV_ID_REVISION,
+	UDEV_ID_FS_TYPE,
+	UDEV_ID_FS_USAGE,
+	UDEV_ID_FS_UUID,
+	UDEV_ID_FS_VERSION,
+	UDEV_DM_NAME,
+	UDEV_DM_UUID,
+	UDEV_DM_VG_NAME,
+	UDEV_DM_LV_NAME,
+	UDEV_DM_LV_LAYER,
+	UDEV_ID_ATA,
+	UDEV_ID_ATA_WRITE_CACHE,
+	UDEV_ID_ATA_WRITE_CACHE_ENABLED,
+	UDEV_ID_ATA_ROTATION_RATE_RPM,
+	_UDEV_PROP_MAX,
+} UdevProp;
+
+#define UDEV_VALUE_MAX 192
+typedef struct DiskUdev {
+	char v[_UDEV_PROP_MAX][UDEV_VALUE_MAX]; /* "" when absent (or too long to be a label) */
+} DiskUdev;
+
+/*
+ * One udev database file into u. Returns the number of properties taken,
+ * or -EBADMSG when the bytes are not a udev database file.
+ */
+int parse_udev_data(const char *buf, size_t len, DiskUdev *u);
+
 /* One row per block device of /proc/diskstats. */
 typedef struct DiskRow {
 	char device[64];
 	uint64_t major, minor;
 	uint64_t f[17]; /* fields 4.. of the line, 0 when the kernel does not have them */
 	unsigned n_fields;
+	uint8_t udev_has; /* DISK_UDEV_* bits, from the last udev read of this disk */
+	double ata[3];	  /* write cache, write cache enabled, rotation rate (rpm) */
 } DiskRow;
 
 /* One row per interface of /proc/net/dev. */
@@ -72,7 +108,8 @@ typedef struct Scrape {
 	const MetricsConfig *cfg;
 	CachedFd fds[SCRAPE_FD_CACHE];
 	size_t n_fds;
-	int proc_fd, sys_fd, rootfs_fd, cgroup_fd; /* O_PATH directories; -1 when absent */
+	int proc_fd, sys_fd, rootfs_fd, cgroup_fd, udev_fd; /* O_PATH directories; -1 when absent */
+	DiskUdev udev;	/* scratch: the entry of the disk being written */
 	char *buf; /* file contents, NUL-terminated */
 	size_t buf_cap;
 	size_t buf_max;

@@ -89,8 +89,17 @@ teardown() { common_teardown; }
 	[[ "$output" != *'carrier{device="veth0"}'* ]]
 	[[ "$output" != *'queue_length{device="veth0"}'* ]]
 	[[ "$output" == *$'\nnode_scrape_collector_success{collector="netclass"} 1\n'* ]]
-	[[ "$output" == *$'\nnode_disk_info{device="vda",major="254",minor="0",model="",path="",revision="",serial="",wwn=""} 1\n'* ]]
+	# labels from udev's database (ROOT/run/udev/data): SCSI_IDENT_SERIAL wins over ID_SERIAL_SHORT
+	[[ "$output" == *$'\nnode_disk_info{device="vda",major="254",minor="0",model="WDC_WD40EFRX-68N32N0",path="pci-0000:00:1f.2-ata-1",revision="82.00A82",serial="WD-WCC7K1234567-S",wwn="0x50014ee2b5c1a2b3"} 1\n'* ]]
+	[[ "$output" == *$'\nnode_disk_info{device="sda",major="8",minor="0",model="Virtual_Disk",path="acpi-VMBUS:01-vmbus-f8b3781b1e824818a1c363d806ec15bb-lun-0",revision="1.0",serial="600224800b1c2d3e4f5a6b7c8d9e0f1a",wwn="0x600224800b1c2d3e"} 1\n'* ]]
+	# a model too long to be a label is left out; a file that is not a udev database gives no labels
 	[[ "$output" == *$'\nnode_disk_info{device="zram0",major="253",minor="0",model="",path="",revision="",serial="",wwn=""} 1\n'* ]]
+	[[ "$output" == *$'\nnode_disk_info{device="nvme0n1",major="259",minor="0",model="",path="",revision="",serial="",wwn=""} 1\n'* ]]
+	[[ "$output" == *$'\nnode_disk_ata_rotation_rate_rpm{device="vda"} 5400\n'* ]]
+	[[ "$output" == *$'\nnode_disk_ata_write_cache_enabled{device="vda"} 0\n'* ]]
+	[[ "$output" == *$'\nnode_disk_filesystem_info{device="zram0",type="swap",usage="other",uuid="3f6a2c1e-0000-4b7e-9d3c-7c2f0e1a5b6d",version="1"} 1\n'* ]]
+	[[ "$output" == *$'\nnode_disk_device_mapper_info{device="dm-0",lv_layer="",lv_name="",name="root-crypt",uuid="CRYPT-LUKS2-0a1b2c3d4e5f60718293a4b5c6d7e8f9-root-crypt",vg_name=""} 1\n'* ]]
+	[[ "$output" != *'node_disk_ata_write_cache{device="sda"}'* ]]
 	[[ "$output" == *$'\ncontainer_threads{cgroup="/system.slice/ssh.service",engine="systemd",name="ssh.service"} 3\n'* ]]
 	[[ "$output" != *'device="lo"'* ]]
 	[[ "$output" != *'mountpoint="/run"'* ]]

@@ -212,6 +212,35 @@ static void test_netclass_attrs(void **state)
 	assert_int_equal(parse_netclass_str("01234567\n", 9, out, sizeof(out)), -ENAMETOOLONG);
 }
 
+static void test_udev_data(void **state)
+{
+	DiskUdev u;
+	(void)state;
+	const char *in = "S:disk/by-id/x\nI:12\nE:ID_MODEL=Virtual_Disk\nE:ID_SERIAL=long-serial\n"
+			 "E:ID_SERIAL_SHORT=short\nE:ID_WWN=0x6002\nE:NOT_OURS=1\nE:ID_PATH\nG:systemd\n"
+			 "E:ID_FS_TYPE=ext4\nV:1";
+	assert_int_equal(parse_udev_data(in, strlen(in), &u), 5);
+	assert_string_equal(u.v[UDEV_ID_MODEL], "Virtual_Disk");
+	/* ID_SERIAL_SHORT is preferred to ID_SERIAL, whatever the order */
+	assert_string_equal(u.v[UDEV_SERIAL], "short");
+	assert_string_equal(u.v[UDEV_ID_WWN], "0x6002");
+	assert_string_equal(u.v[UDEV_ID_FS_TYPE], "ext4");
+	assert_string_equal(u.v[UDEV_ID_PATH], "");
+	in = "E:SCSI_IDENT_SERIAL=label\nE:ID_SERIAL_SHORT=short\n";
+	assert_int_equal(parse_udev_data(in, strlen(in), &u), 1);
+	assert_string_equal(u.v[UDEV_SERIAL], "label");
+	/* a value too long for a label, or with a NUL, is left out */
+	char big[UDEV_VALUE_MAX + 32];
+	int n = snprintf(big, sizeof(big), "E:ID_MODEL=%0*d\nE:ID_REVISION=1.0\n", UDEV_VALUE_MAX, 0);
+	assert_int_equal(parse_udev_data(big, (size_t)n, &u), 1);
+	assert_string_equal(u.v[UDEV_ID_MODEL], "");
+	assert_int_equal(parse_udev_data("E:ID_MODEL=a\0b\n", 15, &u), 0);
+	/* not a udev database */
+	assert_int_equal(parse_udev_data("garbage\n", 8, &u), -EBADMSG);
+	assert_int_equal(parse_udev_data("E:ID_MODEL=x\n\n", 15, &u), -EBADMSG);
+	assert_int_equal(parse_udev_data("", 0, &u), 0);
+}
+
 static void test_vmstat(void **state)
 {
 	int r;
@@ -470,6 +499,7 @@ int main(void)
 	    cmocka_unit_test(test_stat),
 	    cmocka_unit_test(test_loadavg),
 	    cmocka_unit_test(test_meminfo),
+	    cmocka_unit_test(test_udev_data),
 	    cmocka_unit_test(test_vmstat),
 	    cmocka_unit_test(test_pressure),
 	    cmocka_unit_test(test_diskstats),
