@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* diskstats and filesystem collectors. */
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "log.h"
 #include "macros.h"
 #include "scrape.h"
 #include "strutil.h"
@@ -383,6 +385,169 @@ static int arena_add(Scrape *s, const char *str, size_t n, uint32_t *off)
 	return 0;
 }
 
+/*
+ * statfs of a network or FUSE file system can block for as long as its
+ * server does not answer (a hard NFS mount: forever), and one scrape must
+ * not hang the daemon. Such mounts are asked in a thread; when the answer
+ * takes longer than MountTimeout the mount is reported as a device error
+ * and is not asked again until that call returns, as node_exporter does.
+ * Local file systems are asked directly: that costs no thread per scrape.
+ */
+#define MAX_STUCK 64
+
+struct StatJob {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned refs; /* the thread and the scrape; the last to let go frees */
+	bool done;
+	int err;
+	struct statvfs st;
+	StatJob *next; /* in s->stuck */
+	char path[];
+};
+
+bool filesystem_type_may_hang(const char *t, size_t n)
+{
+	static const char *const types[] = {"nfs",  "nfs4",	 "cifs",   "smb3",  "smbfs", "ceph",
+					    "9p",   "glusterfs", "lustre", "afs",   "gpfs",  "fuse",
+					    "fuseblk", "davfs",	 "ncpfs",  "coda",  "ocfs2", "gfs2"};
+	if (n > 5 && memcmp(t, "fuse.", 5) == 0)
+		return true;
+	for (size_t i = 0; i < ELEMENTSOF(types); i++)
+		if (strlen(types[i]) == n && memcmp(types[i], t, n) == 0)
+			return true;
+	return false;
+}
+
+static void stat_job_unref(StatJob *j)
+{
+	pthread_mutex_lock(&j->lock);
+	bool last = --j->refs == 0;
+	pthread_mutex_unlock(&j->lock);
+	if (last) {
+		pthread_mutex_destroy(&j->lock);
+		pthread_cond_destroy(&j->cond);
+		free(j);
+	}
+}
+
+static void *stat_job_run(void *arg)
+{
+	StatJob *j = arg;
+	struct statvfs st;
+	int err = statvfs(j->path, &st) < 0 ? errno : 0;
+
+	pthread_mutex_lock(&j->lock);
+	j->st = st;
+	j->err = err;
+	j->done = true;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	stat_job_unref(j);
+	return NULL;
+}
+
+void stat_jobs_release(Scrape *s)
+{
+	while (s->stuck) {
+		StatJob *j = s->stuck;
+		s->stuck = j->next;
+		stat_job_unref(j);
+	}
+	s->n_stuck = 0;
+}
+
+/* Forget the stuck calls that have returned since; say so once each. */
+static void stat_jobs_sweep(Scrape *s)
+{
+	for (StatJob **pp = &s->stuck; *pp;) {
+		StatJob *j = *pp;
+		pthread_mutex_lock(&j->lock);
+		bool done = j->done;
+		pthread_mutex_unlock(&j->lock);
+		if (!done) {
+			pp = &j->next;
+			continue;
+		}
+		log_info("statfs of %s returned again; the mount is read again", j->path);
+		*pp = j->next;
+		s->n_stuck--;
+		stat_job_unref(j);
+	}
+}
+
+static bool stat_job_stuck(const Scrape *s, const char *path)
+{
+	for (const StatJob *j = s->stuck; j; j = j->next)
+		if (streq(j->path, path))
+			return true;
+	return false;
+}
+
+/* statfs(path) in a thread, waiting at most MountTimeout. Returns 0, a negative errno, or -ETIMEDOUT. */
+static int statvfs_bounded(Scrape *s, const char *path, struct statvfs *st)
+{
+	if (stat_job_stuck(s, path))
+		return -ETIMEDOUT;
+	if (s->n_stuck >= MAX_STUCK)
+		return -EAGAIN;
+	size_t len = strlen(path);
+	StatJob *j = calloc(1, sizeof(*j) + len + 1);
+	if (!j)
+		return -ENOMEM;
+	memcpy(j->path, path, len + 1);
+	j->refs = 2;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	pthread_attr_t attr;
+	pthread_t t;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	int r = pthread_create(&t, &attr, stat_job_run, j);
+	pthread_attr_destroy(&attr);
+	if (r != 0) {
+		j->refs = 1;
+		stat_job_unref(j);
+		return -r;
+	}
+
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	usec_t to = s->cfg->mount_timeout;
+	deadline.tv_sec += (time_t)(to / USEC_PER_SEC);
+	deadline.tv_nsec += (long)(to % USEC_PER_SEC) * 1000;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&j->lock);
+	while (!j->done)
+		if (pthread_cond_timedwait(&j->cond, &j->lock, &deadline) == ETIMEDOUT)
+			break;
+	bool done = j->done;
+	if (done) {
+		*st = j->st;
+		r = -j->err;
+	}
+	pthread_mutex_unlock(&j->lock);
+	if (!done) {
+		log_warning("statfs of %s did not return within %.3gs (MountTimeout=): reported as a device error, and not asked again until it returns",
+			    path, (double)to / USEC_PER_SEC);
+		j->next = s->stuck;
+		s->stuck = j;
+		s->n_stuck++;
+		return -ETIMEDOUT;
+	}
+	stat_job_unref(j);
+	return r;
+}
+
 static bool has_ro_option(const char *o, size_t n)
 {
 	for (size_t i = 0; i < n;) {
@@ -444,6 +609,7 @@ int parse_mounts(Scrape *s, const char *buf, size_t len)
 	int seen = 0;
 
 	s->arena_len = 0;
+	stat_jobs_sweep(s);
 	for (const char *p = buf; p < end; p = next_line(p, end)) {
 		const char *le = line_end(p, end), *q = p, *dev, *mp, *type, *opts;
 		size_t devl, mpl, typel, optsl;
@@ -486,7 +652,8 @@ int parse_mounts(Scrape *s, const char *buf, size_t len)
 		r->readonly = has_ro_option(opts, optsl);
 		snprintf(path, sizeof(path), "%s%s", s->cfg->rootfs, mpbuf);
 		struct statvfs st;
-		if (statvfs(path, &st) < 0)
+		if (filesystem_type_may_hang(type, typel) ? statvfs_bounded(s, path, &st) < 0
+							  : statvfs(path, &st) < 0)
 			r->error = true;
 		else {
 			r->size = (uint64_t)st.f_blocks * st.f_frsize;

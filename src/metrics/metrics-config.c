@@ -29,6 +29,7 @@ static const char *const known_keys[] = {
     "Metrics.MaxCgroupDepth",
     "Metrics.CgroupPressure",
     "Metrics.MaxFileSize",
+    "Metrics.MountTimeout",
     "Monitor.Enabled",
     "Monitor.Endpoint",
     "Monitor.ImdsUrl",
@@ -152,6 +153,7 @@ static int defaults(MetricsConfig *c)
 	    .max_cgroup_depth = 8,
 	    .cgroup_pressure = true,
 	    .max_file_size = 16u * 1024 * 1024,
+	    .mount_timeout = 5 * USEC_PER_SEC,
 	    .spool_max_bytes = 16u * 1024 * 1024,
 	    .push_interval = 60 * USEC_PER_SEC,
 	    .sample_interval = 10 * USEC_PER_SEC,
@@ -212,6 +214,8 @@ int metrics_config_load(MetricsConfig *c, const char *path, char *err, size_t er
 			       errlen)) < 0 ||
 	    (r = conf_get_bool(&conf, "Metrics", "CgroupPressure", &c->cgroup_pressure, err,
 			       errlen)) < 0 ||
+	    (r = conf_get_usec(&conf, "Metrics", "MountTimeout", &c->mount_timeout, err, errlen)) <
+		0 ||
 	    (r = conf_get_bool(&conf, "Monitor", "Enabled", &c->monitor, err, errlen)) < 0 ||
 	    (r = conf_get_usec(&conf, "Monitor", "Interval", &c->push_interval, err, errlen)) < 0 ||
 	    (r = conf_get_usec(&conf, "Monitor", "SampleInterval", &c->sample_interval, err,
@@ -236,6 +240,11 @@ int metrics_config_load(MetricsConfig *c, const char *path, char *err, size_t er
 		if ((r = conf_get_uint(&conf, "Monitor", "SpoolMaxBytes", &u, err, errlen)) < 0)
 			goto out;
 		c->spool_max_bytes = u;
+	}
+	if (c->mount_timeout < USEC_PER_MSEC * 10 || c->mount_timeout > 600 * USEC_PER_SEC) {
+		snprintf(err, errlen, "Metrics.MountTimeout: between 10ms and 10min");
+		r = -EINVAL;
+		goto out;
 	}
 	if (c->max_cgroup_depth > 32) {
 		snprintf(err, errlen, "Metrics.MaxCgroupDepth: at most 32");

@@ -27,6 +27,7 @@ typedef struct MetricsConfig {
 	unsigned max_cgroup_depth;
 	bool cgroup_pressure; /* read each cgroup's *.pressure files */
 	size_t max_file_size;
+	usec_t mount_timeout; /* usec: statfs of a network or FUSE mount */
 
 	/* Azure Monitor push */
 	bool monitor;

@@ -146,6 +146,7 @@ void scrape_done(Scrape *s)
 	free(s->arena);
 	cgroup_walk_free(s->cg);
 	netclass_cache_free(s->netclass);
+	stat_jobs_release(s);
 	expo_done(&s->out);
 	*s = (Scrape){.proc_fd = -1, .sys_fd = -1, .rootfs_fd = -1, .cgroup_fd = -1, .udev_fd = -1};
 }

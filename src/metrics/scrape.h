@@ -95,6 +95,7 @@ typedef struct NetRow {
 typedef struct CgroupRow CgroupRow;
 typedef struct CgroupWalk CgroupWalk;
 typedef struct NetClassCache NetClassCache;
+typedef struct StatJob StatJob;
 
 /* Host files stay open between scrapes; each scrape pread()s them from offset 0. */
 #define SCRAPE_FD_CACHE 32
@@ -120,6 +121,8 @@ typedef struct Scrape {
 	size_t n_nets, cap_nets;
 	CgroupWalk *cg;
 	NetClassCache *netclass; /* open /sys/class/net attribute files */
+	StatJob *stuck;		 /* statfs calls that did not return in time */
+	size_t n_stuck;
 	char cgroup_path[4096]; /* the cgroup v2 mount walked, "" when none */
 	char *arena;		/* strings of the filesystem rows */
 	size_t arena_len, arena_cap;
@@ -202,6 +205,10 @@ int parse_io_stat(CgroupWalk *w, CgroupRow *row, const char *buf, size_t len);
 int cgroup_classify(const char *rel, const char **name, size_t *namelen);
 void cgroup_walk_free(CgroupWalk *w);
 void netclass_cache_free(NetClassCache *c);
+/* Let go of the stuck statfs calls (each thread frees its job when it returns). */
+void stat_jobs_release(Scrape *s);
+/* May statfs of this file system type block for long (network, FUSE)? */
+bool filesystem_type_may_hang(const char *fstype, size_t len);
 
 /* The containers (not systemd units) of the last cgroup walk; pointers valid until the next. */
 typedef struct CgroupInfo {

@@ -3,8 +3,13 @@
 
 load helpers
 
-setup() { common_setup; }
-teardown() { common_teardown; }
+setup() { common_setup; FUSE_PID=; }
+teardown() {
+	[ -n "${FUSE_PID:-}" ] && kill "$FUSE_PID" 2>/dev/null && wait "$FUSE_PID" 2>/dev/null
+	# (not mountpoint(1): stat of a FUSE mount whose server is gone fails)
+	[ -n "${T:-}" ] && grep -q " $T/root/hang " /proc/self/mounts && umount -l "$T/root/hang"
+	common_teardown
+}
 
 @test "GET /metrics serves text 0.0.4 scraped on demand" {
 	lm_start --root "$ROOT"
@@ -134,6 +139,45 @@ teardown() { common_teardown; }
 	[[ "$output" == *$'\nnode_network_mtu_bytes{device="eth0"} 1280\n'* ]]
 	[[ "$output" != *'node_network_speed_bytes{device="eth0"}'* ]]
 	[[ "$output" == *$'\nnode_scrape_collector_success{collector="netclass"} 1\n'* ]]
+}
+
+threads_of() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
+
+@test "a mount whose statfs hangs is a device error after MountTimeout, and is not asked again until the call returns" {
+	[ -c /dev/fuse ] || skip "no /dev/fuse on this host"
+	copy_root
+	mkdir "$T/root/hang"
+	# a FUSE mount that never answers stands for an NFS server that went away
+	"$BATS_TEST_DIRNAME/fuse-hang.py" "$T/root/hang" >"$T/fuse.out" 2>&1 &
+	FUSE_PID=$!
+	for _ in $(seq 1 100); do grep -q mounted "$T/fuse.out" && break; sleep 0.05; done
+	grep -q mounted "$T/fuse.out"
+	printf 'lazuli-test /hang fuse.lazuli-test rw,relatime 0 0\n' >>"$T/root/proc/self/mounts"
+	printf '[Metrics]\nRunStateDirectory=\nMountTimeout=1s\n' >"$T/metrics.conf"
+	lm_start --root "$T/root"
+	err='node_filesystem_device_error{device="lazuli-test",fstype="fuse.lazuli-test",mountpoint="/hang"} 1'
+	run curl -sS --max-time 20 "$URL"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\n'"$err"$'\n'* ]]
+	# the other mounts are there as before
+	[[ "$output" == *$'\nnode_filesystem_readonly{device="/dev/vdb",fstype="ext4",mountpoint="/data dir"} 1\n'* ]]
+	[ "$(grep -c 'statfs of .*/hang did not return within 1s' "$T/lm.log")" -eq 1 ]
+	[ "$(threads_of "$LM_PID")" -eq 2 ]
+	# the next scrape does not ask again: no second thread, no second wait
+	run curl -sS --max-time 20 "$URL"
+	[[ "$output" == *$'\n'"$err"$'\n'* ]]
+	[ "$(threads_of "$LM_PID")" -eq 2 ]
+	[ "$(grep -c 'did not return within' "$T/lm.log")" -eq 1 ]
+	# the server goes away: the call returns (ENOTCONN), its thread ends
+	kill "$FUSE_PID"
+	wait "$FUSE_PID" || true
+	FUSE_PID=
+	for _ in $(seq 1 100); do [ "$(threads_of "$LM_PID")" -eq 1 ] && break; sleep 0.05; done
+	[ "$(threads_of "$LM_PID")" -eq 1 ]
+	run curl -sS --max-time 20 "$URL"
+	[[ "$output" == *$'\n'"$err"$'\n'* ]]
+	grep -q 'statfs of .*/hang returned again' "$T/lm.log"
+	umount "$T/root/hang"
 }
 
 @test "SIGTERM stops it with status 0; a busy port is a clear error" {
