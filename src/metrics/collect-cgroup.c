@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -74,11 +75,14 @@ typedef struct RunMapEntry {
 /*
  * Descriptors kept open between scrapes, so that a scrape is pread()s and
  * not open()/close() pairs (a fifth of a scrape's CPU time with only three
- * cgroups, more with many). Bounded: each costs the kernel a file and a
- * seq buffer, and the process has RLIMIT_NOFILE; cgroups past the budget
- * are opened per scrape as before.
+ * cgroups; with a hundred containers, a cached cgroup costs half of an
+ * uncached one). Bounded: each costs the kernel a file and a seq buffer
+ * (about 4.5 KiB), and the process has RLIMIT_NOFILE, of which a quarter
+ * goes to this cache, at most CGROUP_FD_BUDGET_MAX; cgroups past the budget
+ * are opened per scrape.
  */
-#define CGROUP_FD_BUDGET 256
+#define CGROUP_FD_BUDGET_MAX 2048
+#define CGROUP_FD_BUDGET_MIN 64
 
 typedef enum CgFile {
 	CGF_CONTROLLERS,
@@ -133,7 +137,8 @@ struct CgroupWalk {
 	bool psi;	/* the kernel has pressure stall information (probed once) */
 	CgCache *cache; /* sorted by rel */
 	size_t n_cache, cap_cache;
-	size_t n_fds; /* descriptors held by the cache */
+	size_t n_fds;	  /* descriptors held by the cache */
+	size_t fd_budget; /* at most this many */
 	size_t skipped;
 	char root_path[4096]; /* the cgroup mount we walk, for matching lazuli-run's paths */
 };
@@ -223,7 +228,7 @@ static CgCache *cache_get(CgroupWalk *w, const char *rel, uint64_t ino)
 		else
 			lo = mid + 1;
 	}
-	if (w->n_fds >= CGROUP_FD_BUDGET ||
+	if (w->n_fds >= w->fd_budget ||
 	    grow((void **)&w->cache, &w->cap_cache, w->n_cache + 1, sizeof(CgCache)) < 0)
 		return NULL;
 	char *copy = strdup(rel);
@@ -269,7 +274,7 @@ static ssize_t cg_read(Scrape *s, CgroupWalk *w, CgCache *e, int dfd, CgFile f)
 		e->fd[f] = -1;
 		w->n_fds--;
 	}
-	if (!e || w->n_fds >= CGROUP_FD_BUDGET)
+	if (!e || w->n_fds >= w->fd_budget)
 		return scrape_read_single(s, dfd, cg_file_names[f]);
 	int fd = openat(dfd, cg_file_names[f], O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -639,13 +644,11 @@ static int cgroup_walk(Scrape *s, CgroupWalk *w)
 		CgCache *e = cache_get(w, rel, w->ino[qi]); /* the root too: "" */
 		_cleanup_close_ int owned = -EBADF;
 		int dfd = e ? e->dir : -EBADF;
-		if (dfd >= 0) {
-			if (lseek(dfd, 0, SEEK_SET) < 0)
-				dfd = -EBADF; /* cannot happen on a directory; read as not there */
-		} else {
+		bool rewind = dfd >= 0; /* a cached directory was listed by the last scrape */
+		if (dfd < 0) {
 			dfd = openat(s->cgroup_fd, *rel ? rel + 1 : ".",
 				     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-			if (dfd >= 0 && e && w->n_fds < CGROUP_FD_BUDGET) {
+			if (dfd >= 0 && e && w->n_fds < w->fd_budget) {
 				e->dir = dfd;
 				w->n_fds++;
 			} else
@@ -702,6 +705,16 @@ static int cgroup_walk(Scrape *s, CgroupWalk *w)
 		/* a container's inner cgroups belong to it; don't descend */
 		if (engine != ENGINE_NONE && engine != ENGINE_SYSTEMD)
 			continue;
+		/*
+		 * A directory's link count is 2 + its subdirectories (kernfs keeps
+		 * it so, as do ext4 and tmpfs for --root trees): a leaf cgroup,
+		 * most of them, needs no listing. Other counts (1: not kept) list.
+		 */
+		struct stat st;
+		if (fstat(dfd, &st) == 0 && st.st_nlink == 2)
+			continue;
+		if (rewind && lseek(dfd, 0, SEEK_SET) < 0)
+			continue; /* cannot happen on a directory */
 		for (bool more = true; more;) {
 			long nread = syscall(SYS_getdents64, dfd, w->dents, DENTS_SIZE);
 			if (nread <= 0)
@@ -894,6 +907,11 @@ int collect_cgroups(Scrape *s)
 		s->cg->psi = faccessat(s->proc_fd, "pressure/cpu", F_OK, 0) == 0 &&
 			     s->cfg->cgroup_pressure;
 		snprintf(s->cg->root_path, sizeof(s->cg->root_path), "%s", s->cgroup_path);
+		struct rlimit rl;
+		s->cg->fd_budget = CGROUP_FD_BUDGET_MAX;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			s->cg->fd_budget = MIN(MAX((size_t)rl.rlim_cur / 4, (size_t)CGROUP_FD_BUDGET_MIN),
+					       (size_t)CGROUP_FD_BUDGET_MAX);
 	}
 	run_map_refresh(s, s->cg);
 	int r = cgroup_walk(s, s->cg);

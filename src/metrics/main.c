@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "fileio.h"
 #include "log.h"
+#include "macros.h"
 #include "metrics-config.h"
 #include "monitor.h"
 #include "scrape.h"
@@ -65,6 +67,22 @@ static int once(const MetricsConfig *cfg, ExpoFormat fmt)
 	return EXIT_OK;
 }
 
+/*
+ * The daemon keeps kernel files open between scrapes (a quarter of the
+ * descriptor limit goes to cgroup files), and polls, never select()s: so
+ * it takes a soft limit of up to 8192 when the hard limit allows (systemd
+ * gives services 1024 and 524288).
+ */
+static void raise_nofile_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= 8192 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = MIN(rl.rlim_max, (rlim_t)8192);
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_debug_errno(errno, "Cannot raise RLIMIT_NOFILE: %m");
+}
+
 static int serve(const MetricsConfig *cfg, const char *config_path)
 {
 	Scrape s;
@@ -82,6 +100,7 @@ static int serve(const MetricsConfig *cfg, const char *config_path)
 	if (sfd < 0)
 		return log_error_errno(errno, "signalfd failed: %m"), EXIT_FAILURE_RUNTIME;
 
+	raise_nofile_limit();
 	r = scrape_init(&s, cfg);
 	if (r < 0) {
 		close(sfd);

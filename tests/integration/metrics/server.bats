@@ -141,6 +141,29 @@ teardown() {
 	[[ "$output" == *$'\nnode_scrape_collector_success{collector="netclass"} 1\n'* ]]
 }
 
+@test "a leaf cgroup is not listed, yet a child made below it later is found, and one made below a listed cgroup too" {
+	copy_root
+	lm_start --root "$T/root"
+	cg=$T/root/sys/fs/cgroup
+	run curl -sS "$URL"
+	[[ "$output" == *'cgroup="/web1"'* ]]
+	[[ "$output" != *'cgroup="/web1/inner"'* ]]
+	# web1 was a leaf (link count 2, so not listed); now it has a child
+	mkdir "$cg/web1/inner"
+	printf '\n' >"$cg/web1/inner/cgroup.controllers"
+	printf 'usage_usec 5000000\n' >"$cg/web1/inner/cpu.stat"
+	run curl -sS "$URL"
+	[[ "$output" == *'container_cpu_usage_seconds_total{cgroup="/web1/inner",engine="",name=""} 5'* ]]
+	# system.slice was listed by every scrape (its descriptor is rewound)
+	mkdir "$cg/system.slice/new.service"
+	printf '\n' >"$cg/system.slice/new.service/cgroup.controllers"
+	printf 'usage_usec 6000000\n' >"$cg/system.slice/new.service/cpu.stat"
+	run curl -sS "$URL"
+	[[ "$output" == *'container_cpu_usage_seconds_total{cgroup="/system.slice/new.service",engine="systemd",name="new.service"} 6'* ]]
+	[[ "$output" == *'cgroup="/system.slice/ssh.service"'* ]]
+	[[ "$output" == *'cgroup="/web1/inner"'* ]]
+}
+
 threads_of() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
 
 @test "a mount whose statfs hangs is a device error after MountTimeout, and is not asked again until the call returns" {
