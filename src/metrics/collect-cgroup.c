@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "json-util.h"
@@ -21,6 +22,7 @@
 #include "macros.h"
 #include "scrape.h"
 #include "strutil.h"
+#include "time-util.h"
 
 enum {
 	HAVE_CPU = 1 << 0,
@@ -116,7 +118,21 @@ typedef struct CgCache {
 	int dir;
 	int fd[_CGF_MAX];
 	bool seen;
+	/* lazuli-run's mark on the directory (RUN_ID_XATTR), once it is known for good */
+	char *run_id;
+	bool run_id_final;
+	usec_t first_seen;
 } CgCache;
+
+/*
+ * lazuli-run names the container on the cgroup it makes, in this extended
+ * attribute: the daemon's unit cannot read lazuli-run's root-only state
+ * directory, but a cgroup's user.* attributes are readable by anyone who
+ * can read the directory. It is written right after the cgroup is made, so
+ * a cgroup without it is asked again during its first seconds.
+ */
+#define RUN_ID_XATTR "user.lazuli-run.id"
+#define RUN_ID_GRACE (10 * USEC_PER_SEC)
 
 struct CgroupWalk {
 	char *arena;
@@ -197,6 +213,7 @@ static void cache_entry_close(CgroupWalk *w, CgCache *e)
 			w->n_fds--;
 		}
 	free(e->rel);
+	free(e->run_id);
 }
 
 /*
@@ -237,7 +254,7 @@ static CgCache *cache_get(CgroupWalk *w, const char *rel, uint64_t ino)
 	CgCache *e = &w->cache[lo];
 	memmove(e + 1, e, (w->n_cache - lo) * sizeof(*e));
 	w->n_cache++;
-	*e = (CgCache){.rel = copy, .ino = ino, .dir = -1, .seen = true};
+	*e = (CgCache){.rel = copy, .ino = ino, .dir = -1, .seen = true, .first_seen = now_usec(CLOCK_MONOTONIC)};
 	for (size_t f = 0; f < _CGF_MAX; f++)
 		e->fd[f] = -1;
 	return e;
@@ -597,6 +614,28 @@ static int read_cgroup(Scrape *s, CgroupWalk *w, CgCache *e, int dfd, CgroupRow 
 	return 0;
 }
 
+/*
+ * The container id lazuli-run wrote on the cgroup, into buf (NUL-terminated),
+ * or NULL. Cached on the entry once found, or once the cgroup is older than
+ * RUN_ID_GRACE without it.
+ */
+static const char *run_id_xattr(CgCache *e, int dfd, char *buf, size_t size)
+{
+	if (e && e->run_id_final)
+		return e->run_id;
+	ssize_t n = fgetxattr(dfd, RUN_ID_XATTR, buf, size - 1);
+	bool ok = n > 0;
+	for (ssize_t i = 0; ok && i < n; i++)
+		ok = buf[i] > ' ' && buf[i] < 0x7f && buf[i] != '/';
+	if (ok)
+		buf[n] = '\0';
+	if (e && (ok || now_usec(CLOCK_MONOTONIC) - e->first_seen > RUN_ID_GRACE)) {
+		e->run_id = ok ? strdup(buf) : NULL;
+		e->run_id_final = !ok || e->run_id;
+	}
+	return ok ? buf : NULL;
+}
+
 static int queue_push(CgroupWalk *w, uint32_t off, uint8_t depth, uint64_t ino)
 {
 	if (grow((void **)&w->queue, &w->cap_queue, w->n_queue + 1, sizeof(uint32_t)) < 0)
@@ -667,14 +706,20 @@ static int cgroup_walk(Scrape *s, CgroupWalk *w)
 		Engine engine = ENGINE_NONE;
 		const char *name = "";
 		size_t namelen = 0;
+		char idbuf[256];
 		if (qi > 0) {
 			const char *rid = w->n_run ? run_map_lookup(w, rel) : NULL;
+			if (!rid)
+				engine = (Engine)cgroup_classify(rel, &name, &namelen);
+			/* a plain directory or a scope may be lazuli-run's (not a service or slice) */
+			if (!rid && (engine == ENGINE_NONE ||
+				     (engine == ENGINE_SYSTEMD && endswith(rel, ".scope"))))
+				rid = run_id_xattr(e, dfd, idbuf, sizeof(idbuf));
 			if (rid) {
 				engine = ENGINE_LAZULI_RUN;
 				name = rid;
 				namelen = strlen(rid);
-			} else
-				engine = (Engine)cgroup_classify(rel, &name, &namelen);
+			}
 
 			if (grow((void **)&w->rows, &w->cap_rows, w->n_rows + 1,
 				 sizeof(CgroupRow)) < 0)

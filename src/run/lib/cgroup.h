@@ -22,6 +22,8 @@
 #include "util.h"
 
 #define CGROUP_MOUNT "/sys/fs/cgroup"
+/* The container id, on each v2 cgroup lazuli-run makes (read by lazuli-metrics). */
+#define CGROUP_ID_XATTR "user.lazuli-run.id"
 
 typedef struct CgroupRef {
 	const char *path;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cgroup-systemd.h"
@@ -790,6 +791,14 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	socks[1] = -EBADF;
 	if (r < 0)
 		goto out;
+	/*
+	 * Name the container on the cgroup we made (systemd's scope exists
+	 * once the init does): lazuli-metrics, which runs unprivileged and
+	 * cannot read our state directory, labels the cgroup from this.
+	 */
+	if (c->cgroup_path && c->cgroup_created && !c->cgroup_v1_mount &&
+	    setxattr(c->cgroup_path, CGROUP_ID_XATTR, c->id, strlen(c->id), 0) < 0)
+		log_debug("%s: cannot set %s: %m", c->cgroup_path, CGROUP_ID_XATTR);
 
 	st.pid = c->init;
 	st.start_time = process_start_time(c->init);

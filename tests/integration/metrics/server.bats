@@ -164,6 +164,42 @@ teardown() {
 	[[ "$output" == *'cgroup="/web1/inner"'* ]]
 }
 
+setxattr() { python3 -c 'import os, sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())' "$@"; }
+
+@test "a cgroup lazuli-run marked with user.lazuli-run.id is labelled without reading its state directory" {
+	copy_root
+	cg=$T/root/sys/fs/cgroup
+	setxattr "$cg/web1" user.lazuli-run.id web-1
+	mkdir "$cg/system.slice/lazuli-run-db.scope"
+	printf '\n' >"$cg/system.slice/lazuli-run-db.scope/cgroup.controllers"
+	printf 'usage_usec 1000000\n' >"$cg/system.slice/lazuli-run-db.scope/cpu.stat"
+	setxattr "$cg/system.slice/lazuli-run-db.scope" user.lazuli-run.id db
+	# a service is a service, whatever it carries
+	setxattr "$cg/system.slice/ssh.service" user.lazuli-run.id nope
+	# the state directory is unreadable to the daemon's unit: here, none at all
+	lm_start --root "$T/root"
+	run curl -sS "$URL"
+	[[ "$output" == *'container_cpu_usage_seconds_total{cgroup="/web1",engine="lazuli-run",name="web-1"} 0.000777'* ]]
+	[[ "$output" == *'container_cpu_usage_seconds_total{cgroup="/system.slice/lazuli-run-db.scope",engine="lazuli-run",name="db"} 1'* ]]
+	[[ "$output" == *'cgroup="/system.slice/ssh.service",engine="systemd",name="ssh.service"'* ]]
+	# marked after the daemon first saw it (lazuli-run marks right after mkdir)
+	mkdir "$cg/late"
+	printf '\n' >"$cg/late/cgroup.controllers"
+	printf 'usage_usec 1\n' >"$cg/late/cpu.stat"
+	run curl -sS "$URL"
+	[[ "$output" == *'cgroup="/late",engine="",name=""'* ]]
+	setxattr "$cg/late" user.lazuli-run.id late-1
+	run curl -sS "$URL"
+	[[ "$output" == *'cgroup="/late",engine="lazuli-run",name="late-1"'* ]]
+	# a mark that is not an id is ignored
+	mkdir "$cg/odd"
+	printf '\n' >"$cg/odd/cgroup.controllers"
+	printf 'usage_usec 1\n' >"$cg/odd/cpu.stat"
+	setxattr "$cg/odd" user.lazuli-run.id 'a/b c'
+	run curl -sS "$URL"
+	[[ "$output" == *'cgroup="/odd",engine="",name=""'* ]]
+}
+
 threads_of() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
 
 @test "a mount whose statfs hangs is a device error after MountTimeout, and is not asked again until the call returns" {

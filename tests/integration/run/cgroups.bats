@@ -163,6 +163,17 @@ km-write-ok" ]
 	fi
 }
 
+@test "the container's v2 cgroup carries its id in user.lazuli-run.id, for lazuli-metrics" {
+	[ -z "$CGV1" ] || skip "the mark is written on cgroup v2 only, which lazuli-metrics walks"
+	lrd run -d -b "$B" "$ID"
+	run python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.lazuli-run.id").decode())' "$CGROOT/$ID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$ID" ]
+	# readable by an unprivileged user, as lazuli-metrics' unit is
+	run setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.lazuli-run.id").decode())' "$CGROOT/$ID"
+	[ "$output" = "$ID" ]
+}
+
 @test "a limit this hierarchy cannot take is named, and create leaves nothing" {
 	if [ -n "$CGV1" ]; then
 		cfg "c['linux']['resources'] = {'unified': {'memory.high': '1000000'}}"
