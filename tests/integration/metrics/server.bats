@@ -141,6 +141,12 @@ teardown() {
 	[[ "$output" == *$'\nnode_scrape_collector_success{collector="netclass"} 1\n'* ]]
 }
 
+mkcg() { # dir usage_usec: a cgroup with no controllers, only cpu.stat
+	mkdir "$1"
+	printf '\n' >"$1/cgroup.controllers"
+	printf 'usage_usec %s\n' "$2" >"$1/cpu.stat"
+}
+
 @test "a leaf cgroup is not listed, yet a child made below it later is found, and one made below a listed cgroup too" {
 	copy_root
 	lm_start --root "$T/root"
@@ -149,15 +155,11 @@ teardown() {
 	[[ "$output" == *'cgroup="/web1"'* ]]
 	[[ "$output" != *'cgroup="/web1/inner"'* ]]
 	# web1 was a leaf (link count 2, so not listed); now it has a child
-	mkdir "$cg/web1/inner"
-	printf '\n' >"$cg/web1/inner/cgroup.controllers"
-	printf 'usage_usec 5000000\n' >"$cg/web1/inner/cpu.stat"
+	mkcg "$cg/web1/inner" 5000000
 	run curl -sS "$URL"
 	[[ "$output" == *'container_cpu_usage_seconds_total{cgroup="/web1/inner",engine="",name=""} 5'* ]]
 	# system.slice was listed by every scrape (its descriptor is rewound)
-	mkdir "$cg/system.slice/new.service"
-	printf '\n' >"$cg/system.slice/new.service/cgroup.controllers"
-	printf 'usage_usec 6000000\n' >"$cg/system.slice/new.service/cpu.stat"
+	mkcg "$cg/system.slice/new.service" 6000000
 	run curl -sS "$URL"
 	[[ "$output" == *'container_cpu_usage_seconds_total{cgroup="/system.slice/new.service",engine="systemd",name="new.service"} 6'* ]]
 	[[ "$output" == *'cgroup="/system.slice/ssh.service"'* ]]
@@ -170,9 +172,7 @@ setxattr() { python3 -c 'import os, sys; os.setxattr(sys.argv[1], sys.argv[2], s
 	copy_root
 	cg=$T/root/sys/fs/cgroup
 	setxattr "$cg/web1" user.lazuli-run.id web-1
-	mkdir "$cg/system.slice/lazuli-run-db.scope"
-	printf '\n' >"$cg/system.slice/lazuli-run-db.scope/cgroup.controllers"
-	printf 'usage_usec 1000000\n' >"$cg/system.slice/lazuli-run-db.scope/cpu.stat"
+	mkcg "$cg/system.slice/lazuli-run-db.scope" 1000000
 	setxattr "$cg/system.slice/lazuli-run-db.scope" user.lazuli-run.id db
 	# a service is a service, whatever it carries
 	setxattr "$cg/system.slice/ssh.service" user.lazuli-run.id nope
@@ -183,18 +183,14 @@ setxattr() { python3 -c 'import os, sys; os.setxattr(sys.argv[1], sys.argv[2], s
 	[[ "$output" == *'container_cpu_usage_seconds_total{cgroup="/system.slice/lazuli-run-db.scope",engine="lazuli-run",name="db"} 1'* ]]
 	[[ "$output" == *'cgroup="/system.slice/ssh.service",engine="systemd",name="ssh.service"'* ]]
 	# marked after the daemon first saw it (lazuli-run marks right after mkdir)
-	mkdir "$cg/late"
-	printf '\n' >"$cg/late/cgroup.controllers"
-	printf 'usage_usec 1\n' >"$cg/late/cpu.stat"
+	mkcg "$cg/late" 1
 	run curl -sS "$URL"
 	[[ "$output" == *'cgroup="/late",engine="",name=""'* ]]
 	setxattr "$cg/late" user.lazuli-run.id late-1
 	run curl -sS "$URL"
 	[[ "$output" == *'cgroup="/late",engine="lazuli-run",name="late-1"'* ]]
 	# a mark that is not an id is ignored
-	mkdir "$cg/odd"
-	printf '\n' >"$cg/odd/cgroup.controllers"
-	printf 'usage_usec 1\n' >"$cg/odd/cpu.stat"
+	mkcg "$cg/odd" 1
 	setxattr "$cg/odd" user.lazuli-run.id 'a/b c'
 	run curl -sS "$URL"
 	[[ "$output" == *'cgroup="/odd",engine="",name=""'* ]]
