@@ -346,6 +346,25 @@ assert all(x["extractedText"] for x in defined.values())
 PY
 }
 
+@test "a new signed GRUB reaches the ESP through lazuli-init's dpkg trigger, and the VM reboots with it" {
+	local efi=x64 grub=x86_64-efi-signed
+	[ "$ARCH" = arm64 ] && efi=aa64 grub=arm64-efi-signed
+	local src=/usr/lib/grub/$grub/grub$efi.efi.signed dst=/boot/efi/EFI/BOOT/grub$efi.efi
+	# as built, the ESP holds what the packages hold
+	run vm "sudo -n cmp $src $dst"
+	[ "$status" -eq 0 ]
+	# an ESP copy older than the package's, as after an upgrade nothing copied
+	run vm "sudo -n sh -c 'echo stale >$dst'"
+	[ "$status" -eq 0 ]
+	# what dpkg does when a package installs files below that directory
+	run vm "sudo -n dpkg-trigger --no-await /usr/lib/grub/$grub && sudo -n dpkg --triggers-only --pending"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"esp-refresh: $dst updated from $src"* ]]
+	run vm "sudo -n cmp $src $dst"
+	[ "$status" -eq 0 ]
+	# (the next test reboots through this GRUB, with Secure Boot enforced)
+}
+
 @test "rebooting the VM sends no second report" {
 	local boot_id
 	boot_id=$(vm cat /proc/sys/kernel/random/boot_id)
