@@ -95,34 +95,16 @@ static void put_colored(Emitter *e, const char *color, const char *s, size_t n)
 		put_str(e, C_OFF);
 }
 
+/* A code point as UTF-8; the stand-in for a byte that is not UTF-8 as that byte. */
 static void put_cp(StrBuf *b, uint32_t v, int *r)
 {
-	char u[4];
-	size_t n;
+	if (*r < 0)
+		return;
 	if (v >= 0xdc80 && v <= 0xdcff) {
-		u[0] = (char)(v - 0xdc00);
-		n = 1;
-	} else if (v < 0x80) {
-		u[0] = (char)v;
-		n = 1;
-	} else if (v < 0x800) {
-		u[0] = (char)(0xc0 | (v >> 6));
-		u[1] = (char)(0x80 | (v & 0x3f));
-		n = 2;
-	} else if (v < 0x10000) {
-		u[0] = (char)(0xe0 | (v >> 12));
-		u[1] = (char)(0x80 | ((v >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (v & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (v >> 18));
-		u[1] = (char)(0x80 | ((v >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((v >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (v & 0x3f));
-		n = 4;
-	}
-	if (*r >= 0)
-		*r = strbuf_append(b, u, n);
+		char c = (char)(v - 0xdc00);
+		*r = strbuf_append(b, &c, 1);
+	} else
+		*r = strbuf_put_utf8(b, v);
 }
 
 /*
