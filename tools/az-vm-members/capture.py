@@ -3,7 +3,7 @@
 import json, os, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../tests/integration/cli"))
-from vm_members import members  # noqa: E402
+from vm_members import members, put_full_vm  # noqa: E402
 
 AZ = os.environ["AZCMD"].split()
 LZ = os.environ["LZ"]
@@ -23,9 +23,15 @@ def version():
     return json.loads(subprocess.check_output(AZ + ["version", "-o", "json"]))["azure-cli"]
 
 
+vm = json.load(open(os.path.join(OUT, "vm.json")))
+# -d reads each network interface by its id: temp-vm's, which the emulator has.
+vm["properties"]["networkProfile"]["networkInterfaces"][0]["id"] = (
+    "/subscriptions/{subscriptionId}/resourceGroups/lazuli-rg"
+    "/providers/Microsoft.Network/networkInterfaces/temp-vm-nic")
+put_full_vm(LZ, vm)
 ref = {"captured_with": f"az {version()} (Debian trixie's azure-cli) against lazuli-emu, "
-       "tools/az-vm-members/run capture; full-vm is served with full_vm_properties",
-       "full_vm_properties": json.load(open(os.path.join(OUT, "props.json"))), "commands": {}}
+       "tools/az-vm-members/run capture, with full_vm PUT as full-vm",
+       "full_vm": vm, "commands": {}}
 differ = 0
 for c in COMMANDS:
     az = json.loads(subprocess.check_output(AZ + c.split() + ["-o", "json"], stderr=subprocess.DEVNULL))
