@@ -5,7 +5,7 @@ _lazuli() {
 	local prev=${COMP_WORDS[COMP_CWORD-1]}
 	case $prev in
 	--output | -o)
-		mapfile -t COMPREPLY < <(compgen -W "json jsonc table tsv none" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "json jsonc table tsv yaml yamlc none" -- "$cur")
 		return
 		;;
 	esac

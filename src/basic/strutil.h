@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -50,6 +51,8 @@ int strbuf_append(StrBuf *b, const char *s, size_t n);
 int strbuf_puts(StrBuf *b, const char *s);
 int strbuf_printf(StrBuf *b, const char *fmt, ...) _printf_(2, 3);
 void strbuf_free(StrBuf *b);
+/* Append code point cp (<= U+10FFFF) as UTF-8. */
+int strbuf_put_utf8(StrBuf *b, uint32_t cp);
 /* Returns data (never NULL on success: "" if empty) and resets b. */
 char *strbuf_steal(StrBuf *b);
 

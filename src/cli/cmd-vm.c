@@ -8,24 +8,24 @@
 #include "cli.h"
 #include "json-util.h"
 #include "strutil.h"
+#include "vm-model.h"
 
 #define VM_TYPE "Microsoft.Compute/virtualMachines"
 
 static void vm_flatten(json_object *o);
 
-/* Sub-resources (network interface references, extensions) are models too. */
+/*
+ * Sub-resources (network interface references, extensions) are models too,
+ * and so are network interface and IP configurations, which have no id: no
+ * model in a VM has a member called "properties" of its own.
+ */
 static void flatten_children(json_object *o)
 {
 	json_object_object_foreach(o, key, val) {
 		(void)key;
-		if (json_object_is_type(val, json_type_array)) {
-			for (size_t i = 0; i < json_object_array_length(val); i++) {
-				json_object *x = json_object_array_get_idx(val, i);
-				if (json_object_is_type(x, json_type_object))
-					json_get_string(x, "id") ? vm_flatten(x) : flatten_children(x);
-			}
-		} else if (json_object_is_type(val, json_type_object))
-			json_get_string(val, "id") ? vm_flatten(val) : flatten_children(val);
+		if (json_object_is_type(val, json_type_array) ||
+		    json_object_is_type(val, json_type_object))
+			vm_flatten(val);
 	}
 }
 
@@ -201,6 +201,10 @@ static int get_vm(Cli *cli, ArmClient *arm, const char *id, bool instance_view, 
 	if (details && (r = vm_details(cli, arm, o)) != CLI_EXIT_OK)
 		return r;
 	vm_flatten(o);
+	vm_model_fill(o);
+	/* -d: az drops the instance view it read for the details, member and all. */
+	if (details)
+		json_object_object_del(o, "instanceView");
 	*ret = TAKE_PTR(o);
 	return CLI_EXIT_OK;
 }
@@ -248,6 +252,8 @@ static int vm_list(Cli *cli, json_object **ret)
 	cli->table_row = vm_table_row;
 	if (!cli_flag(&cli->args, "show-details")) {
 		vm_flatten(*ret);
+		for (size_t i = 0; i < json_object_array_length(*ret); i++)
+			vm_model_fill(json_object_array_get_idx(*ret, i));
 		return CLI_EXIT_OK;
 	}
 	/* As az: each VM again with its instance view, then its network. */

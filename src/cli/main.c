@@ -23,8 +23,11 @@ static const CliCommand *const groups[] = {
     cli_tag_commands,	  cli_vm_commands,    cli_rest_commands,
 };
 
+static const char *const output_formats[] = {"json", "jsonc", "none", "table",
+					      "tsv",  "yaml",  "yamlc", NULL};
+
 static const CliOption global_options[] = {
-    {"output", "o", true, false, NULL, "json, jsonc, table, tsv or none (default json)"},
+    {"output", "o", true, false, NULL, "json, jsonc, table, tsv, yaml, yamlc or none (default json)"},
     {"query", NULL, true, false, NULL, "JMESPath query applied to the result"},
     {"subscription", NULL, true, false, NULL, "subscription name or id"},
     {"debug", NULL, false, false, NULL, "log every request"},
@@ -447,11 +450,9 @@ int main(int argc, char **argv)
 	cli.debug = cli_flag(&cli.args, "debug");
 	if (cli.debug)
 		log_set_max_level(LOG_DEBUG);
-	if (!streq(cli.output, "json") && !streq(cli.output, "jsonc") &&
-	    !streq(cli.output, "table") && !streq(cli.output, "tsv") &&
-	    !streq(cli.output, "none")) {
+	if (!strv_contains((char **)output_formats, cli.output)) {
 		cli_error("argument --output/-o: invalid choice: '%s' (choose from 'json', "
-			  "'jsonc', 'none', 'table', 'tsv')",
+			  "'jsonc', 'none', 'table', 'tsv', 'yaml', 'yamlc')",
 			  cli.output);
 		args_done(&cli.args);
 		return CLI_EXIT_USAGE;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Azure CLI's output formats: json (keys sorted, two-space indent, UTF-8
- * as is), jsonc (the same in colour), table (scalar fields as columns, id,
- * type and etag left out), tsv (values only, keys sorted) and none; --query
- * (JMESPath) runs first.
+ * as is), jsonc (the same in colour), yaml and yamlc (PyYAML's, see
+ * yaml-emit.c), table (scalar fields as columns, id, type and etag left
+ * out), tsv (values only, keys sorted) and none; --query (JMESPath) runs
+ * first.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,6 +18,7 @@
 #include "jmespath.h"
 #include "json-util.h"
 #include "strutil.h"
+#include "yaml-emit.h"
 
 #define C_KEY "\033[94m"
 #define C_STR "\033[32m"
@@ -395,6 +397,15 @@ static json_object *table_rows(Cli *cli, json_object *result)
 	return rows;
 }
 
+/*
+ * jsonc and yamlc colour only a terminal, as az: stdout and stderr both a
+ * tty; otherwise they are json and yaml.
+ */
+static bool use_color(void)
+{
+	return isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
+}
+
 int cli_print(Cli *cli, json_object *result)
 {
 	_cleanup_json_ json_object *queried = NULL;
@@ -417,8 +428,14 @@ int cli_print(Cli *cli, json_object *result)
 	if (!result && !cli->query)
 		return CLI_EXIT_OK;
 	if (streq(cli->output, "json") || streq(cli->output, "jsonc")) {
-		put_json(&b, result, 0, streq(cli->output, "jsonc"));
+		put_json(&b, result, 0, streq(cli->output, "jsonc") && use_color());
 		strbuf_puts(&b, "\n");
+	} else if (streq(cli->output, "yaml") || streq(cli->output, "yamlc")) {
+		if (yaml_emit(&b, result, streq(cli->output, "yamlc") && use_color()) < 0) {
+			strbuf_free(&b);
+			cli_error("out of memory");
+			return CLI_EXIT_ERROR;
+		}
 	} else if (streq(cli->output, "tsv")) {
 		if (json_object_is_type(result, json_type_array))
 			for (size_t i = 0; i < json_object_array_length(result); i++)

@@ -1538,7 +1538,18 @@ static int serve_resource(EmuState *st, const EmuRequest *req, char **seg, size_
 	}
 	bool created = !res;
 	json_object *o = new_resource(sub, rg, full_type, name, loc, tags, props);
-	if (!o || (r = add_keyed(st->arm.resources, o)) < 0)
+	if (!o)
+		return -ENOMEM;
+	/* The resource-level members a PUT may set beside properties, kept as sent. */
+	static const char *const top[] = {"identity", "plan", "zones", "extendedLocation",
+					  "placement", "managedBy", "etag", "resources"};
+	for (size_t i = 0; i < ELEMENTSOF(top); i++) {
+		json_object *v = NULL, *copy = NULL;
+		if (json_object_object_get_ex(body, top[i], &v) &&
+		    json_object_deep_copy(v, &copy, NULL) == 0)
+			json_object_object_add(o, top[i], copy);
+	}
+	if ((r = add_keyed(st->arm.resources, o)) < 0)
 		return -ENOMEM;
 	if (created && is_vm_type(full_type)) {
 		_cleanup_free_ char *k = lower_dup(get_str(o, "id"));
