@@ -30,6 +30,7 @@
 #include "fileio.h"
 #include "init.h"
 #include "oci-config.h"
+#include "rootsetup.h"
 #include "seccomp-filter.h"
 #include "strutil.h"
 
@@ -139,6 +140,7 @@ typedef struct ExecChild {
 	int sync_fd;
 	int cap_last_cap;
 	unsigned preserve_fds;
+	const char *session_keyring; /* NULL: the container was made with --no-new-keyring */
 } ExecChild;
 
 _noreturn_ static void exec_child(const ExecChild *x)
@@ -165,6 +167,8 @@ _noreturn_ static void exec_child(const ExecChild *x)
 		child_fail(x->sync_fd, &e, 1);
 	}
 	if (cfg->terminal && terminal_setup(x->sync_fd, -EBADF, &e) < 0)
+		child_fail(x->sync_fd, &e, 1);
+	if (x->session_keyring && join_session_keyring(x->session_keyring, false, false, &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
 	if (process_apply(cfg, x->seccomp, x->sync_fd, x->cap_last_cap, exe, sizeof(exe), &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
@@ -225,6 +229,13 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 		if (cgfd < 0)
 			return run_error(e, errno, "cgroup %s: %m", s->cgroup_path);
 	}
+	/* The keyring the init made: exec'd processes share it, as with runc. */
+	_cleanup_free_ char *keyring = NULL;
+	if (!s->no_new_keyring) {
+		keyring = session_keyring_name(s->id);
+		if (!keyring)
+			return -ENOMEM;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0)
 		return run_error(e, errno, "socketpair: %m");
 
@@ -234,6 +245,7 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 	    .sync_fd = socks[1],
 	    .cap_last_cap = read_last_cap(),
 	    .preserve_fds = o->preserve_fds,
+	    .session_keyring = keyring,
 	};
 	int flags = ns_flags(cfg);
 	/*
