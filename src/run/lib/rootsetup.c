@@ -90,14 +90,17 @@ static int hide_host_proc_sys(const char *rootfs, RunError *e)
 		MountInfo m;
 		if (mountinfo_parse_line(line, &m) < 0)
 			return run_error(e, -EINVAL, "--no-pivot: malformed /proc/self/mountinfo");
-		if (!streq(m.root, "/") || (!streq(m.fstype, "proc") && !streq(m.fstype, "sysfs")) ||
+		if (!streq(m.root, "/") ||
+		    (!streq(m.fstype, "proc") && !streq(m.fstype, "sysfs")) ||
 		    path_is_below(m.mountpoint, rootfs))
 			continue;
 		if (umount2(m.mountpoint, MNT_DETACH) == 0 || errno == ENOENT)
 			continue;
 		if (errno != EINVAL && errno != EPERM)
-			return run_error(e, errno, "--no-pivot: cannot detach %s: %m", m.mountpoint);
-		if (mount("tmpfs", m.mountpoint, "tmpfs", MS_RDONLY, "size=0") < 0 && errno != ENOENT)
+			return run_error(e, errno, "--no-pivot: cannot detach %s: %m",
+					 m.mountpoint);
+		if (mount("tmpfs", m.mountpoint, "tmpfs", MS_RDONLY, "size=0") < 0 &&
+		    errno != ENOENT)
 			return run_error(e, errno, "--no-pivot: cannot cover %s: %m", m.mountpoint);
 	}
 	return 0;
