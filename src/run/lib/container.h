@@ -69,6 +69,11 @@ typedef struct ExecOptions {
 	int *ret_terminal; /* with tty and no console socket: the pty master */
 	const char *pid_file;
 	unsigned preserve_fds;
+	gid_t *additional_gids; /* appended to process.user.additionalGids */
+	size_t n_additional_gids;
+	const char *apparmor_profile; /* the process is confined by it (AppArmor hosts only) */
+	const char *process_label;    /* its SELinux label (SELinux hosts only) */
+	const char *cgroup;	      /* a sub-cgroup of the container's to run in (cgroup v2) */
 } ExecOptions;
 
 /*

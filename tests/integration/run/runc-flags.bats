@@ -1,12 +1,21 @@
 #!/usr/bin/env bats
 # runc's command-line flags that change how the container is set up:
-# create/run --no-pivot and --no-new-keyring.
+# create/run --no-pivot and --no-new-keyring, exec --additional-gids and
+# the LSM labels.
 
 load helpers
 
 setup_file() { common_setup_file; }
 setup() { common_setup; }
-teardown() { common_teardown; }
+teardown() {
+	# exec --cgroup's sub-cgroup: delete removes only the container's own.
+	local sub="$CGROOT/$ID/sub" i
+	if [ -d "$sub" ]; then
+		echo 1 >"$sub/cgroup.kill" || true
+		for i in $(seq 50); do rmdir "$sub" 2>/dev/null && break; sleep 0.1; done
+	fi
+	common_teardown
+}
 
 # The mount at / as the container sees it: "ID PARENT ROOT".
 root_mount='while read id parent dev root mp rest; do
@@ -94,4 +103,71 @@ keyring_container() {
 	[[ "$output" != *"_ses.$ID"* ]]
 	lr delete --force "$ID"
 	assert_nothing_left "$ID"
+}
+
+start_sleeper() {
+	args 'sleep 300'
+	lrd run -d -b "$B" "$ID"
+	wait_status "$ID" running
+}
+
+@test "exec --additional-gids: appended to the container's groups; a bad gid is named" {
+	cfg "c['process']['user']['additionalGids'] = [5]"
+	start_sleeper
+	run lr exec -g 10 --additional-gids 4242 --user 1000:1000 "$ID" grep '^Groups:' /proc/self/status
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^Groups:[[:space:]]+5\ 10\ 4242[[:space:]]*$ ]]
+	# Without it, the container's own.
+	run lr exec --user 1000:1000 "$ID" grep '^Groups:' /proc/self/status
+	[[ "$output" =~ ^Groups:[[:space:]]+5[[:space:]]*$ ]]
+
+	run lr exec -g staff "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"lazuli-run: exec: --additional-gids staff: must be a gid (a number)" ]]
+	run lr exec -g 4294967295 "$ID" true
+	[ "$status" -eq 1 ]
+	[ "$(lr ps -f json "$ID" | json_get 'len(d)')" = 1 ]
+}
+
+@test "exec --apparmor, --process-label: refused on a host without the LSM, naming it" {
+	start_sleeper
+	if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+		run lr exec --apparmor lzr-profile "$ID" true
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[ "$output" = "lazuli-run: --apparmor lzr-profile: AppArmor is not enabled on this host" ]
+	fi
+	if [ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" != selinuxfs ]; then
+		run lr exec --process-label system_u:system_r:container_t:s0 "$ID" true
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[ "$output" = "lazuli-run: --process-label system_u:system_r:container_t:s0: SELinux is not enabled on this host" ]
+	fi
+	# Nothing was started.
+	[ "$(lr ps -f json "$ID" | json_get 'len(d)')" = 1 ]
+}
+
+@test "exec --cgroup: the process runs in a sub-cgroup of the container's" {
+	[ -z "$CGV1" ] || skip "--cgroup needs cgroup v2"
+	start_sleeper
+	mkdir "$CGROOT/$ID/sub"
+	run lr exec --cgroup sub "$ID" cat /proc/self/cgroup
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# In the container's cgroup namespace, its own cgroup is /.
+	[ "$(echo "$output" | grep '^0::')" = "0::/sub" ]
+	lr exec -d --cgroup /sub --pid-file "$OUT/exec.pid" "$ID" sleep 100 </dev/null >/dev/null 2>&1
+	grep -qx "$(cat "$OUT/exec.pid")" "$CGROOT/$ID/sub/cgroup.procs"
+	kill "$(cat "$OUT/exec.pid")"
+
+	run lr exec --cgroup nosuch "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cgroup nosuch: $CGROOT/$ID/nosuch: No such file or directory" ]]
+	run lr exec --cgroup ../.. "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cgroup ../..: must name a sub-cgroup of the container's cgroup" ]]
+	run lr exec --cgroup memory:sub "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no controller: prefix" ]]
 }
