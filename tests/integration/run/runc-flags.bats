@@ -40,6 +40,22 @@ done </proc/self/mountinfo'
 	assert_nothing_left "$ID"
 }
 
+@test "run --no-pivot in a user namespace: the host's procfs and sysfs, locked there, are covered" {
+	cfg "c['linux']['namespaces'].append({'type': 'user'})
+c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 200000, 'size': 65536}]
+c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 200000, 'size': 65536}]
+c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/sys/fs/cgroup']"
+	args "$root_mount; id -u; wc -l </etc/passwd"
+	run lr run --no-pivot -b "$B" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '^root-mount')" -eq 1 ]
+	[[ "$output" == *"/rootfs"$'\n0\n1' ]]
+	mountpoint -q /proc
+	mountpoint -q /sys
+	assert_nothing_left "$ID"
+}
+
 @test "create --no-pivot: exec lands in the container's root" {
 	args 'sleep 300'
 	lrd create --no-pivot -b "$B" "$ID"
