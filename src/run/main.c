@@ -91,6 +91,14 @@ static const struct {
  * Returns only if we already run from a read-only mount, or cannot make one
  * because we lack the privilege (rootless, or root of a user namespace that
  * does not own our mount namespace: the user owns the binary anyway).
+ *
+ * Not skipped for a container whose user namespace maps neither the
+ * binary's owner nor its group, although DAC alone would then refuse its
+ * writes: the decision would need the container's maps before anything
+ * else runs, and it would also have to rule out ACLs, idmapped mounts in
+ * the config, joined user namespaces whose maps we cannot read from the
+ * config, and file systems whose server decides permissions (FUSE, NFS).
+ * A wrong guess rewrites the host's runtime; the execve costs ~4 ms.
  */
 static int reexec_from_readonly_mount(char **argv)
 {
