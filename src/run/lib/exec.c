@@ -207,7 +207,7 @@ typedef struct ExecChild {
 	int cap_last_cap;
 	unsigned preserve_fds;
 	const char *session_keyring; /* NULL: the container was made with --no-new-keyring */
-	const ExecOptions *o;
+	const ExecOptions *labels;   /* --apparmor, --process-label; NULL with --process */
 } ExecChild;
 
 _noreturn_ static void exec_child(const ExecChild *x)
@@ -242,7 +242,7 @@ _noreturn_ static void exec_child(const ExecChild *x)
 	if (x->seccomp && cfg->no_new_privileges &&
 	    seccomp_load_and_pass(x->seccomp, x->sync_fd, &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
-	if (apply_labels(x->o, &e) < 0)
+	if (x->labels && apply_labels(x->labels, &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
 	for (unsigned i = 0; i < x->preserve_fds; i++)
 		(void)fcntl(3 + (int)i, F_SETFD, 0);
@@ -344,7 +344,7 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 	    .cap_last_cap = read_last_cap(),
 	    .preserve_fds = o->preserve_fds,
 	    .session_keyring = keyring,
-	    .o = o,
+	    .labels = o->process_file ? NULL : o,
 	};
 	int flags = ns_flags(cfg);
 	/*
@@ -504,7 +504,7 @@ int container_exec(const char *root, const char *id, const ExecOptions *o, pid_t
 	}
 	if (asprintf(&dir, "%s/%s", root, id) < 0)
 		return -ENOMEM;
-	r = check_labels(o, e);
+	r = o->process_file ? 0 : check_labels(o, e);
 	if (r < 0)
 		return r;
 	r = exec_config(dir, o, &cfg, e);

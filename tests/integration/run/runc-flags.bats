@@ -162,6 +162,9 @@ start_sleeper() {
 	fi
 	# Nothing was started.
 	[ "$(lr ps -f json "$ID" | json_get 'len(d)')" = 1 ]
+	# With --process the process file says it all, as with runc: the flags are ignored.
+	echo '{"args": ["true"], "cwd": "/"}' >"$OUT/p.json"
+	lr exec --apparmor lzr-profile --process-label x -p "$OUT/p.json" "$ID"
 }
 
 @test "exec --cgroup: the process runs in a sub-cgroup of the container's" {
