@@ -22,6 +22,30 @@ const char *single_id(const char *verb, int argc, char **argv)
 	return argv[optind];
 }
 
+static void create_help(const char *verb, bool is_run)
+{
+	printf("Usage: lazuli-run %s [OPTIONS] ID\n"
+	       "\n"
+	       "%s\n"
+	       "\n"
+	       "Options:\n"
+	       "  -b, --bundle DIR        the bundle (default: the current directory)\n"
+	       "  --pid-file FILE         write the container's host pid to FILE\n"
+	       "  --console-socket SOCK   where the pty master goes (process.terminal)\n"
+	       "  --preserve-fds N        pass fds 3 .. 3+N-1 on to the container\n"
+	       "  --no-pivot              move the rootfs onto / and chroot into it instead of\n"
+	       "                          pivot_root (for a runtime on an initramfs; weaker)\n"
+	       "  --no-new-keyring        keep our session keyring (default: a new one, _ses.ID)\n"
+	       "%s"
+	       "  -h, --help              show this help\n",
+	       verb,
+	       is_run ? "Create and start a container; wait for it unless -d, then delete it."
+		      : "Set a container up; its process waits for start.",
+	       is_run ? "  -d, --detach            do not wait for the container\n"
+			"  --keep                  do not delete the container once it has exited\n"
+		      : "");
+}
+
 int parse_create_args(const char *verb, int argc, char **argv, bool is_run, CreateArgs *ret)
 {
 	enum {
@@ -41,14 +65,18 @@ int parse_create_args(const char *verb, int argc, char **argv, bool is_run, Crea
 	    {"preserve-fds", required_argument, NULL, ARG_PRESERVE},
 	    {"detach", no_argument, NULL, 'd'},
 	    {"keep", no_argument, NULL, ARG_KEEP},
+	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
 	int c;
 
 	*ret = (CreateArgs){};
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+b:d", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+b:dh", options, NULL)) >= 0) {
 		switch (c) {
+		case 'h':
+			create_help(verb, is_run);
+			return 0;
 		case 'b':
 			ret->bundle = optarg;
 			break;
@@ -59,13 +87,11 @@ int parse_create_args(const char *verb, int argc, char **argv, bool is_run, Crea
 			ret->console_socket = optarg;
 			break;
 		case ARG_NO_PIVOT:
-			report_error("%s: --no-pivot is not supported yet", verb);
-			return -1;
+			ret->no_pivot = true;
+			break;
 		case ARG_NO_KEYRING:
-			/* The container gets a new session keyring; without one it would share
-			 * ours. */
-			report_error("%s: --no-new-keyring is not supported yet", verb);
-			return -1;
+			ret->no_new_keyring = true;
+			break;
 		case ARG_PRESERVE: {
 			int n = parse_preserve_fds(verb, optarg);
 			if (n < 0)
@@ -121,6 +147,8 @@ int create_options(const GlobalOptions *g, const CreateArgs *a, CreateOptions *o
 	    .pid_file = a->pid_file,
 	    .console_socket = a->console_socket,
 	    .preserve_fds = a->preserve_fds,
+	    .no_pivot = a->no_pivot,
+	    .no_new_keyring = a->no_new_keyring,
 	};
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
 	unsigned long long p, n;
@@ -148,15 +176,16 @@ int verb_create(const GlobalOptions *g, int argc, char **argv)
 	RunError e = {};
 	pid_t pid;
 
-	if (parse_create_args("create", argc, argv, false, &a) < 0)
-		return EXIT_USAGE_ERROR;
+	int r = parse_create_args("create", argc, argv, false, &a);
+	if (r <= 0)
+		return r < 0 ? EXIT_USAGE_ERROR : 0;
 	const char *id = single_id("create", argc, argv);
 	if (!id)
 		return EXIT_USAGE_ERROR;
 	CreateOptions o;
 	if (create_options(g, &a, &o) < 0)
 		return EXIT_USAGE_ERROR;
-	int r = container_create(g->root, id, &o, &pid, &e);
+	r = container_create(g->root, id, &o, &pid, &e);
 	strv_free(o.extra_env);
 	if (r < 0) {
 		report_run_error(r, &e);

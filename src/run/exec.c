@@ -31,6 +31,47 @@ static int parse_user(const char *s, ExecOptions *o)
 	return 0;
 }
 
+static int add_gid(const char *s, ExecOptions *o)
+{
+	unsigned long long gid;
+	if (safe_atou64(s, &gid) < 0 || gid >= UINT32_MAX)
+		return -EINVAL;
+	gid_t *g = reallocarray(o->additional_gids, o->n_additional_gids + 1, sizeof(gid_t));
+	if (!g)
+		return -ENOMEM;
+	g[o->n_additional_gids++] = (gid_t)gid;
+	o->additional_gids = g;
+	return 0;
+}
+
+static void exec_help(void)
+{
+	printf("Usage: lazuli-run exec [OPTIONS] ID COMMAND [ARG...]\n"
+	       "       lazuli-run exec [OPTIONS] -p PROCESS.json ID\n"
+	       "\n"
+	       "Run another process in a created or running container.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -p, --process FILE       a runtime-spec Process (the options below are ignored)\n"
+	       "  -d, --detach             do not wait for the process\n"
+	       "  -t, --tty                give it a pty\n"
+	       "  --console-socket SOCK    where the pty master goes\n"
+	       "  --pid-file FILE          write its host pid to FILE\n"
+	       "  --cwd DIR                its working directory\n"
+	       "  -e, --env KEY=VALUE      set an environment variable (repeatable)\n"
+	       "  -u, --user UID[:GID]     its user and group (numbers)\n"
+	       "  -g, --additional-gids GID\n"
+	       "                           a supplementary group (repeatable)\n"
+	       "  -c, --cap CAP            add a capability (repeatable)\n"
+	       "  --no-new-privs           set no_new_privs\n"
+	       "  --preserve-fds N         pass fds 3 .. 3+N-1 on\n"
+	       "  --apparmor PROFILE       confine it by PROFILE (hosts with AppArmor only)\n"
+	       "  --process-label LABEL    its SELinux label (hosts with SELinux only)\n"
+	       "  --cgroup PATH            run it in PATH, an existing sub-cgroup of the\n"
+	       "                           container's (cgroup v2)\n"
+	       "  -h, --help               show this help\n");
+}
+
 int verb_exec(const GlobalOptions *g, int argc, char **argv)
 {
 	enum {
@@ -39,7 +80,9 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv)
 		ARG_CWD,
 		ARG_NO_NEW_PRIVS,
 		ARG_PRESERVE,
-		ARG_UNSUPPORTED,
+		ARG_APPARMOR,
+		ARG_PROCESS_LABEL,
+		ARG_CGROUP,
 	};
 	static const struct option options[] = {
 	    {"process", required_argument, NULL, 'p'},
@@ -53,19 +96,22 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv)
 	    {"cap", required_argument, NULL, 'c'},
 	    {"no-new-privs", no_argument, NULL, ARG_NO_NEW_PRIVS},
 	    {"preserve-fds", required_argument, NULL, ARG_PRESERVE},
-	    {"apparmor", required_argument, NULL, ARG_UNSUPPORTED},
-	    {"process-label", required_argument, NULL, ARG_UNSUPPORTED},
+	    {"apparmor", required_argument, NULL, ARG_APPARMOR},
+	    {"process-label", required_argument, NULL, ARG_PROCESS_LABEL},
 	    {"additional-gids", required_argument, NULL, 'g'},
+	    {"cgroup", required_argument, NULL, ARG_CGROUP},
+	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
 	_cleanup_strv_free_ char **env = NULL, **caps = NULL;
+	_cleanup_free_ gid_t *gids = NULL;
 	ExecOptions o = {};
 	bool detach = false;
 	RunError e = {};
 	int c, n;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+p:dte:u:c:g:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+p:dte:u:c:g:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'p':
 			o.process_file = optarg;
@@ -109,10 +155,30 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv)
 				return EXIT_USAGE_ERROR;
 			o.preserve_fds = (unsigned)n;
 			break;
-		case 'g':
-		case ARG_UNSUPPORTED:
-			report_error("exec: %s is not supported yet", argv[optind - 1]);
-			return EXIT_USAGE_ERROR;
+		case 'g': {
+			int r = add_gid(optarg, &o);
+			gids = o.additional_gids;
+			if (r == -ENOMEM)
+				return EXIT_FAILURE_RUNTIME;
+			if (r < 0) {
+				report_error("exec: --additional-gids %s: must be a gid (a number)",
+					     optarg);
+				return EXIT_USAGE_ERROR;
+			}
+			break;
+		}
+		case ARG_APPARMOR:
+			o.apparmor_profile = optarg;
+			break;
+		case ARG_PROCESS_LABEL:
+			o.process_label = optarg;
+			break;
+		case ARG_CGROUP:
+			o.cgroup = optarg;
+			break;
+		case 'h':
+			exec_help();
+			return 0;
 		default:
 			report_error("exec: unknown option (see --help)");
 			return EXIT_USAGE_ERROR;

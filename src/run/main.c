@@ -26,15 +26,20 @@ static void help(void)
 	    "A hardened OCI container runtime (runtime-spec 1.2), a drop-in for runc.\n"
 	    "\n"
 	    "Commands:\n"
-	    "  create [-b BUNDLE] [--pid-file F] [--console-socket S] [--preserve-fds N] ID\n"
+	    "  create [-b BUNDLE] [--pid-file F] [--console-socket S] [--preserve-fds N]\n"
+	    "         [--no-pivot] [--no-new-keyring] ID\n"
 	    "                                          set up a container, waiting for start\n"
+	    "        --no-pivot        MS_MOVE the rootfs onto / and chroot, not pivot_root\n"
+	    "        --no-new-keyring  keep our session keyring (default: a new _ses.ID)\n"
 	    "  start ID                                run the process of a created container\n"
-	    "  run [-b BUNDLE] [-d] [--pid-file F] ID  create and start; wait unless -d\n"
+	    "  run [-b BUNDLE] [-d] [--keep] [CREATE OPTIONS] ID\n"
+	    "                                          create and start; wait unless -d\n"
 	    "  exec [OPTIONS] ID COMMAND... | exec -p PROCESS.json ID\n"
 	    "                                          run another process in the container\n"
 	    "        -d, --detach  -t, --tty  --console-socket S  --pid-file F  --cwd DIR\n"
 	    "        -e, --env K=V  -u, --user UID[:GID]  -c, --cap CAP  --no-new-privs\n"
-	    "        --preserve-fds N\n"
+	    "        -g, --additional-gids GID  --preserve-fds N  --apparmor PROFILE\n"
+	    "        --process-label LABEL  --cgroup PATH\n"
 	    "  state ID                                print the container's state as JSON\n"
 	    "  kill [-a] ID [SIGNAL]                   signal the container (default TERM)\n"
 	    "  delete [-f] ID                          remove a stopped container (-f: any)\n"
@@ -86,6 +91,14 @@ static const struct {
  * Returns only if we already run from a read-only mount, or cannot make one
  * because we lack the privilege (rootless, or root of a user namespace that
  * does not own our mount namespace: the user owns the binary anyway).
+ *
+ * Not skipped for a container whose user namespace maps neither the
+ * binary's owner nor its group, although DAC alone would then refuse its
+ * writes: the decision would need the container's maps before anything
+ * else runs, and it would also have to rule out ACLs, idmapped mounts in
+ * the config, joined user namespaces whose maps we cannot read from the
+ * config, and file systems whose server decides permissions (FUSE, NFS).
+ * A wrong guess rewrites the host's runtime; the execve costs ~4 ms.
  */
 static int reexec_from_readonly_mount(char **argv)
 {

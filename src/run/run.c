@@ -56,8 +56,9 @@ int verb_run(const GlobalOptions *g, int argc, char **argv)
 	int pty = -EBADF;
 	int r;
 
-	if (parse_create_args("run", argc, argv, true, &a) < 0)
-		return EXIT_USAGE_ERROR;
+	r = parse_create_args("run", argc, argv, true, &a);
+	if (r <= 0)
+		return r < 0 ? EXIT_USAGE_ERROR : 0;
 	const char *id = single_id("run", argc, argv);
 	if (!id)
 		return EXIT_USAGE_ERROR;

@@ -52,7 +52,7 @@ int wait_foreground(pid_t pid, int pty);
 /* --preserve-fds N: a number, and fds 3 .. 3+N-1 open. Returns N or -1 after reporting. */
 int parse_preserve_fds(const char *verb, const char *arg);
 
-/* Options shared by create and run. Returns optind or -1 after reporting. */
+/* Options shared by create and run. Returns optind, 0 after --help, or -1 after reporting. */
 typedef struct CreateArgs {
 	const char *bundle;
 	const char *pid_file;
@@ -60,6 +60,8 @@ typedef struct CreateArgs {
 	unsigned preserve_fds;
 	bool detach;
 	bool keep;
+	bool no_pivot;
+	bool no_new_keyring;
 } CreateArgs;
 /* CreateOptions from the arguments, with LISTEN_FDS passed on; free o->extra_env. */
 typedef struct CreateOptions CreateOptions;

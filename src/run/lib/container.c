@@ -29,6 +29,7 @@
 #include "fileio.h"
 #include "hooks.h"
 #include "init.h"
+#include "rootsetup.h"
 #include "json-util.h"
 #include "log.h"
 #include "seccomp-filter.h"
@@ -555,6 +556,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 {
 	_cleanup_config_ RunConfig *cfg = NULL;
 	_cleanup_free_ char *bundle = NULL, *rootfs = NULL, *dir = NULL, *config_buf = NULL;
+	_cleanup_free_ char *keyring = NULL;
 	_cleanup_close_ int fifo = -EBADF, pty = -EBADF;
 	size_t config_len = 0;
 	SeccompProgram prog = {};
@@ -688,6 +690,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	    .created = format_rfc3339_nano(created, sizeof(created)),
 	    .owner = getuid(),
 	    .annotations_json = cfg->annotations_json,
+	    .no_new_keyring = o->no_new_keyring,
 	};
 	for (int k = 0; k < _HOOK_MAX; k++)
 		if (cfg->n_hooks[k])
@@ -785,7 +788,16 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	    .new_cgroupns = cgns && !cgns->path,
 	    .new_timens = timens && !timens->path,
 	    .preserve_fds = o->preserve_fds,
+	    .no_pivot = o->no_pivot,
 	};
+	if (!o->no_new_keyring) {
+		keyring = session_keyring_name(c->id);
+		if (!keyring) {
+			r = -ENOMEM;
+			goto out;
+		}
+		ictx.session_keyring = keyring;
+	}
 	r = spawn_init(cfg, nsfds, &ictx, socks[0], c, e);
 	close(socks[1]);
 	socks[1] = -EBADF;

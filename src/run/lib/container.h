@@ -25,6 +25,8 @@ typedef struct CreateOptions {
 	unsigned preserve_fds;	    /* fds 3 .. 3+n-1 are passed to the container */
 	char **extra_env;	    /* appended to process.env (LISTEN_FDS=..., LISTEN_PID=1) */
 	bool systemd_cgroup;	    /* a scope unit by systemd (cgroupsPath slice:prefix:name) */
+	bool no_pivot;		    /* MS_MOVE the rootfs onto / and chroot (initramfs roots) */
+	bool no_new_keyring;	    /* keep the caller's session keyring, not "_ses.<id>" */
 } CreateOptions;
 
 int container_create(const char *root, const char *id, const CreateOptions *o, pid_t *ret_pid,
@@ -67,6 +69,11 @@ typedef struct ExecOptions {
 	int *ret_terminal; /* with tty and no console socket: the pty master */
 	const char *pid_file;
 	unsigned preserve_fds;
+	gid_t *additional_gids; /* appended to process.user.additionalGids */
+	size_t n_additional_gids;
+	const char *apparmor_profile; /* the process is confined by it (AppArmor hosts only) */
+	const char *process_label;    /* its SELinux label (SELinux hosts only) */
+	const char *cgroup;	      /* a sub-cgroup of the container's to run in (cgroup v2) */
 } ExecOptions;
 
 /*

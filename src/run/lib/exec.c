@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +32,7 @@
 #include "fileio.h"
 #include "init.h"
 #include "oci-config.h"
+#include "rootsetup.h"
 #include "seccomp-filter.h"
 #include "strutil.h"
 
@@ -120,8 +123,72 @@ static int exec_config(const char *dir, const ExecOptions *o, RunConfig **ret, R
 	}
 	if (o->no_new_privs)
 		cfg->no_new_privileges = true;
+	if (o->n_additional_gids > 0) {
+		gid_t *g =
+		    reallocarray(cfg->additional_gids,
+				 cfg->n_additional_gids + o->n_additional_gids, sizeof(gid_t));
+		if (!g)
+			return -ENOMEM;
+		memcpy(g + cfg->n_additional_gids, o->additional_gids,
+		       o->n_additional_gids * sizeof(gid_t));
+		cfg->additional_gids = g;
+		cfg->n_additional_gids += o->n_additional_gids;
+	}
 	cfg->terminal = o->tty;
 	*ret = TAKE_PTR(cfg);
+	return 0;
+}
+
+/* As runc decides: AppArmor's module parameter says Y. */
+static bool apparmor_enabled(void)
+{
+	char buf[8];
+	return access("/sys/kernel/security/apparmor", F_OK) == 0 &&
+	       read_small_file("/sys/module/apparmor/parameters/enabled", buf, sizeof(buf)) >= 0 &&
+	       buf[0] == 'Y';
+}
+
+/* selinuxfs is mounted (the kernel mounts nothing there without SELinux). */
+static bool selinux_enabled(void)
+{
+	struct statfs sf;
+	return statfs("/sys/fs/selinux", &sf) == 0 && (uint32_t)sf.f_type == SELINUX_MAGIC;
+}
+
+/*
+ * A label asked for on a host without its LSM is an error, as with runc:
+ * the process would otherwise run unconfined while the caller believes it
+ * is not.
+ */
+static int check_labels(const ExecOptions *o, RunError *e)
+{
+	if (o->apparmor_profile && !apparmor_enabled())
+		return run_error(e, -EOPNOTSUPP,
+				 "--apparmor %s: AppArmor is not enabled on this host",
+				 o->apparmor_profile);
+	if (o->process_label && !selinux_enabled())
+		return run_error(e, -EOPNOTSUPP,
+				 "--process-label %s: SELinux is not enabled on this host",
+				 o->process_label);
+	return 0;
+}
+
+/* Both land in the LSM's attr/exec: they take effect at execve. */
+static int apply_labels(const ExecOptions *o, RunError *e)
+{
+	if (o->apparmor_profile) {
+		_cleanup_free_ char *v = NULL;
+		if (asprintf(&v, "exec %s", o->apparmor_profile) < 0)
+			return -ENOMEM;
+		int r = write_file_at(AT_FDCWD, "/proc/thread-self/attr/apparmor/exec", v);
+		if (r < 0)
+			return run_error(e, r, "--apparmor %s: %m", o->apparmor_profile);
+	}
+	if (o->process_label) {
+		int r = write_file_at(AT_FDCWD, "/proc/thread-self/attr/exec", o->process_label);
+		if (r < 0)
+			return run_error(e, r, "--process-label %s: %m", o->process_label);
+	}
 	return 0;
 }
 
@@ -139,6 +206,8 @@ typedef struct ExecChild {
 	int sync_fd;
 	int cap_last_cap;
 	unsigned preserve_fds;
+	const char *session_keyring; /* NULL: the container was made with --no-new-keyring */
+	const ExecOptions *labels;   /* --apparmor, --process-label; NULL with --process */
 } ExecChild;
 
 _noreturn_ static void exec_child(const ExecChild *x)
@@ -166,10 +235,14 @@ _noreturn_ static void exec_child(const ExecChild *x)
 	}
 	if (cfg->terminal && terminal_setup(x->sync_fd, -EBADF, &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
+	if (x->session_keyring && join_session_keyring(x->session_keyring, false, false, &e) < 0)
+		child_fail(x->sync_fd, &e, 1);
 	if (process_apply(cfg, x->seccomp, x->sync_fd, x->cap_last_cap, exe, sizeof(exe), &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
 	if (x->seccomp && cfg->no_new_privileges &&
 	    seccomp_load_and_pass(x->seccomp, x->sync_fd, &e) < 0)
+		child_fail(x->sync_fd, &e, 1);
+	if (x->labels && apply_labels(x->labels, &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
 	for (unsigned i = 0; i < x->preserve_fds; i++)
 		(void)fcntl(3 + (int)i, F_SETFD, 0);
@@ -205,6 +278,33 @@ static int read_last_cap(void)
 	return MIN(atoi(buf), 63);
 }
 
+/*
+ * The container's cgroup, or its existing sub-cgroup sub (--cgroup, as runc
+ * 1.1: a relative path that stays below it; "/x" means "x" there too).
+ */
+static int open_exec_cgroup(const ContainerState *s, const char *sub, RunError *e)
+{
+	_cleanup_close_ int fd = open(s->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return run_error(e, errno, "cgroup %s: %m", s->cgroup_path);
+	if (!sub)
+		return TAKE_FD(fd);
+	if (strchr(sub, ':'))
+		return run_error(e, -EINVAL,
+				 "--cgroup %s: cgroup v2 has one hierarchy, no controller: prefix",
+				 sub);
+	const char *rel = sub + strspn(sub, "/");
+	if (isempty(rel) || streq(rel, "..") || startswith(rel, "../") || strstr(rel, "/../") ||
+	    endswith(rel, "/.."))
+		return run_error(e, -EINVAL,
+				 "--cgroup %s: must name a sub-cgroup of the container's cgroup",
+				 sub);
+	int sfd = openat(fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0)
+		return run_error(e, errno, "--cgroup %s: %s/%s: %m", sub, s->cgroup_path, rel);
+	return sfd;
+}
+
 static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig *cfg,
 		   const ExecOptions *o, const SeccompProgram *prog, pid_t *ret_pid, int *ret_pty,
 		   RunError *e)
@@ -221,9 +321,18 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 				 s->id);
 	/* cgroup v1 has no single directory to clone into: the helper moves itself. */
 	if (s->cgroup_path && !s->cgroup_v1_mount) {
-		cgfd = open(s->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cgfd = open_exec_cgroup(s, o->cgroup, e);
 		if (cgfd < 0)
-			return run_error(e, errno, "cgroup %s: %m", s->cgroup_path);
+			return cgfd;
+	} else if (o->cgroup)
+		return run_error(e, -EOPNOTSUPP, "--cgroup %s: needs the container's own cgroup v2",
+				 o->cgroup);
+	/* The keyring the init made: exec'd processes share it, as with runc. */
+	_cleanup_free_ char *keyring = NULL;
+	if (!s->no_new_keyring) {
+		keyring = session_keyring_name(s->id);
+		if (!keyring)
+			return -ENOMEM;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0)
 		return run_error(e, errno, "socketpair: %m");
@@ -234,6 +343,8 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 	    .sync_fd = socks[1],
 	    .cap_last_cap = read_last_cap(),
 	    .preserve_fds = o->preserve_fds,
+	    .session_keyring = keyring,
+	    .labels = o->process_file ? NULL : o,
 	};
 	int flags = ns_flags(cfg);
 	/*
@@ -255,8 +366,9 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 	if (cfg->has_cpus_initial && helper != 0)
 		(void)sched_setaffinity(0, sizeof(ours), &ours);
 	if (helper < 0) {
-		r = run_error(e, clone_errno, "cannot clone into cgroup %s: %m",
-			      s->cgroup_path ? s->cgroup_path : "(none)");
+		r = run_error(e, clone_errno, "cannot clone into cgroup %s%s%s: %m",
+			      s->cgroup_path ? s->cgroup_path : "(none)", o->cgroup ? "/" : "",
+			      strempty(o->cgroup));
 		close(socks[0]);
 		close(socks[1]);
 		return r;
@@ -392,6 +504,9 @@ int container_exec(const char *root, const char *id, const ExecOptions *o, pid_t
 	}
 	if (asprintf(&dir, "%s/%s", root, id) < 0)
 		return -ENOMEM;
+	r = o->process_file ? 0 : check_labels(o, e);
+	if (r < 0)
+		return r;
 	r = exec_config(dir, o, &cfg, e);
 	if (r < 0)
 		return r;

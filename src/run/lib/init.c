@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
+#include "rootsetup.h"
 #include "strutil.h"
 #include "userns.h"
 #include "util.h"
@@ -625,7 +626,7 @@ static int setup_rootfs(const InitContext *ctx, RunError *e)
 	r = sync_hooks(ctx, e);
 	if (r < 0)
 		return r;
-	r = pivot_into(rootfd, e);
+	r = ctx->no_pivot ? move_root_into(ctx->rootfs, rootfd, e) : pivot_into(rootfd, e);
 	if (r < 0)
 		return r;
 	if (cfg->rootfs_propagation && mount(NULL, "/", NULL, cfg->rootfs_propagation, NULL) < 0)
@@ -840,6 +841,12 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 	if (r < 0)
 		return r;
 
+	/* The container's own session keyring, so that it cannot read the caller's keys. */
+	if (ctx->session_keyring) {
+		r = join_session_keyring(ctx->session_keyring, true, ctx->in_userns, e);
+		if (r < 0)
+			return r;
+	}
 	return process_apply(cfg, ctx->seccomp, ctx->sync_fd, ctx->cap_last_cap, exe, exe_len, e);
 }
 
@@ -911,8 +918,6 @@ int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int liste
 	r = apply_sched_io_personality(cfg, e);
 	if (r < 0)
 		return r;
-	/* A fresh session keyring, so the container cannot read the host's keys. */
-	(void)syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
 
 	if (chdir(cfg->cwd) < 0)
 		return run_error(e, errno, "process.cwd: %s: %m", cfg->cwd);

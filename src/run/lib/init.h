@@ -35,10 +35,12 @@ typedef struct InitContext {
 	int cap_last_cap;
 	bool new_userns;
 	bool in_userns; /* a user namespace, new or joined: no mknod, no sysfs without a netns */
-	bool rootless; /* the runtime is not root: it writes our maps only while we are dumpable */
+	bool rootless;	/* the runtime is not root: it writes our maps only while we are dumpable */
 	bool new_cgroupns;
 	bool new_timens; /* made by the init itself, so that linux.timeOffsets can go in first */
 	unsigned preserve_fds; /* fds 3 .. 3+n-1 are passed on (LISTEN_FDS, --preserve-fds) */
+	bool no_pivot;	       /* --no-pivot: MS_MOVE onto / and chroot (see move_root_into) */
+	const char *session_keyring; /* joined by every process; NULL: --no-new-keyring */
 } InitContext;
 
 enum {
@@ -64,12 +66,12 @@ int close_fds_except(unsigned first, int *keep, size_t n);
 
 /*
  * The process section applied to the calling process, in the container's
- * root: rlimits, scheduler, I/O priority, linux.personality, a new
- * session keyring, cwd (checked to be inside the root), seccomp when
- * no_new_privs is off (else the caller loads it right before execve),
- * user, groups, capabilities, no_new_privs and umask.
- * Resolves args[0] along PATH into exe. A seccomp listener goes over
- * listener_sock as SYNC_SECCOMP (closed if listener_sock < 0).
+ * root: rlimits, scheduler, I/O priority, linux.personality, cwd
+ * (checked to be inside the root), seccomp when no_new_privs is off (else
+ * the caller loads it right before execve), user, groups, capabilities,
+ * no_new_privs and umask. Resolves args[0] along PATH into exe. A seccomp
+ * listener goes over listener_sock as SYNC_SECCOMP (closed if
+ * listener_sock < 0). The session keyring is the caller's business.
  */
 int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int listener_sock,
 		  int cap_last_cap, char *exe, size_t exe_len, RunError *e);

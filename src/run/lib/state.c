@@ -81,6 +81,8 @@ int state_save(int dirfd, const ContainerState *s)
 		json_object_object_add(o, "hooks", json_object_new_int64(s->hooks));
 	if (s->annotations_json)
 		add_string(o, "annotations", s->annotations_json);
+	if (s->no_new_keyring)
+		json_object_object_add(o, "noNewKeyring", json_object_new_boolean(true));
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	return write_state_file(dirfd, text);
 }
@@ -141,6 +143,8 @@ int state_load(const char *root, const char *id, ContainerState **ret, RunError 
 		s->owner = (uid_t)json_object_get_int64(v);
 	if (json_object_object_get_ex(o, "hooks", &v))
 		s->hooks = (unsigned)json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "noNewKeyring", &v))
+		s->no_new_keyring = json_object_get_boolean(v);
 	*ret = TAKE_PTR(s);
 	return 0;
 }

@@ -31,6 +31,7 @@ typedef struct ContainerState {
 	uid_t owner;
 	char *annotations_json; /* compact JSON object, or NULL */
 	unsigned hooks;		/* bit k: config.json has hooks of HookKind k */
+	bool no_new_keyring;	/* create --no-new-keyring: exec keeps the caller's keyring too */
 } ContainerState;
 
 typedef enum {

@@ -118,9 +118,9 @@ teardown() { common_teardown; }
 	run lr start a b
 	[ "$status" -eq 1 ]
 	[ "$output" = 'lazuli-run: start: unexpected argument "b"' ]
-	run lr create --no-pivot "$ID"
+	run lr create --frobnicate "$ID"
 	[ "$status" -eq 1 ]
-	[ "$output" = 'lazuli-run: create: --no-pivot is not supported yet' ]
+	[[ "$output" == *'lazuli-run: create: unknown option (see --help)' ]]
 	run "$RUNTIME" --root relative list
 	[ "$status" -eq 1 ]
 	[ "$output" = 'lazuli-run: --root must be an absolute path' ]

@@ -22,6 +22,7 @@
 #include "container.h"
 #include "fileio.h"
 #include "oci-config.h"
+#include "rootsetup.h"
 #include "seccomp-filter.h"
 #include "spec.h"
 #include "state.h"
@@ -287,6 +288,7 @@ static void test_state_roundtrip(void **state)
 	    .rootfs = (char *)"/b/rootfs",
 	    .created = (char *)"2026-01-01T00:00:00.000000001Z",
 	    .annotations_json = (char *)"{\"k\":\"v\"}",
+	    .no_new_keyring = true,
 	};
 	assert_true(s.start_time > 0);
 	assert_int_equal(state_save(dfd, &s), 0);
@@ -297,6 +299,7 @@ static void test_state_roundtrip(void **state)
 	assert_int_equal(state_load(root, "c1", &l, &e), 0);
 	assert_int_equal(l->pid, getpid());
 	assert_string_equal(l->rootfs, "/b/rootfs");
+	assert_true(l->no_new_keyring);
 	assert_null(l->cgroup_path);
 	/* We are alive and there is no exec.fifo: running. With the fifo: created. */
 	assert_int_equal(state_status(root, l), STATUS_RUNNING);
@@ -771,6 +774,49 @@ static void test_systemd_scope_names(void **state)
 	check_scope_refused("bad--name.slice:p:n", "not a valid slice name");
 }
 
+static void test_mountinfo_and_keyring_parsing(void **state)
+{
+	char line[] = "36 35 98:0 /mnt\\0401 /mnt/a\\040b rw,noatime master:1 shared:2 - ext3 "
+		      "/dev/root rw,errors=continue";
+	MountInfo m;
+	assert_int_equal(mountinfo_parse_line(line, &m), 0);
+	assert_int_equal(m.id, 36);
+	assert_int_equal(m.parent, 35);
+	assert_string_equal(m.root, "/mnt 1");
+	assert_string_equal(m.mountpoint, "/mnt/a b");
+	assert_string_equal(m.fstype, "ext3");
+
+	char plain[] = "22 1 0:21 / /proc rw,nosuid - proc proc rw\n";
+	assert_int_equal(mountinfo_parse_line(plain, &m), 0);
+	assert_string_equal(m.mountpoint, "/proc");
+	assert_string_equal(m.fstype, "proc");
+
+	char no_sep[] = "22 1 0:21 / /proc rw proc proc rw";
+	assert_int_equal(mountinfo_parse_line(no_sep, &m), -EINVAL);
+	char short_line[] = "22 1 0:21 /";
+	assert_int_equal(mountinfo_parse_line(short_line, &m), -EINVAL);
+	char bad_id[] = "x 1 0:21 / /proc rw - proc proc rw";
+	assert_int_equal(mountinfo_parse_line(bad_id, &m), -EINVAL);
+	char no_type[] = "22 1 0:21 / /proc rw -";
+	assert_int_equal(mountinfo_parse_line(no_type, &m), -EINVAL);
+
+	assert_true(path_is_below("/r/rootfs", "/r/rootfs"));
+	assert_true(path_is_below("/r/rootfs/proc", "/r/rootfs/"));
+	assert_false(path_is_below("/r/rootfs2/proc", "/r/rootfs"));
+	assert_false(path_is_below("/proc", "/r/rootfs"));
+
+	uint32_t perm;
+	assert_int_equal(keyring_perm_from_description("keyring;0;0;3f130000;_ses.c1", &perm), 0);
+	assert_int_equal(perm, 0x3f130000);
+	assert_int_equal(keyring_perm_from_description("keyring;0;0;3f130000", &perm), -EINVAL);
+	assert_int_equal(keyring_perm_from_description("keyring;0;0;;x", &perm), -EINVAL);
+	assert_int_equal(keyring_perm_from_description("keyring;0;0", &perm), -EINVAL);
+	assert_int_equal(keyring_perm_from_description("keyring;0;0;1ffffffff;x", &perm), -EINVAL);
+
+	_cleanup_free_ char *name = session_keyring_name("c1");
+	assert_string_equal(name, "_ses.c1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -786,6 +832,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cgroup_apply_v2_all, setup_tmp, teardown_tmp),
 	    cmocka_unit_test(test_resources_parse_errors),
 	    cmocka_unit_test(test_device_rules),
+	    cmocka_unit_test(test_mountinfo_and_keyring_parsing),
 	    cmocka_unit_test_setup_teardown(test_container_update, setup_tmp, teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
