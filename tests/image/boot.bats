@@ -350,9 +350,11 @@ PY
 	local efi=x64 grub=x86_64-efi-signed
 	[ "$ARCH" = arm64 ] && efi=aa64 grub=arm64-efi-signed
 	local src=/usr/lib/grub/$grub/grub$efi.efi.signed dst=/boot/efi/EFI/BOOT/grub$efi.efi
-	# as built, the ESP holds what the packages hold
+	# as built, the ESP holds what the packages hold (opening it mounts it)
 	run vm "sudo -n cmp $src $dst"
 	[ "$status" -eq 0 ]
+	run vm "findmnt -n -o FSTYPE /boot/efi"
+	[ "$output" = vfat ]
 	# an ESP copy older than the package's, as after an upgrade nothing copied
 	run vm "sudo -n sh -c 'echo stale >$dst'"
 	[ "$status" -eq 0 ]

@@ -8,7 +8,8 @@ bats_require_minimum_version 1.5.0
 setup() {
 	T=$(mktemp -d /tmp/lazuli-esp.XXXXXX)
 	SCRIPT="$BATS_TEST_DIRNAME/../../../src/init/esp-refresh"
-	export ESP=$T/esp USRLIB=$T/lib
+	export ESP=$T/esp USRLIB=$T/lib FSTAB=$T/fstab
+	: >"$FSTAB"
 	mkdir -p "$ESP/EFI/BOOT" "$USRLIB/shim" "$USRLIB/grub/x86_64-efi-signed" "$USRLIB/grub/arm64-efi-signed"
 	case $(dpkg --print-architecture) in
 	amd64) efi=x64 up=X64 grub=x86_64-efi-signed ;;
@@ -74,4 +75,16 @@ teardown() {
 	run "$SCRIPT"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"no $ESP/EFI/BOOT"*"nothing refreshed"* ]]
+}
+
+@test "an ESP listed in fstab that cannot be read (it did not mount) is an error" {
+	rm -rf "$ESP"
+	printf '# %s\nUUID=ECE9-BBAD\t%s\tvfat\tumask=0077,nofail,x-systemd.automount\t0\t2\n' "$ESP" "$ESP" >"$FSTAB"
+	run "$SCRIPT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$ESP is in $FSTAB but $ESP/EFI/BOOT cannot be read"* ]]
+	# only a commented-out line: no ESP meant
+	printf '#UUID=ECE9-BBAD\t%s\tvfat\tdefaults\t0\t2\n' "$ESP" >"$FSTAB"
+	run "$SCRIPT"
+	[ "$status" -eq 0 ]
 }
