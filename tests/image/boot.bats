@@ -353,8 +353,8 @@ PY
 	# as built, the ESP holds what the packages hold (opening it mounts it)
 	run vm "sudo -n cmp $src $dst"
 	[ "$status" -eq 0 ]
-	run vm "findmnt -n -o FSTYPE /boot/efi"
-	[ "$output" = vfat ]
+	run vm "findmnt -n -t vfat -o TARGET /boot/efi"
+	[ "$output" = /boot/efi ]
 	# an ESP copy older than the package's, as after an upgrade nothing copied
 	run vm "sudo -n sh -c 'echo stale >$dst'"
 	[ "$status" -eq 0 ]
