@@ -203,21 +203,21 @@ static ssize_t read_attr(Scrape *s, int dfd, const char *dev, NetClassEntry *e, 
 {
 	char path[64 + 32];
 
+	if (e && e->fd[a] >= 0)
+		return scrape_read_fd(s, e->fd[a], true); /* the common case: no path to format */
+	if (e && e->fd[a] == -2)
+		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/%s", dev, attr_files[a]);
 	if (!e)
 		return scrape_read_single(s, dfd, path);
-	if (e->fd[a] == -2)
-		return -ENOENT;
-	if (e->fd[a] < 0) {
-		int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0) {
-			if (errno == ENOENT)
-				e->fd[a] = -2; /* this kernel or device has no such file */
-			return -errno;
-		}
-		e->fd[a] = fd;
+	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			e->fd[a] = -2; /* this kernel or device has no such file */
+		return -errno;
 	}
-	return scrape_read_fd(s, e->fd[a], true);
+	e->fd[a] = fd;
+	return scrape_read_fd(s, fd, true);
 }
 
 static void read_row(Scrape *s, int dfd, NetClassEntry *e, NetClassRow *r)
