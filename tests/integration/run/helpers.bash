@@ -141,11 +141,18 @@ assert_nothing_left() { # id [pid]
 	[ ! -e "$STATE/$1" ] || { echo "state directory $STATE/$1 left" >&2; return 1; }
 	[ -z "$(cg_dirs "$1")" ] || { echo "cgroup left: $(cg_dirs "$1")" >&2; return 1; }
 	# A zombie is dead; reaping it is its parent's business (init, or containerd's shim).
-	if [ -n "${2:-}" ] && [ "$2" != 0 ] && [ -e "/proc/$2" ] &&
-		! grep -q '^State:.*Z' "/proc/$2/status" 2>/dev/null; then
-		echo "process $2 left" >&2
-		return 1
+	# Read the status once: a zombie reaped between two looks is gone, not left.
+	local pstate=''
+	if [ -n "${2:-}" ] && [ "$2" != 0 ]; then
+		pstate=$(sed -n 's/^State:[[:space:]]*//p' "/proc/$2/status" 2>/dev/null) || pstate=''
 	fi
+	case $pstate in
+	'' | Z* | X*) ;;
+	*)
+		echo "process $2 left ($pstate)" >&2
+		return 1
+		;;
+	esac
 	! findmnt -rn -o TARGET | grep -F "$ROOTFS" || { echo "mount left" >&2; return 1; }
 	# No process carrying the container's marker in its environment.
 	local p
