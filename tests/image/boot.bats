@@ -245,6 +245,51 @@ for r in json.load(sys.stdin):
 	[[ "$output" != *cgroup-left* ]]
 }
 
+@test "lazuli-run puts the container under config.json's AppArmor profile; one not loaded is named" {
+	# The kernel's AppArmor is on. Without apparmor_parser in the image no
+	# profile is loaded, but a policy namespace made through securityfs
+	# brings its own "unconfined": a label that differs from the host's.
+	run vm cat /sys/module/apparmor/parameters/enabled
+	[ "$output" = Y ]
+	run vm 'sudo -n sh -s' <<'EOF'
+set -e
+ns=/sys/kernel/security/apparmor/policy/namespaces/lzr
+[ -d $ns ] || mkdir $ns
+r=$(cat /tmp/rootfs-dir)
+rm -f "$r/lzr-fifo"
+mkfifo "$r/lzr-fifo"
+b=$(mktemp -d)
+cd "$b"
+lazuli-run spec
+mv config.json spec.json
+# conf PROFILE: the default config, the dash root, a process that waits on the fifo
+conf() {
+	sed -e "s|\"path\": \"rootfs\"|\"path\": \"$r\"|" \
+	    -e "s|\"cwd\": \"/\",|\"cwd\": \"/\", \"apparmorProfile\": \"$1\",|" \
+	    -e 's|^\( *\)"sh"$|\1"sh", "-c", "read x </lzr-fifo"|' spec.json >config.json
+}
+conf :lzr:unconfined
+lazuli-run run -d -b . lzr-aa </dev/null >/dev/null 2>&1
+pid=$(lazuli-run state lzr-aa | sed -n 's/^ *"pid": \([0-9]*\),*$/\1/p')
+echo "container=$(cat /proc/$pid/attr/current)"
+echo "host=$(cat /proc/self/attr/current)"
+echo >"$r/lzr-fifo"
+lazuli-run delete -f lzr-aa
+conf lzr-not-loaded
+if lazuli-run run -b . lzr-aa2 </dev/null 2>err; then echo ran; fi
+cat err
+echo "left=$(lazuli-run list -q | tr '\n' ' ')"
+rmdir $ns
+EOF
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\ncontainer=:lzr:unconfined'* ]]
+	[[ "$output" == *$'\nhost=unconfined'* ]]
+	[[ "$output" != *$'\nran'* ]]
+	[[ "$output" == *$'\nlazuli-run: process.apparmorProfile lzr-not-loaded: no such AppArmor profile is loaded'* ]]
+	[[ "$output" == *$'\nleft=' ]]
+}
+
 @test "containerd's runc shim runs lazuli-run (CRI's BinaryName); containerd waits to be started" {
 	run vm systemctl is-enabled containerd.service
 	[ "$output" = disabled ]

@@ -29,6 +29,7 @@
 #include "fileio.h"
 #include "hooks.h"
 #include "init.h"
+#include "lsm.h"
 #include "rootsetup.h"
 #include "json-util.h"
 #include "log.h"
@@ -588,6 +589,9 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	for (size_t i = 0; o->extra_env && o->extra_env[i]; i++)
 		if (strv_extend(&cfg->env, o->extra_env[i]) < 0)
 			return -ENOMEM;
+	r = lsm_check(cfg, "process.apparmorProfile", "process.selinuxLabel", e);
+	if (r < 0)
+		return r;
 	r = resolve_rootfs(bundle, cfg, &rootfs, e);
 	if (r < 0)
 		return r;

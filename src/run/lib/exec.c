@@ -31,6 +31,7 @@
 #include "container.h"
 #include "fileio.h"
 #include "init.h"
+#include "lsm.h"
 #include "oci-config.h"
 #include "rootsetup.h"
 #include "seccomp-filter.h"
@@ -56,6 +57,16 @@ static int env_set(char ***env, const char *kv)
 	if (*env)
 		(*env)[k] = NULL;
 	return strv_extend(env, kv);
+}
+
+static int replace_string(char **p, const char *s)
+{
+	char *c = strdup(s);
+	if (!c)
+		return -ENOMEM;
+	free(*p);
+	*p = c;
+	return 0;
 }
 
 /* The container's config.json with the process that exec runs. */
@@ -123,6 +134,11 @@ static int exec_config(const char *dir, const ExecOptions *o, RunConfig **ret, R
 	}
 	if (o->no_new_privs)
 		cfg->no_new_privileges = true;
+	/* The container's profile and label unless these name others, as with runc. */
+	if (o->apparmor_profile && replace_string(&cfg->apparmor_profile, o->apparmor_profile) < 0)
+		return -ENOMEM;
+	if (o->process_label && replace_string(&cfg->selinux_label, o->process_label) < 0)
+		return -ENOMEM;
 	if (o->n_additional_gids > 0) {
 		gid_t *g =
 		    reallocarray(cfg->additional_gids,
@@ -139,57 +155,13 @@ static int exec_config(const char *dir, const ExecOptions *o, RunConfig **ret, R
 	return 0;
 }
 
-/* As runc decides: AppArmor's module parameter says Y. */
-static bool apparmor_enabled(void)
+/* What errors call the profile and the label: the flags that set them, else the config's fields. */
+static const char *const *lsm_names(const ExecOptions *o, const char *names[2])
 {
-	char buf[8];
-	return access("/sys/kernel/security/apparmor", F_OK) == 0 &&
-	       read_small_file("/sys/module/apparmor/parameters/enabled", buf, sizeof(buf)) >= 0 &&
-	       buf[0] == 'Y';
-}
-
-/* selinuxfs is mounted (the kernel mounts nothing there without SELinux). */
-static bool selinux_enabled(void)
-{
-	struct statfs sf;
-	return statfs("/sys/fs/selinux", &sf) == 0 && (uint32_t)sf.f_type == SELINUX_MAGIC;
-}
-
-/*
- * A label asked for on a host without its LSM is an error, as with runc:
- * the process would otherwise run unconfined while the caller believes it
- * is not.
- */
-static int check_labels(const ExecOptions *o, RunError *e)
-{
-	if (o->apparmor_profile && !apparmor_enabled())
-		return run_error(e, -EOPNOTSUPP,
-				 "--apparmor %s: AppArmor is not enabled on this host",
-				 o->apparmor_profile);
-	if (o->process_label && !selinux_enabled())
-		return run_error(e, -EOPNOTSUPP,
-				 "--process-label %s: SELinux is not enabled on this host",
-				 o->process_label);
-	return 0;
-}
-
-/* Both land in the LSM's attr/exec: they take effect at execve. */
-static int apply_labels(const ExecOptions *o, RunError *e)
-{
-	if (o->apparmor_profile) {
-		_cleanup_free_ char *v = NULL;
-		if (asprintf(&v, "exec %s", o->apparmor_profile) < 0)
-			return -ENOMEM;
-		int r = write_file_at(AT_FDCWD, "/proc/thread-self/attr/apparmor/exec", v);
-		if (r < 0)
-			return run_error(e, r, "--apparmor %s: %m", o->apparmor_profile);
-	}
-	if (o->process_label) {
-		int r = write_file_at(AT_FDCWD, "/proc/thread-self/attr/exec", o->process_label);
-		if (r < 0)
-			return run_error(e, r, "--process-label %s: %m", o->process_label);
-	}
-	return 0;
+	bool flags = !o->process_file;
+	names[0] = flags && o->apparmor_profile ? "--apparmor" : "process.apparmorProfile";
+	names[1] = flags && o->process_label ? "--process-label" : "process.selinuxLabel";
+	return names;
 }
 
 static int ns_flags(const RunConfig *cfg)
@@ -206,8 +178,8 @@ typedef struct ExecChild {
 	int sync_fd;
 	int cap_last_cap;
 	unsigned preserve_fds;
-	const char *session_keyring; /* NULL: the container was made with --no-new-keyring */
-	const ExecOptions *labels;   /* --apparmor, --process-label; NULL with --process */
+	const char *session_keyring;  /* NULL: the container was made with --no-new-keyring */
+	const char *const *lsm_names; /* where the profile and label came from */
 } ExecChild;
 
 _noreturn_ static void exec_child(const ExecChild *x)
@@ -237,12 +209,11 @@ _noreturn_ static void exec_child(const ExecChild *x)
 		child_fail(x->sync_fd, &e, 1);
 	if (x->session_keyring && join_session_keyring(x->session_keyring, false, false, &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
-	if (process_apply(cfg, x->seccomp, x->sync_fd, x->cap_last_cap, exe, sizeof(exe), &e) < 0)
+	if (process_apply(cfg, x->seccomp, x->sync_fd, x->cap_last_cap, x->lsm_names, exe,
+			  sizeof(exe), &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
 	if (x->seccomp && cfg->no_new_privileges &&
 	    seccomp_load_and_pass(x->seccomp, x->sync_fd, &e) < 0)
-		child_fail(x->sync_fd, &e, 1);
-	if (x->labels && apply_labels(x->labels, &e) < 0)
 		child_fail(x->sync_fd, &e, 1);
 	for (unsigned i = 0; i < x->preserve_fds; i++)
 		(void)fcntl(3 + (int)i, F_SETFD, 0);
@@ -337,6 +308,7 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0)
 		return run_error(e, errno, "socketpair: %m");
 
+	const char *names[2];
 	ExecChild x = {
 	    .cfg = cfg,
 	    .seccomp = prog,
@@ -344,7 +316,7 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 	    .cap_last_cap = read_last_cap(),
 	    .preserve_fds = o->preserve_fds,
 	    .session_keyring = keyring,
-	    .labels = o->process_file ? NULL : o,
+	    .lsm_names = lsm_names(o, names),
 	};
 	int flags = ns_flags(cfg);
 	/*
@@ -504,10 +476,12 @@ int container_exec(const char *root, const char *id, const ExecOptions *o, pid_t
 	}
 	if (asprintf(&dir, "%s/%s", root, id) < 0)
 		return -ENOMEM;
-	r = o->process_file ? 0 : check_labels(o, e);
+	r = exec_config(dir, o, &cfg, e);
 	if (r < 0)
 		return r;
-	r = exec_config(dir, o, &cfg, e);
+	const char *names[2];
+	lsm_names(o, names);
+	r = lsm_check(cfg, names[0], names[1], e);
 	if (r < 0)
 		return r;
 	if (cfg->terminal && !o->console_socket && !o->ret_terminal)

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
+#include "lsm.h"
 #include "rootsetup.h"
 #include "strutil.h"
 #include "userns.h"
@@ -245,7 +246,12 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 		if (streq(type, "cgroup"))
 			type = "cgroup2";
 		const char *what = isempty(m->source) ? type : m->source;
-		r = mount(what, FD_PATH(p, fd), type, m->flags, m->data);
+		_cleanup_free_ char *data = NULL;
+		r = lsm_mount_data(type, m->data, ctx->cfg->mount_label,
+				   ctx->cfg->mount_label && lsm_selinux_enabled(), &data);
+		if (r < 0)
+			return r;
+		r = mount(what, FD_PATH(p, fd), type, m->flags, data);
 		/*
 		 * A user namespace may not mount sysfs without its own network
 		 * namespace, nor cgroup2 without its own cgroup namespace (runc's
@@ -847,7 +853,8 @@ static int setup(const InitContext *ctx, char *exe, size_t exe_len, RunError *e)
 		if (r < 0)
 			return r;
 	}
-	return process_apply(cfg, ctx->seccomp, ctx->sync_fd, ctx->cap_last_cap, exe, exe_len, e);
+	return process_apply(cfg, ctx->seccomp, ctx->sync_fd, ctx->cap_last_cap, NULL, exe, exe_len,
+			     e);
 }
 
 /* struct sched_attr of sched_setattr(2) as first defined (SCHED_ATTR_SIZE_VER0). */
@@ -905,7 +912,8 @@ int seccomp_load_and_pass(const SeccompProgram *p, int sock, RunError *e)
 }
 
 int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int listener_sock,
-		  int cap_last_cap, char *exe, size_t exe_len, RunError *e)
+		  int cap_last_cap, const char *const *lsm_names, char *exe, size_t exe_len,
+		  RunError *e)
 {
 	int r;
 
@@ -925,6 +933,12 @@ int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int liste
 	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
 		return run_error(e, -EPERM, "process.cwd: %s is not inside the container's root",
 				 cfg->cwd);
+
+	/* While every capability is there, before seccomp: effective at execve. */
+	r = lsm_apply(cfg, lsm_names ? lsm_names[0] : "process.apparmorProfile",
+		      lsm_names ? lsm_names[1] : "process.selinuxLabel", e);
+	if (r < 0)
+		return r;
 
 	/* Without no_new_privs, only a privileged process may load a filter: do it now. */
 	if (seccomp && !cfg->no_new_privileges) {

@@ -67,14 +67,17 @@ int close_fds_except(unsigned first, int *keep, size_t n);
 /*
  * The process section applied to the calling process, in the container's
  * root: rlimits, scheduler, I/O priority, linux.personality, cwd
- * (checked to be inside the root), seccomp when no_new_privs is off (else
- * the caller loads it right before execve), user, groups, capabilities,
- * no_new_privs and umask. Resolves args[0] along PATH into exe. A seccomp
- * listener goes over listener_sock as SYNC_SECCOMP (closed if
- * listener_sock < 0). The session keyring is the caller's business.
+ * (checked to be inside the root), the AppArmor profile and SELinux label
+ * for execve, seccomp when no_new_privs is off (else the caller loads it
+ * right before execve), user, groups, capabilities, no_new_privs and umask.
+ * Resolves args[0] along PATH into exe. A seccomp listener goes over
+ * listener_sock as SYNC_SECCOMP (closed if listener_sock < 0). lsm_names
+ * names where the profile and label came from in errors (NULL: the
+ * config's fields). The session keyring is the caller's business.
  */
 int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int listener_sock,
-		  int cap_last_cap, char *exe, size_t exe_len, RunError *e);
+		  int cap_last_cap, const char *const *lsm_names, char *exe, size_t exe_len,
+		  RunError *e);
 
 /* Load the filter; a listener goes over sock as SYNC_SECCOMP (closed if sock < 0). */
 int seccomp_load_and_pass(const SeccompProgram *p, int sock, RunError *e);

@@ -90,6 +90,27 @@ static int get_string(Ctx *c, json_object *o, const char *key, const char *field
 	return *ret ? 1 : -ENOMEM;
 }
 
+/*
+ * An LSM label or profile: an empty string (what managers send when there
+ * is none) leaves *ret as it was; control characters could not be written
+ * to the kernel's attr files as one label.
+ */
+static int get_label(Ctx *c, json_object *o, const char *key, const char *field, char **ret)
+{
+	_cleanup_free_ char *s = NULL;
+	int r = get_string(c, o, key, field, &s);
+	if (r <= 0 || isempty(s))
+		return r < 0 ? r : 0;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return fail(c, field, "must not contain control characters");
+	if (strlen(s) > 4095)
+		return fail(c, field, "longer than 4095 bytes");
+	free(*ret);
+	*ret = TAKE_PTR(s);
+	return 1;
+}
+
 static int get_bool(Ctx *c, json_object *o, const char *key, const char *field, bool *ret)
 {
 	json_object *v;
@@ -890,6 +911,13 @@ static int parse_process(Ctx *c, json_object *p, RunConfig *cfg)
 		return fail(c, "process.cwd", "is required");
 	if (cfg->cwd[0] != '/')
 		return fail(c, "process.cwd", "must be an absolute path, not \"%s\"", cfg->cwd);
+
+	r = get_label(c, p, "apparmorProfile", "process.apparmorProfile", &cfg->apparmor_profile);
+	if (r < 0)
+		return r;
+	r = get_label(c, p, "selinuxLabel", "process.selinuxLabel", &cfg->selinux_label);
+	if (r < 0)
+		return r;
 
 	r = get_object(c, p, "capabilities", "process.capabilities", &o);
 	if (r < 0)
@@ -2069,6 +2097,12 @@ static int parse_linux(Ctx *c, json_object *lx, RunConfig *cfg)
 	r = get_array(c, lx, "devices", "linux.devices", &o);
 	if (r < 0 || (r > 0 && (r = parse_devices(c, o, cfg)) < 0))
 		return r;
+	r = get_label(c, lx, "mountLabel", "linux.mountLabel", &cfg->mount_label);
+	if (r < 0)
+		return r;
+	/* It goes into mount data as context="LABEL". */
+	if (cfg->mount_label && strpbrk(cfg->mount_label, "\"\\"))
+		return fail(c, "linux.mountLabel", "must not contain quotes or backslashes");
 	r = get_strv(c, lx, "maskedPaths", "linux.maskedPaths", false, true, &cfg->masked_paths);
 	if (r < 0)
 		return r;
@@ -2199,27 +2233,11 @@ static int check_fields_absent(Ctx *c, json_object *root, const char *const *fie
 }
 
 /* prefix: "process." for a whole config.json, "" for a process object of its own. */
-static int check_unsupported_process(Ctx *c, json_object *process, const char *prefix)
-{
-	static const char *const fields[] = {
-	    "apparmorProfile",
-	    "selinuxLabel",
-	};
-	return check_fields_absent(c, process, fields, ELEMENTSOF(fields), prefix);
-}
-
 static int check_unsupported(Ctx *c, json_object *root)
 {
 	static const char *const fields[] = {
 	    "linux.intelRdt",
-	    "linux.mountLabel",
 	};
-	json_object *p = json_get_path(root, "process");
-	if (p) {
-		int r = check_unsupported_process(c, p, "process.");
-		if (r < 0)
-			return r;
-	}
 	return check_fields_absent(c, root, fields, ELEMENTSOF(fields), "");
 }
 
@@ -2415,9 +2433,7 @@ int run_config_replace_process(RunConfig *cfg, const char *buf, size_t len, char
 		return fail(&c, "process", "not valid JSON: %s", jerr);
 	if (!json_object_is_type(root, json_type_object))
 		return fail(&c, "process", "must be a JSON object");
-	r = check_unsupported_process(&c, root, "");
-	if (r < 0)
-		return r;
+	/* The container's labels stay unless the process names its own, as with runc. */
 	process_done(cfg);
 	return parse_process(&c, root, cfg);
 }
@@ -2469,6 +2485,9 @@ RunConfig *run_config_free(RunConfig *c)
 	strv_free(c->args);
 	strv_free(c->env);
 	free(c->cwd);
+	free(c->apparmor_profile);
+	free(c->selinux_label);
+	free(c->mount_label);
 	free(c->rlimits);
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		free(c->mounts[i].destination);

@@ -288,6 +288,10 @@ typedef struct RunConfig {
 	/* execCPUAffinity: for exec'd processes only, as the spec says. */
 	bool has_cpus_initial, has_cpus_final;
 	cpu_set_t cpus_initial, cpus_final;
+	/* Linux security modules: NULL when not asked for (an empty string is none). */
+	char *apparmor_profile; /* process.apparmorProfile */
+	char *selinux_label;	/* process.selinuxLabel */
+	char *mount_label;	/* linux.mountLabel: SELinux context of the mounts we make */
 
 	RunMount *mounts;
 	size_t n_mounts;

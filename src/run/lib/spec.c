@@ -336,11 +336,15 @@ char *features_json(void)
 	json_object_object_add(sc, "knownFlags", names(config_seccomp_flag_name));
 	json_object_object_add(sc, "supportedFlags", names(config_seccomp_flag_name));
 	json_object_object_add(lx, "seccomp", sc);
-	static const char *const disabled[] = {"apparmor", "selinux", "intelRdt"};
-	for (size_t i = 0; i < ELEMENTSOF(disabled); i++) {
+	/* What the runtime can apply (on a host whose kernel has the LSM), as runc says it. */
+	static const struct {
+		const char *name;
+		bool enabled;
+	} lsm[] = {{"apparmor", true}, {"selinux", true}, {"intelRdt", false}};
+	for (size_t i = 0; i < ELEMENTSOF(lsm); i++) {
 		json_object *d = json_object_new_object();
-		json_object_object_add(d, "enabled", json_object_new_boolean(false));
-		json_object_object_add(lx, disabled[i], d);
+		json_object_object_add(d, "enabled", json_object_new_boolean(lsm[i].enabled));
+		json_object_object_add(lx, lsm[i].name, d);
 	}
 	json_object *idm = json_object_new_object();
 	json_object_object_add(idm, "enabled", json_object_new_boolean(true));

@@ -111,10 +111,10 @@ JSON
 	run lr exec -p "$OUT/bad.json" "$ID"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--process $OUT/bad.json: process.args: must be a non-empty array"* ]]
-	echo '{"args": ["true"], "cwd": "/", "selinuxLabel": "x"}' >"$OUT/bad.json"
+	echo '{"args": ["true"], "cwd": "/", "apparmorProfile": 7}' >"$OUT/bad.json"
 	run lr exec -p "$OUT/bad.json" "$ID"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"selinuxLabel: is not supported yet"* ]]
+	[[ "$output" == *"--process $OUT/bad.json: process.apparmorProfile: must be a string"* ]]
 }
 
 @test "exec refuses a stopped or paused container, and bad options, naming them" {

@@ -165,6 +165,38 @@ start_sleeper() {
 	# With --process the process file says it all, as with runc: the flags are ignored.
 	echo '{"args": ["true"], "cwd": "/"}' >"$OUT/p.json"
 	lr exec --apparmor lzr-profile --process-label x -p "$OUT/p.json" "$ID"
+	# ...and its own labels are checked like config.json's.
+	if [ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" != selinuxfs ]; then
+		echo '{"args": ["true"], "cwd": "/", "selinuxLabel": "x"}' >"$OUT/p.json"
+		run lr exec -p "$OUT/p.json" "$ID"
+		[ "$status" -eq 1 ]
+		[ "$output" = "lazuli-run: process.selinuxLabel x: SELinux is not enabled on this host" ]
+	fi
+}
+
+@test "config.json's AppArmor profile and SELinux label: refused without the LSM, leaving nothing" {
+	if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+		cfg "c['process']['apparmorProfile'] = 'lzr-profile'"
+		fails_with "process.apparmorProfile lzr-profile: AppArmor is not enabled on this host"
+		cfg "c['process']['apparmorProfile'] = ''"
+	fi
+	if [ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" != selinuxfs ]; then
+		cfg "c['process']['selinuxLabel'] = 'system_u:system_r:container_t:s0'"
+		fails_with "process.selinuxLabel system_u:system_r:container_t:s0: SELinux is not enabled on this host"
+		# A mount label means nothing without SELinux: runc ignores it, and so do we.
+		cfg "c['process']['selinuxLabel'] = ''; c['linux']['mountLabel'] = 'system_u:object_r:container_file_t:s0'"
+		args 'grep -c context= /proc/self/mountinfo || true'
+		run lr run -b "$B" "$ID"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "$output" = 0 ]
+	fi
+	# Empty ones are what managers send when there is none: the container runs.
+	args 'cat /proc/self/attr/current 2>/dev/null; echo ran'
+	run lr run -b "$B" "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *ran ]]
+	assert_nothing_left "$ID"
 }
 
 @test "exec --cgroup: the process runs in a sub-cgroup of the container's" {

@@ -243,11 +243,31 @@ static void test_top_level_errors(void **state)
 	expect_error("hooks.createRuntime", "[{\"path\":\"/x\",\"env\":[\"NOEQ\"]}]",
 		     "hooks.createRuntime[0].env[0]: must have the form KEY=value");
 	expect_error("hooks.startContainer", "{}", "hooks.startContainer: must be an array");
-	expect_error("process.apparmorProfile", "\"docker-default\"",
-		     "process.apparmorProfile: is not supported yet");
-	/* Empty labels are what managers send when there is no profile: accepted. */
+	expect_error("process.apparmorProfile", "7", "process.apparmorProfile: must be a string");
+	expect_error("process.apparmorProfile", "\"a\\nb\"",
+		     "process.apparmorProfile: must not contain control characters");
+	expect_error("process.selinuxLabel", "\"a\\u0001\"",
+		     "process.selinuxLabel: must not contain control characters");
+	expect_error("linux.mountLabel", "\"a\\\"b\"",
+		     "linux.mountLabel: must not contain quotes or backslashes");
+	expect_error("linux.intelRdt", "{\"closID\":\"x\"}", "linux.intelRdt: is not supported yet");
+	/* Empty labels are what managers send when there is no profile: none. */
 	c = NULL;
 	assert_int_equal(parse_with("process.selinuxLabel", "\"\"", &c, err, sizeof(err)), 0);
+	assert_null(c->selinux_label);
+	assert_null(c->apparmor_profile);
+	run_config_free(c);
+	c = NULL;
+	assert_int_equal(
+	    parse_with("process.apparmorProfile", "\"containers-default-0.62\"", &c, err, sizeof(err)),
+	    0);
+	assert_string_equal(c->apparmor_profile, "containers-default-0.62");
+	run_config_free(c);
+	c = NULL;
+	assert_int_equal(parse_with("linux.mountLabel", "\"system_u:object_r:container_file_t:s0:c1,c2\"",
+				    &c, err, sizeof(err)),
+			 0);
+	assert_string_equal(c->mount_label, "system_u:object_r:container_file_t:s0:c1,c2");
 	run_config_free(c);
 }
 
@@ -977,6 +997,17 @@ static void test_replace_process(void **state)
 	/* The rest of the config is untouched. */
 	assert_string_equal(cfg->hostname, "box");
 
+	/* The container's AppArmor profile and SELinux label stay unless the process names others. */
+	free(cfg->apparmor_profile);
+	free(cfg->selinux_label);
+	cfg->apparmor_profile = strdup("container-profile");
+	cfg->selinux_label = strdup("system_u:system_r:container_t:s0");
+	const char *own = "{\"args\":[\"ls\"],\"cwd\":\"/\",\"apparmorProfile\":\"own\","
+			  "\"selinuxLabel\":\"\"}";
+	assert_int_equal(run_config_replace_process(cfg, own, strlen(own), err, sizeof(err)), 0);
+	assert_string_equal(cfg->apparmor_profile, "own");
+	assert_string_equal(cfg->selinux_label, "system_u:system_r:container_t:s0");
+
 	/* exec --process: scheduler, I/O priority and CPU affinity of its own, or none. */
 	const char *sched = "{\"args\":[\"ls\"],\"cwd\":\"/\","
 			    "\"scheduler\":{\"policy\":\"SCHED_IDLE\"},"
@@ -1000,8 +1031,8 @@ static void test_replace_process(void **state)
 	    {"{\"args\":[\"ls\"]}", "process.cwd: is required"},
 	    {"{\"args\":[],\"cwd\":\"/\"}", "process.args: must be a non-empty array of strings"},
 	    {"{\"args\":[\"ls\"],\"cwd\":\"x\"}", "process.cwd: must be an absolute path"},
-	    {"{\"args\":[\"ls\"],\"cwd\":\"/\",\"apparmorProfile\":\"p\"}",
-	     "apparmorProfile: is not supported yet"},
+	    {"{\"args\":[\"ls\"],\"cwd\":\"/\",\"apparmorProfile\":1}",
+	     "process.apparmorProfile: must be a string"},
 	    {"{\"args\":[\"ls\"", "process: not valid JSON"},
 	    {"{\"args\":[\"ls\"],\"cwd\":\"/\",\"scheduler\":{\"policy\":\"X\"}}",
 	     "process.scheduler.policy: unknown policy \"X\""},

@@ -21,6 +21,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "fileio.h"
+#include "lsm.h"
 #include "oci-config.h"
 #include "rootsetup.h"
 #include "seccomp-filter.h"
@@ -817,6 +818,68 @@ static void test_mountinfo_and_keyring_parsing(void **state)
 	assert_string_equal(name, "_ses.c1");
 }
 
+static void expect_mount_data(const char *fstype, const char *data, const char *label, bool selinux,
+			      const char *want)
+{
+	char *got = (char *)"unset";
+	assert_int_equal(lsm_mount_data(fstype, data, label, selinux, &got), 0);
+	if (want)
+		assert_string_equal(got, want);
+	else
+		assert_null(got);
+	free(got);
+}
+
+static void test_mount_label(void **state)
+{
+	(void)state;
+	const char *l = "system_u:object_r:container_file_t:s0:c1,c2";
+	/* SELinux on: tmpfs, mqueue, devpts get the context, quoted for its commas. */
+	expect_mount_data(
+	    "tmpfs", "mode=755,size=65536k", l, true,
+	    "mode=755,size=65536k,context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
+	expect_mount_data("mqueue", NULL, l, true,
+			  "context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
+	expect_mount_data("devpts", "", l, true,
+			  "context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
+	/* File systems with labels of their own, a context already given, SELinux off: as is. */
+	expect_mount_data("proc", NULL, l, true, NULL);
+	expect_mount_data("sysfs", "ro", l, true, "ro");
+	expect_mount_data("tmpfs", "context=\"x\",mode=1777", l, true, "context=\"x\",mode=1777");
+	expect_mount_data("tmpfs", "mode=1777,context=x", l, true, "mode=1777,context=x");
+	expect_mount_data("tmpfs", "mode=1777", l, false, "mode=1777");
+	expect_mount_data("tmpfs", "mode=1777", NULL, true, "mode=1777");
+}
+
+static void test_lsm_check(void **state)
+{
+	(void)state;
+	RunConfig cfg = {.apparmor_profile = (char *)"lzr-test"};
+	RunError e = {};
+	int r = lsm_check(&cfg, "process.apparmorProfile", "process.selinuxLabel", &e);
+	if (lsm_apparmor_enabled())
+		assert_int_equal(r, 0);
+	else {
+		assert_int_equal(r, -EOPNOTSUPP);
+		assert_string_equal(
+		    e.msg,
+		    "process.apparmorProfile lzr-test: AppArmor is not enabled on this host");
+	}
+	cfg = (RunConfig){.selinux_label = (char *)"system_u:system_r:container_t:s0"};
+	r = lsm_check(&cfg, "process.apparmorProfile", "--process-label", &e);
+	if (lsm_selinux_enabled())
+		assert_int_equal(r, 0);
+	else {
+		assert_int_equal(r, -EOPNOTSUPP);
+		assert_string_equal(e.msg, "--process-label system_u:system_r:container_t:s0: "
+					   "SELinux is not enabled on this host");
+	}
+	/* Nothing asked for: nothing to check, and nothing applied. */
+	cfg = (RunConfig){};
+	assert_int_equal(lsm_check(&cfg, "a", "b", &e), 0);
+	assert_int_equal(lsm_apply(&cfg, "a", "b", &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -833,6 +896,8 @@ int main(void)
 	    cmocka_unit_test(test_resources_parse_errors),
 	    cmocka_unit_test(test_device_rules),
 	    cmocka_unit_test(test_mountinfo_and_keyring_parsing),
+	    cmocka_unit_test(test_mount_label),
+	    cmocka_unit_test(test_lsm_check),
 	    cmocka_unit_test_setup_teardown(test_container_update, setup_tmp, teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
