@@ -290,6 +290,35 @@ EOF
 	[[ "$output" == *$'\nleft=' ]]
 }
 
+@test "rootless lazuli-run --systemd-cgroup: the user's own systemd manager makes the scope, with the limits" {
+	# As the provisioned user, whose ssh login (pam_systemd) started a user
+	# manager; the dash root of the podman test, owned by that user.
+	run vm 'sh -s' <<'EOF'
+set -e
+r=$(cat /tmp/rootfs-dir)
+b=$(mktemp -d)
+cd "$b"
+lazuli-run spec --rootless
+mv config.json spec.json
+sed -e "s|\"path\": \"rootfs\"|\"path\": \"$r\"|" \
+    -e 's|^\( *\)"sh"$|\1"sh", "-c", "read c </proc/self/cgroup; echo cgroup=$c; read p </sys/fs/cgroup${c#0::}/pids.max; echo pids=$p"|' \
+    -e 's|^\( *\)"linux": {$|\1"linux": {"cgroupsPath": "user.slice:lzr:rl1", "resources": {"pids": {"limit": 42}},|' \
+    spec.json >config.json
+lazuli-run --systemd-cgroup run -b . rl1 </dev/null
+echo "uid=$(id -u)"
+echo "after=$(systemctl --user show -P ActiveState lzr-rl1.scope)"
+echo "left=$(lazuli-run list -q | tr '\n' ' ')"
+EOF
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local uid
+	uid=$(echo "$output" | sed -n 's/^uid=//p')
+	[[ "$output" == *$'cgroup=0::/user.slice/user-'$uid'.slice/user@'$uid'.service/user.slice/lzr-rl1.scope\n'* ]]
+	[[ "$output" == *$'\npids=42\n'* ]]
+	[[ "$output" == *$'\nafter=inactive\n'* ]]
+	[[ "$output" == *$'\nleft=' ]]
+}
+
 @test "containerd's runc shim runs lazuli-run (CRI's BinaryName); containerd waits to be started" {
 	run vm systemctl is-enabled containerd.service
 	[ "$output" = disabled ]

@@ -64,14 +64,16 @@ int systemd_slice_path(const char *slice, char **ret)
 	return 0;
 }
 
-int systemd_scope_parse(const char *cgroups_path, const char *id, SystemdScope *ret, RunError *e)
+int systemd_scope_parse(const char *cgroups_path, const char *id, bool user, SystemdScope *ret,
+			RunError *e)
 {
 	_cleanup_free_ char *def = NULL, *slice_path = NULL;
-	SystemdScope s = {};
+	const char *default_slice = user ? "user.slice" : "system.slice";
+	SystemdScope s = {.user = user};
 	int r;
 
 	if (isempty(cgroups_path)) {
-		if (asprintf(&def, "system.slice:lazuli-run:%s", id) < 0)
+		if (asprintf(&def, "%s:lazuli-run:%s", default_slice, id) < 0)
 			return -ENOMEM;
 		cgroups_path = def;
 	}
@@ -85,7 +87,7 @@ int systemd_scope_parse(const char *cgroups_path, const char *id, SystemdScope *
 	const char *prefix = c1 + 1, *name = c2 + 1;
 	size_t prefix_len = (size_t)(c2 - prefix);
 
-	s.slice = c1 == cgroups_path ? strdup("system.slice")
+	s.slice = c1 == cgroups_path ? strdup(default_slice)
 				     : strndup(cgroups_path, (size_t)(c1 - cgroups_path));
 	if (!s.slice)
 		return -ENOMEM;
@@ -138,6 +140,9 @@ static struct {
 	int (*bus_set_address)(sd_bus *, const char *);
 	int (*bus_start)(sd_bus *);
 	int (*bus_open_system)(sd_bus **);
+	int (*bus_open_user)(sd_bus **);
+	int (*get_property_string)(sd_bus *, const char *, const char *, const char *, const char *,
+				   sd_bus_error *, char **);
 	sd_bus *(*bus_flush_close_unref)(sd_bus *);
 	int (*message_new_method_call)(sd_bus *, sd_bus_message **, const char *, const char *,
 				       const char *, const char *);
@@ -162,6 +167,8 @@ static int load_libsystemd(RunError *e)
 	    {"sd_bus_set_address", (void **)&sd.bus_set_address},
 	    {"sd_bus_start", (void **)&sd.bus_start},
 	    {"sd_bus_open_system", (void **)&sd.bus_open_system},
+	    {"sd_bus_open_user", (void **)&sd.bus_open_user},
+	    {"sd_bus_get_property_string", (void **)&sd.get_property_string},
 	    {"sd_bus_flush_close_unref", (void **)&sd.bus_flush_close_unref},
 	    {"sd_bus_message_new_method_call", (void **)&sd.message_new_method_call},
 	    {"sd_bus_message_append", (void **)&sd.message_append},
@@ -187,29 +194,105 @@ static int load_libsystemd(RunError *e)
 	return 0;
 }
 
-/*
- * As root, systemd's private socket: no bus daemon in between, and it works
- * before dbus.service is up. Otherwise the system bus.
- */
-static int bus_connect(sd_bus **ret)
+static int bus_connect_private(const char *path, sd_bus **ret)
 {
+	/* A D-Bus address: bytes other than these are written %XX. */
+	static const char plain[] = "-_/.\\*0123456789"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	_cleanup_free_ char *address = malloc(strlen("unix:path=") + 3 * strlen(path) + 1);
 	sd_bus *bus = NULL;
+	if (!address)
+		return -ENOMEM;
+	char *w = stpcpy(address, "unix:path=");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		w += strchr(plain, *p) ? sprintf(w, "%c", *p) : sprintf(w, "%%%02x", *p);
+	int r = sd.bus_new(&bus);
+	if (r < 0)
+		return r;
+	r = sd.bus_set_address(bus, address);
+	if (r >= 0)
+		r = sd.bus_start(bus);
+	if (r < 0) {
+		sd.bus_flush_close_unref(bus);
+		return r;
+	}
+	*ret = bus;
+	return 0;
+}
+
+/*
+ * The manager's private socket where we may use it: no bus daemon in
+ * between, and it works before dbus.service (or a user's session bus) is
+ * up. As root, the system manager's; rootless, the user manager's in
+ * $XDG_RUNTIME_DIR. Otherwise the system bus, or the user's session bus.
+ */
+static int bus_connect(bool user, sd_bus **ret, RunError *e)
+{
+	_cleanup_free_ char *user_private = NULL;
+	const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
 	int r;
 
-	if (geteuid() == 0 && access("/run/systemd/private", F_OK) == 0) {
-		r = sd.bus_new(&bus);
-		if (r < 0)
-			return r;
-		r = sd.bus_set_address(bus, "unix:path=/run/systemd/private");
-		if (r >= 0)
-			r = sd.bus_start(bus);
-		if (r >= 0) {
-			*ret = bus;
-			return 0;
-		}
-		sd.bus_flush_close_unref(bus);
+	if (user) {
+		if (isempty(runtime_dir) && isempty(getenv("DBUS_SESSION_BUS_ADDRESS")))
+			return run_error(
+			    e, -ENOMEDIUM,
+			    "--systemd-cgroup: running rootless, the container's scope "
+			    "comes from the systemd user manager, found through "
+			    "XDG_RUNTIME_DIR, which is not set (log in through "
+			    "pam_systemd, or use the cgroupfs driver)");
+		if (!isempty(runtime_dir) &&
+		    asprintf(&user_private, "%s/systemd/private", runtime_dir) < 0)
+			return -ENOMEM;
 	}
-	return sd.bus_open_system(ret);
+	const char *private = user ? user_private : geteuid() == 0 ? "/run/systemd/private" : NULL;
+	if (private && access(private, F_OK) == 0 && bus_connect_private(private, ret) >= 0)
+		return 0;
+	r = user ? sd.bus_open_user(ret) : sd.bus_open_system(ret);
+	if (r < 0)
+		return run_error(
+		    e, r,
+		    "--systemd-cgroup: cannot connect to the systemd %s manager over D-Bus: %m",
+		    user ? "user" : "system");
+	return 0;
+}
+
+int systemd_scope_locate(SystemdScope *s, RunError *e)
+{
+	sd_bus *bus = NULL;
+	sd_bus_error err = SD_BUS_ERROR_NULL;
+	char *cg = NULL, *path = NULL;
+	int r;
+
+	if (!s->user)
+		return 0;
+	r = load_libsystemd(e);
+	if (r < 0)
+		return r;
+	r = bus_connect(true, &bus, e);
+	if (r < 0)
+		return r;
+	r = sd.get_property_string(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+				   "org.freedesktop.systemd1.Manager", "ControlGroup", &err, &cg);
+	if (r < 0)
+		r = run_error(e, r,
+			      "--systemd-cgroup: cannot ask the systemd user manager for its "
+			      "cgroup: %s",
+			      err.message ? err.message : strerror(-r));
+	else if (!cg || cg[0] != '/' || strstr(cg, "/../") || endswith(cg, "/.."))
+		r = run_error(e, -EIO,
+			      "--systemd-cgroup: the systemd user manager's cgroup is \"%s\"",
+			      cg ? cg : "");
+	else if (asprintf(&path, "%s%s%s", cg + 1, cg[1] ? "/" : "", s->path) < 0)
+		r = -ENOMEM;
+	else {
+		free(s->path);
+		s->path = path;
+		r = 0;
+	}
+	free(cg);
+	sd.error_free(&err);
+	sd.bus_flush_close_unref(bus);
+	return r;
 }
 
 typedef struct JobWait {
@@ -282,15 +365,16 @@ static int append_properties(sd_bus_message *m, const SystemdScope *s, pid_t pid
 	/* The limits, so that systemd keeps them (it rewrites a unit's cgroup on reload). */
 	if (res->has_memory_limit &&
 	    (r = append_property(m, "MemoryMax", "t",
-				 res->memory_limit < 0 ? UINT64_MAX : (uint64_t)res->memory_limit)) < 0)
+				 res->memory_limit < 0 ? UINT64_MAX
+						       : (uint64_t)res->memory_limit)) < 0)
 		return r;
 	if (res->has_pids_limit &&
 	    (r = append_property(m, "TasksMax", "t",
-				 res->pids_limit <= 0 ? UINT64_MAX : (uint64_t)res->pids_limit)) < 0)
+				 res->pids_limit <= 0 ? UINT64_MAX : (uint64_t)res->pids_limit)) <
+		0)
 		return r;
 	uint64_t period = res->has_cpu_period && res->cpu_period > 0 ? res->cpu_period : 100000;
-	if (res->has_cpu_period &&
-	    (r = append_property(m, "CPUQuotaPeriodUSec", "t", period)) < 0)
+	if (res->has_cpu_period && (r = append_property(m, "CPUQuotaPeriodUSec", "t", period)) < 0)
 		return r;
 	if (res->has_cpu_quota) {
 		/* systemd takes the quota per second of wall time. */
@@ -316,11 +400,9 @@ int systemd_scope_start(const SystemdScope *s, pid_t pid, const RunResources *re
 	r = load_libsystemd(e);
 	if (r < 0)
 		return r;
-	r = bus_connect(&bus);
-	if (r < 0) {
-		r = run_error(e, r, "--systemd-cgroup: cannot connect to systemd over D-Bus: %m");
+	r = bus_connect(s->user, &bus, e);
+	if (r < 0)
 		goto out;
-	}
 	/* Subscribe before the job exists, so that its end cannot slip by. */
 	r = sd.match_signal(bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 			    "org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
@@ -373,9 +455,10 @@ int systemd_scope_start(const SystemdScope *s, pid_t pid, const RunResources *re
 			continue;
 		usec_t now = now_usec(CLOCK_MONOTONIC);
 		if (now >= deadline) {
-			r = run_error(e, -ETIMEDOUT,
-				      "linux.cgroupsPath: systemd did not finish starting %s in %u s",
-				      s->unit, (unsigned)(JOB_TIMEOUT / USEC_PER_SEC));
+			r = run_error(
+			    e, -ETIMEDOUT,
+			    "linux.cgroupsPath: systemd did not finish starting %s in %u s",
+			    s->unit, (unsigned)(JOB_TIMEOUT / USEC_PER_SEC));
 			goto out;
 		}
 		r = sd.wait(bus, deadline - now);

@@ -14,6 +14,7 @@
  * runtime does not pay for it at every start.
  */
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "oci-config.h"
@@ -23,17 +24,27 @@ typedef struct SystemdScope {
 	char *slice; /* "machine.slice" */
 	char *unit;  /* "libpod-ID.scope" */
 	char *path;  /* the cgroup below the mount: "machine.slice/libpod-ID.scope" */
+	bool user;   /* the calling user's systemd manager's, not the system's */
 } SystemdScope;
 
 void systemd_scope_done(SystemdScope *s);
 
 /*
  * Split linux.cgroupsPath ("slice:prefix:name"; NULL or empty means
- * "system.slice:lazuli-run:ID") into the slice, the scope unit and its
- * cgroup path, checking the names as systemd would.
+ * "system.slice:lazuli-run:ID", or "user.slice:lazuli-run:ID" with user)
+ * into the slice, the scope unit and its cgroup path, checking the names as
+ * systemd would. With user (rootless) the scope is the user manager's, and
+ * the path is below that manager's cgroup: see systemd_scope_locate().
  */
-int systemd_scope_parse(const char *cgroups_path, const char *id, SystemdScope *ret,
+int systemd_scope_parse(const char *cgroups_path, const char *id, bool user, SystemdScope *ret,
 			RunError *e);
+
+/*
+ * A user manager's scope: prefix the path with the manager's own cgroup
+ * ("user.slice/user-1000.slice/user@1000.service/"), asked over D-Bus.
+ * Nothing to do for the system manager's.
+ */
+int systemd_scope_locate(SystemdScope *s, RunError *e);
 
 /* "a-b.slice" -> "a.slice/a-b.slice"; "-.slice" -> "". */
 int systemd_slice_path(const char *slice, char **ret);

@@ -568,7 +568,6 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	/* rootless: not root at all; unprivileged: that, or root of a user namespace only. */
 	bool rootless = running_rootless();
 	bool unprivileged = rootless || running_in_userns();
-	char who[64];
 	int nsfds[16];
 	int socks[2] = {-EBADF, -EBADF};
 	int r;
@@ -602,11 +601,6 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		if (r < 0)
 			return r;
 	}
-	if (unprivileged && o->systemd_cgroup)
-		return run_error(e, -EOPNOTSUPP,
-				 "--systemd-cgroup: running rootless (%s) needs the systemd user "
-				 "manager's cgroup driver, not supported yet",
-				 rootless_who(who, sizeof(who)));
 	const char *cgmount = o->cgroup_mount ? o->cgroup_mount : CGROUP_MOUNT;
 	bool v2 = cgroup_is_v2(cgmount);
 	bool v1 = !v2 && cgroup_is_v1(cgmount);
@@ -639,7 +633,11 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 			    "--systemd-cgroup: the systemd cgroup driver needs cgroup v2, "
 			    "and %s is not a cgroup2 mount",
 			    cgmount);
-		r = systemd_scope_parse(cfg->cgroups_path, c->id, &scope, e);
+		/* Rootless, the scope is the user's systemd manager's, as with runc and crun. */
+		r = systemd_scope_parse(cfg->cgroups_path, c->id, unprivileged, &scope, e);
+		if (r < 0)
+			return r;
+		r = systemd_scope_locate(&scope, e);
 		if (r < 0)
 			return r;
 	} else if (cfg->cgroups_path && strchr(cfg->cgroups_path, ':'))

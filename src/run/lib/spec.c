@@ -325,7 +325,7 @@ char *features_json(void)
 	json_object_object_add(cg, "v1", json_object_new_boolean(true));
 	json_object_object_add(cg, "v2", json_object_new_boolean(true));
 	json_object_object_add(cg, "systemd", json_object_new_boolean(true)); /* --systemd-cgroup */
-	json_object_object_add(cg, "systemdUser", json_object_new_boolean(false));
+	json_object_object_add(cg, "systemdUser", json_object_new_boolean(true)); /* rootless */
 	json_object_object_add(cg, "rdma", json_object_new_boolean(true));
 	json_object_object_add(lx, "cgroup", cg);
 	json_object *sc = json_object_new_object();

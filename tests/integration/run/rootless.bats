@@ -426,9 +426,16 @@ c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': $RL_UID, 'size': 1}]"
 c['mounts'].append({'destination': '/out', 'type': 'bind', 'source': '$OUT', 'options': ['rbind', 'idmap']})"
 	fails_with "mounts[6].options: \"idmap\": idmapped mounts need root, and this runs rootless (uid $RL_UID)"
 	cfg "c['mounts'].pop()"
+	# The systemd driver asks the user's own manager, found through
+	# XDG_RUNTIME_DIR: this one has none (the image's tests have one).
 	run lrd --systemd-cgroup create -b "$B" "$ID"
 	[ "$status" -eq 1 ]
-	[ "$output" = "lazuli-run: --systemd-cgroup: running rootless (uid $RL_UID) needs the systemd user manager's cgroup driver, not supported yet" ]
+	[ "$output" = "lazuli-run: --systemd-cgroup: cannot connect to the systemd user manager over D-Bus: No such file or directory" ]
+	assert_nothing_left "$ID"
+	run setpriv --reuid="$RL_UID" --regid="$RL_GID" --clear-groups --inh-caps=-all \
+		env -i PATH=/usr/bin:/bin HOME=/ "$RUNTIME" --root "$STATE" --systemd-cgroup create -b "$B" "$ID"
+	[ "$status" -eq 1 ]
+	[ "$output" = "lazuli-run: --systemd-cgroup: running rootless, the container's scope comes from the systemd user manager, found through XDG_RUNTIME_DIR, which is not set (log in through pam_systemd, or use the cgroupfs driver)" ]
 	assert_nothing_left "$ID"
 	# A bind source that is not there fails before anything is made, as with root.
 	cfg "c['mounts'].append({'destination': '/data', 'type': 'bind', 'source': 'no-such-dir', 'options': ['rbind']})"

@@ -712,23 +712,26 @@ static void test_container_update(void **state)
 	close(dfd);
 }
 
-static void check_scope(const char *cgroups_path, const char *id, const char *slice,
-			const char *unit, const char *path)
+static void check_scope_as(bool user, const char *cgroups_path, const char *id, const char *slice,
+			   const char *unit, const char *path)
 {
 	SystemdScope s = {};
 	RunError e = {};
-	assert_int_equal(systemd_scope_parse(cgroups_path, id, &s, &e), 0);
+	assert_int_equal(systemd_scope_parse(cgroups_path, id, user, &s, &e), 0);
+	assert_int_equal(s.user, user);
 	assert_string_equal(s.slice, slice);
 	assert_string_equal(s.unit, unit);
 	assert_string_equal(s.path, path);
 	systemd_scope_done(&s);
 }
 
+#define check_scope(...) check_scope_as(false, __VA_ARGS__)
+
 static void check_scope_refused(const char *cgroups_path, const char *what)
 {
 	SystemdScope s = {};
 	RunError e = {};
-	assert_int_equal(systemd_scope_parse(cgroups_path, "c1", &s, &e), -EINVAL);
+	assert_int_equal(systemd_scope_parse(cgroups_path, "c1", false, &s, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "linux.cgroupsPath"));
 	assert_non_null(strstr(e.msg, what));
 	assert_null(s.unit);
@@ -764,6 +767,12 @@ static void test_systemd_scope_names(void **state)
 	check_scope("user-1000.slice::n", "x", "user-1000.slice", "n.scope",
 		    "user.slice/user-1000.slice/n.scope");
 	check_scope("-.slice:p:full.scope", "x", "-.slice", "full.scope", "full.scope");
+	/* Rootless: the user manager's user.slice by default (below the manager's own cgroup). */
+	check_scope_as(true, NULL, "c1", "user.slice", "lazuli-run-c1.scope",
+		       "user.slice/lazuli-run-c1.scope");
+	check_scope_as(true, "user.slice:libpod:ab12", "x", "user.slice", "libpod-ab12.scope",
+		       "user.slice/libpod-ab12.scope");
+	check_scope_as(true, ":p:n", "x", "user.slice", "p-n.scope", "user.slice/p-n.scope");
 
 	check_scope_refused("/machine.slice/c1", "slice:prefix:name");
 	check_scope_refused("a:b", "slice:prefix:name");
