@@ -69,6 +69,8 @@ static void exec_help(void)
 	       "  --process-label LABEL    its SELinux label (hosts with SELinux only)\n"
 	       "  --cgroup PATH            run it in PATH, an existing sub-cgroup of the\n"
 	       "                           container's (cgroup v2)\n"
+	       "  --ignore-paused          exec in a paused container too (the process\n"
+	       "                           starts when the container is resumed)\n"
 	       "  -h, --help               show this help\n");
 }
 
@@ -83,6 +85,7 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv)
 		ARG_APPARMOR,
 		ARG_PROCESS_LABEL,
 		ARG_CGROUP,
+		ARG_IGNORE_PAUSED,
 	};
 	static const struct option options[] = {
 	    {"process", required_argument, NULL, 'p'},
@@ -100,6 +103,7 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv)
 	    {"process-label", required_argument, NULL, ARG_PROCESS_LABEL},
 	    {"additional-gids", required_argument, NULL, 'g'},
 	    {"cgroup", required_argument, NULL, ARG_CGROUP},
+	    {"ignore-paused", no_argument, NULL, ARG_IGNORE_PAUSED},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
@@ -175,6 +179,9 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv)
 			break;
 		case ARG_CGROUP:
 			o.cgroup = optarg;
+			break;
+		case ARG_IGNORE_PAUSED:
+			o.ignore_paused = true;
 			break;
 		case 'h':
 			exec_help();

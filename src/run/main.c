@@ -39,7 +39,7 @@ static void help(void)
 	    "        -d, --detach  -t, --tty  --console-socket S  --pid-file F  --cwd DIR\n"
 	    "        -e, --env K=V  -u, --user UID[:GID]  -c, --cap CAP  --no-new-privs\n"
 	    "        -g, --additional-gids GID  --preserve-fds N  --apparmor PROFILE\n"
-	    "        --process-label LABEL  --cgroup PATH\n"
+	    "        --process-label LABEL  --cgroup PATH  --ignore-paused\n"
 	    "  state ID                                print the container's state as JSON\n"
 	    "  kill [-a] ID [SIGNAL]                   signal the container (default TERM)\n"
 	    "  delete [-f] ID                          remove a stopped container (-f: any)\n"

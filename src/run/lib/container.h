@@ -74,6 +74,7 @@ typedef struct ExecOptions {
 	const char *apparmor_profile; /* the process is confined by it (AppArmor hosts only) */
 	const char *process_label;    /* its SELinux label (SELinux hosts only) */
 	const char *cgroup;	      /* a sub-cgroup of the container's to run in (cgroup v2) */
+	bool ignore_paused; /* a paused container too: the process starts when it is resumed */
 } ExecOptions;
 
 /*

@@ -467,7 +467,13 @@ int container_exec(const char *root, const char *id, const ExecOptions *o, pid_t
 	case STATUS_RUNNING:
 		break;
 	case STATUS_PAUSED:
-		return run_error(e, -EINVAL, "cannot exec in a paused container \"%s\"", id);
+		/* As with runc: the process joins the frozen cgroup, and starts on resume. */
+		if (o->ignore_paused)
+			break;
+		return run_error(e, -EINVAL,
+				 "cannot exec in a paused container \"%s\" (--ignore-paused to "
+				 "exec anyway)",
+				 id);
 	case STATUS_STOPPED:
 		return run_error(e, -EINVAL, "cannot exec in a stopped container \"%s\"", id);
 	default:

@@ -122,7 +122,7 @@ JSON
 	lr pause "$ID"
 	run lr exec "$ID" true
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"cannot exec in a paused container"* ]]
+	[ "$output" = "lazuli-run: cannot exec in a paused container \"$ID\" (--ignore-paused to exec anyway)" ]
 	lr resume "$ID"
 
 	run lr exec --cap CAP_NOPE "$ID" true
@@ -151,6 +151,24 @@ JSON
 	run lr exec nosuch true
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'container "nosuch" does not exist'* ]] || [[ "$output" == *nosuch* ]]
+}
+
+@test "exec --ignore-paused: the process joins the paused container and runs once it is resumed" {
+	start_sleeper
+	lr pause "$ID"
+	lr exec --ignore-paused "$ID" sh -c 'echo ran' >"$OUT/exec.out" 2>&1 &
+	local ex=$!
+	# Frozen with the rest of the container: nothing printed, not finished.
+	sleep 2
+	[ ! -s "$OUT/exec.out" ]
+	kill -0 "$ex"
+	[ "$(state_of "$ID")" = paused ]
+	lr resume "$ID"
+	local rc=0
+	wait "$ex" || rc=$?
+	cat "$OUT/exec.out"
+	[ "$rc" -eq 0 ]
+	[ "$(cat "$OUT/exec.out")" = ran ]
 }
 
 @test "exec into a container with a user namespace maps the user" {
