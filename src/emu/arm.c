@@ -922,6 +922,9 @@ static int serve_list(EmuState *st, const EmuRequest *req, json_object *map, con
 	char err[512];
 	int r;
 
+	/* az resource list sends an empty $filter when given none; ARM takes it as no filter. */
+	if (isempty(filter))
+		filter = NULL;
 	if (filter && (r = parse_filter(filter, &f, &nf, err, sizeof(err))) < 0)
 		return r == -ENOMEM ? r : emu_arm_error(resp, 400, "InvalidFilterInQueryString", "%s", err);
 	unsigned long long v;
@@ -1541,8 +1544,9 @@ static int serve_resource(EmuState *st, const EmuRequest *req, char **seg, size_
 	if (!o)
 		return -ENOMEM;
 	/* The resource-level members a PUT may set beside properties, kept as sent. */
-	static const char *const top[] = {"identity", "plan", "zones", "extendedLocation",
-					  "placement", "managedBy", "etag", "resources"};
+	static const char *const top[] = {"identity",  "plan",	    "zones", "extendedLocation",
+					  "placement", "managedBy", "etag",  "resources",
+					  "sku",       "kind"};
 	for (size_t i = 0; i < ELEMENTSOF(top); i++) {
 		json_object *v = NULL, *copy = NULL;
 		if (json_object_object_get_ex(body, top[i], &v) &&
