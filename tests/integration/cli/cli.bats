@@ -555,12 +555,12 @@ u: Zoë" ]
 	# The reference: what az printed for the same commands against lazuli-emu
 	# (see its captured_with), with a second VM, full-vm, in which every
 	# member of a model type is an empty model, so that az prints them all;
-	# vm_members.py PUTs it.
+	# members.py PUTs it.
 	ref=$LAZULI_SRCDIR/tests/fixtures/az-vm-members.json
 	emu_start '{"arm": {"data": {"resources": [{"type": "Microsoft.Compute/virtualMachines",
 		"name": "gb-vm", "properties": {"storageProfile": {"osDisk": {"diskSizeGB": 30}}}}]}}}'
 	"$LAZULI" login --identity >/dev/null
-	run python3 "$LAZULI_SRCDIR/tests/integration/cli/vm_members.py" "$ref" "$LAZULI"
+	run python3 "$LAZULI_SRCDIR/tests/integration/cli/members.py" "$ref" "$LAZULI"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "7 passed, 0 failed" ]]
