@@ -484,6 +484,14 @@ PY
 	[ "${lines[2]}" = "westeurope  lazuli-rg" ]
 	run "$LAZULI" group show -n lazuli-rg -o tsv
 	[[ "$output" == /subscriptions/*$'\twesteurope\tlazuli-rg\t\t\tMicrosoft.Resources/resourceGroups' ]]
+	# null is knack's str(None); an object prints nothing.
+	run "$LAZULI" group list --query '[].[managedBy, name, tags]' -o tsv
+	[ "$output" = $'None\tlazuli-rg\t' ]
+	# A boolean row is lowercased; a boolean field is not.
+	run "$LAZULI" group exists -n lazuli-rg -o tsv
+	[ "$output" = true ]
+	run "$LAZULI" account list --query '[].[isDefault, name]' -o tsv
+	[ "$output" = $'True\tLazuli Emulated Subscription' ]
 	run "$LAZULI" group show -n lazuli-rg -o none
 	[ -z "$output" ]
 	# jsonc is json unless stdout and stderr are a terminal, as az's.
