@@ -584,6 +584,18 @@ u: Zoë" ]
 	[ "$output" = $'[\n  30,\n  null\n]' ]
 }
 
+@test "login and account list say cloudName, account show environmentName; managedByTenants as ARM sent it" {
+	emu_start
+	# az renames the profile's environmentName to cloudName when it lists.
+	run "$LAZULI" login --service-principal -u "$CLIENT" -p "$SECRET" --tenant "$TENANT"
+	[ "$(jget '[(a["cloudName"], "environmentName" in a, a["managedByTenants"]) for a in d]' <<<"$output")" = '[["AzureCloud",false,null]]' ]
+	run "$LAZULI" account list --query '[0].[cloudName, environmentName]' -o json
+	[ "$output" = $'[\n  "AzureCloud",\n  null\n]' ]
+	# The emulator's subscription has no managedByTenants: az keeps null, not [].
+	run "$LAZULI" account show --query '[cloudName, environmentName, managedByTenants]' -o json
+	[ "$output" = $'[\n  null,\n  "AzureCloud",\n  null\n]' ]
+}
+
 @test "bash completion offers the table's groups, commands and options" {
 	PATH="$(dirname "$LAZULI"):$PATH"
 	source "$LAZULI_SRCDIR/shell-completion/lazuli.bash"
