@@ -11,7 +11,9 @@
  * value made null: an object is a model (its members), a one-item list a
  * list of models, null anything else (free-form objects such as a generic
  * resource's properties, dictionaries, scalars). tools/az-members made
- * them: vm-model-template.h from a VM (compute API 2024-11-01).
+ * them: vm-model-template.h from a VM (compute API 2024-11-01),
+ * arm-model-template.h from a resource group, a resource and the tags at a
+ * scope (resources API 2024-11-01).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 
 #include "model.h"
 
+#include "arm-model-template.h"
 #include "vm-model-template.h"
 
 static const char *key_no_case(json_object *o, const char *key)

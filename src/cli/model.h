@@ -3,8 +3,13 @@
 
 #include <json-c/json.h>
 
-/* The SDK models az reads a response into, as templates (see model.c): a virtual machine. */
-extern const char model_vm[];
+/*
+ * The SDK models az reads a response into, as templates (see model.c): a
+ * virtual machine, a resource group, a resource as "resource show" reads it
+ * and as "resource list" does, the tags at a scope.
+ */
+extern const char model_vm[], model_group[], model_resource[], model_resource_expanded[],
+    model_tags[];
 
 /*
  * Give o (an object, or each object of a list) every member az prints for
