@@ -918,7 +918,9 @@ static int serve_list(EmuState *st, const EmuRequest *req, json_object *map, con
 	Filter *f = NULL;
 	size_t nf = 0;
 	const char *filter = param(req, "$filter"), *sk = param(req, "$skiptoken"),
-		   *top_s = param(req, "$top");
+		   *top_s = param(req, "$top"), *expand = param(req, "$expand");
+	/* A resource list leaves properties out; $expand asks for its provisioningState. */
+	bool with_state = strip_properties && expand && strcasestr(expand, "provisioningState");
 	char err[512];
 	int r;
 
@@ -973,6 +975,9 @@ static int serve_list(EmuState *st, const EmuRequest *req, json_object *map, con
 	for (size_t i = skip; i < n && i < skip + page; i++) {
 		json_object *c = NULL;
 		json_object_deep_copy(items[i], &c, NULL);
+		json_object *state = get(get(c, "properties"), "provisioningState");
+		if (with_state && state)
+			json_object_object_add(c, "provisioningState", json_object_get(state));
 		if (strip_properties)
 			json_object_object_del(c, "properties");
 		json_object_array_add(arr, c);
@@ -988,6 +993,11 @@ static int serve_list(EmuState *st, const EmuRequest *req, json_object *map, con
 		if (filter) {
 			_cleanup_free_ char *esc = http_url_escape(filter);
 			strbuf_puts(&b, "&%24filter=");
+			strbuf_puts(&b, strempty(esc));
+		}
+		if (expand) {
+			_cleanup_free_ char *esc = http_url_escape(expand);
+			strbuf_puts(&b, "&%24expand=");
 			strbuf_puts(&b, strempty(esc));
 		}
 		if (top_s) {

@@ -599,9 +599,10 @@ u: Zoë" ]
 	# Absent from the response, present as null; what ARM sent is kept.
 	run "$LAZULI" group show -n lazuli-rg --query '[managedBy, tags.env]' -o json
 	[ "$output" = $'[\n  null,\n  "test"\n]' ]
-	run "$LAZULI" resource list -g lazuli-rg --query '[?name==`full-res`].[kind, sku.name, createdTime]' -o json
-	[ "$output" = $'[\n  [\n    "StorageV2",\n    null,\n    null\n  ]\n]' ]
-	# az asks ARM for these three, which a list leaves out otherwise.
+	run "$LAZULI" resource list -g lazuli-rg --query '[?name==`full-res`].[kind, sku.name, createdTime, provisioningState]' -o json
+	[ "$output" = $'[\n  [\n    "StorageV2",\n    null,\n    null,\n    "Succeeded"\n  ]\n]' ]
+	# az asks ARM for these three, which a list leaves out otherwise (the
+	# emulator knows the state only).
 	run curl -sS "$ARM/_emu/requests?port=arm"
 	[ "$(jget '[r["query"] for r in d if r["path"].endswith("/resourceGroups/lazuli-rg/resources")][-1]' <<<"$output")" = \
 		'$expand=createdTime%2CchangedTime%2CprovisioningState&api-version=2021-04-01' ]
