@@ -12,6 +12,46 @@
 #include "json-util.h"
 #include "strutil.h"
 
+/* az keeps only each tenant's id, and null when ARM sent no list. */
+static json_object *managed_by_tenants(json_object *sub)
+{
+	json_object *in = json_get_path(sub, "managedByTenants"), *out;
+	if (!json_object_is_type(in, json_type_array) || !(out = json_object_new_array()))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(in); i++) {
+		const char *t = json_get_string(json_object_array_get_idx(in, i), "tenantId");
+		json_object *o = json_object_new_object();
+		if (o)
+			json_object_object_add(o, "tenantId", t ? json_object_new_string(t) : NULL);
+		json_object_array_add(out, o);
+	}
+	return out;
+}
+
+/*
+ * The accounts as az login and az account list print them: az renames the
+ * profile's environmentName to cloudName there (account show keeps it).
+ */
+static json_object *accounts_listed(json_object *subs, bool all)
+{
+	json_object *out = json_object_new_array();
+	for (size_t i = 0; out && i < json_object_array_length(subs); i++) {
+		json_object *s = json_object_array_get_idx(subs, i), *c = NULL, *env = NULL;
+		const char *state = json_get_string(s, "state");
+		/* Without --all, only enabled subscriptions, as az does. */
+		if (!all && state && !streq(state, "Enabled"))
+			continue;
+		if (json_object_deep_copy(s, &c, NULL) < 0)
+			continue;
+		if (json_object_object_get_ex(c, "environmentName", &env)) {
+			json_object_object_add(c, "cloudName", json_object_get(env));
+			json_object_object_del(c, "environmentName");
+		}
+		json_object_array_add(out, c);
+	}
+	return out;
+}
+
 /* An ARM subscription as the Azure CLI lists it after login. */
 static json_object *account_entry(json_object *sub, json_object *user, bool is_default)
 {
@@ -23,7 +63,7 @@ static json_object *account_entry(json_object *sub, json_object *user, bool is_d
 	json_object_object_add(o, "homeTenantId", tenant ? json_object_new_string(tenant) : NULL);
 	json_object_object_add(o, "id", json_object_new_string(strempty(json_get_string(sub, "subscriptionId"))));
 	json_object_object_add(o, "isDefault", json_object_new_boolean(is_default));
-	json_object_object_add(o, "managedByTenants", json_object_new_array());
+	json_object_object_add(o, "managedByTenants", managed_by_tenants(sub));
 	json_object_object_add(o, "name",
 			       json_object_new_string(strempty(json_get_string(sub, "displayName"))));
 	json_object_object_add(o, "state",
@@ -157,7 +197,8 @@ static int login(Cli *cli, json_object **ret)
 	cli->profile = profile;
 	if (cli_profile_save(cli) < 0)
 		return CLI_EXIT_ERROR;
-	return json_object_deep_copy(accounts, ret, NULL) < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+	*ret = accounts_listed(accounts, true);
+	return *ret ? CLI_EXIT_OK : CLI_EXIT_ERROR;
 }
 
 static int logout(Cli *cli, json_object **ret)
@@ -182,18 +223,9 @@ static int account_list(Cli *cli, json_object **ret)
 {
 	if (cli_profile_load(cli) < 0)
 		return CLI_EXIT_ERROR;
-	json_object *subs = json_get_path(cli->profile, "subscriptions"), *out;
-	out = json_object_new_array();
-	for (size_t i = 0; i < json_object_array_length(subs); i++) {
-		json_object *s = json_object_array_get_idx(subs, i);
-		const char *state = json_get_string(s, "state");
-		/* Without --all, only enabled subscriptions, as az does. */
-		if (!cli_flag(&cli->args, "all") && state && !streq(state, "Enabled"))
-			continue;
-		json_object_array_add(out, json_object_get(s));
-	}
-	*ret = out;
-	return CLI_EXIT_OK;
+	*ret = accounts_listed(json_get_path(cli->profile, "subscriptions"),
+			       cli_flag(&cli->args, "all"));
+	return *ret ? CLI_EXIT_OK : CLI_EXIT_ERROR;
 }
 
 static int account_set(Cli *cli, json_object **ret)

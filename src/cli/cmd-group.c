@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "json-util.h"
+#include "model.h"
 #include "strutil.h"
 
 static char *group_path(Cli *cli, const char *name)
@@ -64,7 +65,10 @@ static int group_list(Cli *cli, json_object **ret)
 			return CLI_EXIT_ERROR;
 	}
 	r = arm_list(arm, path, CLI_API_RESOURCES, ret, &e);
-	return r < 0 ? cli_arm_error(r, &e) : CLI_EXIT_OK;
+	if (r < 0)
+		return cli_arm_error(r, &e);
+	model_fill(*ret, model_group);
+	return CLI_EXIT_OK;
 }
 
 static int group_show(Cli *cli, json_object **ret)
@@ -80,7 +84,10 @@ static int group_show(Cli *cli, json_object **ret)
 	if (!path)
 		return CLI_EXIT_ERROR;
 	int r = arm_request(arm, "GET", path, CLI_API_RESOURCES, NULL, ret, NULL, &e);
-	return r < 0 ? cli_arm_error(r, &e) : CLI_EXIT_OK;
+	if (r < 0)
+		return cli_arm_error(r, &e);
+	model_fill(*ret, model_group);
+	return CLI_EXIT_OK;
 }
 
 static int group_exists(Cli *cli, json_object **ret)
@@ -129,7 +136,10 @@ static int group_create(Cli *cli, json_object **ret)
 	if (tags)
 		json_object_object_add(body, "tags", json_object_get(tags));
 	int r = arm_request(arm, "PUT", path, CLI_API_RESOURCES, body, ret, NULL, &e);
-	return r < 0 ? cli_arm_error(r, &e) : CLI_EXIT_OK;
+	if (r < 0)
+		return cli_arm_error(r, &e);
+	model_fill(*ret, model_group);
+	return CLI_EXIT_OK;
 }
 
 static int group_delete(Cli *cli, json_object **ret)

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "json-util.h"
+#include "model.h"
 #include "strutil.h"
 
 /* The newest stable api-version of the id's resource type, from its provider. */
@@ -139,8 +140,10 @@ static int resource_list(Cli *cli, json_object **ret)
 		if (ev)
 			strbuf_printf(&filter, "%%20and%%20tagValue%%20eq%%20%%27%s%%27", ev);
 	}
+	/* As az asks: real ARM leaves these three out of a list otherwise. */
+	strbuf_puts(&path, "?$expand=createdTime%2CchangedTime%2CprovisioningState");
 	if (filter.len)
-		strbuf_printf(&path, "?$filter=%s", filter.data);
+		strbuf_printf(&path, "&$filter=%s", filter.data);
 	strbuf_free(&filter);
 	if (!path.data)
 		return CLI_EXIT_ERROR;
@@ -148,6 +151,7 @@ static int resource_list(Cli *cli, json_object **ret)
 	strbuf_free(&path);
 	if (r < 0)
 		return cli_arm_error(r, &e);
+	model_fill(*ret, model_resource_expanded);
 	return CLI_EXIT_OK;
 }
 
@@ -174,6 +178,7 @@ static int resource_show(Cli *cli, json_object **ret)
 			return cli_arm_error(r, &e);
 		json_object_array_add(all, o);
 	}
+	model_fill(all, model_resource);
 	*ret = cli_one_or_list(all);
 	return CLI_EXIT_OK;
 }
@@ -226,7 +231,10 @@ static int tags_call(Cli *cli, const char *id, const char *method, const char *o
 			json_object_object_add(body, "operation", json_object_new_string(operation));
 	}
 	r = arm_request(arm, method, path, CLI_API_TAGS, body, ret, NULL, &e);
-	return r < 0 ? cli_arm_error(r, &e) : CLI_EXIT_OK;
+	if (r < 0)
+		return cli_arm_error(r, &e);
+	model_fill(*ret, model_tags);
+	return CLI_EXIT_OK;
 }
 
 static int parse_tags_arg(Cli *cli, json_object **ret)
@@ -271,6 +279,7 @@ static int resource_tag(Cli *cli, json_object **ret)
 			return e.message ? cli_arm_error(r, &e) : CLI_EXIT_ERROR;
 		json_object_array_add(all, o);
 	}
+	model_fill(all, model_resource);
 	*ret = cli_one_or_list(all);
 	return CLI_EXIT_OK;
 }

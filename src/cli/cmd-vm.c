@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "json-util.h"
 #include "strutil.h"
-#include "vm-model.h"
+#include "model.h"
 
 #define VM_TYPE "Microsoft.Compute/virtualMachines"
 
@@ -201,7 +201,7 @@ static int get_vm(Cli *cli, ArmClient *arm, const char *id, bool instance_view, 
 	if (details && (r = vm_details(cli, arm, o)) != CLI_EXIT_OK)
 		return r;
 	vm_flatten(o);
-	vm_model_fill(o);
+	model_fill(o, model_vm);
 	/* -d: az drops the instance view it read for the details, member and all. */
 	if (details)
 		json_object_object_del(o, "instanceView");
@@ -252,8 +252,7 @@ static int vm_list(Cli *cli, json_object **ret)
 	cli->table_row = vm_table_row;
 	if (!cli_flag(&cli->args, "show-details")) {
 		vm_flatten(*ret);
-		for (size_t i = 0; i < json_object_array_length(*ret); i++)
-			vm_model_fill(json_object_array_get_idx(*ret, i));
+		model_fill(*ret, model_vm);
 		return CLI_EXIT_OK;
 	}
 	/* As az: each VM again with its instance view, then its network. */

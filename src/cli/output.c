@@ -211,12 +211,15 @@ static bool is_scalar(json_object *v)
 	       !json_object_is_type(v, json_type_array);
 }
 
-/* One tsv field: a list prints its length, an object nothing, a scalar its text. */
+/*
+ * One tsv field: a list prints its length, an object nothing, a scalar its
+ * text, null as Python's str(None) ("None"), as knack's tsv does.
+ */
 static void put_tsv_value(StrBuf *b, json_object *v)
 {
 	if (json_object_is_type(v, json_type_array))
 		strbuf_printf(b, "%zu", json_object_array_length(v));
-	else if (v && !json_object_is_type(v, json_type_object)) {
+	else if (!json_object_is_type(v, json_type_object)) {
 		_cleanup_free_ char *t = scalar_text(v);
 		strbuf_puts(b, t ? t : "");
 	}
@@ -249,10 +252,11 @@ static void put_tsv_row(StrBuf *b, json_object *row)
 				strbuf_puts(b, "\t");
 			put_tsv_value(b, v);
 		}
-	} else if (row) {
-		_cleanup_free_ char *t = scalar_text(row);
-		strbuf_puts(b, t ? t : "");
-	}
+	} else if (json_object_is_type(row, json_type_boolean))
+		/* knack lowercases a boolean row; a boolean field stays True/False. */
+		strbuf_puts(b, json_object_get_boolean(row) ? "true" : "false");
+	else
+		put_tsv_value(b, row);
 	strbuf_puts(b, "\n");
 }
 

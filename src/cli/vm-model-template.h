@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Made by tools/az-vm-members/gen-template.py from az's output; see vm-model.c. */
+/* Made by tools/az-members/gen-template.py from az's output; see model.c. */
 #pragma once
+/* clang-format off */
 
-static const char vm_template[] =
+const char model_vm[] =
     "{\"additionalCapabilities\":{\"hibernationEnabled\":null,\"ultraSsdEnabled\":null},\"applicationP"
     "rofile\":{\"galleryApplications\":[{\"configurationReference\":null,\"enableAutomaticUpgrade\":nu"
     "ll,\"order\":null,\"packageReferenceId\":null,\"tags\":null,\"treatFailureAsDeploymentFailure\":nu"

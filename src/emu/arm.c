@@ -918,10 +918,15 @@ static int serve_list(EmuState *st, const EmuRequest *req, json_object *map, con
 	Filter *f = NULL;
 	size_t nf = 0;
 	const char *filter = param(req, "$filter"), *sk = param(req, "$skiptoken"),
-		   *top_s = param(req, "$top");
+		   *top_s = param(req, "$top"), *expand = param(req, "$expand");
+	/* A resource list leaves properties out; $expand asks for its provisioningState. */
+	bool with_state = strip_properties && expand && strcasestr(expand, "provisioningState");
 	char err[512];
 	int r;
 
+	/* az resource list sends an empty $filter when given none; ARM takes it as no filter. */
+	if (isempty(filter))
+		filter = NULL;
 	if (filter && (r = parse_filter(filter, &f, &nf, err, sizeof(err))) < 0)
 		return r == -ENOMEM ? r : emu_arm_error(resp, 400, "InvalidFilterInQueryString", "%s", err);
 	unsigned long long v;
@@ -970,6 +975,9 @@ static int serve_list(EmuState *st, const EmuRequest *req, json_object *map, con
 	for (size_t i = skip; i < n && i < skip + page; i++) {
 		json_object *c = NULL;
 		json_object_deep_copy(items[i], &c, NULL);
+		json_object *state = get(get(c, "properties"), "provisioningState");
+		if (with_state && state)
+			json_object_object_add(c, "provisioningState", json_object_get(state));
 		if (strip_properties)
 			json_object_object_del(c, "properties");
 		json_object_array_add(arr, c);
@@ -985,6 +993,11 @@ static int serve_list(EmuState *st, const EmuRequest *req, json_object *map, con
 		if (filter) {
 			_cleanup_free_ char *esc = http_url_escape(filter);
 			strbuf_puts(&b, "&%24filter=");
+			strbuf_puts(&b, strempty(esc));
+		}
+		if (expand) {
+			_cleanup_free_ char *esc = http_url_escape(expand);
+			strbuf_puts(&b, "&%24expand=");
 			strbuf_puts(&b, strempty(esc));
 		}
 		if (top_s) {
@@ -1541,8 +1554,9 @@ static int serve_resource(EmuState *st, const EmuRequest *req, char **seg, size_
 	if (!o)
 		return -ENOMEM;
 	/* The resource-level members a PUT may set beside properties, kept as sent. */
-	static const char *const top[] = {"identity", "plan", "zones", "extendedLocation",
-					  "placement", "managedBy", "etag", "resources"};
+	static const char *const top[] = {"identity",  "plan",	    "zones", "extendedLocation",
+					  "placement", "managedBy", "etag",  "resources",
+					  "sku",       "kind"};
 	for (size_t i = 0; i < ELEMENTSOF(top); i++) {
 		json_object *v = NULL, *copy = NULL;
 		if (json_object_object_get_ex(body, top[i], &v) &&

@@ -483,7 +483,15 @@ PY
 	[ "${lines[1]}" = "----------  ---------" ]
 	[ "${lines[2]}" = "westeurope  lazuli-rg" ]
 	run "$LAZULI" group show -n lazuli-rg -o tsv
-	[[ "$output" == /subscriptions/*$'\twesteurope\tlazuli-rg\t\t\tMicrosoft.Resources/resourceGroups' ]]
+	# managedBy is null: knack prints str(None); an object nothing.
+	[[ "$output" == /subscriptions/*$'\twesteurope\tNone\tlazuli-rg\t\t\tMicrosoft.Resources/resourceGroups' ]]
+	run "$LAZULI" group list --query '[].[managedBy, name, tags]' -o tsv
+	[ "$output" = $'None\tlazuli-rg\t' ]
+	# A boolean row is lowercased; a boolean field is not.
+	run "$LAZULI" group exists -n lazuli-rg -o tsv
+	[ "$output" = true ]
+	run "$LAZULI" account list --query '[].[isDefault, name]' -o tsv
+	[ "$output" = $'True\tLazuli Emulated Subscription' ]
 	run "$LAZULI" group show -n lazuli-rg -o none
 	[ -z "$output" ]
 	# jsonc is json unless stdout and stderr are a terminal, as az's.
@@ -555,12 +563,12 @@ u: Zoë" ]
 	# The reference: what az printed for the same commands against lazuli-emu
 	# (see its captured_with), with a second VM, full-vm, in which every
 	# member of a model type is an empty model, so that az prints them all;
-	# vm_members.py PUTs it.
+	# members.py PUTs it.
 	ref=$LAZULI_SRCDIR/tests/fixtures/az-vm-members.json
 	emu_start '{"arm": {"data": {"resources": [{"type": "Microsoft.Compute/virtualMachines",
 		"name": "gb-vm", "properties": {"storageProfile": {"osDisk": {"diskSizeGB": 30}}}}]}}}'
 	"$LAZULI" login --identity >/dev/null
-	run python3 "$LAZULI_SRCDIR/tests/integration/cli/vm_members.py" "$ref" "$LAZULI"
+	run python3 "$LAZULI_SRCDIR/tests/integration/cli/members.py" "$ref" "$LAZULI"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "7 passed, 0 failed" ]]
@@ -574,6 +582,42 @@ u: Zoë" ]
 	# ARM's diskSizeGB is the SDK's disk_size_gb, which az prints as diskSizeGb.
 	run "$LAZULI" vm show -g lazuli-rg -n gb-vm --query 'storageProfile.osDisk.[diskSizeGb, diskSizeGB]' -o json
 	[ "$output" = $'[\n  30,\n  null\n]' ]
+}
+
+@test "group, resource, tag and account commands print the members az prints, null where ARM sent none" {
+	# The reference: what az printed for the same commands, in the same order,
+	# against lazuli-emu (see its captured_with), with two resources in which
+	# every model (sku, plan, identity, ...) is present and empty, so that az
+	# prints all their members; members.py PUTs them.
+	ref=$LAZULI_SRCDIR/tests/fixtures/az-arm-members.json
+	emu_start
+	"$LAZULI" login --service-principal -u "$CLIENT" -p "$SECRET" --tenant "$TENANT" >/dev/null
+	run python3 "$LAZULI_SRCDIR/tests/integration/cli/members.py" "$ref" "$LAZULI"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "17 passed, 0 failed" ]]
+	# Absent from the response, present as null; what ARM sent is kept.
+	run "$LAZULI" group show -n lazuli-rg --query '[managedBy, tags.env]' -o json
+	[ "$output" = $'[\n  null,\n  "test"\n]' ]
+	run "$LAZULI" resource list -g lazuli-rg --query '[?name==`full-res`].[kind, sku.name, createdTime, provisioningState]' -o json
+	[ "$output" = $'[\n  [\n    "StorageV2",\n    null,\n    null,\n    "Succeeded"\n  ]\n]' ]
+	# az asks ARM for these three, which a list leaves out otherwise (the
+	# emulator knows the state only).
+	run curl -sS "$ARM/_emu/requests?port=arm"
+	[ "$(jget '[r["query"] for r in d if r["path"].endswith("/resourceGroups/lazuli-rg/resources")][-1]' <<<"$output")" = \
+		'$expand=createdTime%2CchangedTime%2CprovisioningState&api-version=2021-04-01' ]
+}
+
+@test "login and account list say cloudName, account show environmentName; managedByTenants as ARM sent it" {
+	emu_start
+	# az renames the profile's environmentName to cloudName when it lists.
+	run "$LAZULI" login --service-principal -u "$CLIENT" -p "$SECRET" --tenant "$TENANT"
+	[ "$(jget '[(a["cloudName"], "environmentName" in a, a["managedByTenants"]) for a in d]' <<<"$output")" = '[["AzureCloud",false,null]]' ]
+	run "$LAZULI" account list --query '[0].[cloudName, environmentName]' -o json
+	[ "$output" = $'[\n  "AzureCloud",\n  null\n]' ]
+	# The emulator's subscription has no managedByTenants: az keeps null, not [].
+	run "$LAZULI" account show --query '[cloudName, environmentName, managedByTenants]' -o json
+	[ "$output" = $'[\n  null,\n  "AzureCloud",\n  null\n]' ]
 }
 
 @test "bash completion offers the table's groups, commands and options" {
