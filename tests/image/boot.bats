@@ -256,6 +256,9 @@ set -e
 ns=/sys/kernel/security/apparmor/policy/namespaces/lzr
 [ -d $ns ] || mkdir $ns
 r=$(cat /tmp/rootfs-dir)
+# lazuli-run's default config keeps no CAP_DAC_OVERRIDE: root in the
+# container must be able to search the (mktemp, 0700) root.
+chmod 755 "$r"
 rm -f "$r/lzr-fifo"
 mkfifo "$r/lzr-fifo"
 b=$(mktemp -d)
@@ -269,7 +272,7 @@ conf() {
 	    -e 's|^\( *\)"sh"$|\1"sh", "-c", "read x </lzr-fifo"|' spec.json >config.json
 }
 conf :lzr:unconfined
-lazuli-run run -d -b . lzr-aa </dev/null >/dev/null 2>&1
+lazuli-run run -d -b . lzr-aa </dev/null >/dev/null 2>run.err || { cat run.err; exit 1; }
 pid=$(lazuli-run state lzr-aa | sed -n 's/^ *"pid": \([0-9]*\),*$/\1/p')
 echo "container=$(cat /proc/$pid/attr/current)"
 echo "host=$(cat /proc/self/attr/current)"
@@ -283,7 +286,7 @@ rmdir $ns
 EOF
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *$'\ncontainer=:lzr:unconfined'* ]]
+	[[ "$output" == *"container=:lzr:unconfined"$'\n'* ]]
 	[[ "$output" == *$'\nhost=unconfined'* ]]
 	[[ "$output" != *$'\nran'* ]]
 	[[ "$output" == *$'\nlazuli-run: process.apparmorProfile lzr-not-loaded: no such AppArmor profile is loaded'* ]]
@@ -313,7 +316,7 @@ EOF
 	[ "$status" -eq 0 ]
 	local uid
 	uid=$(echo "$output" | sed -n 's/^uid=//p')
-	[[ "$output" == *$'cgroup=0::/user.slice/user-'$uid'.slice/user@'$uid'.service/user.slice/lzr-rl1.scope\n'* ]]
+	[[ "$output" == *"cgroup=0::/user.slice/user-$uid.slice/user@$uid.service/user.slice/lzr-rl1.scope"$'\n'* ]]
 	[[ "$output" == *$'\npids=42\n'* ]]
 	[[ "$output" == *$'\nafter=inactive\n'* ]]
 	[[ "$output" == *$'\nleft=' ]]
