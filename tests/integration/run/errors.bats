@@ -102,7 +102,7 @@ teardown() { common_teardown; }
 	run lrd --systemd-cgroup create -b "$B" "$ID"
 	echo "# $output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == "lazuli-run: --systemd-cgroup: cannot connect to systemd over D-Bus: "* ]]
+	[[ "$output" == "lazuli-run: --systemd-cgroup: cannot connect to the systemd system manager over D-Bus: "* ]]
 	assert_nothing_left "$ID"
 }
 
