@@ -588,7 +588,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	for (size_t i = 0; o->extra_env && o->extra_env[i]; i++)
 		if (strv_extend(&cfg->env, o->extra_env[i]) < 0)
 			return -ENOMEM;
-	r = lsm_check(cfg, "process.apparmorProfile", "process.selinuxLabel", e);
+	r = lsm_check(cfg, NULL, e);
 	if (r < 0)
 		return r;
 	r = resolve_rootfs(bundle, cfg, &rootfs, e);

@@ -486,8 +486,7 @@ int container_exec(const char *root, const char *id, const ExecOptions *o, pid_t
 	if (r < 0)
 		return r;
 	const char *names[2];
-	lsm_names(o, names);
-	r = lsm_check(cfg, names[0], names[1], e);
+	r = lsm_check(cfg, lsm_names(o, names), e);
 	if (r < 0)
 		return r;
 	if (cfg->terminal && !o->console_socket && !o->ret_terminal)

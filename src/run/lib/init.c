@@ -935,8 +935,7 @@ int process_apply(const RunConfig *cfg, const SeccompProgram *seccomp, int liste
 				 cfg->cwd);
 
 	/* While every capability is there, before seccomp: effective at execve. */
-	r = lsm_apply(cfg, lsm_names ? lsm_names[0] : "process.apparmorProfile",
-		      lsm_names ? lsm_names[1] : "process.selinuxLabel", e);
+	r = lsm_apply(cfg, lsm_names, e);
 	if (r < 0)
 		return r;
 

@@ -34,9 +34,14 @@ bool lsm_selinux_enabled(void)
 	return statfs("/sys/fs/selinux", &sf) == 0 && (uint32_t)sf.f_type == SELINUX_MAGIC;
 }
 
-int lsm_check(const RunConfig *cfg, const char *what_apparmor, const char *what_selinux,
-	      RunError *e)
+/* config.json's names of the two, for messages. */
+static const char *const config_names[2] = {"process.apparmorProfile", "process.selinuxLabel"};
+
+int lsm_check(const RunConfig *cfg, const char *const *names, RunError *e)
 {
+	const char *what_apparmor = (names ? names : config_names)[0];
+	const char *what_selinux = (names ? names : config_names)[1];
+
 	if (cfg->apparmor_profile && !lsm_apparmor_enabled())
 		return run_error(e, -EOPNOTSUPP, "%s %s: AppArmor is not enabled on this host",
 				 what_apparmor, cfg->apparmor_profile);
@@ -46,9 +51,10 @@ int lsm_check(const RunConfig *cfg, const char *what_apparmor, const char *what_
 	return 0;
 }
 
-int lsm_apply(const RunConfig *cfg, const char *what_apparmor, const char *what_selinux,
-	      RunError *e)
+int lsm_apply(const RunConfig *cfg, const char *const *names, RunError *e)
 {
+	const char *what_apparmor = (names ? names : config_names)[0];
+	const char *what_selinux = (names ? names : config_names)[1];
 	if (!cfg->apparmor_profile && !cfg->selinux_label)
 		return 0;
 	_cleanup_close_ int attr = open("/proc/thread-self/attr", O_PATH | O_DIRECTORY | O_CLOEXEC);

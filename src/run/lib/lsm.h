@@ -15,19 +15,17 @@ bool lsm_selinux_enabled(void);
  * The labels cfg asks for can be honoured on this host: a profile or label
  * asked for without its LSM is an error, as with runc, since the process
  * would otherwise run unconfined while its manager believes it is not.
- * what_apparmor / what_selinux name the setting in the message
- * ("process.apparmorProfile", "--apparmor"...).
+ * names[0] and names[1] say where the profile and the label came from in
+ * messages ("--apparmor"...); NULL: config.json's fields.
  */
-int lsm_check(const RunConfig *cfg, const char *what_apparmor, const char *what_selinux,
-	      RunError *e);
+int lsm_check(const RunConfig *cfg, const char *const *names, RunError *e);
 
 /*
  * Ask the kernel to put the calling thread under cfg's profile and label
  * at its next execve(2). Called inside the container, with its /proc;
  * each write is checked to land on procfs.
  */
-int lsm_apply(const RunConfig *cfg, const char *what_apparmor, const char *what_selinux,
-	      RunError *e);
+int lsm_apply(const RunConfig *cfg, const char *const *names, RunError *e);
 
 /*
  * Mount data for a mount of fstype with cfg's mount label: data plus

@@ -865,7 +865,7 @@ static void test_lsm_check(void **state)
 	(void)state;
 	RunConfig cfg = {.apparmor_profile = (char *)"lzr-test"};
 	RunError e = {};
-	int r = lsm_check(&cfg, "process.apparmorProfile", "process.selinuxLabel", &e);
+	int r = lsm_check(&cfg, NULL, &e);
 	if (lsm_apparmor_enabled())
 		assert_int_equal(r, 0);
 	else {
@@ -875,7 +875,7 @@ static void test_lsm_check(void **state)
 		    "process.apparmorProfile lzr-test: AppArmor is not enabled on this host");
 	}
 	cfg = (RunConfig){.selinux_label = (char *)"system_u:system_r:container_t:s0"};
-	r = lsm_check(&cfg, "process.apparmorProfile", "--process-label", &e);
+	r = lsm_check(&cfg, (const char *[]){"process.apparmorProfile", "--process-label"}, &e);
 	if (lsm_selinux_enabled())
 		assert_int_equal(r, 0);
 	else {
@@ -885,8 +885,8 @@ static void test_lsm_check(void **state)
 	}
 	/* Nothing asked for: nothing to check, and nothing applied. */
 	cfg = (RunConfig){};
-	assert_int_equal(lsm_check(&cfg, "a", "b", &e), 0);
-	assert_int_equal(lsm_apply(&cfg, "a", "b", &e), 0);
+	assert_int_equal(lsm_check(&cfg, (const char *[]){"a", "b"}, &e), 0);
+	assert_int_equal(lsm_apply(&cfg, (const char *[]){"a", "b"}, &e), 0);
 }
 
 int main(void)
