@@ -450,9 +450,10 @@ PY
 	local panics
 	panics=$(grep -ac 'Kernel panic' "$SERIAL_LOG" || true)
 	vm_ssh sudo -n systemctl reboot || true
-	# At most 15 minutes of wall time (each ssh try may take its 30 s
-	# connect timeout), and none at all once the guest kernel panicked.
-	local new= deadline=$((SECONDS + 900))
+	# At most 10 minutes of wall time (each ssh try may take its 30 s
+	# connect timeout; a boot takes 1-3 minutes under TCG), and none at
+	# all once the guest kernel panicked.
+	local new= deadline=$((SECONDS + 600))
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		sleep 5
 		if [ "$(grep -ac 'Kernel panic' "$SERIAL_LOG" || true)" -gt "$panics" ]; then
@@ -463,7 +464,10 @@ PY
 		new=$(vm_ssh cat /proc/sys/kernel/random/boot_id 2>/dev/null) || continue
 		[ "$new" != "$boot_id" ] && break
 	done
-	[ -n "$new" ] && [ "$new" != "$boot_id" ]
+	if [ -z "$new" ] || [ "$new" = "$boot_id" ]; then
+		echo "the VM did not come back within 10 minutes of 'systemctl reboot'"
+		return 1
+	fi
 	run vm systemctl is-active lazuli-init.service
 	[ "$output" = active ]
 	run reports

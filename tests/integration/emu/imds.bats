@@ -102,7 +102,8 @@ V=api-version=2023-11-15
 	[ "$(jget 'd["resource"]' <<<"$body")" = https://management.azure.com/ ]
 	[ "$(jget 'd["expires_in"]' <<<"$body")" = 3599 ]
 	local exp=$(jget 'd["expires_on"]' <<<"$body")
-	[ "$exp" -ge $((before + 3599)) ] && [ "$exp" -le $(($(date +%s) + 3599)) ]
+	[ "$exp" -ge $((before + 3599)) ]
+	[ "$exp" -le $(($(date +%s) + 3599)) ]
 	[[ "$(jget 'd["access_token"]' <<<"$body")" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ ]]
 
 	run curl -sS "$IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=x"

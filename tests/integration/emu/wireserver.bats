@@ -104,7 +104,9 @@ health_xml() { # INCARNATION CONTAINER INSTANCE HEALTH-INNER
 	inc=$(sed -n 's:.*<Incarnation>\(.*\)</Incarnation>.*:\1:p' <<<"$g")
 	cid=$(sed -n 's:.*<ContainerId>\(.*\)</ContainerId>.*:\1:p' <<<"$g")
 	iid=$(sed -n 's:.*<InstanceId>\(.*\)</InstanceId>.*:\1:p' <<<"$g")
-	[ "$inc" = 1 ] && [ -n "$cid" ] && [ -n "$iid" ]
+	[ "$inc" = 1 ]
+	[ -n "$cid" ]
+	[ -n "$iid" ]
 	[[ "$g" == *"<Certificates>$WS/machine/"* ]]
 	run curl -sS -i "${XMLH[@]}" --data-binary "$(health_xml "$inc" "$cid" "$iid" '<State>Ready</State>')" "$WS/machine?comp=health"
 	[[ "${lines[0]}" == "HTTP/1.1 503"* ]]
