@@ -16,14 +16,6 @@
 #define LIBSYSTEMD_SONAME "libsystemd.so.0"
 #define JOB_TIMEOUT (10 * USEC_PER_SEC)
 
-void systemd_scope_done(SystemdScope *s)
-{
-	free(s->slice);
-	free(s->unit);
-	free(s->path);
-	*s = (SystemdScope){};
-}
-
 /* Characters systemd allows in a unit name's prefix (before the type suffix). */
 static bool unit_prefix_valid(const char *p, size_t n)
 {
@@ -144,6 +136,7 @@ static struct {
 	int (*get_property_string)(sd_bus *, const char *, const char *, const char *, const char *,
 				   sd_bus_error *, char **);
 	sd_bus *(*bus_flush_close_unref)(sd_bus *);
+	sd_bus *(*bus_ref)(sd_bus *);
 	int (*message_new_method_call)(sd_bus *, sd_bus_message **, const char *, const char *,
 				       const char *, const char *);
 	int (*message_append)(sd_bus_message *, const char *, ...);
@@ -170,6 +163,7 @@ static int load_libsystemd(RunError *e)
 	    {"sd_bus_open_user", (void **)&sd.bus_open_user},
 	    {"sd_bus_get_property_string", (void **)&sd.get_property_string},
 	    {"sd_bus_flush_close_unref", (void **)&sd.bus_flush_close_unref},
+	    {"sd_bus_ref", (void **)&sd.bus_ref},
 	    {"sd_bus_message_new_method_call", (void **)&sd.message_new_method_call},
 	    {"sd_bus_message_append", (void **)&sd.message_append},
 	    {"sd_bus_message_open_container", (void **)&sd.message_open_container},
@@ -192,6 +186,16 @@ static int load_libsystemd(RunError *e)
 	if (!handle)
 		return run_error(e, -ENOENT, "--systemd-cgroup: %s", err);
 	return 0;
+}
+
+void systemd_scope_done(SystemdScope *s)
+{
+	free(s->slice);
+	free(s->unit);
+	free(s->path);
+	if (s->bus)
+		sd.bus_flush_close_unref(s->bus);
+	*s = (SystemdScope){};
 }
 
 static int bus_connect_private(const char *path, sd_bus **ret)
@@ -291,7 +295,7 @@ int systemd_scope_locate(SystemdScope *s, RunError *e)
 	}
 	free(cg);
 	sd.error_free(&err);
-	sd.bus_flush_close_unref(bus);
+	s->bus = bus;
 	return r;
 }
 
@@ -400,7 +404,10 @@ int systemd_scope_start(const SystemdScope *s, pid_t pid, const RunResources *re
 	r = load_libsystemd(e);
 	if (r < 0)
 		return r;
-	r = bus_connect(s->user, &bus, e);
+	if (s->bus)
+		bus = sd.bus_ref(s->bus);
+	else
+		r = bus_connect(s->user, &bus, e);
 	if (r < 0)
 		goto out;
 	/* Subscribe before the job exists, so that its end cannot slip by. */

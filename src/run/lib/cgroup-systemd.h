@@ -25,6 +25,7 @@ typedef struct SystemdScope {
 	char *unit;  /* "libpod-ID.scope" */
 	char *path;  /* the cgroup below the mount: "machine.slice/libpod-ID.scope" */
 	bool user;   /* the calling user's systemd manager's, not the system's */
+	void *bus;   /* sd_bus *: the manager's connection, kept from locate to start */
 } SystemdScope;
 
 void systemd_scope_done(SystemdScope *s);
@@ -42,7 +43,8 @@ int systemd_scope_parse(const char *cgroups_path, const char *id, bool user, Sys
 /*
  * A user manager's scope: prefix the path with the manager's own cgroup
  * ("user.slice/user-1000.slice/user@1000.service/"), asked over D-Bus.
- * Nothing to do for the system manager's.
+ * Nothing to do for the system manager's. The connection stays open in s
+ * for systemd_scope_start().
  */
 int systemd_scope_locate(SystemdScope *s, RunError *e);
 

@@ -192,7 +192,9 @@ static int open_mounted(int rootfd, const RunMount *m)
 	return open_in_root(rootfd, m->destination, O_PATH | (nofollow ? O_NOFOLLOW : 0));
 }
 
-static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size_t i, RunError *e)
+/* label: linux.mountLabel when SELinux is on (then tmpfs and the like take it), else NULL */
+static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size_t i,
+		     const char *label, RunError *e)
 {
 	const char *type = m->type;
 	bool as_file = false;
@@ -247,8 +249,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 			type = "cgroup2";
 		const char *what = isempty(m->source) ? type : m->source;
 		_cleanup_free_ char *data = NULL;
-		r = lsm_mount_data(type, m->data, ctx->cfg->mount_label,
-				   ctx->cfg->mount_label && lsm_selinux_enabled(), &data);
+		r = lsm_mount_data(type, m->data, label, label != NULL, &data);
 		if (r < 0)
 			return r;
 		r = mount(what, FD_PATH(p, fd), type, m->flags, data);
@@ -616,8 +617,9 @@ static int setup_rootfs(const InitContext *ctx, RunError *e)
 				 "linux.uidMappings: cannot become root in the user namespace "
 				 "(is 0 mapped?): %m");
 
+	const char *label = cfg->mount_label && lsm_selinux_enabled() ? cfg->mount_label : NULL;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
-		r = mount_one(ctx, rootfd, &cfg->mounts[i], i, e);
+		r = mount_one(ctx, rootfd, &cfg->mounts[i], i, label, e);
 		if (r < 0)
 			return r;
 	}

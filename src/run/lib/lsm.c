@@ -70,10 +70,12 @@ int lsm_apply(const RunConfig *cfg, const char *const *names, RunError *e)
 		_cleanup_free_ char *v = NULL;
 		if (asprintf(&v, "exec %s", cfg->apparmor_profile) < 0)
 			return -ENOMEM;
-		/* attr/apparmor/exec since Linux 5.8; the shared attr/exec before. */
-		int r = write_file_at(attr, "apparmor/exec", v);
-		if (r == -ENOENT)
-			r = write_file_at(attr, "exec", v);
+		/*
+		 * attr/apparmor/exec since Linux 5.8, the shared attr/exec before.
+		 * Either answers ENOENT for a profile that is not loaded.
+		 */
+		bool own = faccessat(attr, "apparmor", F_OK, 0) == 0;
+		int r = write_file_at(attr, own ? "apparmor/exec" : "exec", v);
 		if (r == -ENOENT)
 			return run_error(e, r, "%s %s: no such AppArmor profile is loaded",
 					 what_apparmor, cfg->apparmor_profile);
