@@ -49,6 +49,15 @@ typedef struct Cli {
 	json_object *(*table_row)(json_object *o);
 } Cli;
 
+/* A column of a table_row: its header, and the field (a dotted path) it shows. */
+typedef struct CliColumn {
+	const char *header;
+	const char *path;
+} CliColumn;
+
+/* A table row of these columns for o: fields o lacks, or null, show empty. */
+json_object *cli_table_columns(json_object *o, const CliColumn *cols, size_t n);
+
 /* A command: returns an exit code; *ret is what to print (may stay NULL). */
 typedef int (*CliHandler)(Cli *cli, json_object **ret);
 

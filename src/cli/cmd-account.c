@@ -219,8 +219,18 @@ static int account_show(Cli *cli, json_object **ret)
 	return CLI_EXIT_OK;
 }
 
+/* az account list -o table */
+static json_object *account_table_row(json_object *o)
+{
+	static const CliColumn cols[] = {{"Name", "name"},	   {"CloudName", "cloudName"},
+					 {"SubscriptionId", "id"}, {"TenantId", "tenantId"},
+					 {"State", "state"},	   {"IsDefault", "isDefault"}};
+	return cli_table_columns(o, cols, ELEMENTSOF(cols));
+}
+
 static int account_list(Cli *cli, json_object **ret)
 {
+	cli->table_row = account_table_row;
 	if (cli_profile_load(cli) < 0)
 		return CLI_EXIT_ERROR;
 	*ret = accounts_listed(json_get_path(cli->profile, "subscriptions"),

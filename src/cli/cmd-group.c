@@ -35,6 +35,14 @@ static const char *need_name(Cli *cli)
 	return n;
 }
 
+/* az group list -o table */
+static json_object *group_table_row(json_object *g)
+{
+	static const CliColumn cols[] = {
+	    {"Name", "name"}, {"Location", "location"}, {"Status", "properties.provisioningState"}};
+	return cli_table_columns(g, cols, ELEMENTSOF(cols));
+}
+
 static int group_list(Cli *cli, json_object **ret)
 {
 	ArmClient *arm;
@@ -68,6 +76,7 @@ static int group_list(Cli *cli, json_object **ret)
 	if (r < 0)
 		return cli_arm_error(r, &e);
 	model_fill(*ret, model_group);
+	cli->table_row = group_table_row;
 	return CLI_EXIT_OK;
 }
 

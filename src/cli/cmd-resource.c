@@ -99,6 +99,17 @@ static int target_ids(Cli *cli, char ***ret)
 	return 0;
 }
 
+/* az resource list -o table (az reads properties.provisioningStatus, which a list lacks) */
+static json_object *resource_table_row(json_object *o)
+{
+	static const CliColumn cols[] = {{"Name", "name"},
+					 {"ResourceGroup", "resourceGroup"},
+					 {"Location", "location"},
+					 {"Type", "type"},
+					 {"Status", "properties.provisioningStatus"}};
+	return cli_table_columns(o, cols, ELEMENTSOF(cols));
+}
+
 static int resource_list(Cli *cli, json_object **ret)
 {
 	ArmClient *arm;
@@ -152,6 +163,7 @@ static int resource_list(Cli *cli, json_object **ret)
 	if (r < 0)
 		return cli_arm_error(r, &e);
 	model_fill(*ret, model_resource_expanded);
+	cli->table_row = resource_table_row;
 	return CLI_EXIT_OK;
 }
 

@@ -384,6 +384,20 @@ out:
 	strv_free(cols);
 }
 
+json_object *cli_table_columns(json_object *o, const CliColumn *cols, size_t n)
+{
+	json_object *row = json_object_new_object();
+	for (size_t i = 0; row && i < n; i++) {
+		json_object *v = json_get_path(o, cols[i].path);
+		if (json_object_object_add(row, cols[i].header,
+					   v ? json_object_get(v) : json_object_new_string("")) < 0) {
+			json_object_put(row);
+			return NULL;
+		}
+	}
+	return row;
+}
+
 /* The command's table rows for a result object or list. */
 static json_object *table_rows(Cli *cli, json_object *result)
 {

@@ -478,7 +478,8 @@ PY
 	run "$LAZULI" group show -n lazuli-rg
 	[ "${lines[1]}" = '  "id": "/subscriptions/'"$("$LAZULI" account show --query id -o tsv)"'/resourceGroups/lazuli-rg",' ]
 	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert json.dumps(d, indent=2, sort_keys=True) == sys.argv[1]' "$output"
-	run "$LAZULI" group list -o table
+	# A command without a table of its own in az: its scalar fields, sorted.
+	run "$LAZULI" group show -n lazuli-rg -o table
 	[ "${lines[0]}" = "Location    Name" ]
 	[ "${lines[1]}" = "----------  ---------" ]
 	[ "${lines[2]}" = "westeurope  lazuli-rg" ]
@@ -606,6 +607,34 @@ u: Zoë" ]
 	run curl -sS "$ARM/_emu/requests?port=arm"
 	[ "$(jget '[r["query"] for r in d if r["path"].endswith("/resourceGroups/lazuli-rg/resources")][-1]' <<<"$output")" = \
 		'$expand=createdTime%2CchangedTime%2CprovisioningState&api-version=2021-04-01' ]
+}
+
+@test "-o table of group, resource, account and vm list: az's columns and layout" {
+	# The reference: what az printed for the same commands against
+	# lazuli-emu (tools/az-members/run tables), where az's cloud was the
+	# registered "LazuliEmu" and lazuli's is AzureCloud.
+	ref=$LAZULI_SRCDIR/tests/fixtures/az-tables.json
+	emu_start
+	"$LAZULI" login --service-principal -u "$CLIENT" -p "$SECRET" --tenant "$TENANT" >/dev/null
+	run python3 - "$ref" "$LAZULI" <<'PY'
+import json, subprocess, sys
+ref = json.load(open(sys.argv[1]))["commands"]
+bad = 0
+for cmd, want in ref.items():
+    want = want.replace("LazuliEmu ", "AzureCloud")
+    got = subprocess.run([sys.argv[2]] + cmd.split() + ["-o", "table"], capture_output=True,
+                         text=True).stdout
+    if got != want:
+        bad += 1
+        print(f"{cmd}:\n{got}az:\n{want}")
+print(f"{len(ref) - bad} passed, {bad} failed")
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "5 passed, 0 failed" ]
+	# With --query the table shows what the query selected, not az's columns.
+	run "$LAZULI" group list -o table --query '[].{Group:name}'
+	[ "$output" = $'Group\n---------\nlazuli-rg' ]
 }
 
 @test "login and account list say cloudName, account show environmentName; managedByTenants as ARM sent it" {
