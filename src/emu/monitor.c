@@ -5,10 +5,12 @@
  * document (application/json). Every document is checked against the API's
  * schema and rules (time window, dimNames/dimValues, at most 10 dimensions,
  * 256-character names, min <= max, count >= 1); a body that breaks any rule
- * is refused whole with 400 and an error code, as the service does. Every
- * post, accepted or not, is recorded for GET /_emu/monitor.
+ * is refused whole with 400 and an error code, as the service does. A body
+ * may come gzip-compressed (Content-Encoding: gzip, as Telegraf sends it).
+ * Every post, accepted or not, is recorded for GET /_emu/monitor.
  */
 #include <errno.h>
+#include <libdeflate.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,8 @@
 #define MONITOR_MAX_RECORDS 1000
 #define MONITOR_MAX_NAME 256
 #define MONITOR_MAX_DIMS 10
+/* The service's limit on a request body, decompressed. */
+#define MONITOR_MAX_BODY (4 * 1024 * 1024)
 
 bool emu_monitor_is_path(const EmuRequest *req)
 {
@@ -230,6 +234,7 @@ int emu_monitor_record(EmuState *st, const EmuRequest *req, int status, const ch
 	}
 	const char *auth = emu_pairs_get(req->headers, req->n_headers, "Authorization", true);
 	const char *ctype = emu_pairs_get(req->headers, req->n_headers, "Content-Type", true);
+	const char *cenc = emu_pairs_get(req->headers, req->n_headers, "Content-Encoding", true);
 	size_t plen = strlen(req->path) - strlen("/metrics");
 	char *rid = strndup(req->path, plen);
 	json_object_object_add(rec, "seq", json_object_new_int64((int64_t)++st->monitor_seq));
@@ -238,6 +243,7 @@ int emu_monitor_record(EmuState *st, const EmuRequest *req, int status, const ch
 	json_object_object_add(rec, "resource_id", rid ? json_object_new_string(rid) : NULL);
 	free(rid);
 	json_object_object_add(rec, "content_type", ctype ? json_object_new_string(ctype) : NULL);
+	json_object_object_add(rec, "content_encoding", cenc ? json_object_new_string(cenc) : NULL);
 	/* the token itself is a secret even here: only whether one came */
 	json_object_object_add(rec, "bearer", json_object_new_boolean(auth && startswith(auth, "Bearer ") &&
 								      strlen(auth) > 7));
@@ -289,6 +295,45 @@ static const char *check_token(const EmuState *st, const char *tok, usec_t now_r
 	return NULL;
 }
 
+/*
+ * A gzip body (one member) decompressed into *ret. 0, or the HTTP status to
+ * refuse it with and the message in err. (The trailer's size field is not
+ * trusted: a truncated body ends in anything.)
+ */
+static int gunzip_body(const char *in, size_t len, char **ret, size_t *ret_len, char *err,
+		       size_t errlen)
+{
+	if (len < 18 || (unsigned char)in[0] != 0x1f || (unsigned char)in[1] != 0x8b) {
+		snprintf(err, errlen, "Content-Encoding is gzip, but the body is not gzip data");
+		return 400;
+	}
+	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	char *out = malloc(MONITOR_MAX_BODY);
+	size_t n = 0;
+	if (!d || !out) {
+		libdeflate_free_decompressor(d);
+		free(out);
+		return -ENOMEM;
+	}
+	enum libdeflate_result r = libdeflate_gzip_decompress(d, in, len, out, MONITOR_MAX_BODY, &n);
+	libdeflate_free_decompressor(d);
+	if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
+		free(out);
+		snprintf(err, errlen, "the decompressed body is over the limit of %d bytes",
+			 MONITOR_MAX_BODY);
+		return 413;
+	}
+	if (r != LIBDEFLATE_SUCCESS) {
+		free(out);
+		snprintf(err, errlen, "Content-Encoding is gzip, but the body does not decompress "
+				      "(corrupt or truncated gzip data)");
+		return 400;
+	}
+	*ret = out;
+	*ret_len = n;
+	return 0;
+}
+
 int emu_monitor_handle(EmuState *st, const EmuRequest *req, usec_t now_real, EmuResponse *resp)
 {
 	const char *auth = emu_pairs_get(req->headers, req->n_headers, "Authorization", true);
@@ -310,16 +355,34 @@ int emu_monitor_handle(EmuState *st, const EmuRequest *req, usec_t now_real, Emu
 		status = 415;
 		code = "UnsupportedMediaType";
 		snprintf(err, sizeof(err), "Content-Type must be application/json or application/x-ndjson");
-	} else if (cenc && !streq(cenc, "identity")) {
+	} else if (cenc && !streq(cenc, "identity") && !strcaseeq(cenc, "gzip")) {
 		status = 415;
 		code = "UnsupportedMediaType";
-		snprintf(err, sizeof(err), "lazuli-emu does not decode Content-Encoding '%s'", cenc);
+		snprintf(err, sizeof(err), "Content-Encoding '%s' is not supported (gzip is)", cenc);
+	}
+	_cleanup_free_ char *plain = NULL;
+	const char *body = req->body;
+	size_t body_len = req->body_len;
+	if (status == 200 && cenc && strcaseeq(cenc, "gzip")) {
+		r = gunzip_body(req->body, req->body_len, &plain, &body_len, err, sizeof(err));
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			status = r;
+			code = r == 413 ? "RequestEntityTooLarge" : "BadRequest";
+		} else
+			body = plain;
+	} else if (status == 200 && body_len > MONITOR_MAX_BODY) {
+		status = 413;
+		code = "RequestEntityTooLarge";
+		snprintf(err, sizeof(err), "the body (%zu bytes) is over the limit of %d bytes",
+			 body_len, MONITOR_MAX_BODY);
 	}
 	json_object *docs = json_object_new_array();
 	if (!docs)
 		return -ENOMEM;
 	if (status == 200) {
-		const char *p = req->body, *end = req->body + req->body_len;
+		const char *p = body, *end = body + body_len;
 		size_t line = 0;
 		while (p < end && status == 200) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));

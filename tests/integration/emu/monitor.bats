@@ -107,6 +107,49 @@ post() { # CONTENT-TYPE BODY-FILE [AUTH]
 	[ "$output" = 415 ]
 }
 
+post_enc() { # CONTENT-ENCODING BODY-FILE: as post, ndjson with a token
+	curl -sS -o "$T/out" -w '%{http_code}' -H "Content-Type: application/x-ndjson" \
+		-H "Content-Encoding: $1" -H "Authorization: Bearer $(token)" \
+		--data-binary "@$2" "$IMDS$RID/metrics"
+}
+
+@test "a gzip body is decompressed and checked; corrupt, oversized or other encodings are refused" {
+	emu_start
+	{ doc "$NOW"; doc "$NOW"; } | gzip -c >"$T/body.gz"
+	run post_enc gzip "$T/body.gz"
+	[ "$output" = 200 ]
+	run curl -sS "$IMDS/_emu/monitor"
+	[ "$(jget 'd[0]["content_encoding"]' <<<"$output")" = gzip ]
+	[ "$(jget 'len(d[0]["documents"])' <<<"$output")" = 2 ]
+	[ "$(jget 'd[0]["body_bytes"]' <<<"$output")" = "$(stat -c %s "$T/body.gz")" ]
+	# the documents are checked after decompressing: a bad one is still named
+	doc 2001-01-01T00:00:00Z | gzip -c >"$T/old.gz"
+	run post_enc gzip "$T/old.gz"
+	[ "$output" = 400 ]
+	grep -q '"code":"InvalidTimeRange"' "$T/out"
+	# truncated gzip data
+	head -c 30 "$T/body.gz" >"$T/cut.gz"
+	run post_enc gzip "$T/cut.gz"
+	[ "$output" = 400 ]
+	grep -q 'does not decompress' "$T/out"
+	# not gzip at all
+	doc "$NOW" >"$T/plain"
+	run post_enc gzip "$T/plain"
+	[ "$output" = 400 ]
+	grep -q 'not gzip data' "$T/out"
+	# 5 MiB of blank lines once decompressed: over the service's 4 MiB
+	head -c 5242880 /dev/zero | tr '\0' '\n' | gzip -c >"$T/big.gz"
+	run post_enc gzip "$T/big.gz"
+	[ "$output" = 413 ]
+	grep -q '"code":"RequestEntityTooLarge"' "$T/out"
+	grep -q 'the decompressed body is over the limit of 4194304 bytes' "$T/out"
+	run post_enc br "$T/body.gz"
+	[ "$output" = 415 ]
+	grep -q "Content-Encoding 'br' is not supported (gzip is)" "$T/out"
+	run curl -sS "$IMDS/_emu/monitor"
+	[ "$(jget '[r["status"] for r in d]' <<<"$output")" = '[200,400,400,400,413,415]' ]
+}
+
 @test "scripted faults come from the scenario's queue for the path" {
 	emu_scenario "{\"imds\":{\"$RID/metrics\":[{\"status\":503,\"headers\":{\"Retry-After\":\"1\"},\"body_json\":{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"busy\"}}},{\"default\":true}]}}"
 	doc "$NOW" >"$T/body"

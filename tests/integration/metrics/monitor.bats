@@ -57,6 +57,8 @@ pyq() { posts | python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.
 	[ "$(pyq 'd[0]["resource_id"]')" = "$RID" ]
 	[ "$(pyq 'd[0]["bearer"]')" = true ]
 	[ "$(pyq 'd[0]["content_type"]')" = "application/x-ndjson" ]
+	# gzip-compressed, as Telegraf sends it; the emulator checked it decompressed
+	[ "$(pyq 'd[0]["content_encoding"]')" = gzip ]
 	names=$(pyq 'sorted(x["data"]["baseData"]["metric"] for x in d[0]["documents"])')
 	[[ "$names" == *'"memory_available_bytes"'* ]]
 	[[ "$names" == *'"load1"'* ]]
