@@ -96,7 +96,8 @@ static void creation_undo(Creation *c)
 	if (c->cgroup_path) {
 		CgroupRef cg = {c->cgroup_path, c->cgroup_v1_mount};
 		cgroup_kill_all(&cg, SIGKILL);
-		if (c->cgroup_created)
+		/* A systemd scope's cgroup is systemd's to remove (see container_delete). */
+		if (c->cgroup_created && !c->systemd)
 			(void)cgroup_destroy(&cg, 2000);
 	}
 	if (c->dir_created)
@@ -707,6 +708,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		c->systemd = c->cgroup_created = true;
 		st.cgroup_path = c->cgroup_path;
 		st.cgroup_created = true;
+		st.systemd_scope = true;
 	} else if (v2 || v1) {
 		r = cgroup_path(cgmount, cfg->cgroups_path, c->id, &c->cgroup_path, e);
 		if (r < 0)
@@ -1276,7 +1278,12 @@ int container_delete(const char *root, const char *id, bool force, RunError *e)
 		if (cgroup_is_populated(&cg))
 			cgroup_kill_all(&cg, SIGKILL);
 		(void)cgroup_freeze(&cg, false, 0);
-		r = cgroup_destroy(&cg, 5000);
+		/*
+		 * systemd stops a scope, and removes its cgroup, once it sees the
+		 * cgroup empty. Removed before that, the scope would stay active for
+		 * good: systemd never hears that it emptied.
+		 */
+		r = s->systemd_scope ? 0 : cgroup_destroy(&cg, 5000);
 		if (r < 0)
 			return run_error(e, r, "cannot remove cgroup %s: %m", s->cgroup_path);
 	}
