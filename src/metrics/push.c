@@ -168,7 +168,6 @@ static int post_with_token(Pusher *m, const void *body, size_t body_len, unsigne
 	return r;
 }
 
-/* Post one batch; returns 1 when it is done with (accepted or refused for good), 0 to keep. */
 /*
  * The body gzip-compressed, as Telegraf's azure_monitor output sends it:
  * JSON metric documents shrink about tenfold. NULL when out of memory.
@@ -190,6 +189,7 @@ static void *gzip_body(const StrBuf *body, size_t *ret_len)
 	return gz;
 }
 
+/* Post one batch; returns 1 when it is done with (accepted or refused for good), 0 to keep. */
 static int post_batch(Pusher *m, const StrBuf *body, unsigned periods)
 {
 	char desc[512];
