@@ -238,8 +238,8 @@ for r in json.load(sys.stdin):
 	[ "$output" = "67108864 50" ]
 	run vm sudo -n podman rm -f -t 0 "$id"
 	[ "$status" -eq 0 ]
-	# (systemd stops the empty scope a moment later: up to 10 s)
-	run vm "for i in \$(seq 50); do s=\$(systemctl show -P ActiveState libpod-$id.scope); [ \$s = inactive ] && break; sleep 0.2; done; echo \$s; sudo -n ls /run/lazuli-run; test -e /sys/fs/cgroup/machine.slice/libpod-$id.scope && echo cgroup-left"
+	# lazuli-run delete stops the scope (StopUnit) and waits for it, as runc does
+	run vm "systemctl show -P ActiveState libpod-$id.scope; sudo -n ls /run/lazuli-run; test -e /sys/fs/cgroup/machine.slice/libpod-$id.scope && echo cgroup-left"
 	echo "$output"
 	[ "${lines[0]}" = inactive ]
 	[[ "$output" != *"$id"* ]]
@@ -310,15 +310,9 @@ sed -e "s|\"path\": \"rootfs\"|\"path\": \"$r\"|" \
     spec.json >config.json
 lazuli-run --systemd-cgroup run -b . rl1 </dev/null
 echo "uid=$(id -u)"
-# systemd stops a scope once it sees its cgroup empty, a moment after the
-# container's last process has gone (lazuli-run does not yet stop the
-# scope itself with StopUnit, as runc does): up to 10 s.
-for _ in $(seq 50); do
-	s=$(systemctl --user show -P ActiveState lzr-rl1.scope)
-	[ "$s" = inactive ] && break
-	sleep 0.2
-done
-echo "after=$s"
+# run ends with delete, which stops the scope through the user manager
+# (StopUnit) and waits for it, as runc does.
+echo "after=$(systemctl --user show -P ActiveState lzr-rl1.scope)"
 echo "left=$(lazuli-run list -q | tr '\n' ' ')"
 EOF
 	echo "$output"

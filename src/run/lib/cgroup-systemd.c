@@ -145,6 +145,8 @@ static struct {
 	int (*message_read)(sd_bus_message *, const char *, ...);
 	sd_bus_message *(*message_unref)(sd_bus_message *);
 	int (*call)(sd_bus *, sd_bus_message *, uint64_t, sd_bus_error *, sd_bus_message **);
+	int (*call_method)(sd_bus *, const char *, const char *, const char *, const char *,
+			   sd_bus_error *, sd_bus_message **, const char *, ...);
 	int (*match_signal)(sd_bus *, sd_bus_slot **, const char *, const char *, const char *,
 			    const char *, sd_bus_message_handler_t, void *);
 	sd_bus_slot *(*slot_unref)(sd_bus_slot *);
@@ -171,6 +173,7 @@ static int load_libsystemd(RunError *e)
 	    {"sd_bus_message_read", (void **)&sd.message_read},
 	    {"sd_bus_message_unref", (void **)&sd.message_unref},
 	    {"sd_bus_call", (void **)&sd.call},
+	    {"sd_bus_call_method", (void **)&sd.call_method},
 	    {"sd_bus_match_signal", (void **)&sd.match_signal},
 	    {"sd_bus_slot_unref", (void **)&sd.slot_unref},
 	    {"sd_bus_process", (void **)&sd.process},
@@ -318,6 +321,34 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 	return 0;
 }
 
+/* Until w's job has ended, at most JOB_TIMEOUT; "done" is success. */
+static int job_wait(sd_bus *bus, JobWait *w, const char *verb, const char *unit, RunError *e)
+{
+	usec_t deadline = now_usec(CLOCK_MONOTONIC) + JOB_TIMEOUT;
+	int r;
+
+	while (!w->result) {
+		r = sd.process(bus, NULL);
+		if (r < 0)
+			return run_error(e, r, "--systemd-cgroup: D-Bus connection to systemd: %m");
+		if (r > 0)
+			continue;
+		usec_t now = now_usec(CLOCK_MONOTONIC);
+		if (now >= deadline)
+			return run_error(e, -ETIMEDOUT,
+					 "linux.cgroupsPath: systemd did not finish the job to %s "
+					 "%s in %u s",
+					 verb, unit, (unsigned)(JOB_TIMEOUT / USEC_PER_SEC));
+		r = sd.wait(bus, deadline - now);
+		if (r < 0)
+			return run_error(e, r, "--systemd-cgroup: D-Bus connection to systemd: %m");
+	}
+	if (!streq(w->result, "done"))
+		return run_error(e, -EIO, "linux.cgroupsPath: systemd's job to %s %s ended \"%s\"",
+				 verb, unit, w->result);
+	return 0;
+}
+
 static int append_property(sd_bus_message *m, const char *name, const char *type, ...)
 {
 	/* Only the types used here: "s", "b", "t". */
@@ -451,35 +482,7 @@ int systemd_scope_start(const SystemdScope *s, pid_t pid, const RunResources *re
 		goto out;
 	}
 
-	usec_t deadline = now_usec(CLOCK_MONOTONIC) + JOB_TIMEOUT;
-	while (!w.result) {
-		r = sd.process(bus, NULL);
-		if (r < 0) {
-			r = run_error(e, r, "--systemd-cgroup: D-Bus connection to systemd: %m");
-			goto out;
-		}
-		if (r > 0)
-			continue;
-		usec_t now = now_usec(CLOCK_MONOTONIC);
-		if (now >= deadline) {
-			r = run_error(
-			    e, -ETIMEDOUT,
-			    "linux.cgroupsPath: systemd did not finish starting %s in %u s",
-			    s->unit, (unsigned)(JOB_TIMEOUT / USEC_PER_SEC));
-			goto out;
-		}
-		r = sd.wait(bus, deadline - now);
-		if (r < 0) {
-			r = run_error(e, r, "--systemd-cgroup: D-Bus connection to systemd: %m");
-			goto out;
-		}
-	}
-	if (!streq(w.result, "done")) {
-		r = run_error(e, -EIO, "linux.cgroupsPath: systemd's job to start %s ended \"%s\"",
-			      s->unit, w.result);
-		goto out;
-	}
-	r = 0;
+	r = job_wait(bus, &w, "start", s->unit, e);
 out:
 	free(w.result);
 	sd.error_free(&err);
@@ -491,5 +494,55 @@ out:
 		sd.slot_unref(slot);
 	if (bus)
 		sd.bus_flush_close_unref(bus);
+	return r;
+}
+
+int systemd_scope_stop(const char *unit, bool user, RunError *e)
+{
+	sd_bus *bus = NULL;
+	sd_bus_slot *slot = NULL;
+	sd_bus_message *reply = NULL;
+	sd_bus_error err = SD_BUS_ERROR_NULL;
+	JobWait w = {};
+	int r;
+
+	r = load_libsystemd(e);
+	if (r < 0)
+		return r;
+	r = bus_connect(user, &bus, e);
+	if (r < 0)
+		return r;
+	r = sd.match_signal(bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			    "org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
+	if (r < 0) {
+		r = run_error(e, r, "--systemd-cgroup: cannot watch systemd's jobs: %m");
+		goto out;
+	}
+	r = sd.call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			   "org.freedesktop.systemd1.Manager", "StopUnit", &err, &reply, "ss", unit,
+			   "replace");
+	if (r < 0) {
+		/* gone already: systemd saw it empty and stopped it */
+		if (err.name && streq(err.name, "org.freedesktop.systemd1.NoSuchUnit"))
+			r = 0;
+		else
+			r = run_error(e, r, "--systemd-cgroup: systemd did not stop %s: %s", unit,
+				      err.message ? err.message : strerror(-r));
+		goto out;
+	}
+	r = sd.message_read(reply, "o", &w.job);
+	if (r < 0) {
+		r = run_error(e, r, "--systemd-cgroup: unexpected reply to StopUnit");
+		goto out;
+	}
+	r = job_wait(bus, &w, "stop", unit, e);
+out:
+	free(w.result);
+	sd.error_free(&err);
+	if (reply)
+		sd.message_unref(reply);
+	if (slot)
+		sd.slot_unref(slot);
+	sd.bus_flush_close_unref(bus);
 	return r;
 }

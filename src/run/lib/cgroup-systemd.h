@@ -57,3 +57,11 @@ int systemd_slice_path(const char *slice, char **ret);
  */
 int systemd_scope_start(const SystemdScope *s, pid_t pid, const RunResources *res,
 			const char *description, RunError *e);
+
+/*
+ * Stop a container's scope ("prefix-name.scope") and wait until systemd has
+ * done so, as runc does on delete: when it returns 0 the unit is gone, and
+ * its cgroup with it. A unit that is not loaded any more is not an error.
+ * user: the calling user's manager's scope (rootless).
+ */
+int systemd_scope_stop(const char *unit, bool user, RunError *e);

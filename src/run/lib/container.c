@@ -49,6 +49,7 @@ typedef struct Creation {
 	pid_t helper, init;
 	bool in_cgroup; /* cloned into it: no need to move the init there */
 	bool systemd;	/* the cgroup is a systemd scope, made once the init exists */
+	bool systemd_user; /* ... by the calling user's manager */
 } Creation;
 
 static void remove_state_dir(const char *root, const char *id, int dirfd)
@@ -83,6 +84,13 @@ static void wait_gone(pid_t pid)
 	close(fd);
 }
 
+/* The last component of a path: a systemd scope's cgroup is named as its unit. */
+static const char *path_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
 static void creation_undo(Creation *c)
 {
 	if (c->init > 0) {
@@ -96,8 +104,15 @@ static void creation_undo(Creation *c)
 	if (c->cgroup_path) {
 		CgroupRef cg = {c->cgroup_path, c->cgroup_v1_mount};
 		cgroup_kill_all(&cg, SIGKILL);
-		/* A systemd scope's cgroup is systemd's to remove (see container_delete). */
-		if (c->cgroup_created && !c->systemd)
+		/*
+		 * A systemd scope's cgroup is systemd's to remove (see
+		 * container_delete); it exists once the scope was started.
+		 */
+		if (c->systemd && access(c->cgroup_path, F_OK) == 0) {
+			RunError ignored = {};
+			(void)systemd_scope_stop(path_basename(c->cgroup_path), c->systemd_user,
+						 &ignored);
+		} else if (c->cgroup_created && !c->systemd)
 			(void)cgroup_destroy(&cg, 2000);
 	}
 	if (c->dir_created)
@@ -706,6 +721,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 			goto out;
 		}
 		c->systemd = c->cgroup_created = true;
+		c->systemd_user = st.systemd_user = scope.user;
 		st.cgroup_path = c->cgroup_path;
 		st.cgroup_created = true;
 		st.systemd_scope = true;
@@ -1246,6 +1262,7 @@ int container_pids(const char *root, const char *id, pid_t **ret, RunError *e)
 int container_delete(const char *root, const char *id, bool force, RunError *e)
 {
 	_cleanup_state_ ContainerState *s = NULL;
+	bool stop_failed = false;
 	int r;
 
 	if (!container_id_is_valid(id))
@@ -1279,18 +1296,23 @@ int container_delete(const char *root, const char *id, bool force, RunError *e)
 			cgroup_kill_all(&cg, SIGKILL);
 		(void)cgroup_freeze(&cg, false, 0);
 		/*
-		 * systemd stops a scope, and removes its cgroup, once it sees the
-		 * cgroup empty. Removed before that, the scope would stay active for
-		 * good: systemd never hears that it emptied.
+		 * A systemd scope is stopped through systemd, which removes its
+		 * cgroup, as runc does: once delete returns, the unit is gone.
+		 * Never rmdir'd by us: removed before systemd saw it empty, the
+		 * scope would stay active for good. If systemd cannot be asked,
+		 * it still stops the scope once it sees the cgroup empty: a
+		 * warning, not an error.
 		 */
-		r = s->systemd_scope ? 0 : cgroup_destroy(&cg, 5000);
-		if (r < 0)
+		if (s->systemd_scope)
+			stop_failed = systemd_scope_stop(path_basename(s->cgroup_path),
+							 s->systemd_user, e) < 0;
+		else if ((r = cgroup_destroy(&cg, 5000)) < 0)
 			return run_error(e, r, "cannot remove cgroup %s: %m", s->cgroup_path);
 	}
 	/* The container is gone; its config.json (for the hooks) goes with the directory. */
 	r = run_late_hooks(root, s, STATUS_STOPPED, HOOK_POSTSTOP, e);
 	remove_state_dir(root, id, lock);
-	return r;
+	return r == 0 && stop_failed ? 1 : r;
 }
 
 int container_wait(pid_t pid)

@@ -77,6 +77,8 @@ int state_save(int dirfd, const ContainerState *s)
 			add_string(o, "cgroupV1Mount", s->cgroup_v1_mount);
 		if (s->systemd_scope)
 			json_object_object_add(o, "systemdScope", json_object_new_boolean(true));
+		if (s->systemd_user)
+			json_object_object_add(o, "systemdUser", json_object_new_boolean(true));
 	}
 	json_object_object_add(o, "owner", json_object_new_int64(s->owner));
 	if (s->hooks)
@@ -136,6 +138,8 @@ int state_load(const char *root, const char *id, ContainerState **ret, RunError 
 		s->cgroup_created = json_object_get_boolean(v);
 	if (json_object_object_get_ex(o, "systemdScope", &v))
 		s->systemd_scope = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "systemdUser", &v))
+		s->systemd_user = json_object_get_boolean(v);
 	if (json_object_object_get_ex(o, "annotations", &v) &&
 	    dup_member(o, "annotations", &s->annotations_json) < 0)
 		return -ENOMEM;

@@ -28,6 +28,7 @@ typedef struct ContainerState {
 	char *cgroup_path;   /* absolute path of the container's cgroup, or NULL */
 	bool cgroup_created; /* we made it, so delete removes it */
 	bool systemd_scope;  /* a systemd scope's: systemd removes it once it is empty */
+	bool systemd_user;   /* ... of the calling user's manager (rootless) */
 	char *cgroup_v1_mount; /* cgroup v1: the tmpfs of the hierarchies; NULL on v2 */
 	uid_t owner;
 	char *annotations_json; /* compact JSON object, or NULL */
