@@ -137,6 +137,7 @@ static struct {
 				   sd_bus_error *, char **);
 	sd_bus *(*bus_flush_close_unref)(sd_bus *);
 	sd_bus *(*bus_ref)(sd_bus *);
+	sd_bus *(*bus_unref)(sd_bus *);
 	int (*message_new_method_call)(sd_bus *, sd_bus_message **, const char *, const char *,
 				       const char *, const char *);
 	int (*message_append)(sd_bus_message *, const char *, ...);
@@ -166,6 +167,7 @@ static int load_libsystemd(RunError *e)
 	    {"sd_bus_get_property_string", (void **)&sd.get_property_string},
 	    {"sd_bus_flush_close_unref", (void **)&sd.bus_flush_close_unref},
 	    {"sd_bus_ref", (void **)&sd.bus_ref},
+	    {"sd_bus_unref", (void **)&sd.bus_unref},
 	    {"sd_bus_message_new_method_call", (void **)&sd.message_new_method_call},
 	    {"sd_bus_message_append", (void **)&sd.message_append},
 	    {"sd_bus_message_open_container", (void **)&sd.message_open_container},
@@ -492,7 +494,10 @@ out:
 		sd.message_unref(m);
 	if (slot)
 		sd.slot_unref(slot);
-	if (bus)
+	/* the connection shared with s is closed by systemd_scope_done() */
+	if (bus && s->bus)
+		sd.bus_unref(bus);
+	else if (bus)
 		sd.bus_flush_close_unref(bus);
 	return r;
 }

@@ -249,7 +249,7 @@ static int mount_one(const InitContext *ctx, int rootfd, const RunMount *m, size
 			type = "cgroup2";
 		const char *what = isempty(m->source) ? type : m->source;
 		_cleanup_free_ char *data = NULL;
-		r = lsm_mount_data(type, m->data, label, label != NULL, &data);
+		r = lsm_mount_data(type, m->data, label, &data);
 		if (r < 0)
 			return r;
 		r = mount(what, FD_PATH(p, fd), type, m->flags, data);

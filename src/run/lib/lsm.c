@@ -90,12 +90,11 @@ int lsm_apply(const RunConfig *cfg, const char *const *names, RunError *e)
 	return 0;
 }
 
-int lsm_mount_data(const char *fstype, const char *data, const char *mount_label, bool selinux,
-		   char **ret)
+int lsm_mount_data(const char *fstype, const char *data, const char *mount_label, char **ret)
 {
 	/* File systems without xattr labels of their own take a context= (as runc labels them). */
 	static const char *const labelled[] = {"tmpfs", "mqueue", "devpts", "shm"};
-	bool add = selinux && mount_label && fstype;
+	bool add = mount_label && fstype;
 	if (add) {
 		add = false;
 		for (size_t i = 0; i < ELEMENTSOF(labelled); i++)

@@ -28,9 +28,9 @@ int lsm_check(const RunConfig *cfg, const char *const *names, RunError *e);
 int lsm_apply(const RunConfig *cfg, const char *const *names, RunError *e);
 
 /*
- * Mount data for a mount of fstype with cfg's mount label: data plus
- * context="LABEL" when SELinux is on and the file system takes a context;
- * otherwise a copy of data (NULL stays NULL). *ret is to be freed.
+ * Mount data for a mount of fstype with the container's mount label: data
+ * plus context="LABEL" when there is a label (the caller passes NULL when
+ * SELinux is off) and the file system takes a context; otherwise a copy of
+ * data (NULL stays NULL). *ret is to be freed.
  */
-int lsm_mount_data(const char *fstype, const char *data, const char *mount_label, bool selinux,
-		   char **ret);
+int lsm_mount_data(const char *fstype, const char *data, const char *mount_label, char **ret);

@@ -827,11 +827,11 @@ static void test_mountinfo_and_keyring_parsing(void **state)
 	assert_string_equal(name, "_ses.c1");
 }
 
-static void expect_mount_data(const char *fstype, const char *data, const char *label, bool selinux,
+static void expect_mount_data(const char *fstype, const char *data, const char *label,
 			      const char *want)
 {
 	char *got = (char *)"unset";
-	assert_int_equal(lsm_mount_data(fstype, data, label, selinux, &got), 0);
+	assert_int_equal(lsm_mount_data(fstype, data, label, &got), 0);
 	if (want)
 		assert_string_equal(got, want);
 	else
@@ -843,21 +843,20 @@ static void test_mount_label(void **state)
 {
 	(void)state;
 	const char *l = "system_u:object_r:container_file_t:s0:c1,c2";
-	/* SELinux on: tmpfs, mqueue, devpts get the context, quoted for its commas. */
+	/* A label: tmpfs, mqueue, devpts get the context, quoted for its commas. */
 	expect_mount_data(
-	    "tmpfs", "mode=755,size=65536k", l, true,
+	    "tmpfs", "mode=755,size=65536k", l,
 	    "mode=755,size=65536k,context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
-	expect_mount_data("mqueue", NULL, l, true,
+	expect_mount_data("mqueue", NULL, l,
 			  "context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
-	expect_mount_data("devpts", "", l, true,
+	expect_mount_data("devpts", "", l,
 			  "context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
-	/* File systems with labels of their own, a context already given, SELinux off: as is. */
-	expect_mount_data("proc", NULL, l, true, NULL);
-	expect_mount_data("sysfs", "ro", l, true, "ro");
-	expect_mount_data("tmpfs", "context=\"x\",mode=1777", l, true, "context=\"x\",mode=1777");
-	expect_mount_data("tmpfs", "mode=1777,context=x", l, true, "mode=1777,context=x");
-	expect_mount_data("tmpfs", "mode=1777", l, false, "mode=1777");
-	expect_mount_data("tmpfs", "mode=1777", NULL, true, "mode=1777");
+	/* File systems with labels of their own, a context already given, no label: as is. */
+	expect_mount_data("proc", NULL, l, NULL);
+	expect_mount_data("sysfs", "ro", l, "ro");
+	expect_mount_data("tmpfs", "context=\"x\",mode=1777", l, "context=\"x\",mode=1777");
+	expect_mount_data("tmpfs", "mode=1777,context=x", l, "mode=1777,context=x");
+	expect_mount_data("tmpfs", "mode=1777", NULL, "mode=1777");
 }
 
 static void test_lsm_check(void **state)
