@@ -323,12 +323,30 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 	return 0;
 }
 
-/* Until w's job has ended, at most JOB_TIMEOUT; "done" is success. */
-static int job_wait(sd_bus *bus, JobWait *w, const char *verb, const char *unit, RunError *e)
+/* Subscribe to the end of jobs before asking for one, so that its end cannot slip by. */
+static int job_watch(sd_bus *bus, sd_bus_slot **slot, JobWait *w, RunError *e)
+{
+	int r =
+	    sd.match_signal(bus, slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			    "org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, w);
+	if (r < 0)
+		return run_error(e, r, "--systemd-cgroup: cannot watch systemd's jobs: %m");
+	return 0;
+}
+
+/*
+ * The job that reply (to method) names, followed until it has ended, at most
+ * JOB_TIMEOUT; "done" is success.
+ */
+static int job_wait(sd_bus *bus, sd_bus_message *reply, JobWait *w, const char *method,
+		    const char *verb, const char *unit, RunError *e)
 {
 	usec_t deadline = now_usec(CLOCK_MONOTONIC) + JOB_TIMEOUT;
 	int r;
 
+	r = sd.message_read(reply, "o", &w->job);
+	if (r < 0)
+		return run_error(e, r, "--systemd-cgroup: unexpected reply to %s", method);
 	while (!w->result) {
 		r = sd.process(bus, NULL);
 		if (r < 0)
@@ -443,13 +461,9 @@ int systemd_scope_start(const SystemdScope *s, pid_t pid, const RunResources *re
 		r = bus_connect(s->user, &bus, e);
 	if (r < 0)
 		goto out;
-	/* Subscribe before the job exists, so that its end cannot slip by. */
-	r = sd.match_signal(bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-			    "org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
-	if (r < 0) {
-		r = run_error(e, r, "--systemd-cgroup: cannot watch systemd's jobs: %m");
+	r = job_watch(bus, &slot, &w, e);
+	if (r < 0)
 		goto out;
-	}
 	r = sd.message_new_method_call(bus, &m, "org.freedesktop.systemd1",
 				       "/org/freedesktop/systemd1",
 				       "org.freedesktop.systemd1.Manager", "StartTransientUnit");
@@ -478,13 +492,7 @@ int systemd_scope_start(const SystemdScope *s, pid_t pid, const RunResources *re
 				      s->unit, err.message ? err.message : strerror(-r));
 		goto out;
 	}
-	r = sd.message_read(reply, "o", &w.job);
-	if (r < 0) {
-		r = run_error(e, r, "--systemd-cgroup: unexpected reply to StartTransientUnit");
-		goto out;
-	}
-
-	r = job_wait(bus, &w, "start", s->unit, e);
+	r = job_wait(bus, reply, &w, "StartTransientUnit", "start", s->unit, e);
 out:
 	free(w.result);
 	sd.error_free(&err);
@@ -517,12 +525,9 @@ int systemd_scope_stop(const char *unit, bool user, RunError *e)
 	r = bus_connect(user, &bus, e);
 	if (r < 0)
 		return r;
-	r = sd.match_signal(bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-			    "org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
-	if (r < 0) {
-		r = run_error(e, r, "--systemd-cgroup: cannot watch systemd's jobs: %m");
+	r = job_watch(bus, &slot, &w, e);
+	if (r < 0)
 		goto out;
-	}
 	r = sd.call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 			   "org.freedesktop.systemd1.Manager", "StopUnit", &err, &reply, "ss", unit,
 			   "replace");
@@ -535,12 +540,7 @@ int systemd_scope_stop(const char *unit, bool user, RunError *e)
 				      err.message ? err.message : strerror(-r));
 		goto out;
 	}
-	r = sd.message_read(reply, "o", &w.job);
-	if (r < 0) {
-		r = run_error(e, r, "--systemd-cgroup: unexpected reply to StopUnit");
-		goto out;
-	}
-	r = job_wait(bus, &w, "stop", unit, e);
+	r = job_wait(bus, reply, &w, "StopUnit", "stop", unit, e);
 out:
 	free(w.result);
 	sd.error_free(&err);
