@@ -108,6 +108,42 @@ static int sys_bpf(int cmd, union bpf_attr *attr)
 	return r < 0 ? -errno : (int)r;
 }
 
+/*
+ * A cgroup can carry device programs before ours: a cgroupsPath made
+ * beforehand, or the cgroup of an earlier container of the same path that
+ * lazuli-run did not make and so did not remove. Left attached, an earlier
+ * program goes on denying what the new rules allow, and the kernel takes at
+ * most 64 programs per cgroup; so they are replaced, as runc does.
+ */
+#define MAX_ATTACHED 64
+
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* Descriptors of the device programs attached to the cgroup itself (not its parents). */
+static void attached_programs(int cgfd, int fds[MAX_ATTACHED], size_t *n)
+{
+	uint32_t ids[MAX_ATTACHED];
+	union bpf_attr q = {
+	    .query.target_fd = (uint32_t)cgfd,
+	    .query.attach_type = BPF_CGROUP_DEVICE,
+	    .query.prog_ids = (uint64_t)(uintptr_t)ids,
+	    .query.prog_cnt = MAX_ATTACHED,
+	};
+	*n = 0;
+	if (sys_bpf(BPF_PROG_QUERY, &q) < 0)
+		return; /* none, or a kernel that cannot say: attach as before */
+	for (uint32_t i = 0; i < q.query.prog_cnt && i < MAX_ATTACHED; i++) {
+		union bpf_attr g = {.prog_id = ids[i]};
+		int fd = sys_bpf(BPF_PROG_GET_FD_BY_ID, &g);
+		if (fd >= 0)
+			fds[(*n)++] = fd;
+	}
+}
+
 int cgroup_devices_attach(const char *path, const RunDeviceRule *rules, size_t n, RunError *e)
 {
 	_cleanup_free_ void *prog = NULL;
@@ -141,17 +177,51 @@ int cgroup_devices_attach(const char *path, const RunDeviceRule *rules, size_t n
 	_cleanup_close_ int cgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0)
 		return run_error(e, errno, "linux.resources.devices: %s: %m", path);
+	int old[MAX_ATTACHED];
+	size_t n_old = 0;
+	attached_programs(cgfd, old, &n_old);
 	union bpf_attr attach = {
 	    .target_fd = (uint32_t)cgfd,
 	    .attach_bpf_fd = (uint32_t)pfd,
 	    .attach_type = BPF_CGROUP_DEVICE,
 	    .attach_flags = BPF_F_ALLOW_MULTI,
 	};
+	/* One program there: swap it for ours in one step (kernels since 5.6). */
+	if (n_old == 1) {
+		attach.attach_flags |= BPF_F_REPLACE;
+		attach.replace_bpf_fd = (uint32_t)old[0];
+		r = sys_bpf(BPF_PROG_ATTACH, &attach);
+		if (r == 0) {
+			close(old[0]);
+			return 0;
+		}
+		attach.attach_flags = BPF_F_ALLOW_MULTI;
+		attach.replace_bpf_fd = 0;
+	}
 	r = sys_bpf(BPF_PROG_ATTACH, &attach);
-	if (r < 0)
+	if (r < 0) {
+		close_all(old, n_old);
 		return run_error(e, r,
 				 "linux.resources.devices: cannot attach the device program to "
 				 "%s: %m",
+				 path);
+	}
+	/* Ours is in place: the old ones go (until then they only denied more). */
+	for (size_t i = 0; i < n_old && r >= 0; i++) {
+		union bpf_attr detach = {
+		    .target_fd = (uint32_t)cgfd,
+		    .attach_bpf_fd = (uint32_t)old[i],
+		    .attach_type = BPF_CGROUP_DEVICE,
+		};
+		r = sys_bpf(BPF_PROG_DETACH, &detach);
+		if (r == -ENOENT)
+			r = 0; /* detached meanwhile */
+	}
+	close_all(old, n_old);
+	if (r < 0)
+		return run_error(e, r,
+				 "linux.resources.devices: cannot detach an earlier device program "
+				 "from %s: %m",
 				 path);
 	return 0;
 }

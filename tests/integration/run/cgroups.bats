@@ -12,7 +12,7 @@ setup() {
 teardown() {
 	common_teardown
 	local d
-	for d in "$CGROOT"/lzr-nest-$$ "$CGROOT"/*/lzr-nest-$$; do
+	for d in "$CGROOT"/lzr-nest-$$ "$CGROOT"/*/lzr-nest-$$ "$CGROOT"/lzr-pre-$$; do
 		[ ! -d "$d" ] || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
 	done
 }
@@ -116,6 +116,30 @@ val() { # controller file
 	[ "$status" -eq 0 ]
 	[ "$output" = "null-ok
 km-write-ok" ]
+}
+
+@test "devices: in a cgroup made beforehand, each container's rules replace the last one's" {
+	[ -z "$CGV1" ] || skip "device programs are cgroup v2's; v1 has devices.allow"
+	# lazuli-run does not remove a cgroup it did not make; the next container finds it again
+	mkdir "$CGROOT/lzr-pre-$$"
+	cfg "c['linux']['cgroupsPath'] = '/lzr-pre-$$'; c['process']['capabilities'] = {k: c['process']['capabilities'][k] + ['CAP_MKNOD'] for k in ('bounding', 'effective', 'permitted')}"
+	local probe='mknod /dev/km c 1 11 && (: >/dev/km) 2>/dev/null && echo km-write-ok; true'
+	inside "$probe"
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	# the first container's program, which denied /dev/kmsg, must not outlive it
+	cfg "c['linux']['resources'] = {'devices': [{'allow': False, 'access': 'rwm'}, {'allow': True, 'type': 'c', 'major': 1, 'minor': 11, 'access': 'w'}]}"
+	inside "$probe"
+	[ "$status" -eq 0 ]
+	[ "$output" = km-write-ok ]
+	# the kernel takes 64 programs per cgroup: more containers than that still run
+	args true
+	local i
+	for i in $(seq 66); do
+		lr run -b "$B" "$ID"
+	done
+	[ -d "$CGROOT/lzr-pre-$$" ]
+	rmdir "$CGROOT/lzr-pre-$$"
 }
 
 @test "pause and resume freeze and thaw; kill --all and delete leave no cgroup in any hierarchy" {
