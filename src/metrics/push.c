@@ -19,6 +19,7 @@
 #include "config.h"
 #include "expo.h"
 #include "fileio.h"
+#include "gzip.h"
 #include "http.h"
 #include "imds.h"
 #include "json-util.h"
@@ -177,15 +178,15 @@ static void *gzip_body(const StrBuf *body, size_t *ret_len)
 	struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
 	if (!c)
 		return NULL;
-	size_t cap = libdeflate_gzip_compress_bound(c, body->len);
-	void *gz = malloc(cap);
-	size_t n = gz ? libdeflate_gzip_compress(c, body->data, body->len, gz, cap) : 0;
+	unsigned char *gz = NULL;
+	size_t cap = 0;
+	ssize_t n = gzip_into(c, body->data, body->len, &gz, &cap);
 	libdeflate_free_compressor(c);
-	if (n == 0) {
+	if (n < 0) {
 		free(gz);
 		return NULL;
 	}
-	*ret_len = n;
+	*ret_len = (size_t)n;
 	return gz;
 }
 

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <libdeflate.h>
 
+#include "gzip.h"
 #include "http-request.h"
 #include "log.h"
 #include "macros.h"
@@ -275,16 +276,7 @@ static ssize_t gzip_compress(MetricsServer *s, const void *in, size_t len)
 {
 	if (!s->gzc && !(s->gzc = libdeflate_alloc_compressor(GZIP_LEVEL)))
 		return -ENOMEM;
-	size_t bound = libdeflate_gzip_compress_bound(s->gzc, len);
-	if (bound > s->gz_cap) {
-		unsigned char *p = realloc(s->gz, bound);
-		if (!p)
-			return -ENOMEM;
-		s->gz = p;
-		s->gz_cap = bound;
-	}
-	size_t n = libdeflate_gzip_compress(s->gzc, in, len, s->gz, s->gz_cap);
-	return n > 0 ? (ssize_t)n : -ENOBUFS;
+	return gzip_into(s->gzc, in, len, &s->gz, &s->gz_cap);
 }
 
 static int serve_metrics(MetricsServer *s, Conn *c, const HttpRequest *req, Reply *rp, uint64_t now)
