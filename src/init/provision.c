@@ -54,6 +54,8 @@ static const char *const known_keys[] = {
     "Ssh.Sshd",
     "Ssh.DropInDirectory",
     "Ssh.PidFile",
+    "Ssh.Unit",
+    "Ssh.Systemctl",
     "Ssh.ConfigurePasswordAuthentication",
     NULL,
 };
@@ -85,6 +87,8 @@ void init_config_done(InitConfig *c)
 	free(c->sshd);
 	free(c->sshd_dropin_dir);
 	free(c->sshd_pidfile);
+	free(c->sshd_unit);
+	free(c->systemctl);
 	*c = (InitConfig){0};
 }
 
@@ -126,7 +130,9 @@ int init_config_load(InitConfig *c, const char *path, char *err, size_t errlen)
 	    (r = set_str(&c->sshd, &conf, "Ssh", "Sshd", "/usr/sbin/sshd")) < 0 ||
 	    (r = set_str(&c->sshd_dropin_dir, &conf, "Ssh", "DropInDirectory",
 			 "/etc/ssh/sshd_config.d")) < 0 ||
-	    (r = set_str(&c->sshd_pidfile, &conf, "Ssh", "PidFile", "/run/sshd.pid")) < 0)
+	    (r = set_str(&c->sshd_pidfile, &conf, "Ssh", "PidFile", "/run/sshd.pid")) < 0 ||
+	    (r = set_str(&c->sshd_unit, &conf, "Ssh", "Unit", "ssh.service")) < 0 ||
+	    (r = set_str(&c->systemctl, &conf, "Ssh", "Systemctl", "/usr/bin/systemctl")) < 0)
 		goto out;
 
 	const char *v = conf_get(&conf, "Provisioning", "OvfPath");
@@ -575,14 +581,31 @@ static int apply_user(Run *run, const Metadata *m, const char *password, uid_t *
 	return 0;
 }
 
-static int apply_sshd(Run *run, bool password_auth)
+/* Under systemd (sd_booted()): sshd's unit is asked, not its pid file. */
+static bool systemd_booted(void)
+{
+	struct stat st;
+	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+#define SSHD_START_WAIT (90 * USEC_PER_SEC)
+
+static int apply_sshd(Run *run, const SshdSettings *sshd, bool password_auth)
 {
 	const InitConfig *cfg = run->cfg;
 	char err[ERRLEN] = "";
 
 	if (!cfg->configure_password_auth)
 		return 0;
-	int r = sshd_set_password_auth(cfg->sshd_dropin_dir, password_auth, cfg->sshd_pidfile, err,
+	/*
+	 * sshd starts beside lazuli-init. The settings were read before the
+	 * drop-in is written, from the files a running sshd read: when they
+	 * already say the same, there is nothing to reload.
+	 */
+	bool reload = sshd->password_auth != (int)password_auth;
+	bool via_unit = reload && !isempty(cfg->sshd_unit) && systemd_booted();
+	int r = sshd_set_password_auth(cfg->sshd_dropin_dir, password_auth,
+				       reload && !via_unit ? cfg->sshd_pidfile : NULL, err,
 				       sizeof(err));
 	if (r == -ENOENT) {
 		log_warning("%s does not exist, not configuring sshd PasswordAuthentication",
@@ -591,6 +614,13 @@ static int apply_sshd(Run *run, bool password_auth)
 	}
 	if (r < 0)
 		return fail(run, "sshd", r, "configuring sshd: %s", err);
+	if (via_unit) {
+		r = sshd_reload_unit(cfg->systemctl, cfg->sshd_unit, SSHD_START_WAIT, err,
+				     sizeof(err));
+		if (r < 0)
+			return fail(run, "sshd", r, "reloading sshd for PasswordAuthentication %s: %s",
+				    password_auth ? "yes" : "no", err);
+	}
 	if (r > 0)
 		log_info("Reloaded sshd for PasswordAuthentication %s",
 			 password_auth ? "yes" : "no");
@@ -647,17 +677,16 @@ static int validate_metadata(Run *run, const Metadata *m, bool have_password, ch
 	return 0;
 }
 
-static int apply_keys(Run *run, const Metadata *m, char *const *keys, uid_t uid, gid_t gid,
-		      const char *home)
+static int apply_keys(Run *run, const Metadata *m, const SshdSettings *sshd, char *const *keys,
+		      uid_t uid, gid_t gid, const char *home)
 {
-	const InitConfig *cfg = run->cfg;
 	_cleanup_free_ char *path = NULL;
 	char err[ERRLEN] = "";
 	int r;
 
 	if (!keys)
 		return 0;
-	r = ssh_authorized_keys_path(cfg->sshd, m->username, home, &path, err, sizeof(err));
+	r = ssh_authorized_keys_path(sshd, m->username, home, &path, err, sizeof(err));
 	if (r < 0)
 		return fail(run, "ssh-keys", r, "authorized keys location: %s", err);
 	r = ssh_write_authorized_keys(home, path, keys, uid, gid, err, sizeof(err));
@@ -706,6 +735,7 @@ static int provision_apply(Run *run)
 {
 	OvfEnv ovf = {.disable_ssh_password_auth = -1};
 	Metadata m = {.disable_password_auth = -1};
+	SshdSettings sshd = {.password_auth = -1};
 	_cleanup_free_ char *home = NULL, *desc = NULL;
 	_cleanup_strv_free_ char **keys = NULL;
 	bool have_ovf = false;
@@ -738,11 +768,13 @@ static int provision_apply(Run *run)
 	stamp(run, "user");
 	if (r < 0)
 		goto out;
-	r = apply_sshd(run, password_auth);
+	if (keys || run->cfg->configure_password_auth)
+		sshd_query(run->cfg->sshd, m.username, &sshd);
+	r = apply_sshd(run, &sshd, password_auth);
 	stamp(run, "sshd");
 	if (r < 0)
 		goto out;
-	r = apply_keys(run, &m, keys, uid, gid, home);
+	r = apply_keys(run, &m, &sshd, keys, uid, gid, home);
 	stamp(run, "ssh-keys");
 	if (r < 0)
 		goto out;
@@ -764,6 +796,7 @@ static int provision_apply(Run *run)
 	}
 	r = 0;
 out:
+	sshd_settings_done(&sshd);
 	ovf_env_done(&ovf);
 	metadata_done(&m);
 	return r;

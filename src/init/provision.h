@@ -41,6 +41,8 @@ typedef struct InitConfig {
 	char *sshd;
 	char *sshd_dropin_dir;
 	char *sshd_pidfile;
+	char *sshd_unit;  /* "" never asks systemd */
+	char *systemctl;
 	bool configure_password_auth;
 	/* For tests: replaces sleeping in retries. */
 	HttpRetryPolicy policy_template;

@@ -141,8 +141,28 @@ static int run_capture(char *const argv[], char **out)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-/* First AuthorizedKeysFile entry as sshd sees it for this user, or NULL. */
-static char *sshd_authorized_keys_file(const char *sshd, const char *user)
+void sshd_settings_done(SshdSettings *s)
+{
+	free(s->authorized_keys_file);
+	s->authorized_keys_file = NULL;
+	s->password_auth = -1;
+}
+
+/* The first AuthorizedKeysFile entry that is not "none" (which sshd skips); "none" alone means none. */
+static char *first_keys_file(const char *v)
+{
+	for (;;) {
+		v += strspn(v, " ");
+		size_t n = strcspn(v, " ");
+		if (n == 0)
+			return strdup("none");
+		if (!(n == 4 && strncmp(v, "none", 4) == 0))
+			return strndup(v, n);
+		v += n;
+	}
+}
+
+void sshd_query(const char *sshd, const char *user, SshdSettings *ret)
 {
 	char spec[512];
 	snprintf(spec, sizeof(spec), "user=%s,host=localhost,addr=127.0.0.1", user);
@@ -153,29 +173,23 @@ static char *sshd_authorized_keys_file(const char *sshd, const char *user)
 	char *const print_mode[] = {(char *)sshd, "-G", NULL};
 	char *const *const modes[] = {test_mode, print_mode};
 
+	*ret = (SshdSettings){.password_auth = -1};
 	for (size_t m = 0; m < ELEMENTSOF(modes); m++) {
 		char *const *argv = modes[m];
 		_cleanup_free_ char *out = NULL;
 		if (run_capture(argv, &out) != 0 || !out)
 			continue;
 		for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-			const char *v = startswith_no_case(line, "authorizedkeysfile ");
-			if (!v)
-				continue;
-			/* First entry that is not "none" (which sshd skips);
-			 * "none" alone means sshd reads no key file at all. */
-			for (;;) {
-				v += strspn(v, " ");
-				size_t n = strcspn(v, " ");
-				if (n == 0)
-					return strdup("none");
-				if (!(n == 4 && strncmp(v, "none", 4) == 0))
-					return strndup(v, n);
-				v += n;
-			}
+			const char *v;
+			if (!ret->authorized_keys_file &&
+			    (v = startswith_no_case(line, "authorizedkeysfile ")))
+				ret->authorized_keys_file = first_keys_file(v);
+			else if ((v = startswith_no_case(line, "passwordauthentication ")))
+				ret->password_auth = streq(v, "yes") ? 1 : streq(v, "no") ? 0 : -1;
 		}
+		if (ret->authorized_keys_file || ret->password_auth >= 0)
+			return;
 	}
-	return NULL;
 }
 
 /* Does normalized path p lie strictly below home? */
@@ -195,12 +209,15 @@ static bool path_is_below(const char *p, const char *home)
 	return true;
 }
 
-int ssh_authorized_keys_path(const char *sshd, const char *user, const char *home, char **ret,
-			     char *err, size_t errlen)
+int ssh_authorized_keys_path(const SshdSettings *sshd, const char *user, const char *home,
+			     char **ret, char *err, size_t errlen)
 {
-	_cleanup_free_ char *spec = sshd_authorized_keys_file(sshd, user);
+	_cleanup_free_ char *spec =
+	    sshd->authorized_keys_file ? strdup(sshd->authorized_keys_file) : NULL;
 	StrBuf b = {0};
 
+	if (sshd->authorized_keys_file && !spec)
+		return -ENOMEM;
 	if (spec && streq(spec, "none")) {
 		snprintf(err, errlen,
 			 "sshd is configured with AuthorizedKeysFile none: "
@@ -404,6 +421,53 @@ int sshd_set_password_auth(const char *dropin_dir, bool enabled, const char *pid
 	if (kill((pid_t)pid, SIGHUP) < 0) {
 		snprintf(err, errlen, "cannot reload sshd (pid %llu): %m", pid);
 		return -errno;
+	}
+	return 1;
+}
+
+int sshd_reload_unit(const char *systemctl, const char *unit, usec_t timeout, char *err,
+		     size_t errlen)
+{
+	char *const show[] = {(char *)systemctl, "show", "--property=ActiveState", "--value",
+			      (char *)unit, NULL};
+	char *const reload[] = {(char *)systemctl, "reload", (char *)unit, NULL};
+	usec_t deadline = now_usec(CLOCK_MONOTONIC) + timeout;
+	int r;
+
+	/*
+	 * An sshd that is starting may have read the configuration before the
+	 * drop-in was written, and a SIGHUP that arrives before it set its
+	 * handler ends it for good (systemd takes that for a clean exit). Its
+	 * unit turns active only once sshd said it is ready, handler set; a unit
+	 * that is not started yet reads the drop-in when it starts.
+	 */
+	for (;;) {
+		_cleanup_free_ char *out = NULL;
+		r = run_capture(show, &out);
+		if (r != 0) {
+			snprintf(err, errlen, "%s show %s failed (%s)", systemctl, unit,
+				 r < 0 ? strerror(-r) : "non-zero exit status");
+			return r < 0 ? r : -EIO;
+		}
+		const char *state = out ? strstrip(out) : "";
+		if (streq(state, "active"))
+			break;
+		if (!streq(state, "activating") && !streq(state, "reloading") &&
+		    !streq(state, "refreshing"))
+			return 0;
+		if (now_usec(CLOCK_MONOTONIC) >= deadline) {
+			snprintf(err, errlen, "%s was still %s after %llu s; not reloaded", unit,
+				 state, (unsigned long long)(timeout / USEC_PER_SEC));
+			return -ETIMEDOUT;
+		}
+		sleep_usec(100 * USEC_PER_MSEC);
+	}
+	_cleanup_free_ char *out = NULL;
+	r = run_capture(reload, &out);
+	if (r != 0) {
+		snprintf(err, errlen, "%s reload %s failed (%s)", systemctl, unit,
+			 r < 0 ? strerror(-r) : "non-zero exit status");
+		return r < 0 ? r : -EIO;
 	}
 	return 1;
 }

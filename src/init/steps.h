@@ -132,14 +132,27 @@ int password_hash_sha512(const char *password, char **ret);
  */
 int ssh_key_sanitize(const char *in, char **ret, char *err, size_t errlen);
 
+/* What sshd's configuration says for one user. */
+typedef struct SshdSettings {
+	char *authorized_keys_file; /* first entry, tokens unexpanded; "none"; NULL: not said */
+	int password_auth;	    /* PasswordAuthentication: 1 yes, 0 no, -1 not said */
+} SshdSettings;
+
 /*
- * The AuthorizedKeysFile of sshd for user (from `<sshd> -G -C user=...`),
- * first entry, with %h, %u, %% expanded and relative paths taken from home.
+ * Ask sshd (`<sshd> -T -C user=...`, else `<sshd> -G`) once for both. An
+ * sshd that cannot say leaves both unset.
+ */
+void sshd_query(const char *sshd, const char *user, SshdSettings *ret);
+void sshd_settings_done(SshdSettings *s);
+
+/*
+ * The AuthorizedKeysFile of sshd for user (from sshd_query()), first entry,
+ * with %h, %u, %% expanded and relative paths taken from home.
  * Falls back to "%h/.ssh/authorized_keys" if sshd cannot say. The result
  * must lie inside home (-EPERM otherwise, e.g. a global key file).
  */
-int ssh_authorized_keys_path(const char *sshd, const char *user, const char *home, char **ret,
-			     char *err, size_t errlen);
+int ssh_authorized_keys_path(const SshdSettings *sshd, const char *user, const char *home,
+			     char **ret, char *err, size_t errlen);
 
 /*
  * Write keys (already sanitized) to path inside home: every component
@@ -159,3 +172,13 @@ int ssh_write_authorized_keys(const char *home, const char *path, char *const *k
  */
 int sshd_set_password_auth(const char *dropin_dir, bool enabled, const char *pidfile, char *err,
 			   size_t errlen);
+
+/*
+ * Make the sshd of a systemd unit use the configuration on disk: wait
+ * (up to timeout) while the unit is activating or reloading, then
+ * `<systemctl> reload <unit>` if it is active. Returns 1 if reloaded, 0 if
+ * the unit is not running (it reads the file when it starts), negative
+ * with err set otherwise.
+ */
+int sshd_reload_unit(const char *systemctl, const char *unit, usec_t timeout, char *err,
+		     size_t errlen);

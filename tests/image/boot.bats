@@ -175,6 +175,22 @@ for r in json.load(sys.stdin):
 	[ -z "$output" ]
 }
 
+@test "first-boot settings: udevd runs niced, sshd starts without a separate sshd -t" {
+	# image/rootfs/etc/systemd/system/*.service.d/50-lazuli.conf (image/README).
+	run vm systemctl show -p Nice --value systemd-udevd.service
+	[ "$status" -eq 0 ]
+	[ "$output" = 10 ]
+	run vm 'ps -o ni= -p "$(systemctl show -p MainPID --value systemd-udevd.service)"'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | tr -d ' ')" = 10 ]
+	run vm systemctl show -p ExecStartPre --value ssh.service
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# A reload still checks the configuration first.
+	run vm systemctl show -p ExecReload --value ssh.service
+	[[ "$output" == *"sshd ; argv[]=/usr/sbin/sshd -t"* ]]
+}
+
 @test "every Lazuli unit is sandboxed: OK or better in systemd-analyze security" {
 	run vm systemctl list-unit-files --no-legend 'lazuli*.service'
 	[ "$status" -eq 0 ]
@@ -498,13 +514,17 @@ PY
 			sleep 1
 		done
 	fi
-	# The built-in VM with another vmId and computer name.
-	local fixture=$BATS_FILE_TMPDIR/vm2.json
-	python3 - "$ROOT/tests/fixtures/emu/imds_instance_extended.json" "$fixture" <<'PY'
+	# The built-in VM with another vmId and computer name, and a password
+	# with password login allowed: sshd, which starts beside lazuli-init with
+	# the first boot's "PasswordAuthentication no", has to be reloaded.
+	local fixture=$BATS_FILE_TMPDIR/vm2.json password=LazuliSecondBoot42
+	python3 - "$ROOT/tests/fixtures/emu/imds_instance_extended.json" "$fixture" "$password" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 j["compute"]["vmId"] = "5f0c7e3a-91b2-4c6d-8e4f-a1b2c3d4e5f6"
 j["compute"]["name"] = j["compute"]["osProfile"]["computerName"] = "second-vm"
+j["compute"]["osProfile"]["disablePasswordAuthentication"] = "false"
+j["password"] = sys.argv[3]
 json.dump(j, open(sys.argv[2], "w"))
 PY
 	local vm2=$BATS_FILE_TMPDIR/vm2
@@ -528,7 +548,13 @@ PY
 	[ "$(vm hostname)" = second-vm ]
 	run reports
 	[ "$output" = "json Ready" ]
-	run vm sudo -n /usr/libexec/lazuli/lazuli-init --status
+	# The running sshd offers password login now (BatchMode: no prompt).
+	run ssh "${SSH_OPTS[@]}" -o PubkeyAuthentication=no -o PreferredAuthentications=password \
+		"$SSH_USER@127.0.0.1" true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"Permission denied (publickey,password)"* ]]
+	# With a password, sudo asks for it.
+	run vm "printf '%s\n' '$password' | sudo -S -p '' /usr/libexec/lazuli/lazuli-init --status"
 	[[ "$output" == *"5f0c7e3a-91b2-4c6d-8e4f-a1b2c3d4e5f6"* ]]
 	[[ "$output" == *"state:   provisioned"* ]]
 }

@@ -380,13 +380,24 @@ static char *sshd_args(const char *dir)
 	return slurp(p);
 }
 
+/* sshd_query() then ssh_authorized_keys_path(), as lazuli-init does. */
+static int keys_path(const char *sshd, const char *user, const char *home, char **ret, char *err,
+		     size_t errlen)
+{
+	SshdSettings s;
+	sshd_query(sshd, user, &s);
+	int r = ssh_authorized_keys_path(&s, user, home, ret, err, errlen);
+	sshd_settings_done(&s);
+	return r;
+}
+
 static void assert_keys_path(const char *dir, const char *config_line, const char *user,
 			     const char *home, const char *expected)
 {
 	_cleanup_free_ char *sshd = fake_sshd(dir, "-T", config_line);
 	char err[512] = "";
 	char *path = NULL;
-	int r = ssh_authorized_keys_path(sshd, user, home, &path, err, sizeof(err));
+	int r = keys_path(sshd, user, home, &path, err, sizeof(err));
 	if (r != 0)
 		fail_msg("'%s' gave %d: %s", config_line, r, err);
 	assert_string_equal(path, expected);
@@ -430,7 +441,7 @@ static void test_keys_path_none(void **state)
 	char err[512] = "";
 	char *path = NULL;
 	assert_int_equal(
-	    ssh_authorized_keys_path(sshd, "bob", "/home/bob", &path, err, sizeof(err)), -ENOTSUP);
+	    keys_path(sshd, "bob", "/home/bob", &path, err, sizeof(err)), -ENOTSUP);
 	assert_null(path);
 	assert_contains(err, "AuthorizedKeysFile none");
 }
@@ -455,7 +466,7 @@ static void test_keys_path_outside_home(void **state)
 		_cleanup_free_ char *sshd = fake_sshd(dir, "-G", outside[i]);
 		char err[512] = "";
 		char *path = NULL;
-		int r = ssh_authorized_keys_path(sshd, "bob", "/home/bob", &path, err, sizeof(err));
+		int r = keys_path(sshd, "bob", "/home/bob", &path, err, sizeof(err));
 		if (r != -EPERM)
 			fail_msg("'%s' gave %d (%s), expected -EPERM", outside[i], r,
 				 path ? path : err);
@@ -468,7 +479,7 @@ static void test_keys_path_outside_home(void **state)
 	char err[512] = "";
 	char *path = NULL;
 	assert_int_equal(
-	    ssh_authorized_keys_path(sshd, "bob", "/home/bob", &path, err, sizeof(err)), -EINVAL);
+	    keys_path(sshd, "bob", "/home/bob", &path, err, sizeof(err)), -EINVAL);
 	assert_null(path);
 	assert_contains(err, "token");
 }
@@ -482,7 +493,7 @@ static void test_keys_path_fallback(void **state)
 	/* sshd fails in both modes: it is asked twice, then the default is used. */
 	_cleanup_free_ char *failing = fake_sshd(dir, "none", "authorizedkeysfile /wrong\n");
 	assert_int_equal(
-	    ssh_authorized_keys_path(failing, "bob", "/home/bob", &path, err, sizeof(err)), 0);
+	    keys_path(failing, "bob", "/home/bob", &path, err, sizeof(err)), 0);
 	assert_string_equal(path, "/home/bob/.ssh/authorized_keys");
 	free(path);
 	path = NULL;
@@ -492,7 +503,7 @@ static void test_keys_path_fallback(void **state)
 
 	/* An sshd whose test mode fails still prints its configuration with -G. */
 	_cleanup_free_ char *old = fake_sshd(dir, "-G", "authorizedkeysfile .ssh/keys_%u\n");
-	assert_int_equal(ssh_authorized_keys_path(old, "bob", "/home/bob", &path, err, sizeof(err)),
+	assert_int_equal(keys_path(old, "bob", "/home/bob", &path, err, sizeof(err)),
 			 0);
 	assert_string_equal(path, "/home/bob/.ssh/keys_bob");
 	free(path);
@@ -501,7 +512,7 @@ static void test_keys_path_fallback(void **state)
 	/* sshd answers but says nothing about AuthorizedKeysFile. */
 	_cleanup_free_ char *silent = fake_sshd(dir, "-G -T", "");
 	assert_int_equal(
-	    ssh_authorized_keys_path(silent, "bob", "/home/bob", &path, err, sizeof(err)), 0);
+	    keys_path(silent, "bob", "/home/bob", &path, err, sizeof(err)), 0);
 	assert_string_equal(path, "/home/bob/.ssh/authorized_keys");
 	free(path);
 	path = NULL;
@@ -509,7 +520,7 @@ static void test_keys_path_fallback(void **state)
 	/* No sshd at all. */
 	_cleanup_free_ char *missing = path_join(dir, "no-such-sshd");
 	assert_int_equal(
-	    ssh_authorized_keys_path(missing, "bob", "/home/bob", &path, err, sizeof(err)), 0);
+	    keys_path(missing, "bob", "/home/bob", &path, err, sizeof(err)), 0);
 	assert_string_equal(path, "/home/bob/.ssh/authorized_keys");
 	free(path);
 }
@@ -897,6 +908,147 @@ static void test_password_auth_reloads_sshd(void **state)
 	assert_dropin(dir, "no");
 }
 
+/* ---- sshd_query ------------------------------------------------------------ */
+
+static char *script(const char *dir, const char *name, const char *body)
+{
+	_cleanup_free_ char *text = NULL;
+	char *path = path_join(dir, name);
+	assert_true(asprintf(&text, "#!/bin/sh\n%s", body) > 0);
+	put_file(path, text, 0755);
+	return path;
+}
+
+static void test_sshd_query_one_run(void **state)
+{
+	const char *dir = *state;
+	SshdSettings s;
+
+	/* Both settings from one run of sshd -T, which is all it is asked. */
+	_cleanup_free_ char *args_path = path_join(dir, "args"), *body = NULL;
+	assert_true(asprintf(&body,
+			     "echo \"$*\" >> '%s'\n"
+			     "printf 'port 22\\npasswordauthentication yes\\n"
+			     "authorizedkeysfile .ssh/ak\\n'\n",
+			     args_path) > 0);
+	_cleanup_free_ char *yes = script(dir, "sshd-yes", body);
+	sshd_query(yes, "bob", &s);
+	assert_int_equal(s.password_auth, 1);
+	assert_string_equal(s.authorized_keys_file, ".ssh/ak");
+	sshd_settings_done(&s);
+	_cleanup_free_ char *args = slurp(args_path);
+	assert_string_equal(args, "-T -C user=bob,host=localhost,addr=127.0.0.1\n");
+
+	_cleanup_free_ char *no = script(dir, "sshd-no", "echo passwordauthentication no\n");
+	sshd_query(no, "bob", &s);
+	assert_int_equal(s.password_auth, 0);
+	assert_null(s.authorized_keys_file);
+	sshd_settings_done(&s);
+
+	/* A value it does not know, and an sshd that fails: not said. */
+	_cleanup_free_ char *odd = script(dir, "sshd-odd", "echo passwordauthentication maybe\n");
+	sshd_query(odd, "bob", &s);
+	assert_int_equal(s.password_auth, -1);
+	sshd_settings_done(&s);
+	_cleanup_free_ char *bad = script(dir, "sshd-bad", "echo passwordauthentication no; exit 1\n");
+	sshd_query(bad, "bob", &s);
+	assert_int_equal(s.password_auth, -1);
+	assert_null(s.authorized_keys_file);
+	sshd_settings_done(&s);
+}
+
+/* ---- sshd_reload_unit ------------------------------------------------------ */
+
+/*
+ * A fake systemctl: "show" prints the next line of states (the last one
+ * again once they run out) and logs "show UNIT"; "reload" logs "reload UNIT"
+ * and exits with reload_status.
+ */
+static char *fake_systemctl(const char *dir, const char *states, int reload_status)
+{
+	_cleanup_free_ char *body = NULL, *st = path_join(dir, "states");
+	put_file(st, states, 0644);
+	assert_true(asprintf(&body,
+			     "cd '%s'\n"
+			     "case $1 in\n"
+			     "show) echo \"show $*\" >> log\n"
+			     "  n=$(cat n 2>/dev/null || echo 1); echo $((n + 1)) > n\n"
+			     "  s=$(sed -n \"${n}p\" states); [ -n \"$s\" ] || s=$(tail -n 1 states)\n"
+			     "  echo \"$s\" ;;\n"
+			     "reload) echo \"reload $2\" >> log; exit %d ;;\n"
+			     "*) exit 2 ;;\n"
+			     "esac\n",
+			     dir, reload_status) > 0);
+	_cleanup_free_ char *log = path_join(dir, "log"), *n = path_join(dir, "n");
+	(void)unlink(log);
+	(void)unlink(n);
+	return script(dir, "systemctl", body);
+}
+
+static void test_sshd_reload_waits_for_start(void **state)
+{
+	const char *dir = *state;
+	char err[512] = "";
+
+	/* Starting: asked again until active, then reloaded once. */
+	_cleanup_free_ char *sc = fake_systemctl(dir, "activating\nactivating\nactive\n", 0);
+	assert_int_equal(sshd_reload_unit(sc, "ssh.service", 10 * USEC_PER_SEC, err, sizeof(err)),
+			 1);
+	_cleanup_free_ char *log_path = path_join(dir, "log");
+	_cleanup_free_ char *log = slurp(log_path);
+	const char *show = "show show --property=ActiveState --value ssh.service\n";
+	_cleanup_free_ char *want = NULL;
+	assert_true(asprintf(&want, "%s%s%sreload ssh.service\n", show, show, show) > 0);
+	assert_string_equal(log, want);
+}
+
+static void test_sshd_reload_not_running(void **state)
+{
+	const char *dir = *state;
+	char err[512] = "";
+	static const char *const idle[] = {"inactive\n", "failed\n", "deactivating\n", "\n"};
+
+	/* Not started yet, or not running: it reads the file when it starts. */
+	for (size_t i = 0; i < ELEMENTSOF(idle); i++) {
+		_cleanup_free_ char *sc = fake_systemctl(dir, idle[i], 0);
+		assert_int_equal(
+		    sshd_reload_unit(sc, "ssh.service", 10 * USEC_PER_SEC, err, sizeof(err)), 0);
+		_cleanup_free_ char *log_path = path_join(dir, "log");
+		_cleanup_free_ char *log = slurp(log_path);
+		assert_null(strstr(log, "reload"));
+	}
+}
+
+static void test_sshd_reload_errors(void **state)
+{
+	const char *dir = *state;
+	char err[512] = "";
+
+	/* Still starting at the deadline: an error, and no signal to a half-started sshd. */
+	_cleanup_free_ char *stuck = fake_systemctl(dir, "activating\n", 0);
+	usec_t t0 = now_usec(CLOCK_MONOTONIC);
+	assert_int_equal(
+	    sshd_reload_unit(stuck, "ssh.service", 300 * USEC_PER_MSEC, err, sizeof(err)),
+	    -ETIMEDOUT);
+	assert_true(now_usec(CLOCK_MONOTONIC) - t0 >= 300 * USEC_PER_MSEC);
+	assert_contains(err, "ssh.service was still activating");
+	_cleanup_free_ char *log_path = path_join(dir, "log");
+	_cleanup_free_ char *log = slurp(log_path);
+	assert_null(strstr(log, "reload"));
+
+	/* The reload fails (sshd -t refused the configuration). */
+	_cleanup_free_ char *refused = fake_systemctl(dir, "active\n", 1);
+	assert_int_equal(
+	    sshd_reload_unit(refused, "sshd.service", 10 * USEC_PER_SEC, err, sizeof(err)), -EIO);
+	assert_contains(err, "reload sshd.service failed");
+
+	/* No systemctl. */
+	_cleanup_free_ char *missing = path_join(dir, "no-systemctl");
+	assert_true(sshd_reload_unit(missing, "ssh.service", 10 * USEC_PER_SEC, err, sizeof(err)) <
+		    0);
+	assert_contains(err, "show ssh.service failed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -929,6 +1081,12 @@ int main(void)
 					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_password_auth_reloads_sshd, setup_tmp,
 					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_sshd_query_one_run, setup_tmp, teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_sshd_reload_waits_for_start, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_sshd_reload_not_running, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_sshd_reload_errors, setup_tmp, teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
