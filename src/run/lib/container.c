@@ -662,7 +662,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 				 "which needs --systemd-cgroup",
 				 cfg->cgroups_path);
 	if (cfg->seccomp) {
-		r = seccomp_compile(cfg->seccomp, &prog, e);
+		r = seccomp_compile_cached(cfg->seccomp, c->root, &prog, e);
 		if (r < 0)
 			goto out;
 	}

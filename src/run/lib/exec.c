@@ -492,7 +492,7 @@ int container_exec(const char *root, const char *id, const ExecOptions *o, pid_t
 	if (cfg->terminal && !o->console_socket && !o->ret_terminal)
 		return run_error(e, -EINVAL, "--tty needs --console-socket when detached");
 	if (cfg->seccomp) {
-		r = seccomp_compile(cfg->seccomp, &prog, e);
+		r = seccomp_compile_cached(cfg->seccomp, root, &prog, e);
 		if (r < 0)
 			return r;
 	}

@@ -21,6 +21,12 @@ typedef struct SeccompProgram {
 
 int seccomp_compile(const RunSeccomp *s, SeccompProgram *ret, RunError *e);
 /*
+ * The same, through a cache of compiled programs in the state root root
+ * (root/@seccomp-cache, made if missing). A cache that cannot be read or
+ * written only costs the compilation.
+ */
+int seccomp_compile_cached(const RunSeccomp *s, const char *root, SeccompProgram *ret, RunError *e);
+/*
  * Load it into the calling thread (no allocation; safe after fork). With
  * notify, the listener fd (O_CLOEXEC) goes to *ret_listener, or is closed
  * if ret_listener is NULL (notified syscalls then fail with ENOSYS);

@@ -105,6 +105,30 @@ for s in ('bounding','effective','permitted'): c['process']['capabilities'][s].a
 	[[ "$output" == *"unshare=0"* ]]
 }
 
+@test "seccomp: compiled programs are cached in the state root, one per profile" {
+	inside 'unshare -m true; echo unshare=$?'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"unshare=1"* ]]
+	[ "$(ls "$STATE/@seccomp-cache" | wc -l)" -eq 1 ]
+	[ "$(stat -c %a "$STATE/@seccomp-cache")" = 700 ]
+	# The second run takes the program from the cache, and it still filters.
+	inside 'unshare -m true; echo unshare=$?'
+	[[ "$output" == *"unshare=1"* ]]
+	[ "$(ls "$STATE/@seccomp-cache" | wc -l)" -eq 1 ]
+	# A changed profile is another program at once, never the cached one.
+	cfg "c['linux']['seccomp']['syscalls'].append({'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 13})"
+	inside 'mkdir /tmp/d 2>&1; echo mkdir=$?'
+	[[ "$output" == *"Permission denied"* ]]
+	[[ "$output" == *"mkdir=1"* ]]
+	[ "$(ls "$STATE/@seccomp-cache" | wc -l)" -eq 2 ]
+	cfg "c['linux']['seccomp']['syscalls'][-1]['errnoRet'] = 38"
+	inside 'mkdir /tmp/d 2>&1; echo mkdir=$?'
+	[[ "$output" == *"Function not implemented"* ]]
+	[ "$(ls "$STATE/@seccomp-cache" | wc -l)" -eq 3 ]
+	# Not a container.
+	[ -z "$(lr list -q)" ]
+}
+
 @test "seccomp: errnoRet, argument filters, kill action, architectures" {
 	cfg "c['linux']['seccomp'] = {
   'defaultAction': 'SCMP_ACT_ALLOW',

@@ -136,6 +136,11 @@ wait_status() { # id status
 	return 1
 }
 
+# What a state root holds besides lazuli-run's seccomp cache (containers, or their leftovers).
+state_left() { # root
+	ls -A "$1" | grep -vx '@seccomp-cache' || true
+}
+
 # Nothing of container $1 is left: no state directory, no cgroup, no process, no mount.
 assert_nothing_left() { # id [pid]
 	[ ! -e "$STATE/$1" ] || { echo "state directory $STATE/$1 left" >&2; return 1; }

@@ -28,7 +28,10 @@ setup() {
 
 teardown() {
 	pm rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
-	[ -n "$RUN_ROOT_EXISTED" ] || rmdir /run/lazuli-run 2>/dev/null || true
+	if [ -z "$RUN_ROOT_EXISTED" ]; then
+		rm -rf /run/lazuli-run/@seccomp-cache
+		rmdir /run/lazuli-run 2>/dev/null || true
+	fi
 	common_teardown
 }
 

@@ -126,7 +126,7 @@ teardown() {
 	# No cgroup namespace, so not a cgroup2 mount of its own: the host's, bound read-only.
 	[ "${lines[13]}" = "cgroup2 ro" ]
 	assert_nothing_left "$ID"
-	[ -z "$(ls -A "$STATE")" ]
+	[ -z "$(state_left "$STATE")" ]
 }
 
 @test "create, start, state, exec, ps, list, kill and delete as the user" {
@@ -183,7 +183,7 @@ teardown() {
 	wait_status "$ID" stopped
 	lr delete "$ID"
 	assert_nothing_left "$ID" "$pid"
-	[ -z "$(ls -A "$STATE")" ]
+	[ -z "$(state_left "$STATE")" ]
 }
 
 @test "without a cgroup, ps and kill --all reach the processes of the container's pid namespace" {
@@ -288,7 +288,7 @@ del c['linux']['uidMappings'], c['linux']['gidMappings']"
 		[ "${lines[3]}" = lazuli ]
 		[ "$(stat -c %u "$OUT/made")" = "$RL_UID" ]
 		rm "$OUT/made"
-		[ -z "$(ls -A "$XDG/podman")" ]
+		[ -z "$(state_left "$XDG/podman")" ]
 		assert_nothing_left "$ID"
 	done
 	cfg "c['linux']['resources'] = {'pids': {'limit': 10}}"

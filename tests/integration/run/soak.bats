@@ -24,7 +24,7 @@ cgroups_now() { find "$CGROOT" -mindepth 1 -maxdepth 1 -type d | wc -l; }
 	echo "# $cycles cycles"
 	[ "$(mounts_now)" -eq "$m0" ]
 	[ "$(cgroups_now)" -eq "$c0" ]
-	[ -z "$(ls -A "$STATE")" ]
+	[ -z "$(state_left "$STATE")" ]
 	assert_nothing_left "$ID"
 }
 
@@ -46,7 +46,7 @@ cgroups_now() { find "$CGROOT" -mindepth 1 -maxdepth 1 -type d | wc -l; }
 	wait
 	[ "$(mounts_now)" -eq "$m0" ]
 	[ "$(cgroups_now)" -eq "$c0" ]
-	[ -z "$(ls -A "$STATE")" ]
+	[ -z "$(state_left "$STATE")" ]
 	for i in $(seq "$n"); do assert_nothing_left "$ID-$i"; done
 	assert_nothing_left "$ID"
 }

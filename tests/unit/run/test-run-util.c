@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/bpf.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -402,6 +403,153 @@ static void test_seccomp_compile(void **state)
 	assert_int_equal(seccomp_compile(c->seccomp, &p, &e), 0);
 	assert_true(p.notify);
 	seccomp_program_done(&p);
+	run_config_free(c);
+}
+
+/* Names of the files in ROOT/@seccomp-cache, into names (up to max); returns how many. */
+static size_t cache_files(const char *root, char names[][64], size_t max)
+{
+	char dir[PATH_MAX], cmd[PATH_MAX + 64];
+	snprintf(dir, sizeof(dir), "%s/@seccomp-cache", root);
+	snprintf(cmd, sizeof(cmd), "ls -A '%s'", dir);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	size_t n = 0;
+	char line[128];
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (n < max)
+			snprintf(names[n], 64, "%.63s", line);
+		n++;
+	}
+	pclose(f);
+	return n;
+}
+
+static void read_cache_file(const char *root, const char *name, char **buf, size_t *len)
+{
+	char p[PATH_MAX + 80];
+	snprintf(p, sizeof(p), "%s/@seccomp-cache/%s", root, name);
+	assert_int_equal(read_full_file(p, 1 << 20, buf, len), 0);
+}
+
+static void write_cache_file(const char *root, const char *name, const char *buf, size_t len)
+{
+	char p[PATH_MAX + 80];
+	snprintf(p, sizeof(p), "%s/@seccomp-cache/%s", root, name);
+	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+static void assert_same_program(const SeccompProgram *a, const SeccompProgram *b)
+{
+	assert_int_equal(a->prog.len, b->prog.len);
+	assert_memory_equal(a->prog.filter, b->prog.filter,
+			    a->prog.len * sizeof(struct sock_filter));
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->notify, b->notify);
+}
+
+static void test_seccomp_cache(void **state)
+{
+	char *json = default_spec_json(false, 0, 0);
+	char root[PATH_MAX], names[4][64], *buf;
+	size_t len;
+	RunConfig *c = NULL;
+	char err[256];
+	RunError e = {};
+	SeccompProgram fresh = {}, p = {}, other = {};
+	struct stat st;
+
+	assert_int_equal(run_config_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	free(json);
+	c->seccomp->flags = 2; /* SECCOMP_FILTER_FLAG_LOG: kept apart from the program */
+	assert_int_equal(seccomp_compile(c->seccomp, &fresh, &e), 0);
+	snprintf(root, sizeof(root), "%s/state", tmp); /* made by the first store */
+
+	/* A miss compiles, and stores the program in one file only we can read. */
+	assert_int_equal(seccomp_compile_cached(c->seccomp, root, &p, &e), 0);
+	assert_same_program(&p, &fresh);
+	seccomp_program_done(&p);
+	assert_int_equal(cache_files(root, names, 4), 1);
+	char path[PATH_MAX + 80];
+	snprintf(path, sizeof(path), "%s/@seccomp-cache/%s", root, names[0]);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+
+	/* A hit reads that file: altered there, the program comes out altered. */
+	read_cache_file(root, names[0], &buf, &len);
+	struct sock_filter last;
+	memcpy(&last, buf + len - sizeof(last), sizeof(last));
+	last.k ^= 0x5a5a;
+	memcpy(buf + len - sizeof(last), &last, sizeof(last));
+	write_cache_file(root, names[0], buf, len);
+	assert_int_equal(seccomp_compile_cached(c->seccomp, root, &p, &e), 0);
+	assert_int_equal(p.prog.len, fresh.prog.len);
+	assert_int_equal(p.prog.filter[p.prog.len - 1].k, last.k);
+	assert_int_equal(p.flags, fresh.flags);
+	seccomp_program_done(&p);
+
+	/* The same altered program under another key (one byte of it): a miss. */
+	buf[sizeof(uint64_t) * 2 + 3] ^= 1;
+	write_cache_file(root, names[0], buf, len);
+	assert_int_equal(seccomp_compile_cached(c->seccomp, root, &p, &e), 0);
+	assert_same_program(&p, &fresh);
+	seccomp_program_done(&p);
+	free(buf);
+
+	/* Cut short: a miss, and the file is whole again. */
+	read_cache_file(root, names[0], &buf, &len);
+	write_cache_file(root, names[0], buf, len - 3);
+	assert_int_equal(seccomp_compile_cached(c->seccomp, root, &p, &e), 0);
+	assert_same_program(&p, &fresh);
+	seccomp_program_done(&p);
+	size_t len2;
+	char *buf2;
+	read_cache_file(root, names[0], &buf2, &len2);
+	assert_int_equal(len2, len);
+	free(buf);
+	free(buf2);
+
+	/* Another profile is another key: its own program, in a second file. */
+	uint32_t allow = c->seccomp->default_action;
+	c->seccomp->default_action = SCMP_ACT_ERRNO(0);
+	c->seccomp->has_default_errno_ret = true;
+	c->seccomp->default_errno_ret = ENOSYS;
+	assert_int_equal(seccomp_compile(c->seccomp, &other, &e), 0);
+	assert_int_equal(seccomp_compile_cached(c->seccomp, root, &p, &e), 0);
+	assert_same_program(&p, &other);
+	assert_true(
+	    p.prog.len != fresh.prog.len ||
+	    memcmp(p.prog.filter, fresh.prog.filter, p.prog.len * sizeof(struct sock_filter)) != 0);
+	seccomp_program_done(&p);
+	seccomp_program_done(&other);
+	assert_int_equal(cache_files(root, names, 4), 2);
+
+	/* Bounded: a full cache is emptied before the next store. */
+	for (int i = 0; i < 70; i++) {
+		char n[40];
+		/* Some as a killed store leaves its temporary file. */
+		snprintf(n, sizeof(n), "@seccomp-cache/%sjunk%02d", i % 2 ? ".#" : "", i);
+		put(root, n, "x");
+	}
+	c->seccomp->default_errno_ret = EACCES;
+	assert_int_equal(seccomp_compile_cached(c->seccomp, root, &p, &e), 0);
+	seccomp_program_done(&p);
+	assert_int_equal(cache_files(root, names, 4), 1);
+
+	/* No cache can be made (the root is a file): only the compilation is paid. */
+	c->seccomp->default_action = allow;
+	c->seccomp->has_default_errno_ret = false;
+	put(tmp, "file", "");
+	snprintf(root, sizeof(root), "%s/file", tmp);
+	assert_int_equal(seccomp_compile_cached(c->seccomp, root, &p, &e), 0);
+	assert_same_program(&p, &fresh);
+	seccomp_program_done(&p);
+
+	seccomp_program_done(&fresh);
 	run_config_free(c);
 }
 
@@ -898,6 +1046,7 @@ int main(void)
 	    cmocka_unit_test(test_ids_and_signals),
 	    cmocka_unit_test_setup_teardown(test_state_roundtrip, setup_tmp, teardown_tmp),
 	    cmocka_unit_test(test_seccomp_compile),
+	    cmocka_unit_test_setup_teardown(test_seccomp_cache, setup_tmp, teardown_tmp),
 	    cmocka_unit_test(test_systemd_scope_names),
 	    cmocka_unit_test_setup_teardown(test_cgroup_apply, setup_tmp, teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_cgroup_apply_v2_all, setup_tmp, teardown_tmp),
