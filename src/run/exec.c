@@ -67,8 +67,10 @@ static void exec_help(void)
 	       "  --preserve-fds N         pass fds 3 .. 3+N-1 on\n"
 	       "  --apparmor PROFILE       confine it by PROFILE (hosts with AppArmor only)\n"
 	       "  --process-label LABEL    its SELinux label (hosts with SELinux only)\n"
-	       "  --cgroup PATH            run it in PATH, an existing sub-cgroup of the\n"
-	       "                           container's (cgroup v2)\n"
+	       "  --cgroup [CONTROLLERS:]PATH\n"
+	       "                           run it in PATH, an existing sub-cgroup of the\n"
+	       "                           container's; on cgroup v1 for the listed\n"
+	       "                           controllers only (repeatable)\n"
 	       "  --ignore-paused          exec in a paused container too (the process\n"
 	       "                           starts when the container is resumed)\n"
 	       "  -h, --help               show this help\n");
@@ -107,7 +109,7 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_strv_free_ char **env = NULL, **caps = NULL;
+	_cleanup_strv_free_ char **env = NULL, **caps = NULL, **cgroups = NULL;
 	_cleanup_free_ gid_t *gids = NULL;
 	ExecOptions o = {};
 	bool detach = false;
@@ -178,7 +180,8 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv)
 			o.process_label = optarg;
 			break;
 		case ARG_CGROUP:
-			o.cgroup = optarg;
+			if (strv_extend(&cgroups, optarg) < 0)
+				return EXIT_FAILURE_RUNTIME;
 			break;
 		case ARG_IGNORE_PAUSED:
 			o.ignore_paused = true;
@@ -207,6 +210,7 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv)
 	o.args = argv + optind;
 	o.env = env;
 	o.caps = caps;
+	o.cgroups = cgroups;
 
 	int pty = -EBADF;
 	pid_t pid;

@@ -957,6 +957,124 @@ int cgroup_enter(const CgroupRef *cg, pid_t pid, RunError *e)
 	return for_each_dir(cg, enter_one, &d);
 }
 
+const char *cgroup_sub_path(const char *path)
+{
+	const char *rel = path + strspn(path, "/");
+	if (isempty(rel) || streq(rel, "..") || startswith(rel, "../") || strstr(rel, "/../") ||
+	    endswith(rel, "/.."))
+		return NULL;
+	return rel;
+}
+
+/* Is controller c one of hierarchy name's (its directory: "cpu,cpuacct", "systemd")? */
+static bool hierarchy_has(const char *name, const char *c, size_t n)
+{
+	if (n > 5 && strneq(c, "name=", 5)) {
+		c += 5;
+		n -= 5;
+	}
+	for (const char *p = name; *p;) {
+		size_t l = strcspn(p, ",");
+		if (l == n && strneq(p, c, n))
+			return true;
+		p += l + (p[l] == ',');
+	}
+	return false;
+}
+
+int cgroup_v1_exec_dirs(const CgroupRef *cg, char *const *specs, char ***ret, RunError *e)
+{
+	_cleanup_strv_free_ char **hier = NULL, **dirs = NULL;
+	const char *rel = cg->path + strlen(cg->v1_mount) + 1;
+	int r = v1_hierarchies(cg->v1_mount, &hier);
+	if (r < 0)
+		return run_error(e, r, "no cgroup v1 hierarchy below %s", cg->v1_mount);
+	size_t n = strv_length(hier);
+	_cleanup_free_ const char **sub = calloc(n + 1, sizeof(char *));
+	_cleanup_free_ const char **by = calloc(n + 1, sizeof(char *));
+	if (!sub || !by)
+		return -ENOMEM;
+
+	/* A path for every hierarchy first, so that one with controllers overrides it. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; specs && specs[k]; k++) {
+			const char *colon = strchr(specs[k], ':');
+			if ((colon != NULL) != (pass == 1))
+				continue;
+			const char *path = colon ? colon + 1 : specs[k];
+			if (!cgroup_sub_path(path))
+				return run_error(e, -EINVAL,
+						 "--cgroup %s: must name a sub-cgroup of the "
+						 "container's cgroup",
+						 specs[k]);
+			if (!colon) {
+				for (size_t i = 0; i < n; i++)
+					sub[i] = path, by[i] = specs[k];
+				continue;
+			}
+			for (const char *c = specs[k]; c < colon;) {
+				size_t l = strcspn(c, ",:");
+				bool found = false;
+				for (size_t i = 0; l > 0 && i < n; i++) {
+					if (!hierarchy_has(strrchr(hier[i], '/') + 1, c, l))
+						continue;
+					found = true;
+					/* Two controllers of one hierarchy, two paths: ambiguous.
+					 */
+					if (sub[i] && by[i] != specs[k] && strchr(by[i], ':') &&
+					    !streq(cgroup_sub_path(sub[i]), cgroup_sub_path(path)))
+						return run_error(e, -EINVAL,
+								 "--cgroup %s and --cgroup %s: one "
+								 "hierarchy (%s) "
+								 "cannot have two paths",
+								 by[i], specs[k],
+								 strrchr(hier[i], '/') + 1);
+					sub[i] = path, by[i] = specs[k];
+				}
+				if (!found)
+					return run_error(
+					    e, -ENOENT,
+					    "--cgroup %s: no cgroup v1 hierarchy has the "
+					    "controller %.*s",
+					    specs[k], (int)l, c);
+				c += l + (c[l] == ',');
+			}
+		}
+
+	for (size_t i = 0; i < n; i++) {
+		char dir[4200];
+		if (sub[i])
+			snprintf(dir, sizeof(dir), "%s/%s/%s", hier[i], rel,
+				 cgroup_sub_path(sub[i]));
+		else
+			snprintf(dir, sizeof(dir), "%s/%s", hier[i], rel);
+		struct stat st;
+		int err = lstat(dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+		if (err && sub[i])
+			return run_error(e, err, "--cgroup %s: %s: %m", by[i], dir);
+		if (err)
+			return run_error(e, err, "cgroup %s: %m", dir);
+		if (strv_extend(&dirs, dir) < 0)
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(dirs);
+	return 0;
+}
+
+int cgroup_enter_dirs(char *const *dirs, pid_t pid, RunError *e)
+{
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		char f[4200], val[32];
+		snprintf(f, sizeof(f), "%s/cgroup.procs", dirs[i]);
+		snprintf(val, sizeof(val), "%d", (int)pid);
+		int r = write_file_at(AT_FDCWD, f, val);
+		if (r < 0)
+			return run_error(e, r, "cannot move the process into cgroup %s: %m",
+					 dirs[i]);
+	}
+	return 0;
+}
+
 static int signal_procs(const char *dir, int sig)
 {
 	char f[4200];

@@ -54,6 +54,21 @@ int cgroup_apply(const char *mount, const CgroupRef *cg, const RunResources *res
  */
 int cgroup_check_writable(const char *mount, const char *path);
 int cgroup_enter(const CgroupRef *cg, pid_t pid, RunError *e);
+/*
+ * exec --cgroup's PATH: relative (a leading '/' is dropped), not empty and
+ * without "..", so that it stays below the container's cgroup. Returns the
+ * relative part, or NULL.
+ */
+const char *cgroup_sub_path(const char *path);
+/*
+ * exec --cgroup on cgroup v1: for each hierarchy of the container, the
+ * directory its process goes into. specs are [CONTROLLER[,CONTROLLER...]:]PATH
+ * (a PATH without controllers is for every hierarchy; a controller of its
+ * own wins), and each directory must exist.
+ */
+int cgroup_v1_exec_dirs(const CgroupRef *cg, char *const *specs, char ***ret, RunError *e);
+/* Move pid into each of dirs (cgroup directories); the error names the one that refused. */
+int cgroup_enter_dirs(char *const *dirs, pid_t pid, RunError *e);
 /* Signal every process in the cgroup; returns how many were signalled. */
 int cgroup_kill_all(const CgroupRef *cg, int sig);
 /* Is any process left in the cgroup? */

@@ -73,7 +73,11 @@ typedef struct ExecOptions {
 	size_t n_additional_gids;
 	const char *apparmor_profile; /* the process is confined by it (AppArmor hosts only) */
 	const char *process_label;    /* its SELinux label (SELinux hosts only) */
-	const char *cgroup;	      /* a sub-cgroup of the container's to run in (cgroup v2) */
+	/*
+	 * --cgroup: [CONTROLLER[,CONTROLLER...]:]PATH, sub-cgroups of the
+	 * container's to run in; controllers (and more than one) on v1 only.
+	 */
+	char **cgroups;
 	bool ignore_paused; /* a paused container too: the process starts when it is resumed */
 } ExecOptions;
 

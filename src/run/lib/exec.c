@@ -264,9 +264,8 @@ static int open_exec_cgroup(const ContainerState *s, const char *sub, RunError *
 		return run_error(e, -EINVAL,
 				 "--cgroup %s: cgroup v2 has one hierarchy, no controller: prefix",
 				 sub);
-	const char *rel = sub + strspn(sub, "/");
-	if (isempty(rel) || streq(rel, "..") || startswith(rel, "../") || strstr(rel, "/../") ||
-	    endswith(rel, "/.."))
+	const char *rel = cgroup_sub_path(sub);
+	if (!rel)
 		return run_error(e, -EINVAL,
 				 "--cgroup %s: must name a sub-cgroup of the container's cgroup",
 				 sub);
@@ -291,13 +290,26 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 		return run_error(e, -ESRCH, "cannot exec in container \"%s\": it is not running",
 				 s->id);
 	/* cgroup v1 has no single directory to clone into: the helper moves itself. */
+	_cleanup_strv_free_ char **v1_dirs = NULL;
+	size_t n_cgroups = strv_length(o->cgroups);
 	if (s->cgroup_path && !s->cgroup_v1_mount) {
-		cgfd = open_exec_cgroup(s, o->cgroup, e);
+		if (n_cgroups > 1)
+			return run_error(
+			    e, -EINVAL,
+			    "--cgroup %s and --cgroup %s: cgroup v2 has one hierarchy, "
+			    "so one path",
+			    o->cgroups[0], o->cgroups[1]);
+		cgfd = open_exec_cgroup(s, n_cgroups ? o->cgroups[0] : NULL, e);
 		if (cgfd < 0)
 			return cgfd;
-	} else if (o->cgroup)
-		return run_error(e, -EOPNOTSUPP, "--cgroup %s: needs the container's own cgroup v2",
-				 o->cgroup);
+	} else if (s->cgroup_path) {
+		r = cgroup_v1_exec_dirs(&(CgroupRef){s->cgroup_path, s->cgroup_v1_mount},
+					o->cgroups, &v1_dirs, e);
+		if (r < 0)
+			return r;
+	} else if (n_cgroups)
+		return run_error(e, -EOPNOTSUPP, "--cgroup %s: the container has no cgroup",
+				 o->cgroups[0]);
 	/* The keyring the init made: exec'd processes share it, as with runc. */
 	_cleanup_free_ char *keyring = NULL;
 	if (!s->no_new_keyring) {
@@ -339,8 +351,8 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 		(void)sched_setaffinity(0, sizeof(ours), &ours);
 	if (helper < 0) {
 		r = run_error(e, clone_errno, "cannot clone into cgroup %s%s%s: %m",
-			      s->cgroup_path ? s->cgroup_path : "(none)", o->cgroup ? "/" : "",
-			      strempty(o->cgroup));
+			      s->cgroup_path ? s->cgroup_path : "(none)", n_cgroups ? "/" : "",
+			      n_cgroups ? cgroup_sub_path(o->cgroups[0]) : "");
 		close(socks[0]);
 		close(socks[1]);
 		return r;
@@ -353,9 +365,7 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 			run_error(&he, errno, "prctl(PR_SET_DUMPABLE): %m");
 			child_fail(socks[1], &he, 1);
 		}
-		if (s->cgroup_path && s->cgroup_v1_mount &&
-		    cgroup_enter(&(CgroupRef){s->cgroup_path, s->cgroup_v1_mount}, getpid(), &he) <
-			0)
+		if (v1_dirs && cgroup_enter_dirs(v1_dirs, getpid(), &he) < 0)
 			child_fail(socks[1], &he, 1);
 		if (flags && setns(pidfd, flags) < 0) {
 			run_error(&he, errno, "cannot join the namespaces of container \"%s\": %m",

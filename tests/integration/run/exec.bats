@@ -8,7 +8,15 @@ setup() {
 	common_setup
 	args 'sleep 300'
 }
-teardown() { common_teardown; }
+teardown() {
+	# exec --cgroup's sub-cgroups (v1): delete removes only the container's own.
+	local d
+	for d in $(cg_dirs "$ID"); do
+		[ ! -d "$d/all" ] || rmdir "$d/all" || true
+		[ ! -d "$d/mem" ] || rmdir "$d/mem" || true
+	done
+	common_teardown
+}
 
 start_sleeper() {
 	lrd run -d -b "$B" "$ID"
@@ -184,4 +192,51 @@ c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}
 	lr exec -d -u 1000 --pid-file "$OUT/exec.pid" "$ID" sleep 100 </dev/null >/dev/null 2>&1
 	# Seen from the host, uid 1000 of the container is 101000.
 	grep -q "^Uid:	101000" "/proc/$(cat "$OUT/exec.pid")/status"
+}
+
+@test "exec --cgroup on cgroup v1: one path for every hierarchy, or per controller" {
+	[ -n "$CGV1" ] || skip "cgroup v1 only (runc-flags.bats has --cgroup on v2)"
+	start_sleeper
+	local d
+	for d in $(cg_dirs "$ID"); do
+		mkdir "$d/all"
+		# A new cpuset cgroup has no CPUs and no memory nodes until it is given some.
+		if [ -e "$d/cpuset.cpus" ]; then
+			cat "$d/cpuset.cpus" >"$d/all/cpuset.cpus"
+			cat "$d/cpuset.mems" >"$d/all/cpuset.mems"
+		fi
+	done
+	mkdir "$CGROOT/memory/$ID/mem"
+	run lr exec --cgroup all --cgroup memory:/mem "$ID" cat /proc/self/cgroup
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# In the container's cgroup namespace, its own cgroup is /.
+	[[ "$output" == *":memory:/mem"* ]]
+	[[ "$output" == *":pids:/all"* ]]
+	[ -z "$(echo "$output" | grep -v -e '^0::' -e ':memory:/mem$' -e ':/all$')" ]
+	lr exec -d --cgroup all --cgroup memory:mem --pid-file "$OUT/exec.pid" "$ID" sleep 100 </dev/null >/dev/null 2>&1
+	local pid
+	pid=$(cat "$OUT/exec.pid")
+	grep -qx "$pid" "$CGROOT/memory/$ID/mem/cgroup.procs"
+	grep -qx "$pid" "$CGROOT/pids/$ID/all/cgroup.procs"
+	kill "$pid"
+
+	run lr exec --cgroup nosuch:all "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cgroup nosuch:all: no cgroup v1 hierarchy has the controller nosuch" ]]
+	run lr exec --cgroup memory:gone "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cgroup memory:gone: $CGROOT/memory/$ID/gone: No such file or directory" ]]
+	run lr exec --cgroup pids:../.. "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cgroup pids:../..: must name a sub-cgroup of the container's cgroup" ]]
+	if [ -d "$CGROOT/cpu,cpuacct" ]; then
+		run lr exec --cgroup cpu:all --cgroup cpuacct:mem "$ID" true
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"--cgroup cpu:all and --cgroup cpuacct:mem: one hierarchy (cpu,cpuacct) cannot have two paths" ]]
+	fi
+	for _ in $(seq 50); do
+		[ -z "$(cat "$CGROOT/pids/$ID/all/cgroup.procs")" ] && break
+		sleep 0.1
+	done
 }

@@ -68,7 +68,7 @@ common_setup() {
 common_teardown() {
 	local id
 	if [ -d "$STATE" ]; then
-		for id in $(ls "$STATE"); do
+		for id in $(state_left "$STATE"); do
 			"$RUNTIME" --root "$STATE" delete --force "$id" || true
 		done
 	fi

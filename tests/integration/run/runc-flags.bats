@@ -200,7 +200,7 @@ start_sleeper() {
 }
 
 @test "exec --cgroup: the process runs in a sub-cgroup of the container's" {
-	[ -z "$CGV1" ] || skip "--cgroup needs cgroup v2"
+	[ -z "$CGV1" ] || skip "cgroup v2 only (exec.bats has --cgroup on v1)"
 	start_sleeper
 	mkdir "$CGROOT/$ID/sub"
 	run lr exec --cgroup sub "$ID" cat /proc/self/cgroup
@@ -221,4 +221,7 @@ start_sleeper() {
 	run lr exec --cgroup memory:sub "$ID" true
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no controller: prefix" ]]
+	run lr exec --cgroup sub --cgroup /sub "$ID" true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cgroup sub and --cgroup /sub: cgroup v2 has one hierarchy, so one path" ]]
 }
