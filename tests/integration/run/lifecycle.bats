@@ -238,8 +238,14 @@ teardown() { common_teardown; }
 	[ -f "/run/lazuli-run/$ID/state.json" ]
 	"$RUNTIME" delete -f "$ID"
 	[ ! -e "/run/lazuli-run/$ID" ]
+	# The seccomp cache is there too, and no container.
+	[ -d /run/lazuli-run/@seccomp-cache ]
+	[ -z "$(state_left /run/lazuli-run)" ] || [ "$existed" = yes ]
 	# Leave the host as it was.
-	[ "$existed" = yes ] || rmdir /run/lazuli-run
+	if [ "$existed" = no ]; then
+		rm -r /run/lazuli-run/@seccomp-cache
+		rmdir /run/lazuli-run
+	fi
 }
 
 @test "pause freezes every process, resume thaws them; ps lists them" {
