@@ -597,6 +597,9 @@ static void url_for_log(const char *url, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)strcspn(url, "?"), url);
 }
 
+/* Less than this left of a retry budget is no time for one more attempt. */
+#define MIN_ATTEMPT_TIME (200 * USEC_PER_MSEC)
+
 int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy, HttpResponse *r)
 {
 	usec_t start = now_usec(CLOCK_MONOTONIC);
@@ -604,7 +607,7 @@ int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy, HttpR
 	    policy && policy->max_retry_after ? policy->max_retry_after : DEFAULT_MAX_RETRY_AFTER;
 	usec_t budget = policy ? policy->budget : 0;
 	char where[512];
-	int ret;
+	int ret = 0;
 
 	url_for_log(req->url, where, sizeof(where));
 	*r = (HttpResponse){0};
@@ -612,7 +615,16 @@ int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy, HttpR
 		HttpRequest one = *req;
 		usec_t elapsed = now_usec(CLOCK_MONOTONIC) - start;
 
-		/* Never let one attempt run past the budget. */
+		/*
+		 * Never let one attempt run past the budget, and start none that
+		 * the budget leaves too little time to finish (a sleep that
+		 * overran): the last answer is worth more than a sure timeout.
+		 */
+		if (budget && attempt > 1 && elapsed + MIN_ATTEMPT_TIME > budget) {
+			log_notice("%s: not retrying: the %.0f s budget is spent", where,
+				   (double)budget / USEC_PER_SEC);
+			return ret;
+		}
 		if (budget) {
 			usec_t left = budget > elapsed ? budget - elapsed : 1;
 			usec_t to = one.timeout ? one.timeout : DEFAULT_TIMEOUT;
@@ -643,7 +655,7 @@ int http_send_retry(const HttpRequest *req, const HttpRetryPolicy *policy, HttpR
 		usec_t delay = ret >= 0 && r->has_retry_after ? MIN(r->retry_after, max_ra)
 							      : http_backoff_delay(policy, attempt);
 		elapsed = now_usec(CLOCK_MONOTONIC) - start;
-		if (budget && elapsed + delay >= budget) {
+		if (budget && elapsed + delay + MIN_ATTEMPT_TIME >= budget) {
 			log_notice("%s: %s, not retrying: the %.0f s budget would be exceeded",
 				   where, why, (double)budget / USEC_PER_SEC);
 			return ret;
