@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,12 +15,31 @@
 #include "json-util.h"
 #include "time-util.h"
 
+/*
+ * The emulator the last emu_start() left running. A cmocka assertion that
+ * fails jumps out of its test before emu_stop(); the next emu_start(), or the
+ * test binary's exit, stops that emulator then. Otherwise it would outlive
+ * the binary, holding the test's stdout open, and meson would wait on it
+ * until its timeout instead of reporting the failure.
+ */
+static EmuHarness live = {.pid = -1};
+
+static void stop_live(void)
+{
+	emu_stop(&live);
+}
+
 int emu_start(EmuHarness *h, const char *scenario_json)
 {
+	static int registered;
+	pid_t parent = getpid();
 	const char *builddir = getenv("LAZULI_BUILDDIR");
 	char emu[512], scen[128], ready[128];
 	int r;
 
+	stop_live();
+	if (!registered && atexit(stop_live) == 0)
+		registered = 1;
 	*h = (EmuHarness){.pid = -1};
 	if (!builddir)
 		return -ENOENT;
@@ -37,10 +57,14 @@ int emu_start(EmuHarness *h, const char *scenario_json)
 	if (h->pid < 0)
 		return -errno;
 	if (h->pid == 0) {
+		/* Also gone if the test binary dies without running atexit. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(127);
 		execl(emu, emu, "--imds-port", "0", "--wireserver-port", "0", "--arm-port", "0", "--ready-file", ready,
 		      "--scenario", scen, (char *)NULL);
 		_exit(127);
 	}
+	live = *h;
 	for (int i = 0; i < 100; i++) {
 		char *text = NULL;
 		size_t len;
@@ -57,7 +81,7 @@ int emu_start(EmuHarness *h, const char *scenario_json)
 			return 0;
 		}
 		if (waitpid(h->pid, NULL, WNOHANG) == h->pid) {
-			h->pid = -1;
+			h->pid = live.pid = -1;
 			return -ECHILD;
 		}
 		sleep_usec(50 * USEC_PER_MSEC);
@@ -68,6 +92,8 @@ int emu_start(EmuHarness *h, const char *scenario_json)
 void emu_stop(EmuHarness *h)
 {
 	char cmd[128];
+	if (h != &live && h->pid > 0 && h->pid == live.pid)
+		live = (EmuHarness){.pid = -1};
 	if (h->pid > 0) {
 		kill(h->pid, SIGTERM);
 		waitpid(h->pid, NULL, 0);
