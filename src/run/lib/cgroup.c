@@ -938,13 +938,19 @@ typedef struct EnterData {
 	RunError *e;
 } EnterData;
 
+/* Moves PID into the cgroup at DIR; the caller words the error. */
+static int write_procs(const char *dir, pid_t pid)
+{
+	char f[4200], val[32];
+	snprintf(f, sizeof(f), "%s/cgroup.procs", dir);
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	return write_file_at(AT_FDCWD, f, val);
+}
+
 static int enter_one(const char *dir, void *data)
 {
 	EnterData *d = data;
-	char f[4200], val[32];
-	snprintf(f, sizeof(f), "%s/cgroup.procs", dir);
-	snprintf(val, sizeof(val), "%d", (int)d->pid);
-	int r = write_file_at(AT_FDCWD, f, val);
+	int r = write_procs(dir, d->pid);
 	if (r < 0)
 		return run_error(d->e, r,
 				 "linux.cgroupsPath: cannot move the container into %s: %m", dir);
@@ -1064,10 +1070,7 @@ int cgroup_v1_exec_dirs(const CgroupRef *cg, char *const *specs, char ***ret, Ru
 int cgroup_enter_dirs(char *const *dirs, pid_t pid, RunError *e)
 {
 	for (size_t i = 0; dirs && dirs[i]; i++) {
-		char f[4200], val[32];
-		snprintf(f, sizeof(f), "%s/cgroup.procs", dirs[i]);
-		snprintf(val, sizeof(val), "%d", (int)pid);
-		int r = write_file_at(AT_FDCWD, f, val);
+		int r = write_procs(dirs[i], pid);
 		if (r < 0)
 			return run_error(e, r, "cannot move the process into cgroup %s: %m",
 					 dirs[i]);
