@@ -99,13 +99,14 @@ static int networkd_links(char ***ret)
 	return (int)strv_length(l);
 }
 
-int hostname_publish(const char *networkctl, char *err, size_t errlen)
+int hostname_publish_start(const char *networkctl, HostnamePublish *p, char *err, size_t errlen)
 {
 	_cleanup_strv_free_ char **links = NULL;
 	char path[256];
 	const char *exe = networkctl;
 	int r;
 
+	*p = (HostnamePublish){.pid = -1};
 	r = networkd_links(&links);
 	if (r <= 0)
 		return r;
@@ -133,6 +134,7 @@ int hostname_publish(const char *networkctl, char *err, size_t errlen)
 	for (size_t i = 0; i < n; i++)
 		argv[i + 2] = links[i];
 
+	snprintf(p->exe, sizeof(p->exe), "%s", exe);
 	pid_t pid = fork();
 	if (pid < 0) {
 		free(argv);
@@ -148,29 +150,51 @@ int hostname_publish(const char *networkctl, char *err, size_t errlen)
 		_exit(127);
 	}
 	free(argv);
+	p->pid = pid;
+	p->links = n;
+	p->deadline = now_usec(CLOCK_MONOTONIC) + PUBLISH_TIMEOUT;
+	return (int)n;
+}
 
-	usec_t deadline = now_usec(CLOCK_MONOTONIC) + PUBLISH_TIMEOUT;
+int hostname_publish_wait(HostnamePublish *p, char *err, size_t errlen)
+{
 	int status;
+
+	if (p->pid <= 0)
+		return 0;
 	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		if (w == pid)
+		pid_t w = waitpid(p->pid, &status, WNOHANG);
+		if (w == p->pid)
 			break;
-		if (w < 0 && errno != EINTR)
+		if (w < 0 && errno != EINTR) {
+			p->pid = -1;
 			return -errno;
-		if (now_usec(CLOCK_MONOTONIC) > deadline) {
-			kill(pid, SIGKILL);
-			(void)waitpid(pid, &status, 0);
-			snprintf(err, errlen, "%s reconfigure did not finish in 10 s", exe);
+		}
+		if (now_usec(CLOCK_MONOTONIC) > p->deadline) {
+			kill(p->pid, SIGKILL);
+			(void)waitpid(p->pid, &status, 0);
+			p->pid = -1;
+			snprintf(err, errlen, "%s reconfigure did not finish in 10 s", p->exe);
 			return -ETIMEDOUT;
 		}
 		sleep_usec(20 * USEC_PER_MSEC);
 	}
+	p->pid = -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(err, errlen, "%s reconfigure failed (status %d)", exe,
+		snprintf(err, errlen, "%s reconfigure failed (status %d)", p->exe,
 			 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 		return -EIO;
 	}
 	log_info("Asked systemd-networkd to renew the DHCP lease of %zu link(s) with the new name",
-		 n);
-	return (int)n;
+		 p->links);
+	return (int)p->links;
+}
+
+int hostname_publish(const char *networkctl, char *err, size_t errlen)
+{
+	HostnamePublish p;
+	int r = hostname_publish_start(networkctl, &p, err, errlen);
+	if (r <= 0)
+		return r;
+	return hostname_publish_wait(&p, err, errlen);
 }

@@ -187,6 +187,7 @@ typedef struct Run {
 	ReportContext report;
 	char err[ERRLEN];
 	const char *failed_step;
+	HostnamePublish publish; /* networkctl reconfigure, running beside the next steps */
 } Run;
 
 static void stamp(Run *run, const char *name)
@@ -554,13 +555,20 @@ static int apply_hostname(Run *run, const Metadata *m)
 	r = hostname_apply(m->hostname, "/etc/hostname", err, sizeof(err));
 	if (r < 0)
 		return fail(run, "hostname", r, "setting the host name: %s", err);
-	if (cfg->publish_hostname) {
-		r = hostname_publish(cfg->networkctl, err, sizeof(err));
-		if (r < 0)
-			/* The name is set; DNS registration catches up at the next lease. */
-			log_warning("Could not re-announce the host name over DHCP: %s", err);
-	}
+	/* The renewal runs beside the user steps; publish_done() reaps it. */
+	if (cfg->publish_hostname &&
+	    hostname_publish_start(cfg->networkctl, &run->publish, err, sizeof(err)) < 0)
+		/* The name is set; DNS registration catches up at the next lease. */
+		log_warning("Could not re-announce the host name over DHCP: %s", err);
 	return 0;
+}
+
+/* Before the Ready report, so that DNS has the new name when the VM is up. */
+static void publish_done(Run *run)
+{
+	char err[ERRLEN] = "";
+	if (hostname_publish_wait(&run->publish, err, sizeof(err)) < 0)
+		log_warning("Could not re-announce the host name over DHCP: %s", err);
 }
 
 static int apply_user(Run *run, const Metadata *m, const char *password, uid_t *uid, gid_t *gid,
@@ -782,6 +790,7 @@ static int provision_apply(Run *run)
 	r = apply_sudo(run, &m, password);
 	if (r < 0)
 		goto out;
+	publish_done(run);
 
 	desc = report_success_description(&run->report, m.pps_type);
 	if (!desc) {
@@ -796,6 +805,7 @@ static int provision_apply(Run *run)
 	}
 	r = 0;
 out:
+	publish_done(run);
 	sshd_settings_done(&sshd);
 	ovf_env_done(&ovf);
 	metadata_done(&m);
@@ -826,7 +836,7 @@ static int finish_report(Run *run, const char *desc, ProvisionOutcome ok, Provis
 
 int provision_run(const InitConfig *cfg, ProvisionOutcome *outcome)
 {
-	Run run = {.cfg = cfg};
+	Run run = {.cfg = cfg, .publish = {.pid = -1}};
 	char path[4096], err[ERRLEN] = "";
 	int r;
 

@@ -80,6 +80,21 @@ int hostname_apply(const char *name, const char *etc_hostname, char *err, size_t
  * nothing needed doing. networkctl is a path (tests pass a fake).
  */
 int hostname_publish(const char *networkctl, char *err, size_t errlen);
+/*
+ * hostname_publish() in two halves, so that the DHCP renewal overlaps the
+ * next steps: _start forks networkctl and returns the number of links (0:
+ * nothing to do, P->pid stays -1); _wait reaps it (killing it after 10 s
+ * from the start) and returns what hostname_publish() would. _wait on a P
+ * with nothing running returns 0.
+ */
+typedef struct HostnamePublish {
+	pid_t pid;
+	size_t links;
+	usec_t deadline;
+	char exe[256];
+} HostnamePublish;
+int hostname_publish_start(const char *networkctl, HostnamePublish *p, char *err, size_t errlen);
+int hostname_publish_wait(HostnamePublish *p, char *err, size_t errlen);
 
 /* ---- user (user.c) --------------------------------------------------- */
 

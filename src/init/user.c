@@ -261,22 +261,30 @@ fail:
 	return r;
 }
 
-static int add_groups(const UserSpec *spec, char *err, size_t errlen)
+/* The configured groups that exist, comma-separated (missing ones are logged). */
+static int existing_groups(const UserSpec *spec, StrBuf *b)
 {
-	StrBuf b = {0};
 	for (char *const *g = spec->groups; g && *g; g++) {
 		if (!getgrnam(*g)) {
 			log_warning("Group %s does not exist, not adding %s to it", *g, spec->name);
 			continue;
 		}
-		if (b.len)
-			strbuf_puts(&b, ",");
-		strbuf_puts(&b, *g);
+		if ((b->len && strbuf_puts(b, ",") < 0) || strbuf_puts(b, *g) < 0)
+			return -ENOMEM;
 	}
-	if (!b.len)
-		return 0;
+	return 0;
+}
+
+static int add_groups(const UserSpec *spec, char *err, size_t errlen)
+{
+	StrBuf b = {0};
+	int r = existing_groups(spec, &b);
+	if (r < 0 || !b.len) {
+		strbuf_free(&b);
+		return r;
+	}
 	const char *args[] = {"-a", "-G", b.data, spec->name, NULL};
-	int r = run("usermod", args, NULL, err, errlen);
+	r = run("usermod", args, NULL, err, errlen);
 	strbuf_free(&b);
 	return r;
 }
@@ -313,10 +321,27 @@ int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **
 				 access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh");
 			shell = shell_buf;
 		}
-		const char *args[] = {
-		    "-m", "-d",	      home, "-s", shell, "-c", "Lazuli admin user",
-		    "-U", spec->name, NULL};
+		/* The groups come with the account: one program run, not two. */
+		StrBuf groups = {0};
+		r = existing_groups(spec, &groups);
+		if (r < 0) {
+			strbuf_free(&groups);
+			return r;
+		}
+		const char *args[] = {"-m",
+				      "-d",
+				      home,
+				      "-s",
+				      shell,
+				      "-c",
+				      "Lazuli admin user",
+				      "-U",
+				      spec->name,
+				      groups.len ? "-G" : NULL,
+				      groups.data,
+				      NULL};
 		r = run("useradd", args, NULL, err, errlen);
+		strbuf_free(&groups);
 		if (r < 0)
 			return r;
 		pw = getpwnam(spec->name);
@@ -325,8 +350,12 @@ int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **
 				 spec->name);
 			return -ENOENT;
 		}
-	} else
+	} else {
 		log_info("User %s exists already, updating it", spec->name);
+		r = add_groups(spec, err, errlen);
+		if (r < 0)
+			return r;
+	}
 
 	uid_t uid = pw->pw_uid;
 	gid_t gid = pw->pw_gid;
@@ -345,10 +374,6 @@ int user_provision(const UserSpec *spec, uid_t *ret_uid, gid_t *ret_gid, char **
 		snprintf(err, errlen, "cannot chmod %s: %m", h);
 		return -errno;
 	}
-
-	r = add_groups(spec, err, errlen);
-	if (r < 0)
-		return r;
 
 	if (spec->password) {
 		_cleanup_erase_ char *hash = NULL, *line = NULL;

@@ -522,6 +522,49 @@ static void test_publish_networkctl_fails(void **state)
 	assert_contains(err, "lazuli-no-such-networkctl");
 }
 
+/* _start returns while networkctl still runs; _wait collects its outcome. */
+static void test_publish_start_then_wait(void **state)
+{
+	const char *dir = *state;
+	char err[512] = "";
+	_cleanup_strv_free_ char **ifs = real_links();
+	if (!ifs)
+		skip();
+	_cleanup_free_ char *script = NULL;
+	/* It waits (at most 5 s) for the test to say "go", then exits 4. */
+	assert_true(
+	    asprintf(
+		&script,
+		"#!/bin/sh\n"
+		"i=0; while [ ! -e '%s/go' ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done\n"
+		"printf '%%s\\n' \"$@\" > '%s/networkctl.args'\n"
+		"exit 4\n",
+		dir, dir) > 0);
+	put_file(dir, "networkctl", script, 0755);
+	_cleanup_free_ char *nc = path_join(dir, "networkctl");
+	_cleanup_free_ char *links = links_dir(dir);
+	add_link_file(links, ifs[0]);
+
+	HostnamePublish p;
+	assert_int_equal(hostname_publish_start(nc, &p, err, sizeof(err)), 1);
+	assert_true(p.pid > 0);
+	assert_false(ran(dir));
+	assert_int_equal(kill(p.pid, 0), 0); /* still running */
+	put_file(dir, "go", "", 0644);
+	assert_int_equal(hostname_publish_wait(&p, err, sizeof(err)), -EIO);
+	assert_contains(err, "status 4");
+	assert_true(ran(dir));
+	assert_int_equal(p.pid, -1);
+	/* Reaped: a second wait has nothing to do. */
+	assert_int_equal(hostname_publish_wait(&p, err, sizeof(err)), 0);
+
+	/* Nothing managed: nothing started, and waiting is a no-op. */
+	assert_int_equal(setenv("LAZULI_NETIF_DIR", "/nonexistent/links", 1), 0);
+	assert_int_equal(hostname_publish_start(nc, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.pid, -1);
+	assert_int_equal(hostname_publish_wait(&p, err, sizeof(err)), 0);
+}
+
 /* ---- username_validate ---------------------------------------------------- */
 
 static void assert_username_rejected(const char *name, const char *why)
@@ -694,6 +737,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_publish_nothing_managed, setup_tmp,
 					    teardown_publish),
 	    cmocka_unit_test_setup_teardown(test_publish_reconfigures_links, setup_tmp,
+					    teardown_publish),
+	    cmocka_unit_test_setup_teardown(test_publish_start_then_wait, setup_tmp,
 					    teardown_publish),
 	    cmocka_unit_test_setup_teardown(test_publish_networkctl_fails, setup_tmp,
 					    teardown_publish),
