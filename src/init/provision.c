@@ -790,7 +790,6 @@ static int provision_apply(Run *run)
 	r = apply_sudo(run, &m, password);
 	if (r < 0)
 		goto out;
-	publish_done(run);
 
 	desc = report_success_description(&run->report, m.pps_type);
 	if (!desc) {
@@ -805,6 +804,7 @@ static int provision_apply(Run *run)
 	}
 	r = 0;
 out:
+	/* On every path, and before the caller sends any report. */
 	publish_done(run);
 	sshd_settings_done(&sshd);
 	ovf_env_done(&ovf);
