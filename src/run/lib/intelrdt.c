@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "rootsetup.h"
 #include "strutil.h"
 
 #define MOUNTINFO_MAX (16u * 1024 * 1024)
@@ -21,59 +22,18 @@ void rdt_group_done(RdtGroup *g)
 	*g = (RdtGroup){};
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape_octal(const char *s, size_t len)
-{
-	char *out = malloc(len + 1), *o = out;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			*o++ = (char)((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
-			i += 3;
-		} else
-			*o++ = s[i];
-	}
-	*o = '\0';
-	return out;
-}
-
-/* Field k (0-based, space-separated) of a line, and its length. */
-static const char *field_of(const char *line, size_t len, unsigned k, size_t *ret_len)
-{
-	const char *p = line, *end = line + len;
-	for (; k > 0 && p < end; k--) {
-		p = memchr(p, ' ', (size_t)(end - p));
-		if (!p)
-			return NULL;
-		p++;
-	}
-	if (p >= end)
-		return NULL;
-	const char *q = memchr(p, ' ', (size_t)(end - p));
-	*ret_len = (size_t)((q ? q : end) - p);
-	return p;
-}
-
 int resctrl_mount_from_mountinfo(const char *text, char **ret)
 {
-	for (const char *line = text; *line;) {
-		size_t n = strcspn(line, "\n"), fslen, mplen;
-		const char *next = line + n + (line[n] == '\n');
-		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS...] - FSTYPE SOURCE OPTIONS" */
-		const char *sep = NULL;
-		for (const char *p = line; p + 3 <= line + n && !sep; p++)
-			if (p[0] == ' ' && p[1] == '-' && p[2] == ' ')
-				sep = p;
-		const char *fs = sep ? field_of(sep + 3, (size_t)(line + n - sep - 3), 0, &fslen)
-				     : NULL;
-		const char *mp = sep ? field_of(line, (size_t)(sep - line), 4, &mplen) : NULL;
-		if (fs && mp && fslen == strlen("resctrl") && memcmp(fs, "resctrl", fslen) == 0) {
-			*ret = unescape_octal(mp, mplen);
+	_cleanup_free_ char *copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	char *save = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		MountInfo m;
+		if (mountinfo_parse_line(line, &m) == 0 && streq(m.fstype, "resctrl")) {
+			*ret = strdup(m.mountpoint);
 			return *ret ? 0 : -ENOMEM;
 		}
-		line = next;
 	}
 	return -ENOENT;
 }
