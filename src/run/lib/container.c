@@ -1294,11 +1294,9 @@ int container_update_rdt(const char *root, const char *id, const char *l3_cache_
 				 "container %s has no Intel RDT group (its config.json has no "
 				 "linux.intelRdt)",
 				 id);
-	if (l3_cache_schema)
-		r = rdt_write_schema(s->rdt.path, l3_cache_schema, "--l3-cache-schema", e);
-	if (r >= 0 && mem_bw_schema)
-		r = rdt_write_schema(s->rdt.path, mem_bw_schema, "--mem-bw-schema", e);
-	return r;
+	RunIntelRdt schemas = {.l3_cache_schema = (char *)l3_cache_schema,
+			       .mem_bw_schema = (char *)mem_bw_schema};
+	return rdt_write_schemata(s->rdt.path, &schemas, true, e);
 }
 
 int container_pids(const char *root, const char *id, pid_t **ret, RunError *e)

@@ -171,29 +171,29 @@ static int open_schemata(const char *group, const char *what, RunError *e)
 	return fd;
 }
 
-int rdt_write_schema(const char *group, const char *schema, const char *what, RunError *e)
+int rdt_write_schemata(const char *group, const RunIntelRdt *cfg, bool update, RunError *e)
 {
-	_cleanup_close_ int fd = open_schemata(group, what, e);
+	const struct {
+		const char *text, *what;
+	} parts[] = {
+	    {cfg->l3_cache_schema, update ? "--l3-cache-schema" : "linux.intelRdt.l3CacheSchema"},
+	    {cfg->mem_bw_schema, update ? "--mem-bw-schema" : "linux.intelRdt.memBwSchema"},
+	};
+	bool any = cfg->schemata && cfg->schemata[0];
+	for (size_t k = 0; k < ELEMENTSOF(parts); k++)
+		any = any || parts[k].text;
+	if (!any)
+		return 0;
+	/* One open file for all: the kernel applies each write, a file stand-in keeps all. */
+	_cleanup_close_ int fd = open_schemata(group, "linux.intelRdt", e);
 	if (fd < 0)
 		return fd;
-	return write_lines(fd, group, schema, what, e);
-}
-
-static int write_schemata(const RdtGroup *g, const RunIntelRdt *cfg, RunError *e)
-{
 	int r = 0;
-	if (cfg->l3_cache_schema)
-		r = rdt_write_schema(g->path, cfg->l3_cache_schema, "linux.intelRdt.l3CacheSchema",
-				     e);
-	if (r >= 0 && cfg->mem_bw_schema)
-		r = rdt_write_schema(g->path, cfg->mem_bw_schema, "linux.intelRdt.memBwSchema", e);
-	if (r < 0 || !cfg->schemata || !cfg->schemata[0])
-		return r;
-	_cleanup_close_ int fd = open_schemata(g->path, "linux.intelRdt.schemata", e);
-	if (fd < 0)
-		return fd;
-	for (size_t i = 0; cfg->schemata[i] && r >= 0; i++)
-		r = write_lines(fd, g->path, cfg->schemata[i], "linux.intelRdt.schemata", e);
+	for (size_t k = 0; k < ELEMENTSOF(parts) && r >= 0; k++)
+		if (parts[k].text)
+			r = write_lines(fd, group, parts[k].text, parts[k].what, e);
+	for (size_t i = 0; cfg->schemata && cfg->schemata[i] && r >= 0; i++)
+		r = write_lines(fd, group, cfg->schemata[i], "linux.intelRdt.schemata", e);
 	return r;
 }
 
@@ -203,7 +203,7 @@ int rdt_group_create(RdtGroup *g, const RunIntelRdt *cfg, RunError *e)
 	if (r >= 0 && g->mon_path)
 		r = make_group(g->mon_path, &g->mon_created, "linux.intelRdt.enableMonitoring", e);
 	if (r >= 0)
-		r = write_schemata(g, cfg, e);
+		r = rdt_write_schemata(g->path, cfg, false, e);
 	if (r < 0) {
 		RunError ignored = {};
 		(void)rdt_group_remove(g, &ignored);

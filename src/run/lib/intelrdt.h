@@ -52,5 +52,9 @@ int rdt_group_enter(const RdtGroup *g, pid_t pid, RunError *e);
 int rdt_group_remove(const RdtGroup *g, RunError *e);
 
 /* Write each line of schema into the group's schemata file, one write each. */
-/* what names the source in errors ("linux.intelRdt.l3CacheSchema", "--mem-bw-schema"). */
-int rdt_write_schema(const char *group, const char *schema, const char *what, RunError *e);
+/*
+ * Write cfg's schemas into the group's schemata file: each line one write,
+ * L3 first, then MB, then the schemata lines. update: errors name the
+ * options of update rather than the config.json fields.
+ */
+int rdt_write_schemata(const char *group, const RunIntelRdt *cfg, bool update, RunError *e);
