@@ -136,8 +136,7 @@ static const char *last_cmd_status(const char *group, char *buf, size_t len)
 }
 
 /* Each non-empty line of text in a write of its own: the kernel parses one per call. */
-static int write_lines(int fd, const char *group, const char *text, const char *what,
-		       RunError *e)
+static int write_lines(int fd, const char *group, const char *text, const char *what, RunError *e)
 {
 	for (const char *line = text; *line;) {
 		size_t n = strcspn(line, "\n");
@@ -152,7 +151,8 @@ static int write_lines(int fd, const char *group, const char *text, const char *
 				int r = w < 0 ? -errno : -EIO;
 				char status[256];
 				const char *why = last_cmd_status(group, status, sizeof(status));
-				return run_error(e, r, "%s: cannot write \"%.*s\" to %s/schemata: %m%s%s",
+				return run_error(e, r,
+						 "%s: cannot write \"%.*s\" to %s/schemata: %m%s%s",
 						 what, (int)n, line, group, *why ? ": " : "", why);
 			}
 		}
@@ -223,8 +223,8 @@ int rdt_group_enter(const RdtGroup *g, pid_t pid, RunError *e)
 		snprintf(path, sizeof(path), "%s/tasks", dirs[i]);
 		int r = write_file_at(AT_FDCWD, path, val);
 		if (r < 0)
-			return run_error(e, r, "linux.intelRdt: cannot add pid %d to %s: %m", (int)pid,
-					 path);
+			return run_error(e, r, "linux.intelRdt: cannot add pid %d to %s: %m",
+					 (int)pid, path);
 	}
 	return 0;
 }

@@ -20,9 +20,9 @@
 #define RESCTRL_ROOT_ENV "LAZULI_RUN_RESCTRL_ROOT"
 
 typedef struct RdtGroup {
-	char *path;	 /* ROOT/CLOSID, or NULL: the container has no group */
-	bool created;	 /* we made it, so delete removes it */
-	char *mon_path;	 /* path/mon_groups/ID with enableMonitoring, or NULL */
+	char *path;	/* ROOT/CLOSID, or NULL: the container has no group */
+	bool created;	/* we made it, so delete removes it */
+	char *mon_path; /* path/mon_groups/ID with enableMonitoring, or NULL */
 	bool mon_created;
 } RdtGroup;
 

@@ -2140,8 +2140,8 @@ static int parse_intel_rdt(Ctx *c, json_object *o, RunConfig *cfg)
 			   &rdt->l3_cache_schema);
 	if (r < 0)
 		return r;
-	r = get_rdt_schema(c, o, "memBwSchema", "linux.intelRdt.memBwSchema",
-			   intel_rdt_mb_prefixes, "MB: with a value", &rdt->mem_bw_schema);
+	r = get_rdt_schema(c, o, "memBwSchema", "linux.intelRdt.memBwSchema", intel_rdt_mb_prefixes,
+			   "MB: with a value", &rdt->mem_bw_schema);
 	if (r < 0)
 		return r;
 	r = get_strv(c, o, "schemata", "linux.intelRdt.schemata", false, false, &rdt->schemata);

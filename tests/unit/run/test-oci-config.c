@@ -907,9 +907,8 @@ static void test_intel_rdt(void **state)
 
 	/* An empty object: a group named after the container; empty schemas are none. */
 	c = NULL;
-	assert_int_equal(parse_with("linux.intelRdt", "{\"l3CacheSchema\":\"\"}", &c, err,
-				    sizeof(err)),
-			 0);
+	assert_int_equal(
+	    parse_with("linux.intelRdt", "{\"l3CacheSchema\":\"\"}", &c, err, sizeof(err)), 0);
 	assert_non_null(c->intel_rdt);
 	assert_null(c->intel_rdt->clos_id);
 	assert_null(c->intel_rdt->l3_cache_schema);
@@ -918,7 +917,8 @@ static void test_intel_rdt(void **state)
 
 	expect_error("linux.intelRdt", "[]", "linux.intelRdt: must be an object");
 	expect_error("linux.intelRdt.closID", "\"\"", "linux.intelRdt.closID: \"\" must be a");
-	expect_error("linux.intelRdt.closID", "\"a/b\"", "linux.intelRdt.closID: \"a/b\" must be a");
+	expect_error("linux.intelRdt.closID", "\"a/b\"",
+		     "linux.intelRdt.closID: \"a/b\" must be a");
 	expect_error("linux.intelRdt.closID", "\"..\"", "linux.intelRdt.closID: \"..\" must be a");
 	expect_error("linux.intelRdt.closID", "\".\"", "linux.intelRdt.closID: \".\" must be a");
 	expect_error("linux.intelRdt.closID", "7", "linux.intelRdt.closID: must be a string");
@@ -930,8 +930,7 @@ static void test_intel_rdt(void **state)
 		     "linux.intelRdt.l3CacheSchema: \"L3:\": every line");
 	expect_error("linux.intelRdt.memBwSchema", "\"L3:0=ff\"",
 		     "linux.intelRdt.memBwSchema: \"L3:0=ff\": every line must be MB:");
-	expect_error("linux.intelRdt.memBwSchema", "\"\\n\\n\"",
-		     "linux.intelRdt.memBwSchema: ");
+	expect_error("linux.intelRdt.memBwSchema", "\"\\n\\n\"", "linux.intelRdt.memBwSchema: ");
 	expect_error("linux.intelRdt.schemata", "[\"L3:0=f\",\"\"]",
 		     "linux.intelRdt.schemata[1]: must be one non-empty line");
 	expect_error("linux.intelRdt.schemata", "[\"L3:0=f\\nMB:0=1\"]",

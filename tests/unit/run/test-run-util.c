@@ -292,7 +292,8 @@ static void test_state_roundtrip(void **state)
 	    .created = (char *)"2026-01-01T00:00:00.000000001Z",
 	    .annotations_json = (char *)"{\"k\":\"v\"}",
 	    .no_new_keyring = true,
-	    .rdt = {.path = (char *)"/sys/fs/resctrl/gold", .mon_path = (char *)"/m/c1",
+	    .rdt = {.path = (char *)"/sys/fs/resctrl/gold",
+		    .mon_path = (char *)"/m/c1",
 		    .mon_created = true},
 	};
 	assert_true(s.start_time > 0);
@@ -1036,7 +1037,8 @@ static void test_rdt_group(void **state)
 	unsetenv(RESCTRL_ROOT_ENV);
 	if (access("/sys/fs/resctrl/info", F_OK) < 0) {
 		assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), -EOPNOTSUPP);
-		assert_non_null(strstr(e.msg, "linux.intelRdt: the resctrl filesystem is not mounted"));
+		assert_non_null(
+		    strstr(e.msg, "linux.intelRdt: the resctrl filesystem is not mounted"));
 	}
 }
 
