@@ -963,6 +963,13 @@ static void fake_group(const char *dir)
 	put(dir, "tasks", "");
 }
 
+static void make_dir(const char *root, const char *name)
+{
+	char p[PATH_MAX + 64];
+	snprintf(p, sizeof(p), "%s/%s", root, name);
+	assert_int_equal(mkdir(p, 0755), 0);
+}
+
 static void test_rdt_group(void **state)
 {
 	char root[PATH_MAX], path[PATH_MAX + 64], buf[256];
@@ -976,10 +983,8 @@ static void test_rdt_group(void **state)
 	assert_int_equal(mkdir(root, 0755), 0);
 	assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), -EOPNOTSUPP);
 	assert_non_null(strstr(e.msg, "linux.intelRdt.l3CacheSchema: "));
-	snprintf(path, sizeof(path), "%s/info", root);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/info/L3", root);
-	assert_int_equal(mkdir(path, 0755), 0);
+	make_dir(root, "info");
+	make_dir(root, "info/L3");
 
 	/* No closID: the group is named after the container and is ours. */
 	assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), 0);
@@ -995,8 +1000,8 @@ static void test_rdt_group(void **state)
 
 	/* A pre-made class of service is joined, written line by line, and never removed. */
 	cfg.clos_id = (char *)"gold";
+	make_dir(root, "gold");
 	snprintf(path, sizeof(path), "%s/gold", root);
-	assert_int_equal(mkdir(path, 0755), 0);
 	fake_group(path);
 	assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), 0);
 	assert_string_equal(g.path, path);
@@ -1018,10 +1023,8 @@ static void test_rdt_group(void **state)
 	cfg.enable_monitoring = true;
 	assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), -EOPNOTSUPP);
 	assert_non_null(strstr(e.msg, "linux.intelRdt.enableMonitoring: "));
-	snprintf(path, sizeof(path), "%s/info/L3_MON", root);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/gold/mon_groups", root);
-	assert_int_equal(mkdir(path, 0755), 0);
+	make_dir(root, "info/L3_MON");
+	make_dir(root, "gold/mon_groups");
 	assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), 0);
 	assert_true(g.mon_created);
 	assert_int_equal(rdt_group_create(&g, &cfg, &e), 0);
