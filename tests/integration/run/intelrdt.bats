@@ -102,6 +102,21 @@ groups() {
 	fails_with "linux.intelRdt.enableMonitoring: resctrl monitoring is not enabled: $RDT/info has no L3_MON"
 }
 
+@test "exec: the new process goes into the container's group too" {
+	premade_group gold
+	rdt "{'closID': 'gold', 'enableMonitoring': True}"
+	lrd run -d -b "$B" "$ID"
+	pid=$(pid_of "$ID")
+	# A stand-in file keeps only what was written last: start from empty.
+	: >"$RDT/gold/tasks"
+	: >"$RDT/gold/mon_groups/$ID/tasks"
+	lr exec "$ID" true
+	helper=$(cat "$RDT/gold/tasks")
+	[[ "$helper" =~ ^[0-9]+$ ]] && [ "$helper" != "$pid" ]
+	[ "$(cat "$RDT/gold/mon_groups/$ID/tasks")" = "$helper" ]
+	lr delete --force "$ID"
+}
+
 @test "update --l3-cache-schema and --mem-bw-schema write the group's schemata live" {
 	premade_group gold
 	rdt "{'closID': 'gold', 'l3CacheSchema': 'L3:0=f0'}"
