@@ -112,7 +112,8 @@ int verb_update(const GlobalOptions *g, int argc, char **argv)
 		ARG_CPUSET_MEMS,
 		ARG_BLKIO_WEIGHT,
 		ARG_KERNEL_MEMORY,
-		ARG_UNSUPPORTED,
+		ARG_L3_CACHE_SCHEMA,
+		ARG_MEM_BW_SCHEMA,
 	};
 	static const struct option options[] = {
 	    {"resources", required_argument, NULL, 'r'},
@@ -132,12 +133,13 @@ int verb_update(const GlobalOptions *g, int argc, char **argv)
 	    {"blkio-weight", required_argument, NULL, ARG_BLKIO_WEIGHT},
 	    {"kernel-memory", required_argument, NULL, ARG_KERNEL_MEMORY},
 	    {"kernel-memory-tcp", required_argument, NULL, ARG_KERNEL_MEMORY},
-	    {"l3-cache-schema", required_argument, NULL, ARG_UNSUPPORTED},
-	    {"mem-bw-schema", required_argument, NULL, ARG_UNSUPPORTED},
+	    {"l3-cache-schema", required_argument, NULL, ARG_L3_CACHE_SCHEMA},
+	    {"mem-bw-schema", required_argument, NULL, ARG_MEM_BW_SCHEMA},
 	    {},
 	};
 	_cleanup_(run_resources_done) RunResources res = {}, flags = {};
-	const char *file = NULL;
+	const char *file = NULL, *l3_cache_schema = NULL, *mem_bw_schema = NULL;
+	bool limits = false; /* anything for the cgroup */
 	RunError e = {};
 	int c, idx;
 
@@ -145,6 +147,9 @@ int verb_update(const GlobalOptions *g, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+r:", options, &idx)) >= 0) {
 		int64_t v;
 		uint64_t u;
+		const char *bad;
+		if (c != ARG_L3_CACHE_SCHEMA && c != ARG_MEM_BW_SCHEMA)
+			limits = true;
 		switch (c) {
 		case 'r':
 			file = optarg;
@@ -244,9 +249,16 @@ int verb_update(const GlobalOptions *g, int argc, char **argv)
 			if (parse_size(optarg, &v) < 0)
 				goto bad_value;
 			break;
-		case ARG_UNSUPPORTED:
-			report_error("update: --%s: Intel RDT is not supported", options[idx].name);
-			return EXIT_USAGE_ERROR;
+		case ARG_L3_CACHE_SCHEMA:
+			if (!intel_rdt_schema_valid(optarg, intel_rdt_l3_prefixes, &bad))
+				goto bad_value;
+			l3_cache_schema = optarg;
+			break;
+		case ARG_MEM_BW_SCHEMA:
+			if (!intel_rdt_schema_valid(optarg, intel_rdt_mb_prefixes, &bad))
+				goto bad_value;
+			mem_bw_schema = optarg;
+			break;
 		default:
 			report_error("update: unknown option (see --help)");
 			return EXIT_USAGE_ERROR;
@@ -301,7 +313,11 @@ int verb_update(const GlobalOptions *g, int argc, char **argv)
 		res.n_devices = 0;
 		res.has_devices = false;
 	}
-	int r = container_update(g->root, id, NULL, &res, &e);
+	int r = 0;
+	if (l3_cache_schema || mem_bw_schema)
+		r = container_update_rdt(g->root, id, l3_cache_schema, mem_bw_schema, &e);
+	if (r >= 0 && (limits || !(l3_cache_schema || mem_bw_schema)))
+		r = container_update(g->root, id, NULL, &res, &e);
 	if (r < 0) {
 		report_run_error(r, &e);
 		return EXIT_FAILURE_RUNTIME;

@@ -29,6 +29,7 @@
 #include "fileio.h"
 #include "hooks.h"
 #include "init.h"
+#include "intelrdt.h"
 #include "lsm.h"
 #include "rootsetup.h"
 #include "json-util.h"
@@ -50,6 +51,8 @@ typedef struct Creation {
 	bool in_cgroup; /* cloned into it: no need to move the init there */
 	bool systemd;	/* the cgroup is a systemd scope, made once the init exists */
 	bool systemd_user; /* ... by the calling user's manager */
+	RdtGroup rdt;	   /* linux.intelRdt: created says what is ours to remove */
+	bool rdt_made;	   /* ... once rdt_group_create made it */
 } Creation;
 
 static void remove_state_dir(const char *root, const char *id, int dirfd)
@@ -115,6 +118,11 @@ static void creation_undo(Creation *c)
 		} else if (c->cgroup_created && !c->systemd)
 			(void)cgroup_destroy(&cg, 2000);
 	}
+	if (c->rdt_made) {
+		RunError ignored = {};
+		(void)rdt_group_remove(&c->rdt, &ignored);
+	}
+	rdt_group_done(&c->rdt);
 	if (c->dir_created)
 		remove_state_dir(c->root, c->id, c->dirfd);
 	free(c->cgroup_path);
@@ -617,6 +625,11 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		if (r < 0)
 			return r;
 	}
+	if (cfg->intel_rdt) {
+		r = rdt_group_plan(cfg->intel_rdt, c->id, &c->rdt, e);
+		if (r < 0)
+			return r;
+	}
 	const char *cgmount = o->cgroup_mount ? o->cgroup_mount : CGROUP_MOUNT;
 	bool v2 = cgroup_is_v2(cgmount);
 	bool v1 = !v2 && cgroup_is_v1(cgmount);
@@ -709,6 +722,7 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 	    .owner = getuid(),
 	    .annotations_json = cfg->annotations_json,
 	    .no_new_keyring = o->no_new_keyring,
+	    .rdt = c->rdt,
 	};
 	for (int k = 0; k < _HOOK_MAX; k++)
 		if (cfg->n_hooks[k])
@@ -772,6 +786,21 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 		if (r < 0) {
 			c->cgroup_created = false; /* cgroup_create removed what it made */
 			goto out;
+		}
+	}
+	if (c->rdt.path) {
+		r = rdt_group_create(&c->rdt, cfg->intel_rdt, e);
+		if (r < 0)
+			goto out;
+		c->rdt_made = true;
+		/* A group that appeared since the plan is not ours: delete must leave it. */
+		if (c->rdt.created != st.rdt.created || c->rdt.mon_created != st.rdt.mon_created) {
+			st.rdt = c->rdt;
+			r = state_save(c->dirfd, &st);
+			if (r < 0) {
+				r = run_error(e, r, "%s/%s: %m", dir, STATE_FILE);
+				goto out;
+			}
 		}
 	}
 
@@ -853,6 +882,12 @@ static int create_in(Creation *c, const CreateOptions *o, RunError *e)
 			goto out;
 	} else if (c->cgroup_path && !c->in_cgroup) {
 		r = cgroup_enter(&(CgroupRef){c->cgroup_path, c->cgroup_v1_mount}, c->init, e);
+		if (r < 0)
+			goto out;
+	}
+	/* The init waits for SYNC_GO: the container's program starts in the group. */
+	if (c->rdt.path) {
+		r = rdt_group_enter(&c->rdt, c->init, e);
 		if (r < 0)
 			goto out;
 	}
@@ -963,6 +998,7 @@ int container_create(const char *root, const char *id, const CreateOptions *o, p
 	}
 	*ret_pid = c.init;
 	free(c.cgroup_path);
+	rdt_group_done(&c.rdt);
 	close(c.dirfd);
 	return 0;
 }
@@ -1206,23 +1242,32 @@ int container_pause(const char *root, const char *id, bool pause, RunError *e)
 	return 0;
 }
 
-int container_update(const char *root, const char *id, const char *cgroup_mount,
-		     const RunResources *res, RunError *e)
+/* The state of a container update may change, locked (*ret_lock) until the caller is done. */
+static int lock_for_update(const char *root, const char *id, int *ret_lock, ContainerState **ret,
+			   RunError *e)
 {
-	_cleanup_state_ ContainerState *s = NULL;
-	int r;
-
 	if (!container_id_is_valid(id))
 		return run_error(e, -EINVAL, "invalid container id \"%s\"", id);
 	_cleanup_close_ int lock = lock_container(root, id, e);
 	if (lock < 0)
 		return lock;
-	r = state_load(root, id, &s, e);
+	int r = state_load(root, id, ret, e);
 	if (r < 0)
 		return r;
-	ContainerStatus st = state_status(root, s);
-	if (st == STATUS_STOPPED)
+	if (state_status(root, *ret) == STATUS_STOPPED)
 		return run_error(e, -EINVAL, "cannot update a stopped container \"%s\"", id);
+	*ret_lock = TAKE_FD(lock);
+	return 0;
+}
+
+int container_update(const char *root, const char *id, const char *cgroup_mount,
+		     const RunResources *res, RunError *e)
+{
+	_cleanup_state_ ContainerState *s = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	int r = lock_for_update(root, id, &lock, &s, e);
+	if (r < 0)
+		return r;
 	if (!s->cgroup_path)
 		return run_error(e, -EOPNOTSUPP,
 				 "container \"%s\" has no cgroup of its own to update (rootless, "
@@ -1234,6 +1279,24 @@ int container_update(const char *root, const char *id, const char *cgroup_mount,
 	if (!startswith(s->cgroup_path, mount) || s->cgroup_path[strlen(mount)] != '/')
 		return run_error(e, -EINVAL, "cgroup %s is not below %s", s->cgroup_path, mount);
 	return cgroup_apply(mount, &(CgroupRef){s->cgroup_path, s->cgroup_v1_mount}, res, e);
+}
+
+int container_update_rdt(const char *root, const char *id, const char *l3_cache_schema,
+			 const char *mem_bw_schema, RunError *e)
+{
+	_cleanup_state_ ContainerState *s = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	int r = lock_for_update(root, id, &lock, &s, e);
+	if (r < 0)
+		return r;
+	if (!s->rdt.path)
+		return run_error(e, -EINVAL,
+				 "container %s has no Intel RDT group (its config.json has no "
+				 "linux.intelRdt)",
+				 id);
+	RunIntelRdt schemas = {.l3_cache_schema = (char *)l3_cache_schema,
+			       .mem_bw_schema = (char *)mem_bw_schema};
+	return rdt_write_schemata(s->rdt.path, &schemas, true, e);
 }
 
 int container_pids(const char *root, const char *id, pid_t **ret, RunError *e)
@@ -1309,6 +1372,10 @@ int container_delete(const char *root, const char *id, bool force, RunError *e)
 		else if ((r = cgroup_destroy(&cg, 5000)) < 0)
 			return run_error(e, r, "cannot remove cgroup %s: %m", s->cgroup_path);
 	}
+	/* Only the resctrl directories create made: a pre-made class of service is shared. */
+	r = rdt_group_remove(&s->rdt, e);
+	if (r < 0)
+		return r;
 	/* The container is gone; its config.json (for the hooks) goes with the directory. */
 	r = run_late_hooks(root, s, STATUS_STOPPED, HOOK_POSTSTOP, e);
 	remove_state_dir(root, id, lock);

@@ -42,6 +42,9 @@ typedef struct RunResources RunResources;
 /* cgroup_mount: NULL for CGROUP_MOUNT (tests point it elsewhere). */
 int container_update(const char *root, const char *id, const char *cgroup_mount,
 		     const RunResources *res, RunError *e);
+/* Write Intel RDT schemas (either may be NULL) into the container's resctrl group. */
+int container_update_rdt(const char *root, const char *id, const char *l3_cache_schema,
+			 const char *mem_bw_schema, RunError *e);
 /* Pids of the container's processes (-1 terminated), caller frees. */
 int container_pids(const char *root, const char *id, pid_t **ret, RunError *e);
 /* Returns 1 (deleted) with a warning in e if a poststop hook failed. */

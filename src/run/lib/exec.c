@@ -367,6 +367,9 @@ static int exec_in(const ContainerState *s, ContainerStatus st, const RunConfig 
 		}
 		if (v1_dirs && cgroup_enter_dirs(v1_dirs, getpid(), &he) < 0)
 			child_fail(socks[1], &he, 1);
+		/* Its child, the process, inherits the resctrl group, as runc's exec has it. */
+		if (s->rdt.path && rdt_group_enter(&s->rdt, getpid(), &he) < 0)
+			child_fail(socks[1], &he, 1);
 		if (flags && setns(pidfd, flags) < 0) {
 			run_error(&he, errno, "cannot join the namespaces of container \"%s\": %m",
 				  s->id);

@@ -2078,6 +2078,84 @@ static int check_time_namespace(Ctx *c, const RunConfig *cfg)
 	return 0;
 }
 
+const char *const intel_rdt_l3_prefixes[] = {"L3:", "L3CODE:", "L3DATA:", NULL};
+const char *const intel_rdt_mb_prefixes[] = {"MB:", NULL};
+
+bool intel_rdt_schema_valid(const char *s, const char *const *prefixes, const char **ret_bad)
+{
+	bool any = false;
+	for (const char *line = s; *line;) {
+		size_t n = strcspn(line, "\n");
+		if (n > 0) {
+			bool ok = false;
+			for (size_t k = 0; prefixes[k] && !ok; k++)
+				ok = strncmp(line, prefixes[k], strlen(prefixes[k])) == 0 &&
+				     n > strlen(prefixes[k]);
+			if (!ok) {
+				*ret_bad = line;
+				return false;
+			}
+			any = true;
+		}
+		line += n + (line[n] == '\n');
+	}
+	*ret_bad = s;
+	return any;
+}
+
+/* An empty string is no schema, as with runc. */
+static int get_rdt_schema(Ctx *c, json_object *o, const char *key, const char *field,
+			  const char *const *prefixes, const char *what, char **ret)
+{
+	_cleanup_free_ char *s = NULL;
+	const char *bad;
+	int r = get_string(c, o, key, field, &s);
+	if (r <= 0 || isempty(s))
+		return r < 0 ? r : 0;
+	if (!intel_rdt_schema_valid(s, prefixes, &bad))
+		return fail(c, field, "\"%.*s\": every line must be %s", (int)strcspn(bad, "\n"),
+			    bad, what);
+	*ret = TAKE_PTR(s);
+	return 1;
+}
+
+static int parse_intel_rdt(Ctx *c, json_object *o, RunConfig *cfg)
+{
+	char f[64];
+	RunIntelRdt *rdt = cfg->intel_rdt = calloc(1, sizeof(RunIntelRdt));
+	if (!rdt)
+		return -ENOMEM;
+	int r = get_string(c, o, "closID", "linux.intelRdt.closID", &rdt->clos_id);
+	if (r < 0)
+		return r;
+	/* The group is a directory of the resctrl root, never anything else. */
+	if (rdt->clos_id && (isempty(rdt->clos_id) || strchr(rdt->clos_id, '/') ||
+			     streq(rdt->clos_id, ".") || streq(rdt->clos_id, "..")))
+		return fail(c, "linux.intelRdt.closID",
+			    "\"%s\" must be a directory name (not empty, \".\" or \"..\", no "
+			    "\"/\")",
+			    rdt->clos_id);
+	r = get_rdt_schema(c, o, "l3CacheSchema", "linux.intelRdt.l3CacheSchema",
+			   intel_rdt_l3_prefixes, "L3:, L3CODE: or L3DATA: with a value",
+			   &rdt->l3_cache_schema);
+	if (r < 0)
+		return r;
+	r = get_rdt_schema(c, o, "memBwSchema", "linux.intelRdt.memBwSchema", intel_rdt_mb_prefixes,
+			   "MB: with a value", &rdt->mem_bw_schema);
+	if (r < 0)
+		return r;
+	r = get_strv(c, o, "schemata", "linux.intelRdt.schemata", false, false, &rdt->schemata);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; rdt->schemata && rdt->schemata[i]; i++)
+		if (isempty(rdt->schemata[i]) || strchr(rdt->schemata[i], '\n'))
+			return fail(c, FIELD(f, "linux.intelRdt.schemata[%zu]", i),
+				    "must be one non-empty line");
+	r = get_bool(c, o, "enableMonitoring", "linux.intelRdt.enableMonitoring",
+		     &rdt->enable_monitoring);
+	return r < 0 ? r : 0;
+}
+
 static int parse_linux(Ctx *c, json_object *lx, RunConfig *cfg)
 {
 	json_object *o;
@@ -2136,6 +2214,9 @@ static int parse_linux(Ctx *c, json_object *lx, RunConfig *cfg)
 		return r;
 	r = get_object(c, lx, "timeOffsets", "linux.timeOffsets", &o);
 	if (r < 0 || (r > 0 && (r = parse_time_offsets(c, o, cfg)) < 0))
+		return r;
+	r = get_object(c, lx, "intelRdt", "linux.intelRdt", &o);
+	if (r < 0 || (r > 0 && (r = parse_intel_rdt(c, o, cfg)) < 0))
 		return r;
 	return 0;
 }
@@ -2211,34 +2292,6 @@ static int parse_hooks(Ctx *c, json_object *root, RunConfig *cfg)
 		}
 	}
 	return 0;
-}
-
-/*
- * Fields we do not implement yet. Quietly ignoring a security profile or a
- * scheduling policy would run the container differently from what was
- * asked, so each one present (and not empty) is refused.
- */
-static int check_fields_absent(Ctx *c, json_object *root, const char *const *fields, size_t n,
-			       const char *prefix)
-{
-	char f[128];
-	for (size_t i = 0; i < n; i++) {
-		json_object *v = json_get_path(root, fields[i]);
-		if (!v || (json_object_is_type(v, json_type_string) &&
-			   json_object_get_string_len(v) == 0))
-			continue;
-		return fail(c, FIELD(f, "%s%s", prefix, fields[i]), "is not supported yet");
-	}
-	return 0;
-}
-
-/* prefix: "process." for a whole config.json, "" for a process object of its own. */
-static int check_unsupported(Ctx *c, json_object *root)
-{
-	static const char *const fields[] = {
-	    "linux.intelRdt",
-	};
-	return check_fields_absent(c, root, fields, ELEMENTSOF(fields), "");
 }
 
 static int check_user_namespace(Ctx *c, RunConfig *cfg)
@@ -2362,9 +2415,6 @@ int run_config_parse(const char *buf, size_t len, RunConfig **ret, char *err, si
 	}
 
 	r = parse_hooks(&c, root, cfg);
-	if (r < 0)
-		return r;
-	r = check_unsupported(&c, root);
 	if (r < 0)
 		return r;
 	r = check_user_namespace(&c, cfg);
@@ -2512,6 +2562,13 @@ RunConfig *run_config_free(RunConfig *c)
 	run_resources_done(&c->resources);
 	strv_free(c->sysctl);
 	free(c->annotations_json);
+	if (c->intel_rdt) {
+		free(c->intel_rdt->clos_id);
+		free(c->intel_rdt->l3_cache_schema);
+		free(c->intel_rdt->mem_bw_schema);
+		strv_free(c->intel_rdt->schemata);
+		free(c->intel_rdt);
+	}
 	for (int k = 0; k < _HOOK_MAX; k++) {
 		for (size_t i = 0; i < c->n_hooks[k]; i++) {
 			free(c->hooks[k][i].path);

@@ -254,6 +254,19 @@ typedef struct RunHook {
 	int timeout; /* seconds, 0: none */
 } RunHook;
 
+/*
+ * linux.intelRdt: a resctrl group (class of service) for the container.
+ * Schema strings are kept as given; each line is one write to the group's
+ * schemata file.
+ */
+typedef struct RunIntelRdt {
+	char *clos_id;	       /* NULL: the group is named after the container */
+	char *l3_cache_schema; /* "L3:0=ff;1=f0", lines of L3, L3CODE, L3DATA; or NULL */
+	char *mem_bw_schema;   /* "MB:0=70;1=50" lines; or NULL */
+	char **schemata;       /* spec 1.2: whole lines, written after the two above */
+	bool enable_monitoring;
+} RunIntelRdt;
+
 typedef struct RunConfig {
 	char *oci_version;
 
@@ -315,6 +328,7 @@ typedef struct RunConfig {
 	bool has_personality;
 	unsigned long personality; /* PER_LINUX or PER_LINUX32 */
 	RunTimeOffset time_offsets[_TIME_OFFSET_MAX];
+	RunIntelRdt *intel_rdt; /* NULL when linux.intelRdt is absent */
 
 	RunHook *hooks[_HOOK_MAX];
 	size_t n_hooks[_HOOK_MAX];
@@ -345,6 +359,15 @@ int run_config_replace_process(RunConfig *cfg, const char *buf, size_t len, char
 
 /* A LinuxResources object of its own (update -r FILE); fields we do not know are ignored. */
 int run_resources_parse(const char *buf, size_t len, RunResources *ret, char *err, size_t errlen);
+
+/*
+ * Is s a valid linux.intelRdt schema: non-empty lines separated by '\n',
+ * each starting with one of the prefixes (NULL-terminated)? On failure
+ * *ret_bad is the offending line's start.
+ */
+bool intel_rdt_schema_valid(const char *s, const char *const *prefixes, const char **ret_bad);
+extern const char *const intel_rdt_l3_prefixes[];
+extern const char *const intel_rdt_mb_prefixes[];
 
 /* The namespace entry of this CLONE_NEW* type, or NULL. */
 const RunNamespace *run_config_namespace(const RunConfig *c, int type);

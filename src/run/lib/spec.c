@@ -340,7 +340,7 @@ char *features_json(void)
 	static const struct {
 		const char *name;
 		bool enabled;
-	} lsm[] = {{"apparmor", true}, {"selinux", true}, {"intelRdt", false}};
+	} lsm[] = {{"apparmor", true}, {"selinux", true}, {"intelRdt", true}};
 	for (size_t i = 0; i < ELEMENTSOF(lsm); i++) {
 		json_object *d = json_object_new_object();
 		json_object_object_add(d, "enabled", json_object_new_boolean(lsm[i].enabled));

@@ -27,6 +27,7 @@ ContainerState *container_state_free(ContainerState *s)
 	free(s->cgroup_path);
 	free(s->cgroup_v1_mount);
 	free(s->annotations_json);
+	rdt_group_done(&s->rdt);
 	free(s);
 	return NULL;
 }
@@ -87,6 +88,16 @@ int state_save(int dirfd, const ContainerState *s)
 		add_string(o, "annotations", s->annotations_json);
 	if (s->no_new_keyring)
 		json_object_object_add(o, "noNewKeyring", json_object_new_boolean(true));
+	if (s->rdt.path) {
+		add_string(o, "intelRdtPath", s->rdt.path);
+		json_object_object_add(o, "intelRdtCreated",
+				       json_object_new_boolean(s->rdt.created));
+	}
+	if (s->rdt.mon_path) {
+		add_string(o, "intelRdtMonPath", s->rdt.mon_path);
+		json_object_object_add(o, "intelRdtMonCreated",
+				       json_object_new_boolean(s->rdt.mon_created));
+	}
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	return write_state_file(dirfd, text);
 }
@@ -153,6 +164,15 @@ int state_load(const char *root, const char *id, ContainerState **ret, RunError 
 		s->hooks = (unsigned)json_object_get_int64(v);
 	if (json_object_object_get_ex(o, "noNewKeyring", &v))
 		s->no_new_keyring = json_object_get_boolean(v);
+	if ((json_object_object_get_ex(o, "intelRdtPath", &v) &&
+	     dup_member(o, "intelRdtPath", &s->rdt.path) < 0) ||
+	    (json_object_object_get_ex(o, "intelRdtMonPath", &v) &&
+	     dup_member(o, "intelRdtMonPath", &s->rdt.mon_path) < 0))
+		return -ENOMEM;
+	if (json_object_object_get_ex(o, "intelRdtCreated", &v))
+		s->rdt.created = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "intelRdtMonCreated", &v))
+		s->rdt.mon_created = json_object_get_boolean(v);
 	*ret = TAKE_PTR(s);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "intelrdt.h"
 #include "util.h"
 
 #define STATE_FILE "state.json"
@@ -34,6 +35,7 @@ typedef struct ContainerState {
 	char *annotations_json; /* compact JSON object, or NULL */
 	unsigned hooks;		/* bit k: config.json has hooks of HookKind k */
 	bool no_new_keyring;	/* create --no-new-keyring: exec keeps the caller's keyring too */
+	RdtGroup rdt;		/* linux.intelRdt's resctrl group; rdt.path NULL if none */
 } ContainerState;
 
 typedef enum {

@@ -116,8 +116,8 @@ unlimited_mem() { [ -n "$CGV1" ] && echo 9223372036854771712 || echo max; }
 	run lr update --memory 64m --memory-swap 32m "$ID"
 	[ "$status" -eq 1 ]
 	[ "$output" = "lazuli-run: update: --memory-swap must be at least --memory (it is memory + swap)" ]
-	run lr update --l3-cache-schema L3:0=f "$ID"
-	[ "$output" = "lazuli-run: update: --l3-cache-schema: Intel RDT is not supported" ]
+	run lr update --l3-cache-schema MB:0=f "$ID"
+	[ "$output" = "lazuli-run: update: --l3-cache-schema MB:0=f: not a valid value" ]
 	if [ -z "$CGV1" ] && ! grep -qw memory "$CGROOT/cgroup.controllers"; then
 		# A limit the hierarchy cannot take is named, not ignored.
 		run lr update --memory 1000000 "$ID"

@@ -250,7 +250,6 @@ static void test_top_level_errors(void **state)
 		     "process.selinuxLabel: must not contain control characters");
 	expect_error("linux.mountLabel", "\"a\\\"b\"",
 		     "linux.mountLabel: must not contain quotes or backslashes");
-	expect_error("linux.intelRdt", "{\"closID\":\"x\"}", "linux.intelRdt: is not supported yet");
 	/* Empty labels are what managers send when there is no profile: none. */
 	c = NULL;
 	assert_int_equal(parse_with("process.selinuxLabel", "\"\"", &c, err, sizeof(err)), 0);
@@ -879,6 +878,74 @@ static void test_default_spec_parses(void **state)
 	}
 }
 
+static void test_intel_rdt(void **state)
+{
+	RunConfig *c = NULL;
+	char err[512];
+
+	assert_int_equal(parse_with(NULL, NULL, &c, err, sizeof(err)), 0);
+	assert_null(c->intel_rdt);
+	run_config_free(c);
+
+	c = NULL;
+	assert_int_equal(
+	    parse_with("linux.intelRdt",
+		       "{\"closID\":\"gold\",\"l3CacheSchema\":\"L3CODE:0=f0\\nL3DATA:0=0f\","
+		       "\"memBwSchema\":\"MB:0=70;1=50\",\"schemata\":[\"L2:0=3\",\"MB:0=20\"],"
+		       "\"enableMonitoring\":true}",
+		       &c, err, sizeof(err)),
+	    0);
+	assert_non_null(c->intel_rdt);
+	assert_string_equal(c->intel_rdt->clos_id, "gold");
+	assert_string_equal(c->intel_rdt->l3_cache_schema, "L3CODE:0=f0\nL3DATA:0=0f");
+	assert_string_equal(c->intel_rdt->mem_bw_schema, "MB:0=70;1=50");
+	assert_string_equal(c->intel_rdt->schemata[0], "L2:0=3");
+	assert_string_equal(c->intel_rdt->schemata[1], "MB:0=20");
+	assert_null(c->intel_rdt->schemata[2]);
+	assert_true(c->intel_rdt->enable_monitoring);
+	run_config_free(c);
+
+	/* An empty object: a group named after the container; empty schemas are none. */
+	c = NULL;
+	assert_int_equal(
+	    parse_with("linux.intelRdt", "{\"l3CacheSchema\":\"\"}", &c, err, sizeof(err)), 0);
+	assert_non_null(c->intel_rdt);
+	assert_null(c->intel_rdt->clos_id);
+	assert_null(c->intel_rdt->l3_cache_schema);
+	assert_false(c->intel_rdt->enable_monitoring);
+	run_config_free(c);
+
+	expect_error("linux.intelRdt", "[]", "linux.intelRdt: must be an object");
+	expect_error("linux.intelRdt.closID", "\"\"", "linux.intelRdt.closID: \"\" must be a");
+	expect_error("linux.intelRdt.closID", "\"a/b\"",
+		     "linux.intelRdt.closID: \"a/b\" must be a");
+	expect_error("linux.intelRdt.closID", "\"..\"", "linux.intelRdt.closID: \"..\" must be a");
+	expect_error("linux.intelRdt.closID", "\".\"", "linux.intelRdt.closID: \".\" must be a");
+	expect_error("linux.intelRdt.closID", "7", "linux.intelRdt.closID: must be a string");
+	expect_error("linux.intelRdt.l3CacheSchema", "\"MB:0=70\"",
+		     "linux.intelRdt.l3CacheSchema: \"MB:0=70\": every line must be L3:");
+	expect_error("linux.intelRdt.l3CacheSchema", "\"L3:0=f\\nMB:0=1\"",
+		     "linux.intelRdt.l3CacheSchema: \"MB:0=1\": every line must be L3:");
+	expect_error("linux.intelRdt.l3CacheSchema", "\"L3:\"",
+		     "linux.intelRdt.l3CacheSchema: \"L3:\": every line");
+	expect_error("linux.intelRdt.memBwSchema", "\"L3:0=ff\"",
+		     "linux.intelRdt.memBwSchema: \"L3:0=ff\": every line must be MB:");
+	expect_error("linux.intelRdt.memBwSchema", "\"\\n\\n\"", "linux.intelRdt.memBwSchema: ");
+	expect_error("linux.intelRdt.schemata", "[\"L3:0=f\",\"\"]",
+		     "linux.intelRdt.schemata[1]: must be one non-empty line");
+	expect_error("linux.intelRdt.schemata", "[\"L3:0=f\\nMB:0=1\"]",
+		     "linux.intelRdt.schemata[0]: must be one non-empty line");
+	expect_error("linux.intelRdt.schemata", "[1]", "linux.intelRdt.schemata: must be an array");
+	expect_error("linux.intelRdt.enableMonitoring", "\"yes\"",
+		     "linux.intelRdt.enableMonitoring: must be true or false");
+
+	const char *bad;
+	assert_true(intel_rdt_schema_valid("L3:0=ff\n", intel_rdt_l3_prefixes, &bad));
+	assert_false(intel_rdt_schema_valid("", intel_rdt_mb_prefixes, &bad));
+	assert_false(intel_rdt_schema_valid("MB:0=1\nmb:1=2", intel_rdt_mb_prefixes, &bad));
+	assert_string_equal(bad, "mb:1=2");
+}
+
 static void test_features(void **state)
 {
 	char *json = features_json();
@@ -907,6 +974,10 @@ static void test_features(void **state)
 		time = time ||
 		       strcmp(json_object_get_string(json_object_array_get_idx(v, i)), "time") == 0;
 	assert_true(time);
+	json_object *rdt;
+	assert_true(json_object_object_get_ex(lx, "intelRdt", &rdt));
+	assert_true(json_object_object_get_ex(rdt, "enabled", &v));
+	assert_true(json_object_get_boolean(v));
 	/* Every mount option of the spec, the recursive and extension ones included. */
 	static const char *const mount_options[] = {
 	    "rro",	    "rrw",	     "rnosuid",	     "rsuid",	       "rnodev",
@@ -1069,6 +1140,7 @@ int main(void)
 	    cmocka_unit_test(test_seccomp_errors),
 	    cmocka_unit_test(test_seccomp_notify),
 	    cmocka_unit_test(test_default_spec_parses),
+	    cmocka_unit_test(test_intel_rdt),
 	    cmocka_unit_test(test_features),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_replace_process),

@@ -22,6 +22,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "fileio.h"
+#include "intelrdt.h"
 #include "lsm.h"
 #include "oci-config.h"
 #include "rootsetup.h"
@@ -291,6 +292,9 @@ static void test_state_roundtrip(void **state)
 	    .created = (char *)"2026-01-01T00:00:00.000000001Z",
 	    .annotations_json = (char *)"{\"k\":\"v\"}",
 	    .no_new_keyring = true,
+	    .rdt = {.path = (char *)"/sys/fs/resctrl/gold",
+		    .mon_path = (char *)"/m/c1",
+		    .mon_created = true},
 	};
 	assert_true(s.start_time > 0);
 	assert_int_equal(state_save(dfd, &s), 0);
@@ -303,6 +307,11 @@ static void test_state_roundtrip(void **state)
 	assert_string_equal(l->rootfs, "/b/rootfs");
 	assert_true(l->no_new_keyring);
 	assert_null(l->cgroup_path);
+	/* What create made of the resctrl group: delete removes only that. */
+	assert_string_equal(l->rdt.path, "/sys/fs/resctrl/gold");
+	assert_false(l->rdt.created);
+	assert_string_equal(l->rdt.mon_path, "/m/c1");
+	assert_true(l->rdt.mon_created);
 	/* We are alive and there is no exec.fifo: running. With the fifo: created. */
 	assert_int_equal(state_status(root, l), STATUS_RUNNING);
 	assert_int_equal(mkfifoat(dfd, EXEC_FIFO, 0600), 0);
@@ -932,6 +941,110 @@ static void test_systemd_scope_names(void **state)
 	check_scope_refused("bad--name.slice:p:n", "not a valid slice name");
 }
 
+static void test_resctrl_mount(void **state)
+{
+	char *m = NULL;
+	assert_int_equal(resctrl_mount_from_mountinfo("22 1 0:21 / /proc rw - proc proc rw\n", &m),
+			 -ENOENT);
+	assert_int_equal(resctrl_mount_from_mountinfo(
+			     "22 1 0:21 / /proc rw - proc proc rw\n"
+			     "40 22 0:36 / /sys/fs/res\\040ctrl rw,relatime shared:9 - resctrl "
+			     "resctrl rw\n",
+			     &m),
+			 0);
+	assert_string_equal(m, "/sys/fs/res ctrl");
+	free(m);
+}
+
+/* A stand-in for a resctrl mount: what the kernel makes in a new group, the test makes. */
+static void fake_group(const char *dir)
+{
+	put(dir, "schemata", "");
+	put(dir, "tasks", "");
+}
+
+static void make_dir(const char *root, const char *name)
+{
+	char p[PATH_MAX + 64];
+	snprintf(p, sizeof(p), "%s/%s", root, name);
+	assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void test_rdt_group(void **state)
+{
+	char root[PATH_MAX], path[PATH_MAX + 64], buf[256];
+	RunError e = {};
+	RdtGroup g = {};
+	RunIntelRdt cfg = {.l3_cache_schema = (char *)"L3:0=f0\nL3:1=0f"};
+
+	snprintf(root, sizeof(root), "%s/resctrl", tmp);
+	setenv(RESCTRL_ROOT_ENV, root, 1);
+	/* No info/L3: cache allocation is not there. */
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), -EOPNOTSUPP);
+	assert_non_null(strstr(e.msg, "linux.intelRdt.l3CacheSchema: "));
+	make_dir(root, "info");
+	make_dir(root, "info/L3");
+
+	/* No closID: the group is named after the container and is ours. */
+	assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), 0);
+	snprintf(path, sizeof(path), "%s/c1", root);
+	assert_string_equal(g.path, path);
+	assert_true(g.created);
+	assert_null(g.mon_path);
+	/* Without the kernel's files the write fails, names the file, and the group goes. */
+	assert_int_equal(rdt_group_create(&g, &cfg, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, "/c1/schemata"));
+	assert_int_equal(access(path, F_OK), -1);
+	rdt_group_done(&g);
+
+	/* A pre-made class of service is joined, written line by line, and never removed. */
+	cfg.clos_id = (char *)"gold";
+	make_dir(root, "gold");
+	snprintf(path, sizeof(path), "%s/gold", root);
+	fake_group(path);
+	assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), 0);
+	assert_string_equal(g.path, path);
+	assert_false(g.created);
+	assert_int_equal(rdt_group_create(&g, &cfg, &e), 0);
+	assert_int_equal(rdt_group_enter(&g, 4242, &e), 0);
+	snprintf(path, sizeof(path), "%s/gold/schemata", root);
+	assert_true(read_small_file(path, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "L3:0=f0\nL3:1=0f\n");
+	snprintf(path, sizeof(path), "%s/gold/tasks", root);
+	assert_true(read_small_file(path, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "4242");
+	assert_int_equal(rdt_group_remove(&g, &e), 0);
+	snprintf(path, sizeof(path), "%s/gold", root);
+	assert_int_equal(access(path, F_OK), 0);
+	rdt_group_done(&g);
+
+	/* Monitoring needs info/L3_MON; its group is made below mon_groups and is ours. */
+	cfg.enable_monitoring = true;
+	assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), -EOPNOTSUPP);
+	assert_non_null(strstr(e.msg, "linux.intelRdt.enableMonitoring: "));
+	make_dir(root, "info/L3_MON");
+	make_dir(root, "gold/mon_groups");
+	assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), 0);
+	assert_true(g.mon_created);
+	assert_int_equal(rdt_group_create(&g, &cfg, &e), 0);
+	snprintf(path, sizeof(path), "%s/gold/mon_groups/c1", root);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(rdt_group_remove(&g, &e), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/gold", root);
+	assert_int_equal(access(path, F_OK), 0);
+	rdt_group_done(&g);
+
+	/* Not mounted: the error says so. */
+	unsetenv(RESCTRL_ROOT_ENV);
+	if (access("/sys/fs/resctrl/info", F_OK) < 0) {
+		assert_int_equal(rdt_group_plan(&cfg, "c1", &g, &e), -EOPNOTSUPP);
+		assert_non_null(
+		    strstr(e.msg, "linux.intelRdt: the resctrl filesystem is not mounted"));
+	}
+}
+
 static void test_mountinfo_and_keyring_parsing(void **state)
 {
 	char line[] = "36 35 98:0 /mnt\\0401 /mnt/a\\040b rw,noatime master:1 shared:2 - ext3 "
@@ -1053,6 +1166,8 @@ int main(void)
 	    cmocka_unit_test(test_resources_parse_errors),
 	    cmocka_unit_test(test_device_rules),
 	    cmocka_unit_test(test_mountinfo_and_keyring_parsing),
+	    cmocka_unit_test(test_resctrl_mount),
+	    cmocka_unit_test_setup_teardown(test_rdt_group, setup_tmp, teardown_tmp),
 	    cmocka_unit_test(test_mount_label),
 	    cmocka_unit_test(test_lsm_check),
 	    cmocka_unit_test_setup_teardown(test_container_update, setup_tmp, teardown_tmp),
