@@ -51,7 +51,6 @@ int rdt_group_enter(const RdtGroup *g, pid_t pid, RunError *e);
 /* rmdir the directories we made (a missing one is not an error). */
 int rdt_group_remove(const RdtGroup *g, RunError *e);
 
-/* Write each line of schema into the group's schemata file, one write each. */
 /*
  * Write cfg's schemas into the group's schemata file: each line one write,
  * L3 first, then MB, then the schemata lines. update: errors name the
