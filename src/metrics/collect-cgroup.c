@@ -122,6 +122,7 @@ typedef struct CgCache {
 	char *run_id;
 	bool run_id_final;
 	usec_t first_seen;
+	usec_t run_id_asked; /* when the mark was last looked for */
 } CgCache;
 
 /*
@@ -133,6 +134,8 @@ typedef struct CgCache {
  */
 #define RUN_ID_XATTR "user.lazuli-run.id"
 #define RUN_ID_GRACE (10 * USEC_PER_SEC)
+/* During the grace period, asked at most this often: scrapes can come much faster */
+#define RUN_ID_RECHECK (1 * USEC_PER_SEC)
 
 struct CgroupWalk {
 	char *arena;
@@ -617,19 +620,25 @@ static int read_cgroup(Scrape *s, CgroupWalk *w, CgCache *e, int dfd, CgroupRow 
 /*
  * The container id lazuli-run wrote on the cgroup, into buf (NUL-terminated),
  * or NULL. Cached on the entry once found, or once the cgroup is older than
- * RUN_ID_GRACE without it.
+ * RUN_ID_GRACE without it; until then asked again at most every
+ * RUN_ID_RECHECK (one system call per young cgroup and scrape otherwise).
  */
 static const char *run_id_xattr(CgCache *e, int dfd, char *buf, size_t size)
 {
 	if (e && e->run_id_final)
 		return e->run_id;
+	usec_t now = now_usec(CLOCK_MONOTONIC);
+	if (e && e->run_id_asked && now - e->run_id_asked < RUN_ID_RECHECK)
+		return NULL;
+	if (e)
+		e->run_id_asked = now;
 	ssize_t n = fgetxattr(dfd, RUN_ID_XATTR, buf, size - 1);
 	bool ok = n > 0;
 	for (ssize_t i = 0; ok && i < n; i++)
 		ok = buf[i] > ' ' && buf[i] < 0x7f && buf[i] != '/';
 	if (ok)
 		buf[n] = '\0';
-	if (e && (ok || now_usec(CLOCK_MONOTONIC) - e->first_seen > RUN_ID_GRACE)) {
+	if (e && (ok || now - e->first_seen > RUN_ID_GRACE)) {
 		e->run_id = ok ? strdup(buf) : NULL;
 		e->run_id_final = !ok || e->run_id;
 	}

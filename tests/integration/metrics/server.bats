@@ -187,6 +187,8 @@ setxattr() { python3 -c 'import os, sys; os.setxattr(sys.argv[1], sys.argv[2], s
 	run curl -sS "$URL"
 	[[ "$output" == *'cgroup="/late",engine="",name=""'* ]]
 	setxattr "$cg/late" user.lazuli-run.id late-1
+	# a young cgroup's mark is looked for again at most once a second
+	sleep 1.1
 	run curl -sS "$URL"
 	[[ "$output" == *'cgroup="/late",engine="lazuli-run",name="late-1"'* ]]
 	# a mark that is not an id is ignored
