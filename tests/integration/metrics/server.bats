@@ -166,6 +166,25 @@ mkcg() { # dir usage_usec: a cgroup with no controllers, only cpu.stat
 	[[ "$output" == *'cgroup="/web1/inner"'* ]]
 }
 
+@test "a cgroup's controllers are read from its parent's cgroup.subtree_control, when there is one" {
+	copy_root
+	cg=$T/root/sys/fs/cgroup
+	mkcg "$cg/pool" 1
+	printf 'cpu memory\n' >"$cg/pool/cgroup.subtree_control"
+	# its own cgroup.controllers is empty, the parent's word counts
+	mkcg "$cg/pool/a" 2
+	printf '4096\n' >"$cg/pool/a/memory.current"
+	# no subtree_control above: its own (empty) list counts, no memory
+	mkcg "$cg/lone" 3
+	mkcg "$cg/lone/b" 4
+	printf '8192\n' >"$cg/lone/b/memory.current"
+	lm_start --root "$T/root"
+	run curl -sS "$URL"
+	[[ "$output" == *'container_memory_usage_bytes{cgroup="/pool/a",engine="",name=""} 4096'* ]]
+	[[ "$output" == *'container_cpu_usage_seconds_total{cgroup="/lone/b",engine="",name=""} 0.000004'* ]]
+	[[ "$output" != *'container_memory_usage_bytes{cgroup="/lone/b"'* ]]
+}
+
 setxattr() { python3 -c 'import os, sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())' "$@"; }
 
 @test "a cgroup lazuli-run marked with user.lazuli-run.id is labelled without reading its state directory" {
