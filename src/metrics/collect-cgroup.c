@@ -570,11 +570,6 @@ static bool word_listed(const char *list, size_t len, const char *word)
 	return false;
 }
 
-/*
- * Returns 0, or -ENOENT when the cgroup went away while we read it. Only
- * the files of the controllers the cgroup has are opened: a failing open
- * costs as much as a successful one.
- */
 static uint8_t controllers_of(const char *list, size_t len)
 {
 	return CTL_KNOWN | (word_listed(list, len, "memory") ? CTL_MEMORY : 0) |
@@ -582,6 +577,12 @@ static uint8_t controllers_of(const char *list, size_t len)
 	       (word_listed(list, len, "pids") ? CTL_PIDS : 0);
 }
 
+/*
+ * Returns 0, or -ENOENT when the cgroup went away while we read it. Only
+ * the files of the controllers the cgroup has are opened: a failing open
+ * costs as much as a successful one. Those are ctl when it is CTL_KNOWN
+ * (from the parent), else read from the cgroup's own cgroup.controllers.
+ */
 static int read_cgroup(Scrape *s, CgroupWalk *w, CgCache *e, int dfd, uint8_t ctl, CgroupRow *row)
 {
 	bool memory, io, pids;
