@@ -100,18 +100,18 @@ for r in json.load(sys.stdin):
 
 @test "lazuli-initrd's initramfs found the root and loaded the drivers of the devices there" {
 	grep -aq 'lazuli-initrd: root /dev/vda2 (ext4, ro) after' "$SERIAL_LOG"
-	! grep -aq 'lazuli-initrd: cannot' "$SERIAL_LOG"
+	run grep -a 'lazuli-initrd: cannot' "$SERIAL_LOG"
+	[ "$status" -eq 1 ]
 	# virtio's disk and NIC drivers came from it; Hyper-V's were not tried.
-	run vm sh -c 'lsmod | cut -d" " -f1'
+	run vm 'lsmod | cut -d" " -f1'
 	[[ $output == *virtio_blk* && $output == *virtio_net* ]]
 	[[ $output != *hv_vmbus* && $output != *hv_storvsc* ]]
-	run vm dpkg-query -W -f '${Status}' initramfs-tools
-	[[ $output != "install ok installed" ]]
+	run vm 'dpkg -s initramfs-tools'
+	[ "$status" -ne 0 ]
+	[[ $output == *"'initramfs-tools' is not installed"* ]]
 	# The kernel package's hook rebuilds it with the same drivers.
-	run vm sudo -n sh -ec 'v=$(uname -r)
-		/etc/kernel/postinst.d/lazuli-initrd "$v" "/boot/vmlinuz-$v" 2>&1
-		zstd -dc /boot/initrd.img-$v | cpio -i --quiet --to-stdout lib/modules/initrd.conf |
-			grep "^load"'
+	run vm 'v=$(uname -r) && sudo -n /etc/kernel/postinst.d/lazuli-initrd "$v" "/boot/vmlinuz-$v" 2>&1 &&
+		zstd -dc "/boot/initrd.img-$v" | cpio -i --quiet --to-stdout lib/modules/initrd.conf | grep "^load"'
 	[ "$status" -eq 0 ]
 	[[ $output == *"lazuli-mkinitrd: wrote /boot/initrd.img-"*" drivers)"* ]]
 	[[ $output == *"load virtio_blk virtio_blk"* ]]
