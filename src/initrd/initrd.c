@@ -327,8 +327,8 @@ oom:
 	return -ENOMEM;
 }
 
-/* Aliases name their module before or after its load line: resolved once
- * the whole table is read, through the chain index kept here as n+1. */
+/* Aliases name their module before or after its load line: the chain is
+ * resolved once the whole table is read. */
 static int add_alias(struct mod_table *t, char **w, size_t n, unsigned lineno, char *err,
 		     size_t errlen)
 {
@@ -349,7 +349,7 @@ static int add_alias(struct mod_table *t, char **w, size_t n, unsigned lineno, c
 		return -ENOMEM;
 	memcpy(s, w[1], lp + 1);
 	memcpy(s + lp + 1, w[2], lm + 1);
-	t->aliases[t->n_aliases++] = (struct mod_alias){.pattern = s, .chain = lineno};
+	t->aliases[t->n_aliases++] = (struct mod_alias){.pattern = s, .line = lineno};
 	return 0;
 }
 
@@ -398,8 +398,8 @@ int mod_table_parse(const char *text, struct mod_table *out, char *err, size_t e
 		ssize_t c = find_chain(out, module);
 
 		if (c < 0) {
-			r = fail(err, errlen, "line %zu: alias for %s, which no 'load' line names",
-				 a->chain, module);
+			r = fail(err, errlen, "line %u: alias for %s, which no 'load' line names",
+				 a->line, module);
 			goto fail;
 		}
 		a->chain = (size_t)c;

@@ -73,6 +73,7 @@ struct mod_alias {
 	char *pattern;
 	size_t literal; /* bytes before the pattern's first wildcard */
 	size_t chain;
+	unsigned line; /* of the table, for messages */
 };
 
 struct mod_table {

@@ -19,12 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "initrd.h"
 #include "macros.h"
 
 #define TABLE_PATH "/lib/modules/initrd.conf"
 #define MODULE_DIR "/lib/modules"
 #define NEWROOT "/root"
+#define TABLE_MAX (16 * 1024 * 1024)
 #define POLL_NS (10 * 1000 * 1000)
 
 extern char **environ;
@@ -71,35 +73,6 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 		return -errno;
 	buf[n] = '\0';
 	return n;
-}
-
-static char *read_all(const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 4096) {
-			char *p = realloc(buf, cap + 65536);
-			if (!p)
-				return NULL;
-			buf = p;
-			cap += 65536;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0)
-			return NULL;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	return TAKE_PTR(buf);
 }
 
 /* ---- drivers ---------------------------------------------------------- */
@@ -216,18 +189,16 @@ struct probed {
 };
 
 /* Looks through the block devices once; the name of the root's in found. */
-static bool find_root(const struct boot_args *args, char found[64], struct fs_info *fs,
-		      struct probed **probed, size_t *n_probed)
+static bool find_root(const struct boot_args *args, uint8_t buf[static FS_PROBE_BYTES],
+		      char found[64], struct fs_info *fs, struct probed **probed, size_t *n_probed)
 {
-	_cleanup_free_ uint8_t *buf = NULL;
 	DIR *d = opendir("/sys/class/block");
 	struct dirent *e;
 	bool ok = false;
 
 	if (!d)
 		return false;
-	buf = malloc(FS_PROBE_BYTES);
-	while (buf && !ok && (e = readdir(d))) {
+	while (!ok && (e = readdir(d))) {
 		char path[128], size[32];
 		struct fs_info info;
 		bool known = false, have_fs;
@@ -344,6 +315,7 @@ int main(int argc, char *argv[])
 	char cmdline[4096], err[256], root[64], dev[80];
 	const char *init, *fstype;
 	_cleanup_free_ char *table = NULL;
+	_cleanup_free_ uint8_t *probe = NULL;
 	double start, deadline;
 	struct stat st;
 	int r;
@@ -358,13 +330,15 @@ int main(int argc, char *argv[])
 	if (boot_args_parse(cmdline, &args, err, sizeof(err)) < 0)
 		die("%s", err);
 
-	table = read_all(TABLE_PATH);
-	if (!table)
-		say("no module table (%s): loading no drivers", TABLE_PATH);
+	r = read_full_file(TABLE_PATH, TABLE_MAX, &table, NULL);
+	if (r < 0)
+		say("cannot read the module table %s: %s: loading no drivers", TABLE_PATH,
+		    strerror(-r));
 	else if ((r = mod_table_parse(table, &loader.table, err, sizeof(err))) < 0)
 		say("%s: %s: loading no drivers", TABLE_PATH, r == -ENOMEM ? "out of memory" : err);
 	loader.chain_done = calloc(loader.table.n_chains + 1, sizeof(bool));
-	if (!loader.chain_done)
+	probe = malloc(FS_PROBE_BYTES);
+	if (!loader.chain_done || !probe)
 		die("out of memory");
 
 	/* A driver of no device (no alias names it) is wanted at every boot. */
@@ -383,7 +357,7 @@ int main(int argc, char *argv[])
 	deadline = args.rootdelay < 0 ? -1 : start + args.rootdelay;
 	for (;;) {
 		load_drivers(&loader);
-		if (find_root(&args, root, &fs, &probed, &n_probed))
+		if (find_root(&args, probe, root, &fs, &probed, &n_probed))
 			break;
 		if (deadline >= 0 && now() > deadline) {
 			say("the root file system %s did not appear within %d s (rootdelay=)",
