@@ -8,7 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,52 +75,89 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 	return n;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* ---- drivers ---------------------------------------------------------- */
 
+/*
+ * A child process loads the drivers while /init waits for the root, so
+ * that the root is mounted as soon as the OS disk's driver has found it and
+ * not after every other driver in the table: AHCI's and IDE's port probes
+ * (the provisioning CD-ROM) take a second under emulation, and finit_module()
+ * returns only once they are done. The child goes on beside the real
+ * root's init until that has started, then loads what the devices there by
+ * then still need and exits: systemd reaps it. It holds every module file
+ * and /sys open from the start, since /init empties the initramfs and moves
+ * /sys before it starts init.
+ */
 struct loader {
 	struct mod_table table;
-	bool *chain_done;
-	char **seen; /* modalias files already matched */
+	int **fds;	  /* per chain, per module: the open module file, or -1 */
+	bool *chain_done; /* loaded, or tried */
+	char **seen;	  /* "bus/device" whose modalias was matched already */
 	size_t n_seen;
+	int sysfd;
+	char loaded[256]; /* the chains loaded, for the closing message */
 };
 
-static bool module_present(const char *name)
+static bool module_present(const struct loader *l, const char *name)
 {
 	char path[128];
 
 	/* /sys/module lists loaded and built-in modules, with '-' as '_'. */
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	for (char *c = path + 12; *c; c++)
+	snprintf(path, sizeof(path), "module/%s", name);
+	for (char *c = path + 7; *c; c++)
 		if (*c == '-')
 			*c = '_';
-	return access(path, F_OK) == 0;
+	return faccessat(l->sysfd, path, F_OK, 0) == 0;
 }
 
-static int load_module(const char *name)
+/* Opens every module of the table; those that will not open are reported
+ * when they are wanted. */
+static int open_modules(struct loader *l)
 {
-	char path[128];
-	_cleanup_close_ int fd = -EBADF;
+	l->fds = calloc(l->table.n_chains + 1, sizeof(*l->fds));
+	if (!l->fds)
+		return -ENOMEM;
+	for (size_t c = 0; c < l->table.n_chains; c++) {
+		const struct mod_chain *ch = &l->table.chains[c];
 
-	if (module_present(name))
-		return 0;
-	snprintf(path, sizeof(path), MODULE_DIR "/%s.ko", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
-		return -errno;
+		l->fds[c] = calloc(ch->n_modules + 1, sizeof(int));
+		if (!l->fds[c])
+			return -ENOMEM;
+		for (size_t i = 0; i < ch->n_modules; i++) {
+			char path[128];
+
+			snprintf(path, sizeof(path), MODULE_DIR "/%s.ko", ch->modules[i]);
+			l->fds[c][i] = open(path, O_RDONLY | O_CLOEXEC);
+			if (l->fds[c][i] < 0)
+				l->fds[c][i] = -errno;
+		}
+	}
 	return 0;
 }
 
 static void load_chain(struct loader *l, size_t chain)
 {
 	const struct mod_chain *c = &l->table.chains[chain];
+	size_t len = strlen(l->loaded);
 
 	if (l->chain_done[chain])
 		return;
 	l->chain_done[chain] = true;
 	for (size_t i = 0; i < c->n_modules; i++) {
-		int r = load_module(c->modules[i]);
+		int r = l->fds[chain][i];
+
+		if (module_present(l, c->modules[i]))
+			continue;
+		if (r >= 0)
+			r = syscall(SYS_finit_module, r, "", 0) < 0 && errno != EEXIST ? -errno : 0;
 		if (r < 0) {
 			/* The device stays without a driver here; the real root's
 			 * udev tries again. */
@@ -128,6 +165,7 @@ static void load_chain(struct loader *l, size_t chain)
 			return;
 		}
 	}
+	snprintf(l->loaded + len, sizeof(l->loaded) - len, "%s%s", len ? " " : "", c->name);
 }
 
 static void want_chain(size_t chain, void *userdata)
@@ -137,47 +175,115 @@ static void want_chain(size_t chain, void *userdata)
 	wanted[chain] = true;
 }
 
-static bool seen_before(struct loader *l, const char *path)
+static bool seen_before(struct loader *l, const char *key)
 {
 	char **p;
 
 	for (size_t i = 0; i < l->n_seen; i++)
-		if (strcmp(l->seen[i], path) == 0)
+		if (strcmp(l->seen[i], key) == 0)
 			return true;
 	p = realloc(l->seen, (l->n_seen + 1) * sizeof(*l->seen));
 	if (!p)
 		return false;
 	l->seen = p;
-	l->seen[l->n_seen] = strdup(path);
+	l->seen[l->n_seen] = strdup(key);
 	if (l->seen[l->n_seen])
 		l->n_seen++;
 	return false;
 }
 
+/* Marks the chains that the devices of one bus not seen before need. */
+static void scan_bus(struct loader *l, const char *bus, bool *wanted)
+{
+	char path[320];
+	int fd;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(path, sizeof(path), "bus/%s/devices", bus);
+	fd = openat(l->sysfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char alias[512], key[320];
+		_cleanup_close_ int afd = -EBADF;
+		ssize_t n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/modalias", e->d_name);
+		afd = openat(fd, path, O_RDONLY | O_CLOEXEC);
+		if (afd < 0 || (n = read(afd, alias, sizeof(alias) - 1)) <= 0)
+			continue;
+		alias[n] = '\0';
+		alias[strcspn(alias, "\n")] = '\0';
+		snprintf(key, sizeof(key), "%s/%s", bus, e->d_name);
+		if (!seen_before(l, key))
+			mod_table_match(&l->table, alias, want_chain, wanted);
+	}
+	closedir(d);
+}
+
 /* Loads the drivers of the devices that appeared since the last call, in
- * the order of the table (the OS disk's first: a controller that probes
- * slowly, such as AHCI's, does not hold up the root). */
+ * the order of the table. */
 static void load_drivers(struct loader *l)
 {
-	_cleanup_free_ bool *wanted = NULL;
-	glob_t g;
+	_cleanup_free_ bool *wanted = calloc(l->table.n_chains + 1, sizeof(bool));
+	int fd = openat(l->sysfd, "bus", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *e;
 
-	if (l->table.n_chains == 0 || glob("/sys/bus/*/devices/*/modalias", 0, NULL, &g) != 0)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return;
-	wanted = calloc(l->table.n_chains, sizeof(bool));
-	for (size_t i = 0; wanted && i < g.gl_pathc; i++) {
-		char alias[512];
-
-		if (seen_before(l, g.gl_pathv[i]) ||
-		    read_small(g.gl_pathv[i], alias, sizeof(alias)) <= 0)
-			continue;
-		alias[strcspn(alias, "\n")] = '\0';
-		mod_table_match(&l->table, alias, want_chain, wanted);
 	}
-	globfree(&g);
+	while (wanted && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			scan_bus(l, e->d_name, wanted);
+	closedir(d);
 	for (size_t c = 0; wanted && c < l->table.n_chains; c++)
 		if (wanted[c])
 			load_chain(l, c);
+}
+
+/* A driver of no device (no alias names it) is wanted at every boot. */
+static void load_unaliased(struct loader *l)
+{
+	for (size_t c = 0; c < l->table.n_chains; c++) {
+		bool aliased = false;
+
+		for (size_t i = 0; i < l->table.n_aliases && !aliased; i++)
+			aliased = l->table.aliases[i].chain == c;
+		if (!aliased)
+			load_chain(l, c);
+	}
+}
+
+/* The child: loads drivers as devices appear until init has started (the
+ * pipe's write end, close-on-exec in /init, reads as closed), once more
+ * then, and exits. */
+_noreturn_ static void driver_loader(struct loader *l, int handover, int limit_s)
+{
+	double end = limit_s < 0 ? -1 : now() + limit_s;
+	bool started = false;
+
+	load_unaliased(l);
+	while (!started && (end < 0 || now() < end)) {
+		struct pollfd p = {.fd = handover, .events = POLLIN};
+
+		load_drivers(l);
+		started = poll(&p, 1, POLL_NS / 1000000) > 0;
+	}
+	load_drivers(l);
+	if (l->loaded[0])
+		say("drivers loaded: %s", l->loaded);
+	_exit(0);
 }
 
 /* ---- the root device ---------------------------------------------------- */
@@ -246,14 +352,6 @@ static bool find_root(const struct boot_args *args, uint8_t buf[static FS_PROBE_
 	return ok;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static const char *root_text(const struct boot_args *a)
 {
 	static char buf[INITRD_ARG_MAX + 8];
@@ -318,6 +416,8 @@ int main(int argc, char *argv[])
 	_cleanup_free_ uint8_t *probe = NULL;
 	double start, deadline;
 	struct stat st;
+	int handover[2];
+	pid_t child;
 	int r;
 
 	(void)argc;
@@ -338,25 +438,31 @@ int main(int argc, char *argv[])
 		say("%s: %s: loading no drivers", TABLE_PATH, r == -ENOMEM ? "out of memory" : err);
 	loader.chain_done = calloc(loader.table.n_chains + 1, sizeof(bool));
 	probe = malloc(FS_PROBE_BYTES);
-	if (!loader.chain_done || !probe)
+	loader.sysfd = open("/sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!loader.chain_done || !probe || open_modules(&loader) < 0)
 		die("out of memory");
+	if (loader.sysfd < 0)
+		die("cannot open /sys: %m");
 
-	/* A driver of no device (no alias names it) is wanted at every boot. */
-	for (size_t c = 0; c < loader.table.n_chains; c++) {
-		bool aliased = false;
-
-		for (size_t i = 0; i < loader.table.n_aliases && !aliased; i++)
-			aliased = loader.table.aliases[i].chain == c;
-		if (!aliased)
-			load_chain(&loader, c);
-	}
-
-	/* Drivers load as their devices appear (a disk behind a SCSI or VMBus
-	 * controller appears only once the controller's driver runs). */
+	/* The pipe's write end closes when init starts (close-on-exec). */
 	start = now();
 	deadline = args.rootdelay < 0 ? -1 : start + args.rootdelay;
+	if (pipe2(handover, O_CLOEXEC) < 0)
+		die("cannot make a pipe: %m");
+	child = fork();
+	if (child == 0) {
+		close(handover[1]);
+		driver_loader(&loader, handover[0], args.rootdelay < 0 ? -1 : args.rootdelay);
+	}
+	close(handover[0]);
+	if (child < 0) {
+		say("cannot start the driver loader (%m): loading drivers before the root");
+		load_unaliased(&loader);
+	}
+
 	for (;;) {
-		load_drivers(&loader);
+		if (child < 0)
+			load_drivers(&loader);
 		if (find_root(&args, probe, root, &fs, &probed, &n_probed))
 			break;
 		if (deadline >= 0 && now() > deadline) {
@@ -372,8 +478,8 @@ int main(int argc, char *argv[])
 		}
 		nanosleep(&(struct timespec){.tv_nsec = POLL_NS}, NULL);
 	}
-	/* The NIC's driver too, when its device came after the disk's. */
-	load_drivers(&loader);
+	if (child < 0)
+		load_drivers(&loader);
 
 	fstype = args.rootfstype[0] ? args.rootfstype : fs.type;
 	snprintf(dev, sizeof(dev), "/dev/%s", root);

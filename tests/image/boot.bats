@@ -102,6 +102,12 @@ for r in json.load(sys.stdin):
 	grep -aq 'lazuli-initrd: root /dev/vda2 (ext4, ro) after' "$SERIAL_LOG"
 	run grep -a 'lazuli-initrd: cannot' "$SERIAL_LOG"
 	[ "$status" -eq 1 ]
+	# Its driver loader went on beside init after the root was mounted, and
+	# says what it loaded: the disk's, the NIC's and the CD-ROM's drivers.
+	run grep -a 'lazuli-initrd: drivers loaded:' "$SERIAL_LOG"
+	[ "$status" -eq 0 ]
+	[[ $output == *virtio_blk* && $output == *virtio_net* ]]
+	[ "$ARCH" = arm64 ] || [[ $output == *ahci* && $output == *sr_mod* ]]
 	# virtio's disk and NIC drivers came from it; Hyper-V's were not tried.
 	run vm 'lsmod | cut -d" " -f1'
 	[[ $output == *virtio_blk* && $output == *virtio_net* ]]
