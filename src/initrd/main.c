@@ -92,13 +92,13 @@ static double now(void)
  * (the provisioning CD-ROM) take a second under emulation, and finit_module()
  * returns only once they are done. The child goes on beside the real
  * root's init until that has started, then loads what the devices there by
- * then still need and exits: systemd reaps it. It holds every module file
+ * then still need and exits: init reaps it. It holds every module file
  * and /sys open from the start, since /init empties the initramfs and moves
  * /sys before it starts init.
  */
 struct loader {
 	struct mod_table table;
-	int **fds;	  /* per chain, per module: the open module file, or -1 */
+	int **fds;	  /* per chain, per module: the open module file, or -errno */
 	bool *chain_done; /* loaded, or tried */
 	char **seen;	  /* "bus/device" whose modalias was matched already */
 	size_t n_seen;
