@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "config.h"
+#include "ephemeral.h"
 #include "fileio.h"
 #include "http.h"
 #include "imds.h"
@@ -48,6 +49,9 @@ static const char *const known_keys[] = {
     "Provisioning.Groups",
     "Provisioning.SudoersFile",
     "Provisioning.LogFile",
+    "Network.EphemeralDhcp",
+    "Network.Interface",
+    "Network.DhcpTimeout",
     "Hostname.Set",
     "Hostname.Publish",
     "Hostname.Networkctl",
@@ -83,6 +87,7 @@ void init_config_done(InitConfig *c)
 	strv_free(c->groups);
 	free(c->sudoers_file);
 	free(c->log_file);
+	free(c->interface);
 	free(c->networkctl);
 	free(c->sshd);
 	free(c->sshd_dropin_dir);
@@ -106,6 +111,8 @@ int init_config_load(InitConfig *c, const char *path, char *err, size_t errlen)
 	    .set_hostname = true,
 	    .publish_hostname = true,
 	    .configure_password_auth = true,
+	    .ephemeral_dhcp = true,
+	    .dhcp_timeout = 60 * USEC_PER_SEC,
 	};
 
 	r = conf_load(&conf, path, err, errlen);
@@ -143,6 +150,14 @@ int init_config_load(InitConfig *c, const char *path, char *err, size_t errlen)
 			goto out;
 		}
 	}
+	v = conf_get(&conf, "Network", "Interface");
+	if (v && *v) {
+		c->interface = strdup(v);
+		if (!c->interface) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
 	v = conf_get(&conf, "Provisioning", "Groups");
 	r = strv_split(v ? v : "", ", ", &c->groups);
 	if (r < 0)
@@ -157,6 +172,10 @@ int init_config_load(InitConfig *c, const char *path, char *err, size_t errlen)
 		0 ||
 	    (r = conf_get_bool(&conf, "Provisioning", "Ovf", &c->ovf_enabled, err, errlen)) < 0 ||
 	    (r = conf_get_usec(&conf, "Provisioning", "MediaWait", &c->media_wait, err, errlen)) <
+		0 ||
+	    (r = conf_get_bool(&conf, "Network", "EphemeralDhcp", &c->ephemeral_dhcp, err,
+			       errlen)) < 0 ||
+	    (r = conf_get_usec(&conf, "Network", "DhcpTimeout", &c->dhcp_timeout, err, errlen)) <
 		0 ||
 	    (r = conf_get_bool(&conf, "Hostname", "Set", &c->set_hostname, err, errlen)) < 0 ||
 	    (r = conf_get_bool(&conf, "Hostname", "Publish", &c->publish_hostname, err, errlen)) <
@@ -188,6 +207,7 @@ typedef struct Run {
 	char err[ERRLEN];
 	const char *failed_step;
 	HostnamePublish publish; /* networkctl reconfigure, running beside the next steps */
+	bool network_tried;	 /* network_up() ran */
 } Run;
 
 static void stamp(Run *run, const char *name)
@@ -200,6 +220,45 @@ static void stamp(Run *run, const char *name)
 	log_info("step %s at %llu.%06llus since boot (+%.1f ms)", name,
 		 (unsigned long long)(t / USEC_PER_SEC), (unsigned long long)(t % USEC_PER_SEC),
 		 (double)(t - prev) / 1000.0);
+}
+
+/*
+ * Early in boot nothing routes to IMDS yet: take an ephemeral lease rather
+ * than wait for the network manager's. Once per run, before the first
+ * request; if it fails, the route wait that follows decides.
+ */
+static void network_up(Run *run)
+{
+	const InitConfig *cfg = run->cfg;
+	char ifname[IF_NAMESIZE], err[ERRLEN] = "", a[16], b[16];
+	EphemeralLease e;
+
+	if (!cfg->ephemeral_dhcp || run->network_tried)
+		return;
+	run->network_tried = true;
+	if (http_wait_for_route(cfg->imds_url, 0, NULL) != -ENETUNREACH)
+		return;
+	usec_t start = now_usec(CLOCK_MONOTONIC);
+	int r = ephemeral_pick_link("/sys/class/net", cfg->interface, cfg->dhcp_timeout, ifname,
+				    err, sizeof(err));
+	if (r >= 0) {
+		usec_t spent = now_usec(CLOCK_MONOTONIC) - start;
+		r = ephemeral_dhcp(ifname,
+				   cfg->dhcp_timeout > spent ? cfg->dhcp_timeout - spent : 0, &e,
+				   err, sizeof(err));
+	}
+	if (r < 0)
+		log_warning("No ephemeral DHCP lease: %s; waiting for the network manager's", err);
+	else
+		log_info("Ephemeral DHCP lease on %s: %s/%u from %s for %u s, %zu %s route(s), "
+			 "after %u message(s) in %llu ms",
+			 e.ifname, dhcp_addr_str(e.lease.address, a), e.lease.prefixlen,
+			 dhcp_addr_str(e.lease.server_id, b), e.lease.lease_seconds,
+			 e.lease.classless ? e.lease.n_routes
+					   : (size_t)(e.lease.router.s_addr != 0),
+			 e.lease.classless ? "classless" : "default", e.attempts,
+			 (unsigned long long)((now_usec(CLOCK_MONOTONIC) - start) / USEC_PER_MSEC));
+	stamp(run, "dhcp");
 }
 
 static bool kvp_enabled(const Run *run)
@@ -511,6 +570,7 @@ static int fetch_metadata(Run *run, Metadata *m, const OvfEnv *ovf, bool have_ov
 
 	/* The unit starts before the network is online, so that reading the
 	 * provisioning media overlaps DHCP; IMDS waits for a route here. */
+	network_up(run);
 	usec_t waited = 0;
 	r = http_wait_for_route(cfg->imds_url, cfg->imds_budget, &waited);
 	if (r == -ENETUNREACH)
@@ -722,6 +782,7 @@ static int apply_sudo(Run *run, const Metadata *m, const char *password)
 static int deliver(Run *run, bool ready, const char *description)
 {
 	char err[ERRLEN] = "";
+	network_up(run);
 	int r = report_send(&run->report, ready, description, err, sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "Provisioning report was not accepted: %s", err);

@@ -33,6 +33,10 @@ typedef struct InitConfig {
 	char **groups;
 	char *sudoers_file;
 	char *log_file; /* "" disables */
+	/* [Network] */
+	bool ephemeral_dhcp; /* take a lease when nothing routes to IMDS yet */
+	char *interface;     /* NULL: the first Ethernet NIC */
+	usec_t dhcp_timeout;
 	/* [Hostname] */
 	bool set_hostname;
 	bool publish_hostname;

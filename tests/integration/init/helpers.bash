@@ -32,10 +32,16 @@ common_teardown() {
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
+# In the named network namespaces when set (dhcp.bats): the emulator and
+# what talks to it in SRV_NETNS, lazuli-init in INIT_NETNS.
+in_srv() { if [ -n "${SRV_NETNS:-}" ]; then ip netns exec "$SRV_NETNS" "$@"; else "$@"; fi; }
+in_cli() { if [ -n "${INIT_NETNS:-}" ]; then ip netns exec "$INIT_NETNS" "$@"; else "$@"; fi; }
+
 # start_emu SCENARIO-FILE [extra emu args]
 start_emu() {
 	rm -f "$T/ready.json"
-	"$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --ready-file "$T/ready.json" \
+	# A simple command, so that EMU_PID is the emulator's (ip netns exec execs it).
+	${SRV_NETNS:+ip netns exec "$SRV_NETNS"} "$EMU" --imds-port 0 --wireserver-port 0 --arm-port 0 --ready-file "$T/ready.json" \
 		--scenario "$1" "${@:2}" 2>"$T/emu.log" &
 	EMU_PID=$!
 	for _ in $(seq 1 100); do
@@ -75,6 +81,11 @@ write_config() {
 		[ -n "${OVF_PATH:-}" ] && echo "OvfPath=$OVF_PATH"
 		echo "LogFile=$T/init.log"
 		echo "Groups=adm,nonexistentgroup"
+		echo "[Network]"
+		# Only dhcp.bats takes leases, in namespaces of its own: never on the host's NIC.
+		echo "EphemeralDhcp=${EPHEMERAL_DHCP:-no}"
+		[ -n "${DHCP_INTERFACE:-}" ] && echo "Interface=$DHCP_INTERFACE"
+		[ -n "${DHCP_TIMEOUT:-}" ] && echo "DhcpTimeout=$DHCP_TIMEOUT"
 		echo "[Hostname]"
 		echo "Networkctl=$T/networkctl"
 	} >"$T/init.conf"
@@ -84,13 +95,13 @@ write_config() {
 # then snapshot what it did into $T/snap. Exit codes land in $T/rc.N.
 run_init() {
 	write_config
-	"$SANDBOX" bash "$BATS_TEST_DIRNAME/in-sandbox.sh" "$T" "$INIT" "${1:-1}"
+	in_cli "$SANDBOX" bash "$BATS_TEST_DIRNAME/in-sandbox.sh" "$T" "$INIT" "${1:-1}"
 	fetch_emu
 }
 
 fetch_emu() {
-	curl -sf "$IMDS_URL/_emu/requests" >"$T/requests.json"
-	curl -sf "$IMDS_URL/_emu/reports" >"$T/reports.json"
+	in_srv curl -sf "$IMDS_URL/_emu/requests" >"$T/requests.json"
+	in_srv curl -sf "$IMDS_URL/_emu/reports" >"$T/reports.json"
 }
 
 rc() { cat "$T/rc.${1:-1}"; }
