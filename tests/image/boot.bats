@@ -136,6 +136,15 @@ for r in json.load(sys.stdin):
 	# It read ovf-env.xml from the provisioning CD-ROM and kept a copy.
 	run vm "sudo -n grep -c '<UserName>' /var/lib/lazuli-init/ovf-env.xml"
 	[ "$output" = 1 ]
+	# It reached IMDS on a DHCP lease of its own, early in boot, and
+	# systemd-networkd took over the same address.
+	run vm sudo -n journalctl -b -u lazuli-init.service --no-pager
+	[[ "$output" =~ Ephemeral\ DHCP\ lease\ on\ [a-z0-9]+:\ ([0-9.]+)/[0-9]+\ from ]]
+	local leased=${BASH_REMATCH[1]}
+	run vm ip -4 -o addr show
+	[[ "$output" == *" inet $leased/"* ]]
+	run vm networkctl status --no-pager -n0
+	[[ "$output" == *"State: routable"* ]]
 }
 
 @test "exactly one Ready report reached the emulator" {
@@ -201,8 +210,8 @@ for r in json.load(sys.stdin):
 	[ -z "$output" ]
 }
 
-@test "first-boot settings: udevd runs niced, sshd starts without a separate sshd -t" {
-	# image/rootfs/etc/systemd/system/*.service.d/50-lazuli.conf (image/README).
+@test "first-boot settings: udevd runs niced, sshd starts without a separate sshd -t or the network" {
+	# image/rootfs/etc/systemd/system/ (image/README).
 	run vm systemctl show -p Nice --value systemd-udevd.service
 	[ "$status" -eq 0 ]
 	[ "$output" = 10 ]
@@ -215,6 +224,13 @@ for r in json.load(sys.stdin):
 	# A reload still checks the configuration first.
 	run vm systemctl show -p ExecReload --value ssh.service
 	[[ "$output" == *"sshd ; argv[]=/usr/sbin/sshd -t"* ]]
+	run vm systemctl show -p After --value ssh.service
+	[ "$status" -eq 0 ]
+	[[ "$output" != *network.target* ]]
+	[[ "$output" == *lazuli-ssh-keygen.service* ]]
+	# The alias still names the same unit.
+	run vm systemctl show -p Id --value sshd.service
+	[ "$output" = ssh.service ]
 }
 
 @test "every Lazuli unit is sandboxed: OK or better in systemd-analyze security" {
