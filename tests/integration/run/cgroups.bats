@@ -66,12 +66,17 @@ val() { # controller file
 @test "a block I/O weight lands in the weight file the kernel has" {
 	need_ctl "$([ -n "$CGV1" ] && echo blkio || echo io)"
 	cfg "c['linux']['resources'] = {'blockIO': {'weight': 300}}"
+	# v1's blkio has a weight file only with BFQ (CFQ left in Linux 5.0):
+	# without it lazuli-run refuses the weight, naming the file it lacks.
+	if [ -n "$CGV1" ] && ! grep -qw bfq /sys/block/*/queue/scheduler 2>/dev/null; then
+		fails_with "linux.resources.blockIO.weight: this kernel has no $(cg_file "$ID" blkio blkio.weight) (not supported by the blkio controller here)"
+		return
+	fi
 	lrd run -d -b "$B" "$ID"
 	local f
 	if [ -n "$CGV1" ]; then
 		f=$(cg_file "$ID" blkio blkio.bfq.weight)
 		[ -e "$f" ] || f=$(cg_file "$ID" blkio blkio.weight)
-		[ -e "$f" ] || skip "no block I/O weight file (no BFQ or CFQ scheduler)"
 		[[ "$(cat "$f")" == *300* ]]
 	else
 		f=$(cg_file "$ID" io io.bfq.weight)
